@@ -1,0 +1,137 @@
+"""规范性文件审查备案跟踪: the application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, jsonify, redirect, request, url_for
+from flask_bootstrap import Bootstrap5
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config as config_module
+from tracker.errors import register_error_handlers
+from tracker.extensions import csrf, db, login_manager, migrate
+
+# Endpoints reachable without logging in; everything else is denied by default.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health"})
+
+
+class InsecureConfiguration(RuntimeError):
+    pass
+
+
+def _check_production(app: Flask) -> None:
+    key = app.config.get("SECRET_KEY") or ""
+    if key == config_module.DEV_SECRET_KEY or len(key) < config_module.MIN_SECRET_KEY_LENGTH:
+        raise InsecureConfiguration(
+            "生产环境拒绝启动：SECRET_KEY 未设置、使用了默认值或少于 "
+            f"{config_module.MIN_SECRET_KEY_LENGTH} 个字符。请设置随机的 SECRET_KEY 环境变量。"
+        )
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the writer; FULL sync survives power loss; FKs are off in SQLite by default.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def create_app(config_object: type | None = None, **overrides) -> Flask:
+    config_class = config_object or config_module.config_from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
+        instance_path=str(config_module.INSTANCE_DIR),
+        instance_relative_config=False,
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if config_class is config_module.ProductionConfig:
+        _check_production(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    Bootstrap5(app)
+    _configure_login()
+
+    from tracker import models  # noqa: F401  (complete metadata)
+    from tracker.audit.views import bp as audit_bp
+    from tracker.auth.admin_views import bp as admin_bp
+    from tracker.auth.views import bp as auth_bp
+    from tracker.documents.views import bp as documents_bp
+    from tracker.main import bp as main_bp
+
+    for bp in (main_bp, auth_bp, admin_bp, documents_bp, audit_bp):
+        app.register_blueprint(bp)
+
+    register_error_handlers(app)
+    _register_filters(app)
+    _register_cli(app)
+
+    @app.before_request
+    def deny_by_default():
+        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+            return None
+        if request.endpoint is None:
+            return None  # unknown URL: let the 404 handler answer
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error="请先登录。"), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        )
+        return response
+
+    return app
+
+
+def _configure_login() -> None:
+    from tracker.auth.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+
+def _register_filters(app: Flask) -> None:
+    from tracker.common import filters, nav
+
+    filters.register(app)
+    nav.register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from tracker.cli import register
+
+    register(app)

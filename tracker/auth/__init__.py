@@ -1,0 +1,1 @@
+"""Users, roles, units, login and the one permission function."""

@@ -1,0 +1,53 @@
+"""Login and user/unit administration forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from tracker.auth.models import Role, UnitKind
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=50)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码。"), Length(max=200)])
+    next = HiddenField()
+
+
+def _strong_password(form, field):
+    value = field.data or ""
+    if not value:
+        return
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位。")
+    if value.isdigit() or value.isalpha():
+        raise ValidationError("密码须同时包含字母和数字或符号。")
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        "用户名",
+        validators=[DataRequired("请输入用户名。"), Length(max=50, message="用户名不超过 50 个字符。"),
+                    Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能包含字母、数字、下划线、点和连字符。")],
+    )
+    display_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=50)])
+    role = SelectField("角色", choices=Role.choices())
+    unit_id = SelectField("所在单位", coerce=int)
+    email = StringField("电子邮箱", validators=[Optional(), Email("邮箱格式不正确。"), Length(max=120)])
+    phone = StringField("电话", validators=[Optional(), Length(max=30)])
+    active = BooleanField("启用", default=True)
+    password = PasswordField("密码（新建必填；修改时留空表示不变）", validators=[Optional(), _strong_password])
+    version_id = HiddenField()
+
+
+class UnitForm(FlaskForm):
+    name = StringField("单位名称", validators=[DataRequired("请输入单位名称。"), Length(max=100)])
+    short_name = StringField("简称", validators=[Optional(), Length(max=30)])
+    kind = SelectField("类型", choices=UnitKind.choices())
+    can_issue = BooleanField("可作为发文机关")
+    can_draft = BooleanField("可作为起草单位")
+    number_prefix = StringField("发文代字（如 沙府、沙府办）", validators=[Optional(), Length(max=20)])
+    active = BooleanField("启用", default=True)

@@ -1,0 +1,83 @@
+"""Organisations (units) and the people who log in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
+from tracker.extensions import db
+
+
+class Role(LabelledEnum):
+    ADMIN = ("admin", "管理员")
+    REVIEWER = ("reviewer", "司法所审查员")
+    CLERK = ("clerk", "党政办文秘")
+    DRAFTER = ("drafter", "起草单位经办人")
+    LEADER = ("leader", "领导（只读）")
+
+
+class UnitKind(LabelledEnum):
+    GOVERNMENT = ("government", "镇人民政府")
+    GOVERNMENT_OFFICE = ("government_office", "镇政府办公室")
+    DEPARTMENT = ("department", "镇属部门")
+    JUDICIAL_OFFICE = ("judicial_office", "司法所")
+    FILING_AUTHORITY = ("filing_authority", "备案审查机关")
+    HIGHER_LEVEL = ("higher_level", "上级机关")
+
+
+class Unit(TimestampMixin, db.Model):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    short_name: Mapped[str | None] = mapped_column(sa.String(30))
+    kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"))
+    # An issuer signs documents in its own name (镇政府, 镇政府办公室); its 文号 prefix feeds numbering.
+    can_issue: Mapped[bool] = mapped_column(default=False)
+    can_draft: Mapped[bool] = mapped_column(default=False)
+    number_prefix: Mapped[str | None] = mapped_column(sa.String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    users: Mapped[list[User]] = relationship(back_populates="unit")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.name}>"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(50))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    email: Mapped[str | None] = mapped_column(sa.String(120))
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    unit: Mapped[Unit] = relationship(back_populates="users")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    # scrypt (Werkzeug's default) is memory-hard: a stolen table is expensive to crack.
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"

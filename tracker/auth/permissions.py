@@ -1,0 +1,69 @@
+"""may(user, permission, obj): the one place where roles are interpreted. Deny by default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.auth.models import Role, User
+
+ALL_ROLES = frozenset(Role)
+
+# permission -> roles that hold it. Anything not listed is denied.
+ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
+    "document.view": ALL_ROLES,
+    "document.create": frozenset({Role.DRAFTER}),
+    "document.edit": frozenset({Role.DRAFTER}),
+    # Workflow permissions named in the transition table.
+    "draft": frozenset({Role.DRAFTER}),
+    "review": frozenset({Role.REVIEWER}),
+    "office": frozenset({Role.CLERK}),
+    # Steps the scheduler takes on its own (entry into force, expiry); the clerk may record them by hand.
+    "system": frozenset({Role.CLERK}),
+    "audit.view": frozenset({Role.ADMIN, Role.REVIEWER, Role.CLERK, Role.LEADER}),
+    "rules.view": frozenset({Role.ADMIN, Role.REVIEWER, Role.CLERK, Role.LEADER}),
+    "admin": frozenset({Role.ADMIN}),
+}
+
+# Permissions a drafter holds only for documents of their own unit.
+_OWN_UNIT_ONLY = {"document.edit", "draft"}
+
+
+class _System:
+    """The scheduler or a command run without a user: holds only the 'system' permission."""
+
+    id = None
+    display_name = "系统"
+
+    def __repr__(self) -> str:
+        return "<System>"
+
+
+SYSTEM = _System()
+
+
+def may(user: User | _System | None, permission: str, obj: Any = None) -> bool:
+    if user is SYSTEM:
+        return permission == "system"
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    roles = ROLE_PERMISSIONS.get(permission)
+    if roles is None or user.role not in roles:
+        return False
+    if obj is not None and user.role is Role.DRAFTER:
+        return _drafter_may(user, permission, obj)
+    return True
+
+
+def _drafter_may(user: User, permission: str, obj: Any) -> bool:
+    from tracker.workflow.states import EVER_PUBLISHED
+
+    unit_id = getattr(obj, "drafting_unit_id", None)
+    if unit_id is None:
+        return permission not in _OWN_UNIT_ONLY
+    own = unit_id == user.unit_id
+    if permission in _OWN_UNIT_ONLY:
+        return own
+    if permission == "document.view":
+        # Drafting units see their own drafts and every published document, not other units' drafts.
+        return own or obj.status in EVER_PUBLISHED
+    return own

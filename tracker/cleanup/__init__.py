@@ -1,0 +1,1 @@
+"""Clean-up campaigns (清理) and evaluation before expiry (评估)."""

@@ -1,0 +1,113 @@
+"""Command-line interface: setup, demo data, calendar, scheduler."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from tracker.common.timeutil import now_utc
+from tracker.extensions import db
+
+
+def ensure_reference_data(now) -> int:
+    from tracker.deadlines.rules import ensure_defaults
+    from tracker.review.conclusions import ensure_conclusions
+
+    return ensure_defaults(now) + ensure_conclusions()
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("setup")
+    def setup_command():
+        """Insert the default rule set, settings and conclusions that are missing (safe to repeat)."""
+        added = ensure_reference_data(now_utc())
+        db.session.commit()
+        click.echo(f"reference data: added={added}")
+
+    demo = AppGroup("demo", help="Demo data.")
+
+    @demo.command("load")
+    def demo_load():
+        """Load the demo town into an empty database (refuses a non-empty one)."""
+        from tracker.auth.models import User
+        from tracker.demo import DEMO_USERS, load_demo
+
+        if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+            click.echo("数据库中已有数据，未加载演示数据。", err=True)
+            sys.exit(1)
+        load_demo(now=now_utc())
+        db.session.commit()
+        click.echo("演示数据已加载。登录账号（密码均为 %s）：" % DEMO_USERS[0][4])
+        for username, name, role, unit, _pw in DEMO_USERS:
+            click.echo(f"  {username:<10} {name}（{role.label}，{unit}）")
+
+    @demo.command("load-if-empty")
+    def demo_load_if_empty():
+        """Used by `make run`: load the demo town only when the database has no users."""
+        from tracker.auth.models import User
+        from tracker.demo import print_logins
+
+        if not db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+            from tracker.demo import load_demo
+
+            load_demo(now=now_utc())
+            db.session.commit()
+            click.echo("演示数据已加载。")
+        print_logins()
+
+    app.cli.add_command(demo)
+
+    cal = AppGroup("calendar", help="Working-day calendar.")
+
+    @cal.command("due")
+    @click.option("--start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]))
+    @click.option("--days", required=True, type=int)
+    @click.option("--unit", type=click.Choice(["wd", "cd"]), default="wd", show_default=True)
+    def calendar_due(start, days, unit):
+        """Print the due date (ISO), followed by ' provisional' when it depends on an unconfirmed year."""
+        from tracker.deadlines.services import load_calendar
+
+        try:
+            due = load_calendar().due(start.date(), days, unit)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(due.day.isoformat() + (" provisional" if due.provisional else ""))
+
+    @cal.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def calendar_import(path: Path):
+        """Load an official schedule CSV (date,kind,source); a malformed file is refused whole."""
+        from tracker.auth.permissions import SYSTEM
+        from tracker.deadlines.calendar import ScheduleError, parse_schedule_csv
+        from tracker.deadlines.services import import_schedule
+
+        try:
+            entries = parse_schedule_csv(path.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError:
+            raise click.ClickException("文件不是 UTF-8 编码的 CSV，未导入。") from None
+        except ScheduleError as exc:
+            raise click.ClickException(f"{exc}（整个文件未导入）") from None
+        report = import_schedule(entries, actor=SYSTEM, now=now_utc())
+        db.session.commit()
+        for line in report.lines():
+            click.echo(line)
+
+    app.cli.add_command(cal)
+
+    sched = AppGroup("scheduler", help="The background scheduler (its own process).")
+
+    @sched.command("run")
+    def scheduler_run():
+        """Run the scheduler in the foreground (Ctrl-C stops it)."""
+        from tracker.scheduler import run
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        run(app)
+
+    app.cli.add_command(sched)

@@ -1,0 +1,1 @@
+"""Helpers with no domain rules: time, formatting, pagination."""

@@ -1,0 +1,34 @@
+"""Navigation by role: an entry shows when the user holds its permission and its page exists."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from tracker.auth.permissions import may
+
+# (key, label, endpoint, permission); later modules add their pages here.
+NAV = (
+    ("home", "首页", "main.index", "document.view"),
+    ("documents", "文件登记簿", "documents.index", "document.view"),
+    ("new-document", "登记草案", "documents.new", "document.create"),
+    ("review-desk", "审查工作台", "review.desk", "review"),
+    ("deadlines", "期限看板", "deadlines.board", "office"),
+    ("rules", "规则设置", "deadlines.rules", "rules.view"),
+    ("users", "用户管理", "admin.users", "admin"),
+    ("units", "单位管理", "admin.units", "admin"),
+    ("my-history", "我的操作记录", "audit.my_events", "document.view"),
+)
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def nav_items():
+        if not current_user.is_authenticated:
+            return {"nav_items": []}
+        items = []
+        for key, label, endpoint, permission in NAV:
+            if endpoint in app.view_functions and may(current_user, permission):
+                items.append({"key": key, "label": label, "url": url_for(endpoint),
+                              "active": request.endpoint == endpoint})
+        return {"nav_items": items}

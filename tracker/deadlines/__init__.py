@@ -1,0 +1,1 @@
+"""Working-day calendar, the rule set, and what is due."""

@@ -1,0 +1,99 @@
+"""Deadlines from the rule set on the working-day calendar; importing an official holiday schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+
+from tracker.audit import services as audit
+from tracker.deadlines.calendar import ScheduleEntry, WorkCalendar
+from tracker.deadlines.models import CalendarDay, CalendarYear, DayUnit, Rule
+from tracker.deadlines.rules import get_rule
+from tracker.extensions import db
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A computed due date with the rule it came from (kept with the record: later rule edits do not move it)."""
+
+    day: date
+    provisional: bool
+    rule_code: str
+    rule_value: int
+    unit: DayUnit
+
+
+def load_calendar() -> WorkCalendar:
+    overrides = {row.day: row.kind for row in db.session.scalars(sa.select(CalendarDay))}
+    years = set(db.session.scalars(sa.select(CalendarYear.year)))
+    return WorkCalendar(overrides=overrides, confirmed_years=years)
+
+
+def add_period(start: date, value: int, unit: DayUnit, calendar: WorkCalendar) -> tuple[date, bool]:
+    if unit is DayUnit.WORKING_DAYS:
+        due = calendar.add_working_days(start, value)
+        return due.day, due.provisional
+    if unit is DayUnit.CALENDAR_DAYS:
+        due = calendar.add_calendar_days(start, value)
+        return due.day, due.provisional
+    # Months and years are periods, not counted days: no working-day roll (e.g. validity ends on its date).
+    delta = relativedelta(months=value) if unit is DayUnit.MONTHS else relativedelta(years=value)
+    return start + delta, False
+
+
+def compute_due(rule_code: str, start: date, *, calendar: WorkCalendar | None = None) -> Deadline:
+    rule = get_rule(rule_code)
+    day, provisional = add_period(start, rule.value, rule.unit, calendar or load_calendar())
+    return Deadline(day=day, provisional=provisional, rule_code=rule.code, rule_value=rule.value, unit=rule.unit)
+
+
+@dataclass
+class ImportReport:
+    added: list[ScheduleEntry] = field(default_factory=list)
+    changed: list[tuple[ScheduleEntry, str]] = field(default_factory=list)
+    unchanged: int = 0
+    confirmed_years: list[int] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"新增 {len(self.added)} 天，变更 {len(self.changed)} 天，未变 {self.unchanged} 天。"]
+        out += [f"  新增 {e.day.isoformat()} {e.kind}" for e in self.added]
+        out += [f"  变更 {e.day.isoformat()} {old} → {e.kind}" for e, old in self.changed]
+        if self.confirmed_years:
+            out.append("已确认年度：" + "、".join(str(y) for y in self.confirmed_years) + "（此后计算的期限不再标注“暂定”）")
+        return out
+
+
+def import_schedule(entries: list[ScheduleEntry], *, actor, now: datetime) -> ImportReport:
+    """Write an official schedule (already validated whole); the years it covers become confirmed."""
+    report = ImportReport()
+    existing = {row.day: row for row in db.session.scalars(
+        sa.select(CalendarDay).where(CalendarDay.day.in_([e.day for e in entries])))}
+    for entry in entries:
+        row = existing.get(entry.day)
+        if row is None:
+            db.session.add(CalendarDay(day=entry.day, kind=entry.kind, source=entry.source, imported_at=now))
+            report.added.append(entry)
+        elif row.kind != entry.kind:
+            report.changed.append((entry, row.kind))
+            row.kind, row.source, row.imported_at = entry.kind, entry.source, now
+        else:
+            report.unchanged += 1
+    for year in sorted({e.day.year for e in entries}):
+        sources = sorted({e.source for e in entries if e.day.year == year})
+        row = db.session.get(CalendarYear, year)
+        if row is None:
+            db.session.add(CalendarYear(year=year, source="；".join(sources)[:200], confirmed_at=now,
+                                        confirmed_by_id=getattr(actor, "id", None)))
+        report.confirmed_years.append(year)
+    db.session.flush()
+    audit.record("calendar.import", actor=actor, now=now, object_type="calendar", object_id=None,
+                 summary=f"导入节假日安排：新增 {len(report.added)} 天，变更 {len(report.changed)} 天",
+                 after={"years": report.confirmed_years})
+    return report
+
+
+def rules_in_order() -> list[Rule]:
+    return list(db.session.scalars(sa.select(Rule).order_by(Rule.id)))

@@ -1,0 +1,1 @@
+"""The register: documents, their versions, attachments, legal bases and relations."""

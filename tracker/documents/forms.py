@@ -1,0 +1,28 @@
+"""The draft registration / metadata form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from tracker.documents.models import DocKind, TrialKind
+
+
+class DocumentForm(FlaskForm):
+    title = StringField("文件名称", validators=[DataRequired("请输入文件名称。"),
+                                            Length(max=300, message="文件名称不超过 300 字。")])
+    kind = SelectField("文件类别", choices=DocKind.choices())
+    issuer_id = SelectField("发文机关", coerce=int)
+    drafting_unit_id = SelectField("起草单位", coerce=int)
+    trial_kind = SelectField("暂行/试行", choices=TrialKind.choices())
+    subject = StringField("所属领域", validators=[Optional(), Length(max=50)])
+    summary = TextAreaField("主要内容", validators=[Optional(), Length(max=5000, message="主要内容不超过 5000 字。")])
+    necessity = TextAreaField("制定必要性", validators=[Optional(), Length(max=5000, message="不超过 5000 字。")])
+    is_major = BooleanField("涉及重大公共利益或群众切身利益（需专家论证、风险评估）")
+    affects_market = BooleanField("涉及经营者经济活动（需公平竞争审查）")
+    version_id = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    note = TextAreaField("说明", validators=[Optional(), Length(max=2000, message="说明不超过 2000 字。")])

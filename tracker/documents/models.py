@@ -1,0 +1,226 @@
+"""Documents and everything filed with them (DOMAIN.md §2 stages 1–2, 18)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import Unit, User
+from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from tracker.extensions import db
+from tracker.workflow.states import DocStatus, FilingStatus
+
+
+class DocKind(LabelledEnum):
+    GOVERNMENT = ("government", "政府规范性文件")
+    DEPARTMENT = ("department", "部门规范性文件")
+
+
+class TrialKind(LabelledEnum):
+    """暂行/试行 documents get a shorter default validity (DOMAIN.md §3)."""
+
+    NONE = ("none", "否")
+    INTERIM = ("interim", "暂行")
+    TRIAL = ("trial", "试行")
+
+
+class SourceKind(LabelledEnum):
+    LAW = ("law", "法律")
+    REGULATION = ("regulation", "行政法规")
+    LOCAL_REGULATION = ("local_regulation", "地方性法规")
+    RULE = ("rule", "规章")
+    HIGHER_DOCUMENT = ("higher_document", "上级规范性文件")
+
+
+class SourceState(LabelledEnum):
+    IN_FORCE = ("in_force", "现行有效")
+    AMENDED = ("amended", "已修改")
+    REPEALED = ("repealed", "已废止")
+
+
+class AttachmentKind(LabelledEnum):
+    REQUEST_LETTER = ("request_letter", "请示/送审函")
+    DRAFT = ("draft", "送审稿")
+    DRAFTING_NOTE = ("drafting_note", "起草说明")
+    LEGAL_BASIS = ("legal_basis", "制定依据")
+    COMMENT_RECORD = ("comment_record", "征求意见及采纳情况")
+    DEPARTMENT_OPINION = ("department_opinion", "部门意见")
+    EXPERT_REPORT = ("expert_report", "专家论证报告")
+    RISK_ASSESSMENT = ("risk_assessment", "风险评估报告")
+    FAIR_COMPETITION = ("fair_competition", "公平竞争审查记录")
+    UNIT_LEGAL_OPINION = ("unit_legal_opinion", "起草单位法制审核意见")
+    MINUTES = ("minutes", "会议纪要")
+    INTERPRETATION = ("interpretation", "政策解读")
+    OFFICIAL_TEXT = ("official_text", "正式文本")
+    EARLY_EFFECT_REASON = ("early_effect_reason", "提前施行说明")
+    FILING_RECEIPT = ("filing_receipt", "备案回执")
+    EVALUATION_REPORT = ("evaluation_report", "评估报告")
+    OTHER = ("other", "其他材料")
+
+
+class RelationKind(LabelledEnum):
+    AMENDS = ("amends", "修改")
+    REPEALS = ("repeals", "废止")
+    REPLACES = ("replaces", "替代")
+
+
+class StoredFile(db.Model):
+    """A file on disk under a generated name; the original (Chinese) name is kept for download."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    storage_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+
+
+class Document(TimestampMixin, db.Model):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[DocKind] = mapped_column(enum_column(DocKind, "doc_kind"))
+    issuer_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    drafting_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    trial_kind: Mapped[TrialKind] = mapped_column(enum_column(TrialKind, "trial_kind"), default=TrialKind.NONE)
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    necessity: Mapped[str] = mapped_column(sa.Text, default="")
+    subject: Mapped[str | None] = mapped_column(sa.String(50))
+    # Major matters need expert argumentation / risk assessment; market-related ones fair-competition review.
+    is_major: Mapped[bool] = mapped_column(default=False)
+    affects_market: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[DocStatus] = mapped_column(
+        enum_column(DocStatus, "doc_status"), default=DocStatus.DRAFTING, index=True
+    )
+    filing_status: Mapped[FilingStatus] = mapped_column(
+        enum_column(FilingStatus, "filing_status"), default=FilingStatus.NOT_SUBMITTED
+    )
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The date the document stopped being in force (repealed, declared invalid, expired, amended).
+    ended_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    issuer: Mapped[Unit] = relationship(foreign_keys=[issuer_id])
+    drafting_unit: Mapped[Unit] = relationship(foreign_keys=[drafting_unit_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.seq", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="document", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+    bases: Mapped[list[DocumentBasis]] = relationship(
+        back_populates="document", order_by="DocumentBasis.position", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+    __table_args__ = (
+        sa.CheckConstraint("length(title) > 0", name="title_not_empty"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Document {self.id} {self.status.value}>"
+
+
+class LegalSource(TimestampMixin, db.Model):
+    """A law, regulation, rule or higher-level document that documents cite as a basis (制定依据)."""
+
+    __tablename__ = "legal_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[SourceKind] = mapped_column(enum_column(SourceKind, "source_kind"))
+    issuing_body: Mapped[str | None] = mapped_column(sa.String(100))
+    number: Mapped[str | None] = mapped_column(sa.String(100))
+    state: Mapped[SourceState] = mapped_column(
+        enum_column(SourceState, "source_state"), default=SourceState.IN_FORCE
+    )
+    state_changed_on: Mapped[date | None]
+
+
+class DocumentBasis(db.Model):
+    __tablename__ = "document_bases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(sa.ForeignKey("legal_sources.id"), index=True)
+    articles: Mapped[str | None] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(default=0)
+
+    document: Mapped[Document] = relationship(back_populates="bases")
+    source: Mapped[LegalSource] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("document_id", "source_id"),)
+
+
+class DocumentVersion(db.Model):
+    """A draft version (.docx) with its extracted text, for search and paragraph comparison."""
+
+    __tablename__ = "document_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_files.id"))
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    file: Mapped[StoredFile] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "seq"),
+        sa.CheckConstraint("seq >= 1", name="seq_positive"),
+    )
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind, "attachment_kind"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_files.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A replaced material stays on record but no longer counts for the packet checklist.
+    superseded: Mapped[bool] = mapped_column(default=False)
+
+    document: Mapped[Document] = relationship(back_populates="attachments")
+    file: Mapped[StoredFile] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class DocumentRelation(TimestampMixin, db.Model):
+    """A later document amends, repeals or replaces an earlier one; applied when the later takes effect."""
+
+    __tablename__ = "document_relations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    kind: Mapped[RelationKind] = mapped_column(enum_column(RelationKind, "relation_kind"))
+    applied_on: Mapped[date | None]
+
+    source: Mapped[Document] = relationship(foreign_keys=[source_id])
+    target: Mapped[Document] = relationship(foreign_keys=[target_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("source_id", "target_id", "kind"),
+        sa.CheckConstraint("source_id <> target_id", name="not_self"),
+    )

@@ -1,0 +1,132 @@
+"""The register: list, registration, document page with timeline and actions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.audit.services import document_history
+from tracker.auth.models import Unit
+from tracker.auth.permissions import may
+from tracker.common.pagination import paginate
+from tracker.common.timeutil import now_utc
+from tracker.documents import queries, services
+from tracker.documents.forms import ActionForm, DocumentForm
+from tracker.documents.models import DocKind, Document, TrialKind
+from tracker.errors import DomainError, InvalidTransition
+from tracker.extensions import db
+from tracker.workflow import service as workflow
+from tracker.workflow.states import DocStatus
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+
+def _load(doc_id: int, permission: str = "document.view") -> Document:
+    doc = db.get_or_404(Document, doc_id)
+    if not may(current_user, permission, doc):
+        abort(403)
+    return doc
+
+
+def _unit_choices(form: DocumentForm) -> None:
+    units = db.session.scalars(sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)).all()
+    form.issuer_id.choices = [(u.id, u.name) for u in units if u.can_issue]
+    drafting = [u for u in units if u.can_draft]
+    if current_user.role.value == "drafter":
+        drafting = [u for u in drafting if u.id == current_user.unit_id]
+    form.drafting_unit_id.choices = [(u.id, u.name) for u in drafting]
+
+
+def _data(form: DocumentForm) -> services.DocumentData:
+    return services.DocumentData(
+        title=form.title.data.strip(), kind=DocKind(form.kind.data), issuer_id=form.issuer_id.data,
+        drafting_unit_id=form.drafting_unit_id.data, trial_kind=TrialKind(form.trial_kind.data),
+        subject=(form.subject.data or "").strip() or None, summary=form.summary.data or "",
+        necessity=form.necessity.data or "", is_major=form.is_major.data, affects_market=form.affects_market.data,
+    )
+
+
+@bp.get("/")
+def index():
+    status_value = request.args.get("status") or None
+    try:
+        status = DocStatus(status_value) if status_value else None
+    except ValueError:
+        status = None
+    q = (request.args.get("q") or "").strip()[:100]
+    stmt = queries.visible_documents(current_user, status=status, q=q or None)
+    page = paginate(stmt, request.args.get("page"), current_app.config["PER_PAGE"])
+    return render_template("documents/index.html", page=page, status=status, q=q, statuses=list(DocStatus),
+                           can_create=may(current_user, "document.create"))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    if not may(current_user, "document.create"):
+        abort(403)
+    form = DocumentForm()
+    _unit_choices(form)
+    if form.validate_on_submit():
+        try:
+            doc = services.register_draft(_data(form), actor=current_user, now=now_utc())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash("文件草案已登记。", "success")
+            return redirect(url_for("documents.show", doc_id=doc.id))
+    return render_template("documents/form.html", form=form, doc=None)
+
+
+@bp.route("/<int:doc_id>/edit", methods=["GET", "POST"])
+def edit(doc_id: int):
+    doc = _load(doc_id, "document.edit")
+    form = DocumentForm(obj=doc)
+    _unit_choices(form)
+    if not form.is_submitted():
+        form.kind.data, form.trial_kind.data = doc.kind.value, doc.trial_kind.value
+        form.version_id.data = str(doc.version_id)
+    if form.validate_on_submit():
+        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
+        try:
+            services.update_metadata(doc, _data(form), actor=current_user, now=now_utc(), expected_version=expected)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            doc = db.session.get(Document, doc_id)
+        else:
+            db.session.commit()
+            flash("基本信息已保存。", "success")
+            return redirect(url_for("documents.show", doc_id=doc.id))
+    return render_template("documents/form.html", form=form, doc=doc)
+
+
+@bp.get("/<int:doc_id>")
+def show(doc_id: int):
+    doc = _load(doc_id)
+    now = now_utc()
+    actions = workflow.available_actions(doc, current_user, now=now)
+    return render_template(
+        "documents/show.html", doc=doc, actions=actions, history=document_history(doc.id),
+        action_form=ActionForm(), can_edit=may(current_user, "document.edit", doc)
+        and doc.status in services.EDITABLE_STATES,
+        form_endpoints=current_app.view_functions,
+    )
+
+
+@bp.post("/<int:doc_id>/actions/<action>")
+def act(doc_id: int, action: str):
+    doc = _load(doc_id)
+    form = ActionForm()
+    if not form.validate():
+        raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
+    transition = workflow.get_transition(action)
+    if transition.form is not None:
+        # Steps that record data (numbers, dates, conclusions) are done on their own form, never by a bare POST.
+        raise InvalidTransition(f"“{transition.label}”须在专门的办理页面填写相关信息后办理。")
+    workflow.apply(doc, action, actor=current_user, now=now_utc(), note=form.note.data or "")
+    db.session.commit()
+    flash(f"已办理：{transition.label}。", "success")
+    return redirect(url_for("documents.show", doc_id=doc.id))

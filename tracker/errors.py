@@ -1,0 +1,82 @@
+"""Domain errors a clerk can read, and the HTTP error pages (Chinese, never a traceback)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from tracker.extensions import db
+
+
+class DomainError(Exception):
+    """A refusal with a message for people; views turn it into a flash or a 4xx page."""
+
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class InvalidTransition(DomainError):
+    status_code = 409
+
+
+class ConcurrentEdit(DomainError):
+    status_code = 409
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+
+
+def _page(code: int, title: str, message: str):
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": message}, code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        # Nothing of a refused operation may be kept, and the page below must not trip on a failed session.
+        db.session.rollback()
+        return _page(exc.status_code, "操作未执行", exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _page(400, "请求已失效", "页面已过期或请求来源无法验证（CSRF），操作未执行。请刷新页面后重试。")
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return _page(400, "请求有误", "提交的内容无法处理，操作未执行。")
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return _page(403, "无权访问", "您没有权限查看此页面或执行此操作。")
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _page(404, "页面不存在", "您要找的页面不存在，可能已被移除或地址有误。")
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        return _page(405, "操作方式不正确", "此地址不接受这种请求方式。")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return _page(413, "文件过大", f"上传的文件超过了 {limit} MB 的上限，未保存。请压缩或拆分后重新上传。")
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return _page(500, "系统出错", "系统处理时出错，操作未完成，数据未被修改。请稍后重试或联系管理员。")

@@ -1,0 +1,1 @@
+"""Filing (备案) with the city justice bureau: packet, submission, result, correction."""

@@ -1,0 +1,1 @@
+"""Word output: context building, docxtpl rendering, stored generated documents and templates."""

@@ -1,0 +1,1 @@
+"""Signing, unified numbering, publication, entry into force and validity."""

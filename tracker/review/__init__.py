@@ -1,0 +1,1 @@
+"""Legality review: procedures before submission, rounds, findings, conclusions, opinions, deliberation."""

@@ -1,0 +1,275 @@
+"""Public comment, procedure checks, review rounds, findings, opinions and deliberations (DOMAIN.md §2–§4)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import User
+from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from tracker.documents.models import Attachment, Document
+from tracker.extensions import db
+
+
+class Disposition(LabelledEnum):
+    PENDING = ("pending", "待处理")
+    ADOPTED = ("adopted", "采纳")
+    PARTLY = ("partly", "部分采纳")
+    NOT_ADOPTED = ("not_adopted", "不采纳")
+
+
+class ProcedureKind(LabelledEnum):
+    FAIR_COMPETITION = ("fair_competition", "公平竞争审查")
+    EXPERT = ("expert", "专家论证")
+    RISK = ("risk", "风险评估")
+    DEPARTMENTS = ("departments", "征求部门意见")
+
+
+class ReviewPoint(LabelledEnum):
+    """The nine review points of DOMAIN.md §4, in the order of the worksheet."""
+
+    AUTHORITY_BODY = ("body", "制定主体是否合法")
+    COMPETENCE = ("competence", "是否超越法定职权")
+    PROCEDURE = ("procedure", "制定程序是否符合规定")
+    CONSISTENCY = ("consistency", "内容是否与上位法及上级文件相抵触")
+    NO_NEW_POWERS = ("no_new_powers", "是否违法设定许可、处罚、强制、收费等事项")
+    RIGHTS = ("rights", "是否违法减损权利或增加义务")
+    DUTIES = ("duties", "是否违法增加本机关权力或减少法定职责")
+    COMPETITION = ("competition", "是否排除、限制公平竞争")
+    TECHNIQUE = ("technique", "文件名称、结构和表述是否规范")
+
+
+class PointResult(LabelledEnum):
+    COMPLIES = ("complies", "符合")
+    DOES_NOT = ("does_not", "不符合")
+    NOT_APPLICABLE = ("na", "不适用")
+
+
+class Outcome(LabelledEnum):
+    """What a conclusion does to the document; the wording of conclusions is configurable."""
+
+    PASS = ("pass", "通过")
+    RETURN = ("return", "退回修改")
+    REJECT = ("reject", "不同意出台")
+    DEFER = ("defer", "暂缓出台")
+
+
+class FindingResponse(LabelledEnum):
+    ADOPTED = ("adopted", "采纳")
+    PARTLY = ("partly", "部分采纳")
+    NOT_ADOPTED = ("not_adopted", "不采纳")
+
+
+class DeliberationDecision(LabelledEnum):
+    APPROVED = ("approved", "审议通过")
+    REVISE = ("revise", "修改后再审议")
+    NOT_APPROVED = ("not_approved", "不予通过")
+
+
+class Conclusion(db.Model):
+    """The configurable list of review conclusions (合法，同意出台 …) and what each one does."""
+
+    __tablename__ = "conclusions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome, "outcome"))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def passing(self) -> bool:
+        return self.outcome is Outcome.PASS
+
+
+class Consultation(TimestampMixin, db.Model):
+    """A public-comment window (公开征求意见)."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(100))
+    url: Mapped[str | None] = mapped_column(sa.String(500))
+    start_on: Mapped[date]
+    end_on: Mapped[date]
+    # Required when the window is shorter than the rule set's minimum.
+    short_reason: Mapped[str | None] = mapped_column(sa.Text)
+    rule_min_days: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    document: Mapped[Document] = relationship()
+    comments: Mapped[list[ConsultationComment]] = relationship(
+        back_populates="consultation", order_by="ConsultationComment.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (sa.CheckConstraint("end_on >= start_on", name="window_order"),)
+
+
+class ConsultationComment(db.Model):
+    __tablename__ = "consultation_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"))
+    commenter: Mapped[str] = mapped_column(sa.String(100), default="")
+    content: Mapped[str] = mapped_column(sa.Text)
+    received_on: Mapped[date | None]
+    disposition: Mapped[Disposition] = mapped_column(
+        enum_column(Disposition, "disposition"), default=Disposition.PENDING
+    )
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    consultation: Mapped[Consultation] = relationship(back_populates="comments")
+
+
+class ProcedureCheck(TimestampMixin, db.Model):
+    """Fair-competition review, expert argumentation, risk assessment, departmental consultation."""
+
+    __tablename__ = "procedure_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"))
+    kind: Mapped[ProcedureKind] = mapped_column(enum_column(ProcedureKind, "procedure_kind"))
+    applicable: Mapped[bool]
+    conclusion: Mapped[str] = mapped_column(sa.Text, default="")
+    attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attachments.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    attachment: Mapped[Attachment | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("document_id", "kind"),)
+
+
+class ReviewRound(TimestampMixin, db.Model):
+    """One submission to the 司法所 and its review; a return for revision starts a new round."""
+
+    __tablename__ = "review_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    round_no: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    version_id_reviewed: Mapped[int | None] = mapped_column(sa.ForeignKey("document_versions.id"))
+    received_on: Mapped[date]
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The due date as computed, with the rule it was computed from (a later rule edit does not move it).
+    due_on: Mapped[date]
+    due_rule_code: Mapped[str] = mapped_column(sa.String(40))
+    due_rule_days: Mapped[int]
+    due_provisional: Mapped[bool] = mapped_column(default=False)
+    extended_due_on: Mapped[date | None]
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    conclusion_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conclusions.id"))
+    concluded_on: Mapped[date | None]
+    concluded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    document: Mapped[Document] = relationship()
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    conclusion: Mapped[Conclusion | None] = relationship()
+    points: Mapped[list[ReviewPointResult]] = relationship(
+        back_populates="round", order_by="ReviewPointResult.id", cascade="all, delete-orphan"
+    )
+    findings: Mapped[list[Finding]] = relationship(
+        back_populates="round", order_by="Finding.position", cascade="all, delete-orphan"
+    )
+    opinion: Mapped[Opinion | None] = relationship(back_populates="round", uselist=False)
+
+    __mapper_args__ = {"version_id_col": version_id}
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "round_no"),
+        sa.CheckConstraint("due_on >= received_on", name="due_after_receipt"),
+        sa.CheckConstraint(
+            "extended_due_on IS NULL OR (extended_due_on > due_on AND extension_reason IS NOT NULL)",
+            name="extension_has_reason",
+        ),
+    )
+
+    @property
+    def effective_due_on(self) -> date:
+        return self.extended_due_on or self.due_on
+
+
+class ReviewPointResult(db.Model):
+    __tablename__ = "review_point_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("review_rounds.id", ondelete="CASCADE"))
+    point: Mapped[ReviewPoint] = mapped_column(enum_column(ReviewPoint, "review_point"))
+    result: Mapped[PointResult] = mapped_column(enum_column(PointResult, "point_result"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    round: Mapped[ReviewRound] = relationship(back_populates="points")
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "point"),)
+
+
+class Finding(db.Model):
+    """A clause-level finding (e.g. 第五条第二款) with its legal basis, a suggested change and the drafter's answer."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    clause: Mapped[str] = mapped_column(sa.String(100), default="")
+    problem: Mapped[str] = mapped_column(sa.Text)
+    legal_basis: Mapped[str] = mapped_column(sa.Text, default="")
+    suggestion: Mapped[str] = mapped_column(sa.Text, default="")
+    response: Mapped[FindingResponse | None] = mapped_column(enum_column(FindingResponse, "finding_response"))
+    response_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    responded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    round: Mapped[ReviewRound] = relationship(back_populates="findings")
+
+
+class Opinion(TimestampMixin, db.Model):
+    """The numbered written opinion (审查意见书); the number is unique per year, never skipped."""
+
+    __tablename__ = "opinions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("review_rounds.id"), unique=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    year: Mapped[int]
+    seq: Mapped[int]
+    number: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    issued_on: Mapped[date]
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    addressee: Mapped[str] = mapped_column(sa.String(100))
+
+    round: Mapped[ReviewRound] = relationship(back_populates="opinion")
+    document: Mapped[Document] = relationship()
+    issued_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("year", "seq"),
+        sa.CheckConstraint("seq >= 1", name="seq_positive"),
+    )
+
+
+class Deliberation(TimestampMixin, db.Model):
+    """Collective deliberation (集体审议); never recorded without a passing review (国办发〔2018〕37号)."""
+
+    __tablename__ = "deliberations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_rounds.id"))
+    meeting_name: Mapped[str] = mapped_column(sa.String(100))
+    held_on: Mapped[date]
+    decision: Mapped[DeliberationDecision] = mapped_column(
+        enum_column(DeliberationDecision, "deliberation_decision")
+    )
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes_attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attachments.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    document: Mapped[Document] = relationship()

@@ -1,0 +1,1 @@
+"""The document lifecycle: states, the one transition table and the one apply()."""

@@ -1,0 +1,103 @@
+"""The transition table: every move of a document's lifecycle, declared once with its permission and guard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from tracker.workflow import guards
+from tracker.workflow.states import EVER_PUBLISHED, DocStatus, FilingStatus
+
+S = DocStatus
+F = FilingStatus
+
+Guard = Callable[[object, date], str | None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset
+    target: DocStatus | FilingStatus
+    permission: str
+    guard: Guard | None = None
+    needs_note: bool = False
+    # Transitions whose data is entered on a form of their own module (numbering, publication, conclusion …).
+    form: str | None = None
+    style: str = "primary"
+    # The field this transition moves: the lifecycle status or the filing status.
+    field: str = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "field", "filing_status" if isinstance(self.target, FilingStatus) else "status")
+
+
+def _t(name, label, sources, target, permission, **kw) -> Transition:
+    return Transition(name, label, frozenset(sources), target, permission, **kw)
+
+
+_BEFORE_DELIBERATION = {S.DRAFTING, S.CONSULTING, S.SUBMITTED, S.UNDER_REVIEW, S.RETURNED,
+                        S.PASSED, S.NOT_APPROVED, S.DEFERRED}
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # Drafting and public comment (DOMAIN.md §2 stages 1–5)
+    _t("start_consultation", "开始公开征求意见", {S.DRAFTING}, S.CONSULTING, "draft",
+       guard=guards.has_open_consultation),
+    _t("close_consultation", "结束征求意见", {S.CONSULTING}, S.DRAFTING, "draft"),
+    # Submission and legality review (stages 6–9)
+    _t("submit_for_review", "送交合法性审查", {S.DRAFTING, S.RETURNED}, S.SUBMITTED, "draft",
+       guard=guards.packet_complete, form="review.submit"),
+    _t("return_packet", "材料不全，退回补充", {S.SUBMITTED}, S.RETURNED, "review", needs_note=True,
+       style="warning"),
+    _t("accept_for_review", "受理审查", {S.SUBMITTED}, S.UNDER_REVIEW, "review"),
+    _t("conclude_pass", "审查通过", {S.UNDER_REVIEW}, S.PASSED, "review",
+       guard=guards.conclusion_is("pass"), form="review.conclude", style="success"),
+    _t("conclude_return", "退回修改", {S.UNDER_REVIEW}, S.RETURNED, "review",
+       guard=guards.conclusion_is("return"), form="review.conclude", style="warning"),
+    _t("conclude_reject", "不同意出台", {S.UNDER_REVIEW}, S.NOT_APPROVED, "review",
+       guard=guards.conclusion_is("reject"), form="review.conclude", style="danger"),
+    _t("conclude_defer", "暂缓出台", {S.UNDER_REVIEW}, S.DEFERRED, "review",
+       guard=guards.conclusion_is("defer"), form="review.conclude", style="secondary"),
+    _t("resume_drafting", "重新起草", {S.NOT_APPROVED, S.DEFERRED}, S.DRAFTING, "draft"),
+    _t("withdraw", "撤回", _BEFORE_DELIBERATION, S.WITHDRAWN, "draft", needs_note=True, style="danger"),
+    # Collective deliberation (stage 10): forbidden without a passing review (国办发〔2018〕37号).
+    _t("approve_deliberation", "集体审议通过", {S.PASSED}, S.DELIBERATED, "office",
+       guard=guards.latest_review_passed, form="review.deliberate", style="success"),
+    _t("deliberation_revise", "审议要求修改", {S.PASSED}, S.RETURNED, "office", needs_note=True,
+       form="review.deliberate", style="warning"),
+    # Signing, numbering, publication, entry into force (stages 11–13)
+    _t("register_and_number", "签发登记编号", {S.DELIBERATED}, S.NUMBERED, "office",
+       guard=guards.has_numbers, form="publication.number"),
+    _t("publish", "统一发布", {S.NUMBERED}, S.PUBLISHED, "office",
+       guard=guards.has_publication_date, form="publication.publish"),
+    _t("take_effect", "开始施行", {S.PUBLISHED}, S.IN_FORCE, "system", guard=guards.effective_date_reached),
+    # Renewal after evaluation: re-registered with a new number, republished, validity restarts.
+    _t("renew", "评估后重新登记发布", {S.IN_FORCE}, S.IN_FORCE, "office", guard=guards.has_numbers,
+       form="cleanup.renew"),
+    # End of life (stage 18)
+    _t("mark_amended", "已被新文件修改", {S.PUBLISHED, S.IN_FORCE}, S.AMENDED, "office", needs_note=True,
+       style="secondary"),
+    _t("repeal", "废止", {S.PUBLISHED, S.IN_FORCE}, S.REPEALED, "office", needs_note=True, style="danger"),
+    _t("declare_invalid", "宣布失效", {S.IN_FORCE}, S.INVALID, "office", needs_note=True, style="danger"),
+    _t("expire", "有效期届满失效", {S.IN_FORCE}, S.EXPIRED, "system", guard=guards.validity_ended,
+       style="secondary"),
+    # Filing with the city justice bureau (stages 14–15); the document must have been published.
+    _t("submit_filing", "报送备案", {F.NOT_SUBMITTED, F.CORRECTION, F.CORRECTION_ORDERED, F.NOT_ACCEPTED},
+       F.SUBMITTED, "office", guard=guards.was_published, form="filing.submit"),
+    _t("filing_registered", "登记：予以备案", {F.SUBMITTED}, F.REGISTERED, "office",
+       guard=guards.was_published, form="filing.result", style="success"),
+    _t("filing_correction", "登记：暂缓登记、限期补正", {F.SUBMITTED}, F.CORRECTION, "office",
+       guard=guards.was_published, form="filing.result", style="warning"),
+    _t("filing_not_accepted", "登记：不予备案", {F.SUBMITTED}, F.NOT_ACCEPTED, "office",
+       guard=guards.was_published, form="filing.result", style="danger"),
+    _t("filing_correction_ordered", "登记：纠正意见", {F.SUBMITTED, F.REGISTERED}, F.CORRECTION_ORDERED,
+       "office", guard=guards.was_published, form="filing.result", style="warning"),
+)
+
+BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
+assert len(BY_NAME) == len(TRANSITIONS), "duplicate transition name"
+
+# Filing transitions only make sense once the document reached publication.
+FILING_DOC_STATES = EVER_PUBLISHED
