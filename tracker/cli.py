@@ -36,16 +36,15 @@ def register(app: Flask) -> None:
     def demo_load():
         """Load the demo town into an empty database (refuses a non-empty one)."""
         from tracker.auth.models import User
-        from tracker.demo import DEMO_USERS, load_demo
+        from tracker.demo import load_demo, print_logins
 
         if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
             click.echo("数据库中已有数据，未加载演示数据。", err=True)
             sys.exit(1)
         load_demo(now=now_utc())
         db.session.commit()
-        click.echo("演示数据已加载。登录账号（密码均为 %s）：" % DEMO_USERS[0][4])
-        for username, name, role, unit, _pw in DEMO_USERS:
-            click.echo(f"  {username:<10} {name}（{role.label}，{unit}）")
+        click.echo("演示数据已加载。")
+        print_logins()
 
     @demo.command("load-if-empty")
     def demo_load_if_empty():
@@ -59,6 +58,13 @@ def register(app: Flask) -> None:
             load_demo(now=now_utc())
             db.session.commit()
             click.echo("演示数据已加载。")
+        print_logins()
+
+    @demo.command("logins")
+    def demo_logins():
+        """Print the demo logins."""
+        from tracker.demo import print_logins
+
         print_logins()
 
     app.cli.add_command(demo)

@@ -47,7 +47,7 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A string enum stored by its readable value, with a Chinese label for people."""
 
     def __new__(cls, value: str, label: str):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import click
 import docx
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 
 from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.auth.services import create_user
@@ -132,15 +133,34 @@ class Town:
         return self.users["clerk"]
 
     # --- stages -------------------------------------------------------------------------------
-    def register(self, title: str, unit: str, on: date, *, issuer: str = "沙溪镇人民政府", trial=TrialKind.NONE,
-                 summary: str = "", bases: tuple[str, ...] = (), affects_market=False, is_major=False) -> Document:
+    def register(
+        self,
+        title: str,
+        unit: str,
+        on: date,
+        *,
+        issuer: str = "沙溪镇人民政府",
+        trial=TrialKind.NONE,
+        summary: str = "",
+        bases: tuple[str, ...] = (),
+        affects_market=False,
+        is_major=False,
+    ) -> Document:
         drafting = self.unit(unit)
         doc = register_draft(
-            DocumentData(title=title, kind=DocKind.GOVERNMENT, issuer_id=self.unit(issuer).id,
-                         drafting_unit_id=drafting.id, trial_kind=trial, summary=summary,
-                         necessity=f"为规范{title[3:-2]}相关工作，有必要制定本文件。",
-                         affects_market=affects_market, is_major=is_major),
-            actor=self.drafter_of(drafting), now=at(on, 9),
+            DocumentData(
+                title=title,
+                kind=DocKind.GOVERNMENT,
+                issuer_id=self.unit(issuer).id,
+                drafting_unit_id=drafting.id,
+                trial_kind=trial,
+                summary=summary,
+                necessity=f"为规范{title[3:-2]}相关工作，有必要制定本文件。",
+                affects_market=affects_market,
+                is_major=is_major,
+            ),
+            actor=self.drafter_of(drafting),
+            now=at(on, 9),
         )
         for pos, name in enumerate(bases):
             db.session.add(DocumentBasis(document=doc, source=self.sources[name], position=pos))
@@ -150,13 +170,27 @@ class Town:
     def upload_version(self, doc: Document, on: date, note: str) -> DocumentVersion:
         actor = self.drafter_of(doc.drafting_unit)
         seq = len(doc.versions) + 1
-        paras = [f"第一条 为规范{doc.title[3:]}工作，根据有关法律法规，结合本镇实际，制定本办法。",
-                 "第二条 本办法适用于本镇行政区域内的相关管理活动。",
-                 f"第三条 （第{seq}稿）镇有关部门按照职责分工做好相关工作。"]
-        stored = store_bytes(_docx_bytes(doc.title, paras), original_name=f"{doc.title}（第{seq}稿）.docx",
-                             content_type=DOCX_TYPE, actor=actor, now=at(on, 9))
-        version = DocumentVersion(document=doc, seq=seq, file=stored, note=note, text="\n".join(paras),
-                                  uploaded_by_id=actor.id, uploaded_at=at(on, 9))
+        paras = [
+            f"第一条 为规范{doc.title[3:]}工作，根据有关法律法规，结合本镇实际，制定本办法。",
+            "第二条 本办法适用于本镇行政区域内的相关管理活动。",
+            f"第三条 （第{seq}稿）镇有关部门按照职责分工做好相关工作。",
+        ]
+        stored = store_bytes(
+            _docx_bytes(doc.title, paras),
+            original_name=f"{doc.title}（第{seq}稿）.docx",
+            content_type=DOCX_TYPE,
+            actor=actor,
+            now=at(on, 9),
+        )
+        version = DocumentVersion(
+            document=doc,
+            seq=seq,
+            file=stored,
+            note=note,
+            text="\n".join(paras),
+            uploaded_by_id=actor.id,
+            uploaded_at=at(on, 9),
+        )
         db.session.add(version)
         db.session.flush()
         return version
@@ -164,28 +198,45 @@ class Town:
     def attach(self, doc: Document, kind: AttachmentKind, on: date, title: str | None = None) -> Attachment:
         actor = self.drafter_of(doc.drafting_unit)
         title = title or kind.label
-        stored = store_bytes(_docx_bytes(title, [f"《{doc.title}》{title}。"]), original_name=f"{title}.docx",
-                             content_type=DOCX_TYPE, actor=actor, now=at(on, 9))
-        att = Attachment(document=doc, kind=kind, title=title, file=stored, uploaded_by_id=actor.id,
-                         uploaded_at=at(on, 9))
+        stored = store_bytes(
+            _docx_bytes(title, [f"《{doc.title}》{title}。"]),
+            original_name=f"{title}.docx",
+            content_type=DOCX_TYPE,
+            actor=actor,
+            now=at(on, 9),
+        )
+        att = Attachment(
+            document=doc, kind=kind, title=title, file=stored, uploaded_by_id=actor.id, uploaded_at=at(on, 9)
+        )
         db.session.add(att)
         db.session.flush()
         return att
 
     def consult(self, doc: Document, start: date, end: date, comments: int = 2) -> Consultation:
         actor = self.drafter_of(doc.drafting_unit)
-        c = Consultation(document=doc, channel="沙溪镇人民政府门户网站",
-                         url=f"http://www.zs.gov.cn/sxz/zmhd/yjzj/content/post_{doc.id:07d}.html",
-                         start_on=start, end_on=end, rule_min_days=30, created_by_id=actor.id,
-                         created_at=at(start, 9),
-                         short_reason=None if (end - start).days + 1 >= 30 else "涉及汛期安全，时间紧迫")
+        c = Consultation(
+            document=doc,
+            channel="沙溪镇人民政府门户网站",
+            url=f"http://www.zs.gov.cn/sxz/zmhd/yjzj/content/post_{doc.id:07d}.html",
+            start_on=start,
+            end_on=end,
+            rule_min_days=30,
+            created_by_id=actor.id,
+            created_at=at(start, 9),
+            short_reason=None if (end - start).days + 1 >= 30 else "涉及汛期安全，时间紧迫",
+        )
         db.session.add(c)
         for i in range(comments):
-            db.session.add(ConsultationComment(
-                consultation=c, commenter=f"群众{i + 1}", content="建议明确各村（社区）的具体职责分工。",
-                received_on=start + timedelta(days=3 + i),
-                disposition=Disposition.ADOPTED if i == 0 else Disposition.NOT_ADOPTED,
-                reason="" if i == 0 else "已有上位法规定，无需重复"))
+            db.session.add(
+                ConsultationComment(
+                    consultation=c,
+                    commenter=f"群众{i + 1}",
+                    content="建议明确各村（社区）的具体职责分工。",
+                    received_on=start + timedelta(days=3 + i),
+                    disposition=Disposition.ADOPTED if i == 0 else Disposition.NOT_ADOPTED,
+                    reason="" if i == 0 else "已有上位法规定，无需重复",
+                )
+            )
         db.session.flush()
         apply(doc, "start_consultation", actor=actor, now=at(start, 9))
         if end < self.today:
@@ -193,8 +244,12 @@ class Town:
         return c
 
     def complete_packet(self, doc: Document, on: date) -> None:
-        for kind in (AttachmentKind.REQUEST_LETTER, AttachmentKind.DRAFTING_NOTE, AttachmentKind.LEGAL_BASIS,
-                     AttachmentKind.COMMENT_RECORD):
+        for kind in (
+            AttachmentKind.REQUEST_LETTER,
+            AttachmentKind.DRAFTING_NOTE,
+            AttachmentKind.LEGAL_BASIS,
+            AttachmentKind.COMMENT_RECORD,
+        ):
             self.attach(doc, kind, on)
         if doc.affects_market:
             self.attach(doc, AttachmentKind.FAIR_COMPETITION, on)
@@ -207,10 +262,19 @@ class Town:
 
         actor = self.drafter_of(doc.drafting_unit)
         due = compute_due("review_max", on)
-        rnd = ReviewRound(document=doc, round_no=len(self._rounds(doc)) + 1, submitted_at=at(on, 10),
-                          submitted_by_id=actor.id, version_id_reviewed=doc.versions[-1].id, received_on=on,
-                          due_on=due.day, due_rule_code=due.rule_code, due_rule_days=due.rule_value,
-                          due_provisional=due.provisional, created_at=at(on, 10))
+        rnd = ReviewRound(
+            document=doc,
+            round_no=len(self._rounds(doc)) + 1,
+            submitted_at=at(on, 10),
+            submitted_by_id=actor.id,
+            version_id_reviewed=doc.versions[-1].id,
+            received_on=on,
+            due_on=due.day,
+            due_rule_code=due.rule_code,
+            due_rule_days=due.rule_value,
+            due_provisional=due.provisional,
+            created_at=at(on, 10),
+        )
         db.session.add(rnd)
         db.session.flush()
         apply(doc, "submit_for_review", actor=actor, now=at(on, 10))
@@ -223,22 +287,40 @@ class Town:
         rnd.reviewer_id = self.reviewer.id
         apply(doc, "accept_for_review", actor=self.reviewer, now=at(on, 11))
 
-    def conclude(self, doc: Document, rnd: ReviewRound, on: date, label: str,
-                 findings: tuple[tuple[str, str, str, str], ...] = ()) -> Opinion | None:
+    def conclude(
+        self,
+        doc: Document,
+        rnd: ReviewRound,
+        on: date,
+        label: str,
+        findings: tuple[tuple[str, str, str, str], ...] = (),
+    ) -> Opinion | None:
         for point in ReviewPoint:
             bad = bool(findings) and point in (ReviewPoint.CONSISTENCY, ReviewPoint.TECHNIQUE)
-            db.session.add(ReviewPointResult(round=rnd, point=point,
-                                             result=PointResult.DOES_NOT if bad else PointResult.COMPLIES,
-                                             note="详见修改意见" if bad else ""))
+            db.session.add(
+                ReviewPointResult(
+                    round=rnd,
+                    point=point,
+                    result=PointResult.DOES_NOT if bad else PointResult.COMPLIES,
+                    note="详见修改意见" if bad else "",
+                )
+            )
         for pos, (clause, problem, basis, suggestion) in enumerate(findings):
-            db.session.add(Finding(round=rnd, position=pos, clause=clause, problem=problem, legal_basis=basis,
-                                   suggestion=suggestion))
+            db.session.add(
+                Finding(
+                    round=rnd, position=pos, clause=clause, problem=problem, legal_basis=basis, suggestion=suggestion
+                )
+            )
         rnd.conclusion = conclusion_by_label(label)
         rnd.concluded_on, rnd.concluded_by_id = on, self.reviewer.id
         db.session.flush()
         opinion = self.issue_opinion(doc, rnd, on)
-        action = {"pass": "conclude_pass", "return": "conclude_return", "reject": "conclude_reject",
-                  "defer": "conclude_defer"}[rnd.conclusion.outcome.value]
+        action = {
+            "pass": "conclude_pass",
+            "return": "conclude_return",
+            "reject": "conclude_reject",
+            "defer": "conclude_defer",
+        }[rnd.conclusion.outcome.value]
         apply(doc, action, actor=self.reviewer, now=at(on, 15), note=label)
         return opinion
 
@@ -247,8 +329,17 @@ class Town:
 
         seq = next_serial("opinion", on.year)
         number = format_number(get_setting("opinion_number_pattern"), year=on.year, seq=seq)
-        op = Opinion(round=rnd, document_id=doc.id, year=on.year, seq=seq, number=number, issued_on=on,
-                     issued_by_id=self.reviewer.id, addressee=doc.drafting_unit.name, created_at=at(on, 15))
+        op = Opinion(
+            round=rnd,
+            document_id=doc.id,
+            year=on.year,
+            seq=seq,
+            number=number,
+            issued_on=on,
+            issued_by_id=self.reviewer.id,
+            addressee=doc.drafting_unit.name,
+            created_at=at(on, 15),
+        )
         db.session.add(op)
         db.session.flush()
         return op
@@ -262,9 +353,18 @@ class Town:
         return self.submit(doc, on + timedelta(days=1))
 
     def deliberate(self, doc: Document, rnd: ReviewRound, on: date) -> None:
-        db.session.add(Deliberation(document_id=doc.id, round_id=rnd.id, meeting_name="镇政府常务会议",
-                                    held_on=on, decision=DeliberationDecision.APPROVED,
-                                    note="会议同意印发实施", recorded_by_id=self.clerk.id, created_at=at(on, 16)))
+        db.session.add(
+            Deliberation(
+                document_id=doc.id,
+                round_id=rnd.id,
+                meeting_name="镇政府常务会议",
+                held_on=on,
+                decision=DeliberationDecision.APPROVED,
+                note="会议同意印发实施",
+                recorded_by_id=self.clerk.id,
+                created_at=at(on, 16),
+            )
+        )
         db.session.flush()
         apply(doc, "approve_deliberation", actor=self.clerk, now=at(on, 16))
 
@@ -276,34 +376,52 @@ class Town:
         seq = next_serial(scope, on.year)
         nseq = next_serial("normative", on.year)
         pub = Publication(
-            document_id=doc.id, signed_on=on, signer="郑镇长", issue_scope=scope, issue_year=on.year, issue_seq=seq,
-            issue_number=format_number(get_setting("issue_number_pattern"), year=on.year, seq=seq,
-                                       prefix=issuer.number_prefix),
-            normative_scope="normative", normative_year=on.year, normative_seq=nseq,
+            document_id=doc.id,
+            signed_on=on,
+            signer="郑镇长",
+            issue_scope=scope,
+            issue_year=on.year,
+            issue_seq=seq,
+            issue_number=format_number(
+                get_setting("issue_number_pattern"), year=on.year, seq=seq, prefix=issuer.number_prefix
+            ),
+            normative_scope="normative",
+            normative_year=on.year,
+            normative_seq=nseq,
             normative_number=format_number(get_setting("normative_number_pattern"), year=on.year, seq=nseq),
-            created_by_id=self.clerk.id, created_at=at(on, 10))
+            created_by_id=self.clerk.id,
+            created_at=at(on, 10),
+        )
         db.session.add(pub)
         db.session.flush()
         apply(doc, "register_and_number", actor=self.clerk, now=at(on, 10))
         return pub
 
-    def publish(self, doc: Document, pub: Publication, on: date, *, effect_gap: int = 30,
-                validity_years: int | None = 5) -> Filing:
+    def publish(
+        self, doc: Document, pub: Publication, on: date, *, effect_gap: int = 30, validity_years: int | None = 5
+    ) -> Filing:
         from tracker.deadlines.services import compute_due
 
         pub.published_on, pub.channel = on, "沙溪镇人民政府门户网站"
         pub.url = f"http://www.zs.gov.cn/sxz/zwgk/gfxwj/content/post_{doc.id:07d}.html"
         pub.effective_on = on + timedelta(days=effect_gap)
         if validity_years:
-            pub.validity_end_on = pub.effective_on.replace(year=pub.effective_on.year + validity_years) - timedelta(days=1)
+            pub.validity_end_on = pub.effective_on + relativedelta(years=validity_years, days=-1)
         self.attach(doc, AttachmentKind.OFFICIAL_TEXT, on, "正式文本")
         self.attach(doc, AttachmentKind.INTERPRETATION, on, "政策解读")
         db.session.flush()
         apply(doc, "publish", actor=self.clerk, now=at(on, 11))
         due = compute_due("filing_deadline", on)
-        filing = Filing(document_id=doc.id, publication_id=pub.id, authority_id=self.unit("中山市司法局").id,
-                        due_on=due.day, due_rule_code=due.rule_code, due_rule_days=due.rule_value,
-                        due_provisional=due.provisional, created_at=at(on, 11))
+        filing = Filing(
+            document_id=doc.id,
+            publication_id=pub.id,
+            authority_id=self.unit("中山市司法局").id,
+            due_on=due.day,
+            due_rule_code=due.rule_code,
+            due_rule_days=due.rule_value,
+            due_provisional=due.provisional,
+            created_at=at(on, 11),
+        )
         db.session.add(filing)
         db.session.flush()
         return filing
@@ -311,11 +429,17 @@ class Town:
     def take_effect(self, doc: Document, pub: Publication) -> None:
         apply(doc, "take_effect", actor=self.clerk, now=at(pub.effective_on, 0))
 
-    def file(self, doc: Document, filing: Filing, on: date, result: FilingResult | None = None,
-             result_on: date | None = None) -> FilingAttempt:
-        attempt = FilingAttempt(filing=filing, attempt_no=len(filing.attempts) + 1, submitted_on=on,
-                                method="中山市规范性文件管理系统", system_ref=f"ZSBA{on:%Y%m%d}{doc.id:03d}",
-                                recorded_by_id=self.clerk.id)
+    def file(
+        self, doc: Document, filing: Filing, on: date, result: FilingResult | None = None, result_on: date | None = None
+    ) -> FilingAttempt:
+        attempt = FilingAttempt(
+            filing=filing,
+            attempt_no=len(filing.attempts) + 1,
+            submitted_on=on,
+            method="中山市规范性文件管理系统",
+            system_ref=f"ZSBA{on:%Y%m%d}{doc.id:03d}",
+            recorded_by_id=self.clerk.id,
+        )
         filing.first_submitted_on = filing.first_submitted_on or on
         db.session.add(attempt)
         db.session.flush()
@@ -326,10 +450,17 @@ class Town:
                 attempt.correction_due_on = result_on + timedelta(days=30)
                 attempt.result_note = "请补充制定依据文本及提前施行的理由说明"
             db.session.flush()
-            apply(doc, {FilingResult.REGISTERED: "filing_registered", FilingResult.CORRECTION: "filing_correction",
-                        FilingResult.NOT_ACCEPTED: "filing_not_accepted",
-                        FilingResult.CORRECTION_ORDERED: "filing_correction_ordered"}[result],
-                  actor=self.clerk, now=at(result_on, 15))
+            apply(
+                doc,
+                {
+                    FilingResult.REGISTERED: "filing_registered",
+                    FilingResult.CORRECTION: "filing_correction",
+                    FilingResult.NOT_ACCEPTED: "filing_not_accepted",
+                    FilingResult.CORRECTION_ORDERED: "filing_correction_ordered",
+                }[result],
+                actor=self.clerk,
+                now=at(result_on, 15),
+            )
         return attempt
 
     def end(self, doc: Document, action: str, on: date, note: str) -> None:
@@ -338,10 +469,18 @@ class Town:
 
 
 FINDINGS = (
-    ("第五条第二款", "规定对违规行为处以罚款，属于设定行政处罚，超出镇政府权限。",
-     "《中华人民共和国行政处罚法》第十四条、第十六条", "删除罚款规定，改为依照有关法律法规处理。"),
-    ("第八条", "要求经营者提交的材料超出上位法规定范围，增加了相对人义务。",
-     "《优化营商环境条例》第三十九条", "删除“无犯罪记录证明”等材料要求。"),
+    (
+        "第五条第二款",
+        "规定对违规行为处以罚款，属于设定行政处罚，超出镇政府权限。",
+        "《中华人民共和国行政处罚法》第十四条、第十六条",
+        "删除罚款规定，改为依照有关法律法规处理。",
+    ),
+    (
+        "第八条",
+        "要求经营者提交的材料超出上位法规定范围，增加了相对人义务。",
+        "《优化营商环境条例》第三十九条",
+        "删除“无犯罪记录证明”等材料要求。",
+    ),
 )
 
 
@@ -353,13 +492,15 @@ def _passed(town: Town, doc: Document, submit_on: date) -> ReviewRound:
     return rnd
 
 
-def _published(town: Town, doc: Document, submit_on: date, *, effect_gap: int = 30,
-               validity_years: int | None = 5) -> tuple[Publication, Filing]:
+def _published(
+    town: Town, doc: Document, submit_on: date, *, effect_gap: int = 30, validity_years: int | None = 5
+) -> tuple[Publication, Filing]:
     rnd = _passed(town, doc, submit_on)
     town.deliberate(doc, rnd, submit_on + timedelta(days=14))
     pub = town.number(doc, submit_on + timedelta(days=16))
-    filing = town.publish(doc, pub, submit_on + timedelta(days=18), effect_gap=effect_gap,
-                          validity_years=validity_years)
+    filing = town.publish(
+        doc, pub, submit_on + timedelta(days=18), effect_gap=effect_gap, validity_years=validity_years
+    )
     return pub, filing
 
 
@@ -369,15 +510,30 @@ def load_demo(*, now: datetime) -> None:
     ensure_reference_data(now)
     town = Town(now.astimezone(TZ).date())
     for name, short, kind, can_issue, can_draft, prefix in UNITS:
-        unit = Unit(name=name, short_name=short, kind=kind, can_issue=can_issue, can_draft=can_draft,
-                    number_prefix=prefix, created_at=now)
+        unit = Unit(
+            name=name,
+            short_name=short,
+            kind=kind,
+            can_issue=can_issue,
+            can_draft=can_draft,
+            number_prefix=prefix,
+            created_at=now,
+        )
         db.session.add(unit)
         town.units[name] = unit
     db.session.flush()
     admin = None
     for username, name, role, unit, password in DEMO_USERS:
-        user = create_user(actor=admin, now=now, username=username, display_name=name, role=role,
-                           unit_id=town.units[unit].id, password=password, email=f"{username}@shaxi.example")
+        user = create_user(
+            actor=admin,
+            now=now,
+            username=username,
+            display_name=name,
+            role=role,
+            unit_id=town.units[unit].id,
+            password=password,
+            email=f"{username}@shaxi.example",
+        )
         town.users[username] = user
         admin = admin or user
     for title, kind, body in SOURCES:
@@ -396,19 +552,30 @@ def _stories(town: Town, today: date) -> None:
         return today - timedelta(days=days)
 
     # Documents of earlier years, now ended or still in force --------------------------------------
-    old_repealed = town.register("沙溪镇重点项目征地拆迁补偿办法", "沙溪镇经济发展办公室", ago(2130),
-                                 bases=("中华人民共和国土地管理法",))
+    old_repealed = town.register(
+        "沙溪镇重点项目征地拆迁补偿办法", "沙溪镇经济发展办公室", ago(2130), bases=("中华人民共和国土地管理法",)
+    )
     town.consult(old_repealed, ago(2120), ago(2090))
     pub, filing = _published(town, old_repealed, ago(2060), validity_years=None)
-    town.file(old_repealed, filing, pub.published_on + timedelta(days=7), FilingResult.REGISTERED,
-              pub.published_on + timedelta(days=30))
+    town.file(
+        old_repealed,
+        filing,
+        pub.published_on + timedelta(days=7),
+        FilingResult.REGISTERED,
+        pub.published_on + timedelta(days=30),
+    )
     town.take_effect(old_repealed, pub)
 
     invalid = town.register("沙溪镇村庄规划建设管理规定", "沙溪镇农业农村办公室", ago(1980))
     town.consult(invalid, ago(1970), ago(1940))
     pub, filing = _published(town, invalid, ago(1900), validity_years=None)
-    town.file(invalid, filing, pub.published_on + timedelta(days=9), FilingResult.REGISTERED,
-              pub.published_on + timedelta(days=30))
+    town.file(
+        invalid,
+        filing,
+        pub.published_on + timedelta(days=9),
+        FilingResult.REGISTERED,
+        pub.published_on + timedelta(days=30),
+    )
     town.take_effect(invalid, pub)
 
     # In force, validity ends within six months: evaluation due.
@@ -416,51 +583,88 @@ def _stories(town: Town, today: date) -> None:
     town.consult(doc, ago(1850), ago(1820))
     pub, filing = _published(town, doc, ago(1790), validity_years=None)
     pub.validity_end_on = today + timedelta(days=150)
-    town.file(doc, filing, pub.published_on + timedelta(days=5), FilingResult.REGISTERED,
-              pub.published_on + timedelta(days=35))
+    town.file(
+        doc,
+        filing,
+        pub.published_on + timedelta(days=5),
+        FilingResult.REGISTERED,
+        pub.published_on + timedelta(days=35),
+    )
     town.take_effect(doc, pub)
 
     old_amended = town.register("沙溪镇流动人口服务管理办法", "沙溪镇社会事务局", ago(1460))
     town.consult(old_amended, ago(1450), ago(1420))
     old_pub, filing = _published(town, old_amended, ago(1390))
-    town.file(old_amended, filing, old_pub.published_on + timedelta(days=8), FilingResult.REGISTERED,
-              old_pub.published_on + timedelta(days=30))
+    town.file(
+        old_amended,
+        filing,
+        old_pub.published_on + timedelta(days=8),
+        FilingResult.REGISTERED,
+        old_pub.published_on + timedelta(days=30),
+    )
     town.take_effect(old_amended, old_pub)
 
     # 暂行 document whose two-year validity ran out.
-    doc = town.register("沙溪镇农村危房改造补助办法（暂行）", "沙溪镇农业农村办公室", ago(1050),
-                        trial=TrialKind.INTERIM)
+    doc = town.register(
+        "沙溪镇农村危房改造补助办法（暂行）", "沙溪镇农业农村办公室", ago(1050), trial=TrialKind.INTERIM
+    )
     town.consult(doc, ago(1040), ago(1010))
     pub, filing = _published(town, doc, ago(980), validity_years=2)
-    town.file(doc, filing, pub.published_on + timedelta(days=3), FilingResult.REGISTERED,
-              pub.published_on + timedelta(days=30))
+    town.file(
+        doc,
+        filing,
+        pub.published_on + timedelta(days=3),
+        FilingResult.REGISTERED,
+        pub.published_on + timedelta(days=30),
+    )
     town.take_effect(doc, pub)
     apply(doc, "expire", actor=town.clerk, now=at(pub.validity_end_on + timedelta(days=1), 1))
     doc.ended_on = pub.validity_end_on + timedelta(days=1)
 
     # This year -------------------------------------------------------------------------------------
-    doc = town.register("沙溪镇农业产业化扶持资金管理办法", "沙溪镇农业农村办公室", ago(330),
-                        affects_market=True, bases=("优化营商环境条例",))
+    doc = town.register(
+        "沙溪镇农业产业化扶持资金管理办法",
+        "沙溪镇农业农村办公室",
+        ago(330),
+        affects_market=True,
+        bases=("优化营商环境条例",),
+    )
     town.consult(doc, ago(320), ago(290))
     pub, filing = _published(town, doc, ago(270))
-    town.file(doc, filing, pub.published_on + timedelta(days=9), FilingResult.REGISTERED,
-              pub.published_on + timedelta(days=30))
+    town.file(
+        doc,
+        filing,
+        pub.published_on + timedelta(days=9),
+        FilingResult.REGISTERED,
+        pub.published_on + timedelta(days=30),
+    )
     town.take_effect(doc, pub)
 
     doc = town.register("沙溪镇社区网格化服务管理办法", "沙溪镇社会事务局", ago(280))
     town.consult(doc, ago(270), ago(240))
     pub, filing = _published(town, doc, ago(220))
-    town.file(doc, filing, pub.published_on + timedelta(days=14), FilingResult.REGISTERED,
-              pub.published_on + timedelta(days=41))
+    town.file(
+        doc,
+        filing,
+        pub.published_on + timedelta(days=14),
+        FilingResult.REGISTERED,
+        pub.published_on + timedelta(days=41),
+    )
     town.take_effect(doc, pub)
 
     new = town.register("沙溪镇来穗人员服务管理办法", "沙溪镇社会事务局", ago(260))
-    db.session.add(DocumentRelation(source=new, target=old_amended, kind=RelationKind.REPLACES,
-                                    created_at=at(ago(260))))
+    db.session.add(
+        DocumentRelation(source=new, target=old_amended, kind=RelationKind.REPLACES, created_at=at(ago(260)))
+    )
     town.consult(new, ago(250), ago(220))
     pub, filing = _published(town, new, ago(200))
-    town.file(new, filing, pub.published_on + timedelta(days=10), FilingResult.REGISTERED,
-              pub.published_on + timedelta(days=35))
+    town.file(
+        new,
+        filing,
+        pub.published_on + timedelta(days=10),
+        FilingResult.REGISTERED,
+        pub.published_on + timedelta(days=35),
+    )
     town.take_effect(new, pub)
     town.end(old_amended, "mark_amended", pub.effective_on, f"被《{new.title}》替代")
 
@@ -469,8 +673,13 @@ def _stories(town: Town, today: date) -> None:
     town.consult(doc, ago(230), ago(200))
     pub, filing = _published(town, doc, ago(170), effect_gap=10)
     pub.early_effect_reason = "汛期出租屋安全隐患突出，需尽快施行"
-    town.file(doc, filing, pub.published_on + timedelta(days=12), FilingResult.CORRECTION,
-              pub.published_on + timedelta(days=40))
+    town.file(
+        doc,
+        filing,
+        pub.published_on + timedelta(days=12),
+        FilingResult.CORRECTION,
+        pub.published_on + timedelta(days=40),
+    )
     town.take_effect(doc, pub)
 
     town.end(old_repealed, "repeal", ago(150), "根据本年度规范性文件清理结果予以废止")
@@ -484,26 +693,50 @@ def _stories(town: Town, today: date) -> None:
     town.accept(doc, rnd, ago(49))
     town.conclude(doc, rnd, ago(40), "暂缓出台")
 
+    doc = town.register(
+        "沙溪镇商业网点设置准入管理办法",
+        "沙溪镇经济发展办公室",
+        ago(90),
+        affects_market=True,
+        bases=("优化营商环境条例",),
+    )
+    town.consult(doc, ago(88), ago(58))
+    town.complete_packet(doc, ago(45))
+    rnd = town.submit(doc, ago(45))
+    town.accept(doc, rnd, ago(44))
+    town.conclude(doc, rnd, ago(36), "不合法，不同意出台", FINDINGS[1:])
+
     doc = town.register("沙溪镇高龄老人津贴发放办法", "沙溪镇社会事务局", ago(100))
     town.consult(doc, ago(95), ago(64))
     pub, filing = _published(town, doc, ago(35))
     town.file(doc, filing, pub.published_on + timedelta(days=6))
 
     # Published, not yet in force, filing due soon.
-    doc = town.register("沙溪镇文明养犬管理规定（试行）", "沙溪镇综合行政执法局", ago(95),
-                        trial=TrialKind.TRIAL, bases=("中山市养犬管理规定",))
+    doc = town.register(
+        "沙溪镇文明养犬管理规定（试行）",
+        "沙溪镇综合行政执法局",
+        ago(95),
+        trial=TrialKind.TRIAL,
+        bases=("中山市养犬管理规定",),
+    )
     town.consult(doc, ago(90), ago(59))
     _published(town, doc, ago(28), validity_years=2)
 
-    doc = town.register("沙溪镇村级工程建设项目管理办法", "沙溪镇经济发展办公室", ago(85),
-                        issuer="沙溪镇人民政府办公室")
+    doc = town.register(
+        "沙溪镇村级工程建设项目管理办法", "沙溪镇经济发展办公室", ago(85), issuer="沙溪镇人民政府办公室"
+    )
     town.consult(doc, ago(80), ago(49))
     rnd = _passed(town, doc, ago(30))
     town.deliberate(doc, rnd, ago(10))
     town.number(doc, ago(2))
 
-    doc = town.register("沙溪镇农村集体土地承包经营权流转管理办法", "沙溪镇农业农村办公室", ago(120),
-                        bases=("中华人民共和国土地管理法",), is_major=True)
+    doc = town.register(
+        "沙溪镇农村集体土地承包经营权流转管理办法",
+        "沙溪镇农业农村办公室",
+        ago(120),
+        bases=("中华人民共和国土地管理法",),
+        is_major=True,
+    )
     town.consult(doc, ago(110), ago(79))
     town.complete_packet(doc, ago(40))
     rnd = town.submit(doc, ago(40))
@@ -512,16 +745,26 @@ def _stories(town: Town, today: date) -> None:
     rnd2 = town.answer_and_resubmit(doc, rnd, ago(8))
     town.accept(doc, rnd2, ago(6))
 
-    doc = town.register("沙溪镇占道经营管理规定", "沙溪镇综合行政执法局", ago(90),
-                        affects_market=True, bases=("中华人民共和国行政处罚法", "优化营商环境条例"))
+    doc = town.register(
+        "沙溪镇占道经营管理规定",
+        "沙溪镇综合行政执法局",
+        ago(90),
+        affects_market=True,
+        bases=("中华人民共和国行政处罚法", "优化营商环境条例"),
+    )
     town.consult(doc, ago(85), ago(54))
     town.complete_packet(doc, ago(30))
     rnd = town.submit(doc, ago(30))
     town.accept(doc, rnd, ago(29))
     town.conclude(doc, rnd, ago(20), "应当修改后重新送审", FINDINGS)
 
-    doc = town.register("沙溪镇扶持个体工商户发展若干措施", "沙溪镇经济发展办公室", ago(80),
-                        affects_market=True, bases=("优化营商环境条例",))
+    doc = town.register(
+        "沙溪镇扶持个体工商户发展若干措施",
+        "沙溪镇经济发展办公室",
+        ago(80),
+        affects_market=True,
+        bases=("优化营商环境条例",),
+    )
     town.consult(doc, ago(75), ago(44))
     _passed(town, doc, ago(25))
 
@@ -536,26 +779,38 @@ def _stories(town: Town, today: date) -> None:
     rnd = town.submit(doc, ago(18))
     town.accept(doc, rnd, ago(17))
 
-    doc = town.register("沙溪镇老旧小区改造资金管理办法", "沙溪镇经济发展办公室", ago(60),
-                        affects_market=True, bases=("优化营商环境条例",))
+    doc = town.register(
+        "沙溪镇老旧小区改造资金管理办法",
+        "沙溪镇经济发展办公室",
+        ago(60),
+        affects_market=True,
+        bases=("优化营商环境条例",),
+    )
     town.consult(doc, ago(50), ago(20))
     town.complete_packet(doc, ago(2))
     town.submit(doc, ago(2))
 
     doc = town.register("沙溪镇电动自行车停放充电管理规定", "沙溪镇综合行政执法局", ago(50))
-    apply(doc, "withdraw", actor=town.drafter_of(doc.drafting_unit), now=at(ago(30)),
-          note="市级已出台统一规定，本镇不再另行制定")
+    apply(
+        doc,
+        "withdraw",
+        actor=town.drafter_of(doc.drafting_unit),
+        now=at(ago(30)),
+        note="市级已出台统一规定，本镇不再另行制定",
+    )
 
-    doc = town.register("沙溪镇城乡生活垃圾分类管理办法", "沙溪镇综合行政执法局", ago(40),
-                        bases=("广东省城乡生活垃圾管理条例",))
+    doc = town.register(
+        "沙溪镇城乡生活垃圾分类管理办法", "沙溪镇综合行政执法局", ago(40), bases=("广东省城乡生活垃圾管理条例",)
+    )
     town.consult(doc, ago(20), today + timedelta(days=10))
 
-    town.register("沙溪镇农村宅基地审批管理实施细则", "沙溪镇农业农村办公室", ago(10),
-                  bases=("中华人民共和国土地管理法",))
+    town.register(
+        "沙溪镇农村宅基地审批管理实施细则", "沙溪镇农业农村办公室", ago(10), bases=("中华人民共和国土地管理法",)
+    )
 
 
 def print_logins() -> None:
     click.echo("")
-    click.echo("演示登录（密码均为 %s）：" % DEMO_PASSWORD)
+    click.echo(f"演示登录（密码均为 {DEMO_PASSWORD}）：")
     for username, name, role, unit, _pw in DEMO_USERS:
         click.echo(f"  {username:<10} {name}（{role.label}，{unit}）")

@@ -44,17 +44,33 @@ def user_edit(user_id: int | None = None):
         form.role.data = user.role.value
         form.version_id.data = str(user.version_id)
     if form.validate_on_submit():
-        fields = dict(display_name=form.display_name.data.strip(), role=Role(form.role.data),
-                      unit_id=form.unit_id.data, email=form.email.data, phone=form.phone.data,
-                      active=form.active.data)
+        fields = dict(
+            display_name=form.display_name.data.strip(),
+            role=Role(form.role.data),
+            unit_id=form.unit_id.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            active=form.active.data,
+        )
         try:
             if user is None:
-                user = services.create_user(actor=current_user, now=now_utc(), username=form.username.data.strip(),
-                                            password=form.password.data, **fields)
+                user = services.create_user(
+                    actor=current_user,
+                    now=now_utc(),
+                    username=form.username.data.strip(),
+                    password=form.password.data,
+                    **fields,
+                )
             else:
                 expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
-                services.update_user(user, actor=current_user, now=now_utc(), expected_version=expected,
-                                     password=form.password.data, **fields)
+                services.update_user(
+                    user,
+                    actor=current_user,
+                    now=now_utc(),
+                    expected_version=expected,
+                    password=form.password.data,
+                    **fields,
+                )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -80,10 +96,18 @@ def unit_edit(unit_id: int | None = None):
         form.kind.data = unit.kind.value
     if form.validate_on_submit():
         try:
-            services.save_unit(unit, actor=current_user, now=now_utc(), name=form.name.data.strip(),
-                               short_name=form.short_name.data, kind=UnitKind(form.kind.data),
-                               can_issue=form.can_issue.data, can_draft=form.can_draft.data,
-                               number_prefix=form.number_prefix.data, active=form.active.data)
+            services.save_unit(
+                unit,
+                actor=current_user,
+                now=now_utc(),
+                name=form.name.data.strip(),
+                short_name=form.short_name.data,
+                kind=UnitKind(form.kind.data),
+                can_issue=form.can_issue.data,
+                can_draft=form.can_draft.data,
+                number_prefix=form.number_prefix.data,
+                active=form.active.data,
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")

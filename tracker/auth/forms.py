@@ -30,8 +30,11 @@ def _strong_password(form, field):
 class UserForm(FlaskForm):
     username = StringField(
         "用户名",
-        validators=[DataRequired("请输入用户名。"), Length(max=50, message="用户名不超过 50 个字符。"),
-                    Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能包含字母、数字、下划线、点和连字符。")],
+        validators=[
+            DataRequired("请输入用户名。"),
+            Length(max=50, message="用户名不超过 50 个字符。"),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能包含字母、数字、下划线、点和连字符。"),
+        ],
     )
     display_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=50)])
     role = SelectField("角色", choices=Role.choices())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -69,8 +70,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     __mapper_args__ = {"version_id_col": version_id}
 
     # scrypt (Werkzeug's default) is memory-hard: a stolen table is expensive to crack.
+    # Only the test configuration lowers the cost, so that a suite creating hundreds of users stays fast.
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -23,8 +23,14 @@ def authenticate(username: str, password: str, *, now: datetime) -> User | None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     if not user.check_password(password or "") or not user.active:
-        audit.record("auth.login_failed", actor=None, now=now, summary=f"登录失败：{user.username}",
-                     object_type="user", object_id=user.id)
+        audit.record(
+            "auth.login_failed",
+            actor=None,
+            now=now,
+            summary=f"登录失败：{user.username}",
+            object_type="user",
+            object_id=user.id,
+        )
         return None
     user.last_login_at = now
     audit.record("auth.login", actor=user, now=now, summary="登录", object_type="user", object_id=user.id)
@@ -39,25 +45,62 @@ def _unit(unit_id: int) -> Unit:
     return unit
 
 
-def create_user(*, actor, now: datetime, username: str, display_name: str, role: Role, unit_id: int,
-                password: str, email: str | None = None, phone: str | None = None, active: bool = True) -> User:
+def create_user(
+    *,
+    actor,
+    now: datetime,
+    username: str,
+    display_name: str,
+    role: Role,
+    unit_id: int,
+    password: str,
+    email: str | None = None,
+    phone: str | None = None,
+    active: bool = True,
+) -> User:
     if not password:
         raise ValidationFailed("新建用户须设置密码。")
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed(f"用户名“{username}”已被使用。")
-    user = User(username=username, display_name=display_name, role=role, unit=_unit(unit_id),
-                email=email or None, phone=phone or None, active=active, created_at=now)
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role,
+        unit=_unit(unit_id),
+        email=email or None,
+        phone=phone or None,
+        active=active,
+        created_at=now,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", actor=actor, now=now, summary=f"新建用户 {username}（{role.label}）",
-                 object_type="user", object_id=user.id, after={"role": role.value, "unit_id": unit_id})
+    audit.record(
+        "user.create",
+        actor=actor,
+        now=now,
+        summary=f"新建用户 {username}（{role.label}）",
+        object_type="user",
+        object_id=user.id,
+        after={"role": role.value, "unit_id": unit_id},
+    )
     return user
 
 
-def update_user(user: User, *, actor, now: datetime, expected_version: int | None, display_name: str,
-                role: Role, unit_id: int, email: str | None, phone: str | None, active: bool,
-                password: str | None = None) -> User:
+def update_user(
+    user: User,
+    *,
+    actor,
+    now: datetime,
+    expected_version: int | None,
+    display_name: str,
+    role: Role,
+    unit_id: int,
+    email: str | None,
+    phone: str | None,
+    active: bool,
+    password: str | None = None,
+) -> User:
     if expected_version is not None and expected_version != user.version_id:
         raise ConcurrentEdit("该用户信息已被他人修改，请刷新后再编辑。")
     if user.id == getattr(actor, "id", None) and (not active or role is not Role.ADMIN):
@@ -75,14 +118,32 @@ def update_user(user: User, *, actor, now: datetime, expected_version: int | Non
         db.session.flush()
     except StaleDataError:
         raise ConcurrentEdit("该用户信息已被他人修改，请刷新后再编辑。") from None
-    audit.record("user.update", actor=actor, now=now, summary=f"修改用户 {user.username}"
-                 + ("（重设密码）" if password else ""), object_type="user", object_id=user.id,
-                 before=before, after={"role": role.value, "unit_id": unit_id, "active": active})
+    audit.record(
+        "user.update",
+        actor=actor,
+        now=now,
+        summary=f"修改用户 {user.username}" + ("（重设密码）" if password else ""),
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after={"role": role.value, "unit_id": unit_id, "active": active},
+    )
     return user
 
 
-def save_unit(unit: Unit | None, *, actor, now: datetime, name: str, short_name: str | None, kind: UnitKind,
-              can_issue: bool, can_draft: bool, number_prefix: str | None, active: bool) -> Unit:
+def save_unit(
+    unit: Unit | None,
+    *,
+    actor,
+    now: datetime,
+    name: str,
+    short_name: str | None,
+    kind: UnitKind,
+    can_issue: bool,
+    can_draft: bool,
+    number_prefix: str | None,
+    active: bool,
+) -> Unit:
     clash = db.session.scalar(sa.select(Unit).where(Unit.name == name))
     if clash is not None and clash is not unit:
         raise ValidationFailed(f"单位“{name}”已存在。")
@@ -91,8 +152,15 @@ def save_unit(unit: Unit | None, *, actor, now: datetime, name: str, short_name:
         unit = Unit(created_at=now)
         db.session.add(unit)
     unit.name, unit.short_name, unit.kind = name, short_name or None, kind
-    unit.can_issue, unit.can_draft, unit.number_prefix, unit.active = can_issue, can_draft, number_prefix or None, active
+    unit.can_issue, unit.can_draft, unit.active = can_issue, can_draft, active
+    unit.number_prefix = number_prefix or None
     db.session.flush()
-    audit.record("unit.create" if creating else "unit.update", actor=actor, now=now,
-                 summary=("新建单位 " if creating else "修改单位 ") + name, object_type="unit", object_id=unit.id)
+    audit.record(
+        "unit.create" if creating else "unit.update",
+        actor=actor,
+        now=now,
+        summary=("新建单位 " if creating else "修改单位 ") + name,
+        object_type="unit",
+        object_id=unit.id,
+    )
     return unit

@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
         items = []
         for key, label, endpoint, permission in NAV:
             if endpoint in app.view_functions and may(current_user, permission):
-                items.append({"key": key, "label": label, "url": url_for(endpoint),
-                              "active": request.endpoint == endpoint})
+                items.append(
+                    {"key": key, "label": label, "url": url_for(endpoint), "active": request.endpoint == endpoint}
+                )
         return {"nav_items": items}

@@ -95,9 +95,7 @@ def _lunar_to_solar(year: int, month: int, day: int) -> date:
     try:
         return LunarDate(year, month, day).to_solar_date()
     except ValueError as exc:  # lunardate covers lunar years 1900–2099 only
-        raise CalendarRangeError(
-            f"无法推算{year}年的法定节假日：超出农历数据的覆盖范围（1900–2099年）"
-        ) from exc
+        raise CalendarRangeError(f"无法推算{year}年的法定节假日：超出农历数据的覆盖范围（1900–2099年）") from exc
 
 
 @cache
@@ -423,9 +421,7 @@ def parse_schedule_csv(text: str) -> list[ScheduleEntry]:
                 cells.pop()
             if not header_seen:
                 if [c.lower() for c in cells] != _HEADER:
-                    raise ScheduleError(
-                        f"缺少表头：第一行应为 date,kind,source，实际为“{','.join(cells)}”", line
-                    )
+                    raise ScheduleError(f"缺少表头：第一行应为 date,kind,source，实际为“{','.join(cells)}”", line)
                 header_seen = True
                 continue
             entry = _parse_row(cells, line)

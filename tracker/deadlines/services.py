@@ -62,15 +62,18 @@ class ImportReport:
         out += [f"  新增 {e.day.isoformat()} {e.kind}" for e in self.added]
         out += [f"  变更 {e.day.isoformat()} {old} → {e.kind}" for e, old in self.changed]
         if self.confirmed_years:
-            out.append("已确认年度：" + "、".join(str(y) for y in self.confirmed_years) + "（此后计算的期限不再标注“暂定”）")
+            years = "、".join(str(y) for y in self.confirmed_years)
+            out.append(f"已确认年度：{years}（此后计算的期限不再标注“暂定”）")
         return out
 
 
 def import_schedule(entries: list[ScheduleEntry], *, actor, now: datetime) -> ImportReport:
     """Write an official schedule (already validated whole); the years it covers become confirmed."""
     report = ImportReport()
-    existing = {row.day: row for row in db.session.scalars(
-        sa.select(CalendarDay).where(CalendarDay.day.in_([e.day for e in entries])))}
+    existing = {
+        row.day: row
+        for row in db.session.scalars(sa.select(CalendarDay).where(CalendarDay.day.in_([e.day for e in entries])))
+    }
     for entry in entries:
         row = existing.get(entry.day)
         if row is None:
@@ -85,13 +88,25 @@ def import_schedule(entries: list[ScheduleEntry], *, actor, now: datetime) -> Im
         sources = sorted({e.source for e in entries if e.day.year == year})
         row = db.session.get(CalendarYear, year)
         if row is None:
-            db.session.add(CalendarYear(year=year, source="；".join(sources)[:200], confirmed_at=now,
-                                        confirmed_by_id=getattr(actor, "id", None)))
+            db.session.add(
+                CalendarYear(
+                    year=year,
+                    source="；".join(sources)[:200],
+                    confirmed_at=now,
+                    confirmed_by_id=getattr(actor, "id", None),
+                )
+            )
         report.confirmed_years.append(year)
     db.session.flush()
-    audit.record("calendar.import", actor=actor, now=now, object_type="calendar", object_id=None,
-                 summary=f"导入节假日安排：新增 {len(report.added)} 天，变更 {len(report.changed)} 天",
-                 after={"years": report.confirmed_years})
+    audit.record(
+        "calendar.import",
+        actor=actor,
+        now=now,
+        object_type="calendar",
+        object_id=None,
+        summary=f"导入节假日安排：新增 {len(report.added)} 天，变更 {len(report.changed)} 天",
+        after={"years": report.confirmed_years},
+    )
     return report
 
 

@@ -10,8 +10,9 @@ from tracker.documents.models import DocKind, TrialKind
 
 
 class DocumentForm(FlaskForm):
-    title = StringField("文件名称", validators=[DataRequired("请输入文件名称。"),
-                                            Length(max=300, message="文件名称不超过 300 字。")])
+    title = StringField(
+        "文件名称", validators=[DataRequired("请输入文件名称。"), Length(max=300, message="文件名称不超过 300 字。")]
+    )
     kind = SelectField("文件类别", choices=DocKind.choices())
     issuer_id = SelectField("发文机关", coerce=int)
     drafting_unit_id = SelectField("起草单位", coerce=int)

@@ -125,9 +125,7 @@ class Document(TimestampMixin, db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version_id}
-    __table_args__ = (
-        sa.CheckConstraint("length(title) > 0", name="title_not_empty"),
-    )
+    __table_args__ = (sa.CheckConstraint("length(title) > 0", name="title_not_empty"),)
 
     def __repr__(self) -> str:
         return f"<Document {self.id} {self.status.value}>"
@@ -143,9 +141,7 @@ class LegalSource(TimestampMixin, db.Model):
     kind: Mapped[SourceKind] = mapped_column(enum_column(SourceKind, "source_kind"))
     issuing_body: Mapped[str | None] = mapped_column(sa.String(100))
     number: Mapped[str | None] = mapped_column(sa.String(100))
-    state: Mapped[SourceState] = mapped_column(
-        enum_column(SourceState, "source_state"), default=SourceState.IN_FORCE
-    )
+    state: Mapped[SourceState] = mapped_column(enum_column(SourceState, "source_state"), default=SourceState.IN_FORCE)
     state_changed_on: Mapped[date | None]
 
 

@@ -15,10 +15,19 @@ from tracker.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.workflow.states import DocStatus
 
-EDITABLE_STATES = frozenset({DocStatus.DRAFTING, DocStatus.CONSULTING, DocStatus.RETURNED,
-                             DocStatus.NOT_APPROVED, DocStatus.DEFERRED})
-AUDITED_FIELDS = ("title", "kind", "issuer_id", "drafting_unit_id", "trial_kind", "subject", "is_major",
-                  "affects_market")
+EDITABLE_STATES = frozenset(
+    {DocStatus.DRAFTING, DocStatus.CONSULTING, DocStatus.RETURNED, DocStatus.NOT_APPROVED, DocStatus.DEFERRED}
+)
+AUDITED_FIELDS = (
+    "title",
+    "kind",
+    "issuer_id",
+    "drafting_unit_id",
+    "trial_kind",
+    "subject",
+    "is_major",
+    "affects_market",
+)
 
 
 @dataclass
@@ -54,17 +63,32 @@ def register_draft(data: DocumentData, *, actor, now: datetime) -> Document:
     if data.drafting_unit_id != actor.unit_id:
         raise PermissionDenied("只能为本单位登记文件草案。")
     _check_units(data)
-    doc = Document(**vars(data), status=DocStatus.DRAFTING, created_by_id=actor.id, created_at=now,
-                   updated_at=now, status_changed_at=now)
+    doc = Document(
+        **vars(data),
+        status=DocStatus.DRAFTING,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+    )
     db.session.add(doc)
     db.session.flush()
-    audit.record("document.register", actor=actor, now=now, summary=f"登记文件草案《{doc.title}》",
-                 object_type="document", object_id=doc.id, document_id=doc.id, after=_snapshot(doc))
+    audit.record(
+        "document.register",
+        actor=actor,
+        now=now,
+        summary=f"登记文件草案《{doc.title}》",
+        object_type="document",
+        object_id=doc.id,
+        document_id=doc.id,
+        after=_snapshot(doc),
+    )
     return doc
 
 
-def update_metadata(doc: Document, data: DocumentData, *, actor, now: datetime,
-                    expected_version: int | None) -> Document:
+def update_metadata(
+    doc: Document, data: DocumentData, *, actor, now: datetime, expected_version: int | None
+) -> Document:
     if not may(actor, "document.edit", doc):
         raise PermissionDenied("您无权修改该文件。")
     if doc.status not in EDITABLE_STATES:
@@ -84,7 +108,15 @@ def update_metadata(doc: Document, data: DocumentData, *, actor, now: datetime,
         raise ConcurrentEdit("该文件已被他人修改，您的修改未保存。请刷新页面查看最新内容后再修改。") from None
     after = _snapshot(doc)
     changed = {k: after.get(k) for k in set(before) | set(after) if before.get(k) != after.get(k)}
-    audit.record("document.update", actor=actor, now=now, summary="修改文件基本信息", object_type="document",
-                 object_id=doc.id, document_id=doc.id,
-                 before={k: before.get(k) for k in changed}, after=changed)
+    audit.record(
+        "document.update",
+        actor=actor,
+        now=now,
+        summary="修改文件基本信息",
+        object_type="document",
+        object_id=doc.id,
+        document_id=doc.id,
+        before={k: before.get(k) for k in changed},
+        after=changed,
+    )
     return doc

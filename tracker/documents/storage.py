@@ -36,9 +36,15 @@ def store_bytes(data: bytes, *, original_name: str, content_type: str, actor, no
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, target)
-    stored = StoredFile(storage_name=storage_name, original_name=original_name[:255], content_type=content_type,
-                        size=len(data), sha256=hashlib.sha256(data).hexdigest(), created_at=now,
-                        created_by_id=getattr(actor, "id", None))
+    stored = StoredFile(
+        storage_name=storage_name,
+        original_name=original_name[:255],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_at=now,
+        created_by_id=getattr(actor, "id", None),
+    )
     db.session.add(stored)
     db.session.flush()
     return stored

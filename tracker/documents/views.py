@@ -40,10 +40,16 @@ def _unit_choices(form: DocumentForm) -> None:
 
 def _data(form: DocumentForm) -> services.DocumentData:
     return services.DocumentData(
-        title=form.title.data.strip(), kind=DocKind(form.kind.data), issuer_id=form.issuer_id.data,
-        drafting_unit_id=form.drafting_unit_id.data, trial_kind=TrialKind(form.trial_kind.data),
-        subject=(form.subject.data or "").strip() or None, summary=form.summary.data or "",
-        necessity=form.necessity.data or "", is_major=form.is_major.data, affects_market=form.affects_market.data,
+        title=form.title.data.strip(),
+        kind=DocKind(form.kind.data),
+        issuer_id=form.issuer_id.data,
+        drafting_unit_id=form.drafting_unit_id.data,
+        trial_kind=TrialKind(form.trial_kind.data),
+        subject=(form.subject.data or "").strip() or None,
+        summary=form.summary.data or "",
+        necessity=form.necessity.data or "",
+        is_major=form.is_major.data,
+        affects_market=form.affects_market.data,
     )
 
 
@@ -57,8 +63,14 @@ def index():
     q = (request.args.get("q") or "").strip()[:100]
     stmt = queries.visible_documents(current_user, status=status, q=q or None)
     page = paginate(stmt, request.args.get("page"), current_app.config["PER_PAGE"])
-    return render_template("documents/index.html", page=page, status=status, q=q, statuses=list(DocStatus),
-                           can_create=may(current_user, "document.create"))
+    return render_template(
+        "documents/index.html",
+        page=page,
+        status=status,
+        q=q,
+        statuses=list(DocStatus),
+        can_create=may(current_user, "document.create"),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -109,9 +121,12 @@ def show(doc_id: int):
     now = now_utc()
     actions = workflow.available_actions(doc, current_user, now=now)
     return render_template(
-        "documents/show.html", doc=doc, actions=actions, history=document_history(doc.id),
-        action_form=ActionForm(), can_edit=may(current_user, "document.edit", doc)
-        and doc.status in services.EDITABLE_STATES,
+        "documents/show.html",
+        doc=doc,
+        actions=actions,
+        history=document_history(doc.id),
+        action_form=ActionForm(),
+        can_edit=may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES,
         form_endpoints=current_app.view_functions,
     )
 

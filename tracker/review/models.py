@@ -265,9 +265,7 @@ class Deliberation(TimestampMixin, db.Model):
     round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_rounds.id"))
     meeting_name: Mapped[str] = mapped_column(sa.String(100))
     held_on: Mapped[date]
-    decision: Mapped[DeliberationDecision] = mapped_column(
-        enum_column(DeliberationDecision, "deliberation_decision")
-    )
+    decision: Mapped[DeliberationDecision] = mapped_column(enum_column(DeliberationDecision, "deliberation_decision"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     minutes_attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attachments.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

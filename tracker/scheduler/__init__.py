@@ -30,8 +30,15 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=app.config["OFFICE_TIMEZONE"])
     for job in JOBS:
         scheduler.add_job(
-            job.func, job.trigger, args=[app], id=job.id, coalesce=True, max_instances=1,
-            misfire_grace_time=job.misfire_grace_time, replace_existing=True, **job.trigger_args,
+            job.func,
+            job.trigger,
+            args=[app],
+            id=job.id,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=job.misfire_grace_time,
+            replace_existing=True,
+            **job.trigger_args,
         )
     return scheduler
 

@@ -1,0 +1,121 @@
+"""Shared fixtures: the app (one per session), a clean database per test, a client, users per role, a fixed now.
+
+The database comes from TEST_DATABASE_URL (PostgreSQL in CI's second run) or a SQLite file in a temp dir.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestConfig
+from tracker import create_app
+from tracker.extensions import db as _db
+
+# 2026-11-02 10:00 in Beijing: a Monday, a working day.
+FIXED_NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+PASSWORD = "Test-pass-2026"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives Chromium through Playwright (SQLite run only)")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+# In CI a skipped test is a failure: nothing may be silently left out.
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CI", "").lower() == "true" and _skipped:
+        session.exitstatus = 1
+        print(f"\nCI=true: {len(_skipped)} skipped test(s) count as failures:")
+        for nodeid in _skipped:
+            print("  SKIPPED", nodeid)
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    uploads = tmp_path_factory.mktemp("uploads")
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path_factory), UPLOAD_DIR=str(uploads))
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _truncate_all() -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def db(app):
+    """A clean database (every table emptied) inside an app context."""
+    with app.app_context():
+        _truncate_all()
+        from tracker.cli import ensure_reference_data
+
+        ensure_reference_data(FIXED_NOW)
+        _db.session.commit()
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture
+def now():
+    return FIXED_NOW
+
+
+@pytest.fixture
+def world(db):
+    """A small town: the units of every kind and one active user per role (plus a second drafting unit)."""
+    from tests.factories import build_world
+
+    w = build_world(FIXED_NOW)
+    db.session.commit()
+    return w
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app, db):
+    """login_as('clerk') -> a test client logged in as that user of the world fixture."""
+
+    def _login(username: str):
+        c = app.test_client()
+        r = c.post("/login", data={"username": username, "password": PASSWORD})
+        assert r.status_code == 302, f"login as {username} failed"
+        return c
+
+    return _login
