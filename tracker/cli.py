@@ -69,6 +69,46 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(demo)
 
+    users = AppGroup("users", help="User accounts.")
+
+    @users.command("create-admin")
+    @click.argument("username")
+    @click.option("--name", "display_name", required=True, help="姓名")
+    @click.option("--unit", "unit_name", required=True, help="所在单位名称（不存在则新建）")
+    @click.password_option(prompt="密码")
+    def create_admin(username, display_name, unit_name, password):
+        """Create an administrator (the first account of a new installation)."""
+        from tracker.auth.forms import MIN_PASSWORD_LENGTH
+        from tracker.auth.models import Role, Unit, UnitKind
+        from tracker.auth.permissions import SYSTEM
+        from tracker.auth.services import create_user
+        from tracker.errors import DomainError
+
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise click.ClickException(f"密码至少 {MIN_PASSWORD_LENGTH} 位。")
+        now = now_utc()
+        unit = db.session.scalar(sa.select(Unit).where(Unit.name == unit_name))
+        if unit is None:
+            unit = Unit(name=unit_name, kind=UnitKind.DEPARTMENT, can_draft=True, created_at=now)
+            db.session.add(unit)
+            db.session.flush()
+        try:
+            create_user(
+                actor=SYSTEM,
+                now=now,
+                username=username,
+                display_name=display_name,
+                role=Role.ADMIN,
+                unit_id=unit.id,
+                password=password,
+            )
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        click.echo(f"管理员 {username} 已创建。")
+
+    app.cli.add_command(users)
+
     cal = AppGroup("calendar", help="Working-day calendar.")
 
     @cal.command("due")
