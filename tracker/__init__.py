@@ -77,8 +77,9 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.auth.views import bp as auth_bp
     from tracker.documents.views import bp as documents_bp
     from tracker.main import bp as main_bp
+    from tracker.review.views import bp as review_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, documents_bp, audit_bp):
+    for bp in (main_bp, auth_bp, admin_bp, documents_bp, audit_bp, review_bp):
         app.register_blueprint(bp)
 
     register_error_handlers(app)

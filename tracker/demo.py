@@ -1,8 +1,8 @@
 """The demo town (沙溪镇): units, one user per role, and ~20 documents spread over every lifecycle stage.
 
-Every status change goes through workflow.apply() with the date it happened, so each document's
-timeline is a real audit trail. The supporting records (rounds, opinions, publications, filings) are
-created directly here until each module's own service exists.
+Every step goes through the services and workflow.apply() with the date it happened, so each document's
+timeline is a real audit trail. Publication and filing records are created directly here until their
+module's services exist (issue "publication and filing").
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import click
 import docx
-import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from tracker.auth.models import Role, Unit, UnitKind, User
@@ -31,25 +30,23 @@ from tracker.documents.models import (
     SourceKind,
     TrialKind,
 )
-from tracker.documents.services import DocumentData, register_draft
-from tracker.documents.storage import DOCX_TYPE, store_bytes
+from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
+from tracker.documents.uploads import DOCX_TYPE, CheckedFile
 from tracker.extensions import db
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
 from tracker.publication.models import Publication
 from tracker.publication.numbering import format_number, next_serial
+from tracker.review import services as review
 from tracker.review.conclusions import conclusion_by_label
 from tracker.review.models import (
     Consultation,
-    ConsultationComment,
-    Deliberation,
     DeliberationDecision,
     Disposition,
-    Finding,
     FindingResponse,
     Opinion,
     PointResult,
+    ProcedureKind,
     ReviewPoint,
-    ReviewPointResult,
     ReviewRound,
 )
 from tracker.workflow.service import apply
@@ -168,76 +165,49 @@ class Town:
         return doc
 
     def upload_version(self, doc: Document, on: date, note: str) -> DocumentVersion:
-        actor = self.drafter_of(doc.drafting_unit)
         seq = len(doc.versions) + 1
         paras = [
             f"第一条 为规范{doc.title[3:]}工作，根据有关法律法规，结合本镇实际，制定本办法。",
             "第二条 本办法适用于本镇行政区域内的相关管理活动。",
             f"第三条 （第{seq}稿）镇有关部门按照职责分工做好相关工作。",
         ]
-        stored = store_bytes(
-            _docx_bytes(doc.title, paras),
-            original_name=f"{doc.title}（第{seq}稿）.docx",
-            content_type=DOCX_TYPE,
-            actor=actor,
-            now=at(on, 9),
-        )
-        version = DocumentVersion(
-            document=doc,
-            seq=seq,
-            file=stored,
-            note=note,
-            text="\n".join(paras),
-            uploaded_by_id=actor.id,
-            uploaded_at=at(on, 9),
-        )
-        db.session.add(version)
-        db.session.flush()
-        return version
+        checked = CheckedFile(_docx_bytes(doc.title, paras), f"{doc.title}（第{seq}稿）.docx", DOCX_TYPE, "docx")
+        return add_version(doc, checked, note=note, actor=self.drafter_of(doc.drafting_unit), now=at(on, 9))
 
     def attach(self, doc: Document, kind: AttachmentKind, on: date, title: str | None = None) -> Attachment:
-        actor = self.drafter_of(doc.drafting_unit)
         title = title or kind.label
-        stored = store_bytes(
-            _docx_bytes(title, [f"《{doc.title}》{title}。"]),
-            original_name=f"{title}.docx",
-            content_type=DOCX_TYPE,
-            actor=actor,
-            now=at(on, 9),
+        checked = CheckedFile(_docx_bytes(title, [f"《{doc.title}》{title}。"]), f"{title}.docx", DOCX_TYPE, "docx")
+        actor = (
+            self.clerk
+            if kind in (AttachmentKind.OFFICIAL_TEXT, AttachmentKind.INTERPRETATION)
+            else (self.drafter_of(doc.drafting_unit))
         )
-        att = Attachment(
-            document=doc, kind=kind, title=title, file=stored, uploaded_by_id=actor.id, uploaded_at=at(on, 9)
-        )
-        db.session.add(att)
-        db.session.flush()
-        return att
+        return add_attachment(doc, checked, kind=kind, title=title, actor=actor, now=at(on, 9))
 
     def consult(self, doc: Document, start: date, end: date, comments: int = 2) -> Consultation:
         actor = self.drafter_of(doc.drafting_unit)
-        c = Consultation(
-            document=doc,
+        c = review.save_consultation(
+            doc,
+            None,
+            actor=actor,
+            now=at(start, 9),
             channel="沙溪镇人民政府门户网站",
             url=f"http://www.zs.gov.cn/sxz/zmhd/yjzj/content/post_{doc.id:07d}.html",
             start_on=start,
             end_on=end,
-            rule_min_days=30,
-            created_by_id=actor.id,
-            created_at=at(start, 9),
-            short_reason=None if (end - start).days + 1 >= 30 else "涉及汛期安全，时间紧迫",
+            short_reason="涉及汛期安全，时间紧迫" if (end - start).days + 1 < 30 else None,
         )
-        db.session.add(c)
         for i in range(comments):
-            db.session.add(
-                ConsultationComment(
-                    consultation=c,
-                    commenter=f"群众{i + 1}",
-                    content="建议明确各村（社区）的具体职责分工。",
-                    received_on=start + timedelta(days=3 + i),
-                    disposition=Disposition.ADOPTED if i == 0 else Disposition.NOT_ADOPTED,
-                    reason="" if i == 0 else "已有上位法规定，无需重复",
-                )
+            review.add_comment(
+                c,
+                actor=actor,
+                now=at(start + timedelta(days=3 + i), 15),
+                commenter=f"群众{i + 1}",
+                content="建议明确各村（社区）的具体职责分工。",
+                received_on=start + timedelta(days=3 + i),
+                disposition=Disposition.ADOPTED if i == 0 else Disposition.NOT_ADOPTED,
+                reason="" if i == 0 else "已有上位法规定，无需重复",
             )
-        db.session.flush()
         apply(doc, "start_consultation", actor=actor, now=at(start, 9))
         if end < self.today:
             apply(doc, "close_consultation", actor=actor, now=at(end, 17))
@@ -252,40 +222,26 @@ class Town:
         ):
             self.attach(doc, kind, on)
         if doc.affects_market:
-            self.attach(doc, AttachmentKind.FAIR_COMPETITION, on)
+            review.record_procedure(
+                doc,
+                ProcedureKind.FAIR_COMPETITION,
+                actor=self.drafter_of(doc.drafting_unit),
+                now=at(on, 9),
+                applicable=True,
+                conclusion="经审查，未发现排除、限制竞争的内容。",
+                record=CheckedFile(
+                    _docx_bytes("公平竞争审查表", ["审查结论：符合。"]), "公平竞争审查表.docx", DOCX_TYPE, "docx"
+                ),
+            )
         if doc.is_major:
             self.attach(doc, AttachmentKind.EXPERT_REPORT, on)
             self.attach(doc, AttachmentKind.RISK_ASSESSMENT, on)
 
     def submit(self, doc: Document, on: date) -> ReviewRound:
-        from tracker.deadlines.services import compute_due
-
-        actor = self.drafter_of(doc.drafting_unit)
-        due = compute_due("review_max", on)
-        rnd = ReviewRound(
-            document=doc,
-            round_no=len(self._rounds(doc)) + 1,
-            submitted_at=at(on, 10),
-            submitted_by_id=actor.id,
-            version_id_reviewed=doc.versions[-1].id,
-            received_on=on,
-            due_on=due.day,
-            due_rule_code=due.rule_code,
-            due_rule_days=due.rule_value,
-            due_provisional=due.provisional,
-            created_at=at(on, 10),
-        )
-        db.session.add(rnd)
-        db.session.flush()
-        apply(doc, "submit_for_review", actor=actor, now=at(on, 10))
-        return rnd
-
-    def _rounds(self, doc: Document) -> list[ReviewRound]:
-        return list(db.session.scalars(sa.select(ReviewRound).where(ReviewRound.document_id == doc.id)))
+        return review.submit_for_review(doc, actor=self.drafter_of(doc.drafting_unit), now=at(on, 10), received_on=on)
 
     def accept(self, doc: Document, rnd: ReviewRound, on: date) -> None:
-        rnd.reviewer_id = self.reviewer.id
-        apply(doc, "accept_for_review", actor=self.reviewer, now=at(on, 11))
+        review.accept(doc, actor=self.reviewer, now=at(on, 11), reviewer_id=self.reviewer.id)
 
     def conclude(
         self,
@@ -294,79 +250,57 @@ class Town:
         on: date,
         label: str,
         findings: tuple[tuple[str, str, str, str], ...] = (),
-    ) -> Opinion | None:
-        for point in ReviewPoint:
-            bad = bool(findings) and point in (ReviewPoint.CONSISTENCY, ReviewPoint.TECHNIQUE)
-            db.session.add(
-                ReviewPointResult(
-                    round=rnd,
-                    point=point,
-                    result=PointResult.DOES_NOT if bad else PointResult.COMPLIES,
-                    note="详见修改意见" if bad else "",
-                )
-            )
-        for pos, (clause, problem, basis, suggestion) in enumerate(findings):
-            db.session.add(
-                Finding(
-                    round=rnd, position=pos, clause=clause, problem=problem, legal_basis=basis, suggestion=suggestion
-                )
-            )
-        rnd.conclusion = conclusion_by_label(label)
-        rnd.concluded_on, rnd.concluded_by_id = on, self.reviewer.id
-        db.session.flush()
-        opinion = self.issue_opinion(doc, rnd, on)
-        action = {
-            "pass": "conclude_pass",
-            "return": "conclude_return",
-            "reject": "conclude_reject",
-            "defer": "conclude_defer",
-        }[rnd.conclusion.outcome.value]
-        apply(doc, action, actor=self.reviewer, now=at(on, 15), note=label)
-        return opinion
-
-    def issue_opinion(self, doc: Document, rnd: ReviewRound, on: date) -> Opinion:
-        from tracker.deadlines.rules import get_setting
-
-        seq = next_serial("opinion", on.year)
-        number = format_number(get_setting("opinion_number_pattern"), year=on.year, seq=seq)
-        op = Opinion(
-            round=rnd,
-            document_id=doc.id,
-            year=on.year,
-            seq=seq,
-            number=number,
-            issued_on=on,
-            issued_by_id=self.reviewer.id,
-            addressee=doc.drafting_unit.name,
-            created_at=at(on, 15),
+    ) -> Opinion:
+        now = at(on, 15)
+        bad = {ReviewPoint.CONSISTENCY, ReviewPoint.NO_NEW_POWERS} if findings else set()
+        review.save_points(
+            rnd,
+            actor=self.reviewer,
+            now=now,
+            expected_version=None,
+            results={
+                p: (PointResult.DOES_NOT, "详见具体审查意见") if p in bad else (PointResult.COMPLIES, "")
+                for p in ReviewPoint
+            },
         )
-        db.session.add(op)
-        db.session.flush()
-        return op
+        for clause, problem, basis, suggestion in findings:
+            review.add_finding(
+                rnd,
+                actor=self.reviewer,
+                now=now,
+                clause=clause,
+                problem=problem,
+                legal_basis=basis,
+                suggestion=suggestion,
+            )
+        return review.issue_opinion(
+            doc,
+            actor=self.reviewer,
+            now=now,
+            conclusion_id=conclusion_by_label(label).id,
+            summary="经审查，提出如下意见。" if findings else "经审查，该文件制定主体适格，程序合法，内容合法。",
+        )
 
     def answer_and_resubmit(self, doc: Document, rnd: ReviewRound, on: date) -> ReviewRound:
         actor = self.drafter_of(doc.drafting_unit)
         for f in rnd.findings:
-            f.response, f.responded_by_id, f.responded_at = FindingResponse.ADOPTED, actor.id, at(on, 9)
-            f.response_reason = "已按审查意见修改"
+            review.answer_finding(
+                f, actor=actor, now=at(on, 9), response=FindingResponse.ADOPTED, reason="已按审查意见修改"
+            )
         self.upload_version(doc, on, "根据审查意见修改")
         return self.submit(doc, on + timedelta(days=1))
 
     def deliberate(self, doc: Document, rnd: ReviewRound, on: date) -> None:
-        db.session.add(
-            Deliberation(
-                document_id=doc.id,
-                round_id=rnd.id,
-                meeting_name="镇政府常务会议",
-                held_on=on,
-                decision=DeliberationDecision.APPROVED,
-                note="会议同意印发实施",
-                recorded_by_id=self.clerk.id,
-                created_at=at(on, 16),
-            )
+        review.record_deliberation(
+            doc,
+            actor=self.clerk,
+            now=at(on, 16),
+            meeting_name="镇政府常务会议",
+            held_on=on,
+            decision=DeliberationDecision.APPROVED,
+            note="会议同意印发实施",
+            minutes=None,
         )
-        db.session.flush()
-        apply(doc, "approve_deliberation", actor=self.clerk, now=at(on, 16))
 
     def number(self, doc: Document, on: date) -> Publication:
         from tracker.deadlines.rules import get_setting
@@ -706,6 +640,21 @@ def _stories(town: Town, today: date) -> None:
     town.accept(doc, rnd, ago(44))
     town.conclude(doc, rnd, ago(36), "不合法，不同意出台", FINDINGS[1:])
 
+    doc = town.register(
+        "沙溪镇农村集体土地承包经营权流转管理办法",
+        "沙溪镇农业农村办公室",
+        ago(120),
+        bases=("中华人民共和国土地管理法",),
+        is_major=True,
+    )
+    town.consult(doc, ago(110), ago(79))
+    town.complete_packet(doc, ago(40))
+    rnd = town.submit(doc, ago(40))
+    town.accept(doc, rnd, ago(39))
+    town.conclude(doc, rnd, ago(30), "退回补充程序或材料", FINDINGS[:1])
+    rnd2 = town.answer_and_resubmit(doc, rnd, ago(8))
+    town.accept(doc, rnd2, ago(6))
+
     doc = town.register("沙溪镇高龄老人津贴发放办法", "沙溪镇社会事务局", ago(100))
     town.consult(doc, ago(95), ago(64))
     pub, filing = _published(town, doc, ago(35))
@@ -723,29 +672,6 @@ def _stories(town: Town, today: date) -> None:
     _published(town, doc, ago(28), validity_years=2)
 
     doc = town.register(
-        "沙溪镇村级工程建设项目管理办法", "沙溪镇经济发展办公室", ago(85), issuer="沙溪镇人民政府办公室"
-    )
-    town.consult(doc, ago(80), ago(49))
-    rnd = _passed(town, doc, ago(30))
-    town.deliberate(doc, rnd, ago(10))
-    town.number(doc, ago(2))
-
-    doc = town.register(
-        "沙溪镇农村集体土地承包经营权流转管理办法",
-        "沙溪镇农业农村办公室",
-        ago(120),
-        bases=("中华人民共和国土地管理法",),
-        is_major=True,
-    )
-    town.consult(doc, ago(110), ago(79))
-    town.complete_packet(doc, ago(40))
-    rnd = town.submit(doc, ago(40))
-    town.accept(doc, rnd, ago(39))
-    town.conclude(doc, rnd, ago(30), "退回补充程序或材料", FINDINGS[:1])
-    rnd2 = town.answer_and_resubmit(doc, rnd, ago(8))
-    town.accept(doc, rnd2, ago(6))
-
-    doc = town.register(
         "沙溪镇占道经营管理规定",
         "沙溪镇综合行政执法局",
         ago(90),
@@ -757,6 +683,14 @@ def _stories(town: Town, today: date) -> None:
     rnd = town.submit(doc, ago(30))
     town.accept(doc, rnd, ago(29))
     town.conclude(doc, rnd, ago(20), "应当修改后重新送审", FINDINGS)
+
+    doc = town.register(
+        "沙溪镇村级工程建设项目管理办法", "沙溪镇经济发展办公室", ago(85), issuer="沙溪镇人民政府办公室"
+    )
+    town.consult(doc, ago(80), ago(49))
+    rnd = _passed(town, doc, ago(26))
+    town.deliberate(doc, rnd, ago(10))
+    town.number(doc, ago(2))
 
     doc = town.register(
         "沙溪镇扶持个体工商户发展若干措施",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:24:02.836613
+Create Date: 2026-11-28 02:33:27.243196
 
 """
 from alembic import op
@@ -491,8 +491,11 @@ def upgrade():
     sa.Column('extension_reason', sa.Text(), nullable=True),
     sa.Column('conclusion_id', sa.Integer(), nullable=True),
     sa.Column('concluded_on', sa.Date(), nullable=True),
+    sa.Column('concluded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('returned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('concluded_by_id', sa.Integer(), nullable=True),
     sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('worksheet_saved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('due_on >= received_on', name=op.f('ck_review_rounds_due_after_receipt')),

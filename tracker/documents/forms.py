@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.documents.models import DocKind, TrialKind
+from tracker.documents.models import AttachmentKind, DocKind, TrialKind
 
 
 class DocumentForm(FlaskForm):
@@ -27,3 +28,14 @@ class DocumentForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     note = TextAreaField("说明", validators=[Optional(), Length(max=2000, message="说明不超过 2000 字。")])
+
+
+class VersionForm(FlaskForm):
+    file = FileField("草案文件（.docx）")
+    note = StringField("版本说明", validators=[Optional(), Length(max=500, message="版本说明不超过 500 字。")])
+
+
+class AttachmentForm(FlaskForm):
+    kind = SelectField("材料类型", choices=AttachmentKind.choices())
+    title = StringField("材料名称（可选）", validators=[Optional(), Length(max=200)])
+    file = FileField("文件")

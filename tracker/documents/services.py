@@ -10,7 +10,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.audit import services as audit
 from tracker.auth.models import Unit
 from tracker.auth.permissions import may
-from tracker.documents.models import DocKind, Document, TrialKind
+from tracker.documents.models import Attachment, AttachmentKind, DocKind, Document, DocumentVersion, TrialKind
+from tracker.documents.storage import store_bytes
+from tracker.documents.uploads import CheckedFile, docx_paragraphs
 from tracker.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.workflow.states import DocStatus
@@ -120,3 +122,85 @@ def update_metadata(
         after=changed,
     )
     return doc
+
+
+# --- versions and materials -------------------------------------------------------------------------
+
+VERSION_STATES = frozenset(
+    {DocStatus.DRAFTING, DocStatus.CONSULTING, DocStatus.RETURNED, DocStatus.NOT_APPROVED, DocStatus.DEFERRED}
+)
+MAX_NOTE = 500
+
+
+def add_version(doc: Document, checked: CheckedFile, *, note: str, actor, now: datetime) -> DocumentVersion:
+    """A new draft version (.docx, checked by content); its text is kept for search and comparison."""
+    if not may(actor, "document.edit", doc):
+        raise PermissionDenied("只有本单位经办人可以上传草案版本。")
+    if doc.status not in VERSION_STATES:
+        raise ValidationFailed(f"文件当前为“{doc.status.label}”，不能上传新版本。")
+    if checked.kind != "docx":
+        raise ValidationFailed("草案版本须为 Word（.docx）文件。")
+    if len(note) > MAX_NOTE:
+        raise ValidationFailed(f"版本说明不超过 {MAX_NOTE} 字。")
+    text = "\n".join(docx_paragraphs(checked.data))
+    stored = store_bytes(
+        checked.data, original_name=checked.filename, content_type=checked.content_type, actor=actor, now=now
+    )
+    seq = (max((v.seq for v in doc.versions), default=0)) + 1
+    version = DocumentVersion(
+        document=doc, seq=seq, file=stored, note=note.strip(), text=text, uploaded_by_id=actor.id, uploaded_at=now
+    )
+    db.session.add(version)
+    doc.updated_at = now
+    db.session.flush()
+    audit.record(
+        "document.version",
+        actor=actor,
+        now=now,
+        summary=f"上传第 {seq} 稿：{checked.filename}",
+        object_type="document_version",
+        object_id=version.id,
+        document_id=doc.id,
+    )
+    return version
+
+
+def add_attachment(
+    doc: Document, checked: CheckedFile, *, kind: AttachmentKind, title: str, actor, now: datetime
+) -> Attachment:
+    """Attach a material of a given type; an earlier material of the same type is kept but superseded."""
+    office_kinds = {
+        AttachmentKind.MINUTES,
+        AttachmentKind.INTERPRETATION,
+        AttachmentKind.OFFICIAL_TEXT,
+        AttachmentKind.EARLY_EFFECT_REASON,
+        AttachmentKind.FILING_RECEIPT,
+    }
+    permission = "office" if kind in office_kinds else "document.edit"
+    if not may(actor, permission, doc):
+        raise PermissionDenied("您无权为该文件上传此类材料。")
+    if permission == "document.edit" and doc.status not in VERSION_STATES:
+        raise ValidationFailed(f"文件当前为“{doc.status.label}”，送审材料已冻结，不能再上传。")
+    title = (title or "").strip() or kind.label
+    if len(title) > 200:
+        raise ValidationFailed("材料名称不超过 200 字。")
+    stored = store_bytes(
+        checked.data, original_name=checked.filename, content_type=checked.content_type, actor=actor, now=now
+    )
+    for earlier in doc.attachments:
+        if earlier.kind is kind and kind is not AttachmentKind.OTHER and not earlier.superseded:
+            earlier.superseded = True
+    att = Attachment(document=doc, kind=kind, title=title, file=stored, uploaded_by_id=actor.id, uploaded_at=now)
+    db.session.add(att)
+    doc.updated_at = now
+    db.session.flush()
+    audit.record(
+        "document.attachment",
+        actor=actor,
+        now=now,
+        summary=f"上传材料：{kind.label}（{checked.filename}）",
+        object_type="attachment",
+        object_id=att.id,
+        document_id=doc.id,
+    )
+    return att

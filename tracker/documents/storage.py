@@ -13,8 +13,6 @@ from flask import current_app
 from tracker.documents.models import StoredFile
 from tracker.extensions import db
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
 
 def upload_dir() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])

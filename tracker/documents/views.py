@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from tracker.audit.services import document_history
@@ -12,8 +12,11 @@ from tracker.auth.permissions import may
 from tracker.common.pagination import paginate
 from tracker.common.timeutil import now_utc
 from tracker.documents import queries, services
-from tracker.documents.forms import ActionForm, DocumentForm
-from tracker.documents.models import DocKind, Document, TrialKind
+from tracker.documents.compare import compare_paragraphs
+from tracker.documents.forms import ActionForm, AttachmentForm, DocumentForm, VersionForm
+from tracker.documents.models import Attachment, AttachmentKind, DocKind, Document, DocumentVersion, TrialKind
+from tracker.documents.storage import path_of
+from tracker.documents.uploads import read_upload
 from tracker.errors import DomainError, InvalidTransition
 from tracker.extensions import db
 from tracker.workflow import service as workflow
@@ -117,17 +120,22 @@ def edit(doc_id: int):
 
 @bp.get("/<int:doc_id>")
 def show(doc_id: int):
+    from tracker.review import queries as review_queries
+
     doc = _load(doc_id)
     now = now_utc()
-    actions = workflow.available_actions(doc, current_user, now=now)
+    can_edit = may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
     return render_template(
         "documents/show.html",
         doc=doc,
-        actions=actions,
+        actions=workflow.available_actions(doc, current_user, now=now),
         history=document_history(doc.id),
         action_form=ActionForm(),
-        can_edit=may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES,
+        can_edit=can_edit,
         form_endpoints=current_app.view_functions,
+        version_form=VersionForm() if can_edit else None,
+        attachment_form=AttachmentForm() if can_edit else None,
+        review=review_queries.review_summary(doc, current_user, now=now),
     )
 
 
@@ -145,3 +153,77 @@ def act(doc_id: int, action: str):
     db.session.commit()
     flash(f"已办理：{transition.label}。", "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+@bp.post("/<int:doc_id>/versions")
+def upload_version(doc_id: int):
+    doc = _load(doc_id, "document.edit")
+    form = VersionForm()
+    if not form.validate():
+        raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
+    checked = read_upload(form.file.data, docx_only=True)
+    version = services.add_version(doc, checked, note=form.note.data or "", actor=current_user, now=now_utc())
+    db.session.commit()
+    flash(f"已上传第 {version.seq} 稿。", "success")
+    return redirect(url_for("documents.show", doc_id=doc.id, _anchor="versions"))
+
+
+@bp.post("/<int:doc_id>/attachments")
+def upload_attachment(doc_id: int):
+    doc = _load(doc_id)
+    form = AttachmentForm()
+    if not form.validate():
+        raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
+    checked = read_upload(form.file.data)
+    att = services.add_attachment(
+        doc,
+        checked,
+        kind=AttachmentKind(form.kind.data),
+        title=form.title.data or "",
+        actor=current_user,
+        now=now_utc(),
+    )
+    db.session.commit()
+    flash(f"已上传材料：{att.kind.label}。", "success")
+    return redirect(url_for("documents.show", doc_id=doc.id, _anchor="materials"))
+
+
+def _send(stored):
+    path = path_of(stored)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=stored.content_type, as_attachment=True, download_name=stored.original_name)
+
+
+@bp.get("/<int:doc_id>/versions/<int:version_id>/download")
+def download_version(doc_id: int, version_id: int):
+    doc = _load(doc_id)
+    version = db.get_or_404(DocumentVersion, version_id)
+    if version.document_id != doc.id:
+        abort(404)
+    return _send(version.file)
+
+
+@bp.get("/<int:doc_id>/attachments/<int:attachment_id>/download")
+def download_attachment(doc_id: int, attachment_id: int):
+    doc = _load(doc_id)
+    att = db.get_or_404(Attachment, attachment_id)
+    if att.document_id != doc.id:
+        abort(404)
+    return _send(att.file)
+
+
+@bp.get("/<int:doc_id>/compare")
+def compare(doc_id: int):
+    doc = _load(doc_id)
+    by_seq = {v.seq: v for v in doc.versions}
+    if len(by_seq) < 2:
+        flash("至少有两个版本才能比较。", "info")
+        return redirect(url_for("documents.show", doc_id=doc.id))
+    seqs = sorted(by_seq)
+    a = request.args.get("a", type=int) or seqs[-2]
+    b = request.args.get("b", type=int) or seqs[-1]
+    if a not in by_seq or b not in by_seq:
+        abort(404)
+    rows = compare_paragraphs(by_seq[a].text.splitlines(), by_seq[b].text.splitlines())
+    return render_template("documents/compare.html", doc=doc, old=by_seq[a], new=by_seq[b], rows=rows, seqs=seqs)

@@ -165,8 +165,12 @@ class ReviewRound(TimestampMixin, db.Model):
     extension_reason: Mapped[str | None] = mapped_column(sa.Text)
     conclusion_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conclusions.id"))
     concluded_on: Mapped[date | None]
+    concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the 司法所 returns an incomplete packet at receipt (no opinion is issued then).
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     concluded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
+    worksheet_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version_id: Mapped[int] = mapped_column(default=1)
 
     document: Mapped[Document] = relationship()

@@ -45,12 +45,20 @@ def has_open_consultation(document, today: date) -> str | None:
     return None
 
 
-def packet_complete(document, today: date) -> str | None:
+def ready_to_submit(document, today: date) -> str | None:
+    """The packet is complete; after a return, every finding is answered and a revised version uploaded."""
     from tracker.review.packet import missing_materials
 
     missing = missing_materials(document)
     if missing:
         return "送审材料不齐全，缺少：" + "、".join(missing) + "。"
+    rnd = _latest_round(document)
+    if rnd is not None and rnd.concluded_at is not None:
+        unanswered = [f for f in rnd.findings if f.response is None]
+        if unanswered:
+            return f"尚有 {len(unanswered)} 条审查意见未答复（采纳或不采纳并说明理由）。"
+        if rnd.findings and not any(v.uploaded_at > rnd.concluded_at for v in document.versions):
+            return "请先上传根据审查意见修改后的新版本。"
     return None
 
 

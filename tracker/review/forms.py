@@ -1,0 +1,113 @@
+"""Forms of the review module: field checks and cross-field rules; state rules live in the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from tracker.review.models import DeliberationDecision, Disposition, FindingResponse, PointResult, ReviewPoint
+
+DATE_MSG = "请输入有效日期（年-月-日）。"
+
+
+class ConsultationForm(FlaskForm):
+    channel = StringField(
+        "发布渠道", default="镇人民政府门户网站", validators=[DataRequired("请填写发布渠道。"), Length(max=100)]
+    )
+    url = URLField("网址", validators=[Optional(), Length(max=500, message="网址过长。")])
+    start_on = DateField("开始日期", validators=[InputRequired(DATE_MSG)])
+    end_on = DateField("结束日期", validators=[InputRequired(DATE_MSG)])
+    short_reason = TextAreaField("期限少于规定天数的理由", validators=[Optional(), Length(max=1000)])
+    summary = TextAreaField("征求意见情况说明", validators=[Optional(), Length(max=3000)])
+
+    def validate_end_on(self, field):
+        if self.start_on.data and field.data and field.data < self.start_on.data:
+            raise ValidationError("结束日期不能早于开始日期。")
+
+
+class CommentForm(FlaskForm):
+    commenter = StringField("意见人", validators=[Optional(), Length(max=100)])
+    content = TextAreaField("意见内容", validators=[DataRequired("请填写意见内容。"), Length(max=3000)])
+    received_on = DateField("收到日期", validators=[Optional()])
+    disposition = SelectField("处理情况", choices=Disposition.choices())
+    reason = TextAreaField("理由", validators=[Optional(), Length(max=3000)])
+
+
+class ProcedureForm(FlaskForm):
+    kind = HiddenField()
+    applicable = BooleanField("适用")
+    conclusion = TextAreaField("结论", validators=[Optional(), Length(max=3000)])
+    record = FileField("记录文件（可选）")
+
+
+class SubmitForm(FlaskForm):
+    received_on = DateField("司法所收件日期", validators=[InputRequired(DATE_MSG)])
+
+
+class AcceptForm(FlaskForm):
+    reviewer_id = SelectField("审查人", coerce=int)
+
+
+class ReturnForm(FlaskForm):
+    note = TextAreaField("退回理由（缺少哪些材料）", validators=[DataRequired("请填写退回理由。"), Length(max=2000)])
+
+
+class ExtendForm(FlaskForm):
+    days = IntegerField("延长工作日数", validators=[InputRequired("请填写延长天数。"), NumberRange(min=1, max=60)])
+    reason = TextAreaField("延长理由", validators=[DataRequired("延长审查期限须书面说明理由。"), Length(max=1000)])
+
+
+class PointsForm(FlaskForm):
+    version_id = HiddenField()
+
+
+for _point in ReviewPoint:
+    setattr(
+        PointsForm,
+        f"result_{_point.value}",
+        SelectField(
+            _point.label,
+            choices=[("", "—请选择—"), *PointResult.choices()],
+            validators=[DataRequired(f"请对“{_point.label}”作出判断。")],
+        ),
+    )
+    setattr(PointsForm, f"note_{_point.value}", TextAreaField("说明", validators=[Optional(), Length(max=3000)]))
+
+
+class FindingForm(FlaskForm):
+    clause = StringField("条款（如 第五条第二款）", validators=[Optional(), Length(max=100)])
+    problem = TextAreaField("存在的问题", validators=[DataRequired("请填写存在的问题。"), Length(max=3000)])
+    legal_basis = TextAreaField("法律依据", validators=[Optional(), Length(max=3000)])
+    suggestion = TextAreaField("修改建议", validators=[Optional(), Length(max=3000)])
+
+
+class ConcludeForm(FlaskForm):
+    conclusion_id = SelectField("审查结论", coerce=int)
+    addressee = StringField("主送单位", validators=[Optional(), Length(max=100)])
+    summary = TextAreaField("审查意见综述", validators=[Optional(), Length(max=3000)])
+
+
+class AnswerForm(FlaskForm):
+    response = SelectField("答复", choices=FindingResponse.choices())
+    reason = TextAreaField("理由", validators=[Optional(), Length(max=3000)])
+
+
+class DeliberationForm(FlaskForm):
+    meeting_name = StringField(
+        "会议名称", default="镇政府常务会议", validators=[DataRequired("请填写会议名称。"), Length(max=100)]
+    )
+    held_on = DateField("会议日期", validators=[InputRequired(DATE_MSG)])
+    decision = SelectField("审议结果", choices=DeliberationDecision.choices())
+    note = TextAreaField("会议意见", validators=[Optional(), Length(max=2000)])
+    minutes = FileField("会议纪要（可选）")

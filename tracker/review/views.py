@@ -1,0 +1,448 @@
+"""The review desk, submission, the worksheet, answers, public comment, procedures and deliberation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.auth.permissions import may
+from tracker.common.timeutil import now_utc, office_today
+from tracker.deadlines.rules import get_rule
+from tracker.documents.models import Document
+from tracker.documents.uploads import read_upload
+from tracker.errors import DomainError, InvalidTransition
+from tracker.extensions import db
+from tracker.review import queries, services
+from tracker.review.forms import (
+    AcceptForm,
+    AnswerForm,
+    CommentForm,
+    ConcludeForm,
+    ConsultationForm,
+    DeliberationForm,
+    ExtendForm,
+    FindingForm,
+    PointsForm,
+    ProcedureForm,
+    ReturnForm,
+    SubmitForm,
+)
+from tracker.review.models import (
+    Conclusion,
+    Consultation,
+    DeliberationDecision,
+    Disposition,
+    Finding,
+    FindingResponse,
+    PointResult,
+    ProcedureKind,
+    ReviewPoint,
+)
+from tracker.review.packet import missing_materials
+from tracker.workflow.states import DocStatus
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def _doc(doc_id: int, permission: str = "document.view") -> Document:
+    doc = db.get_or_404(Document, doc_id)
+    if not may(current_user, permission, doc):
+        abort(403)
+    return doc
+
+
+def _back(doc: Document, anchor: str | None = None):
+    return redirect(url_for("documents.show", doc_id=doc.id, _anchor=anchor))
+
+
+def _form_errors(form) -> str:
+    return "；".join(e for errs in form.errors.values() for e in errs)
+
+
+def _attempt(fn, success: str) -> bool:
+    """Run one service call; commit and flash on success, roll back and flash the refusal otherwise."""
+    try:
+        fn()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+@bp.get("/")
+def desk():
+    if not may(current_user, "review"):
+        abort(403)
+    mine = request.args.get("mine") == "1"
+    rows = queries.desk(now=now_utc(), reviewer_id=current_user.id if mine else None)
+    return render_template("review/desk.html", rows=rows, mine=mine)
+
+
+@bp.route("/documents/<int:doc_id>/submit", methods=["GET", "POST"])
+def submit(doc_id: int):
+    doc = _doc(doc_id, "draft")
+    form = SubmitForm()
+    if request.method == "GET":
+        form.received_on.data = office_today(now_utc())
+    if form.validate_on_submit():
+        if _attempt(
+            lambda: services.submit_for_review(
+                doc, actor=current_user, now=now_utc(), received_on=form.received_on.data
+            ),
+            "已送交司法所审查。",
+        ):
+            return _back(doc)
+        doc = db.session.get(Document, doc_id)
+    return render_template(
+        "review/submit.html", doc=doc, form=form, missing=missing_materials(doc), checklist=queries.checklist(doc)
+    )
+
+
+@bp.route("/documents/<int:doc_id>/accept", methods=["GET", "POST"])
+def accept(doc_id: int):
+    doc = _doc(doc_id, "review")
+    form = AcceptForm()
+    form.reviewer_id.choices = [(u.id, u.display_name) for u in queries.reviewers()]
+    if request.method == "GET":
+        form.reviewer_id.data = current_user.id
+    if form.validate_on_submit():
+        if _attempt(
+            lambda: services.accept(doc, actor=current_user, now=now_utc(), reviewer_id=form.reviewer_id.data),
+            "已受理，审查期限开始计算。",
+        ):
+            return redirect(url_for("review.conclude", doc_id=doc.id))
+        doc = db.session.get(Document, doc_id)
+    return render_template(
+        "review/accept.html",
+        doc=doc,
+        form=form,
+        return_form=ReturnForm(),
+        checklist=queries.checklist(doc),
+        current=services.latest_round(doc),
+    )
+
+
+@bp.post("/documents/<int:doc_id>/return")
+def return_packet(doc_id: int):
+    doc = _doc(doc_id, "review")
+    form = ReturnForm()
+    if not form.validate():
+        raise InvalidTransition(_form_errors(form))
+    services.return_packet(doc, actor=current_user, now=now_utc(), note=form.note.data)
+    db.session.commit()
+    flash("已退回起草单位补充材料。", "success")
+    return _back(doc)
+
+
+def _worksheet_forms(rnd):
+    points = PointsForm(prefix="p")
+    by_point = {p.point: p for p in rnd.points}
+    if request.method == "GET" or request.form.get("form") != "points":
+        points.version_id.data = str(rnd.version_id)
+        for point in ReviewPoint:
+            row = by_point.get(point)
+            getattr(points, f"result_{point.value}").data = row.result.value if row else ""
+            getattr(points, f"note_{point.value}").data = row.note if row else ""
+    conclude_form = ConcludeForm(prefix="c")
+    conclusions = db.session.scalars(
+        db.select(Conclusion).where(Conclusion.active.is_(True)).order_by(Conclusion.position)
+    ).all()
+    conclude_form.conclusion_id.choices = [(c.id, c.label) for c in conclusions]
+    return points, conclude_form
+
+
+@bp.route("/documents/<int:doc_id>/worksheet", methods=["GET", "POST"])
+def conclude(doc_id: int):
+    """The review worksheet of the current round: points, findings, extension, conclusion and opinion."""
+    doc = _doc(doc_id)
+    rnd = services.latest_round(doc)
+    if rnd is None:
+        abort(404)
+    points_form, conclude_form = _worksheet_forms(rnd)
+    finding_form, extend_form = FindingForm(prefix="f"), ExtendForm(prefix="e")
+    which = request.form.get("form")
+    now = now_utc()
+    if request.method == "POST":
+        if not may(current_user, "review", doc):
+            abort(403)
+        if which == "points" and points_form.validate():
+            results = {
+                p: (
+                    PointResult(getattr(points_form, f"result_{p.value}").data),
+                    getattr(points_form, f"note_{p.value}").data or "",
+                )
+                for p in ReviewPoint
+            }
+            expected = int(points_form.version_id.data) if (points_form.version_id.data or "").isdigit() else None
+            if _attempt(
+                lambda: services.save_points(
+                    rnd, actor=current_user, now=now, results=results, expected_version=expected
+                ),
+                "审查要点已保存。",
+            ):
+                return redirect(url_for("review.conclude", doc_id=doc.id))
+        elif which == "finding" and finding_form.validate():
+            if _attempt(
+                lambda: services.add_finding(
+                    rnd,
+                    actor=current_user,
+                    now=now,
+                    clause=finding_form.clause.data,
+                    problem=finding_form.problem.data,
+                    legal_basis=finding_form.legal_basis.data,
+                    suggestion=finding_form.suggestion.data,
+                ),
+                "已添加审查意见。",
+            ):
+                return redirect(url_for("review.conclude", doc_id=doc.id, _anchor="findings"))
+        elif which == "extend" and extend_form.validate():
+            if _attempt(
+                lambda: services.extend(
+                    rnd, actor=current_user, now=now, days=extend_form.days.data, reason=extend_form.reason.data
+                ),
+                "审查期限已延长。",
+            ):
+                return redirect(url_for("review.conclude", doc_id=doc.id))
+        elif which == "conclude" and conclude_form.validate():
+            result = {}
+            if _attempt(
+                lambda: result.setdefault(
+                    "op",
+                    services.issue_opinion(
+                        doc,
+                        actor=current_user,
+                        now=now,
+                        conclusion_id=conclude_form.conclusion_id.data,
+                        summary=conclude_form.summary.data,
+                        addressee=conclude_form.addressee.data,
+                    ),
+                ),
+                "审查意见书已出具。",
+            ):
+                flash(f"审查意见书编号：{result['op'].number}", "info")
+                return _back(doc, "review")
+        elif which not in ("points", "finding", "extend", "conclude"):
+            abort(400)
+        else:
+            flash(
+                "请检查填写的内容："
+                + _form_errors(
+                    {"points": points_form, "finding": finding_form, "extend": extend_form, "conclude": conclude_form}[
+                        which
+                    ]
+                ),
+                "danger",
+            )
+        doc = db.session.get(Document, doc_id)
+        rnd = services.latest_round(doc)
+    summary = queries.review_summary(doc, current_user, now=now)
+    return render_template(
+        "review/worksheet.html",
+        doc=doc,
+        rnd=rnd,
+        points_form=points_form,
+        finding_form=finding_form,
+        extend_form=extend_form,
+        conclude_form=conclude_form,
+        review=summary,
+        points=list(ReviewPoint),
+        extension_rule=get_rule("review_extension"),
+    )
+
+
+@bp.post("/findings/<int:finding_id>/delete")
+def delete_finding(finding_id: int):
+    finding = db.get_or_404(Finding, finding_id)
+    doc = _doc(finding.round.document_id, "review")
+    services.delete_finding(finding, actor=current_user, now=now_utc())
+    db.session.commit()
+    flash("已删除该条审查意见。", "success")
+    return redirect(url_for("review.conclude", doc_id=doc.id, _anchor="findings"))
+
+
+@bp.route("/documents/<int:doc_id>/answers", methods=["GET", "POST"])
+def answers(doc_id: int):
+    doc = _doc(doc_id)
+    rnd = services.latest_round(doc)
+    if rnd is None:
+        abort(404)
+    if request.method == "POST":
+        if not may(current_user, "draft", doc):
+            abort(403)
+        finding = db.get_or_404(Finding, request.form.get("finding_id", type=int) or 0)
+        form = AnswerForm(prefix=f"a{finding.id}")
+        if finding.round_id != rnd.id:
+            abort(404)
+        if form.validate():
+            if _attempt(
+                lambda: services.answer_finding(
+                    finding,
+                    actor=current_user,
+                    now=now_utc(),
+                    response=FindingResponse(form.response.data),
+                    reason=form.reason.data or "",
+                ),
+                "答复已保存。",
+            ):
+                return redirect(url_for("review.answers", doc_id=doc.id))
+        else:
+            flash(_form_errors(form), "danger")
+        rnd = services.latest_round(db.session.get(Document, doc_id))
+    forms = {}
+    for f in rnd.findings:
+        form = AnswerForm(prefix=f"a{f.id}")
+        if request.method == "GET" or request.form.get("finding_id", type=int) != f.id:
+            form.response.data = f.response.value if f.response else FindingResponse.ADOPTED.value
+            form.reason.data = f.response_reason
+        forms[f.id] = form
+    return render_template(
+        "review/answers.html", doc=doc, rnd=rnd, forms=forms, can_answer=may(current_user, "draft", doc)
+    )
+
+
+@bp.route("/documents/<int:doc_id>/consultation", methods=["GET", "POST"])
+def consultation(doc_id: int):
+    doc = _doc(doc_id)
+    existing = db.session.scalar(
+        db.select(Consultation).where(Consultation.document_id == doc.id).order_by(Consultation.id.desc()).limit(1)
+    )
+    form = ConsultationForm(prefix="w", obj=existing)
+    comment_form = CommentForm(prefix="m")
+    which = request.form.get("form")
+    if request.method == "POST":
+        if not may(current_user, "document.edit", doc):
+            abort(403)
+        if which == "window" and form.validate():
+            if _attempt(
+                lambda: services.save_consultation(
+                    doc,
+                    existing,
+                    actor=current_user,
+                    now=now_utc(),
+                    channel=form.channel.data,
+                    url=form.url.data,
+                    start_on=form.start_on.data,
+                    end_on=form.end_on.data,
+                    short_reason=form.short_reason.data,
+                    summary=form.summary.data or "",
+                ),
+                "征求意见信息已保存。",
+            ):
+                return redirect(url_for("review.consultation", doc_id=doc.id))
+        elif which == "comment" and existing is not None and comment_form.validate():
+            if _attempt(
+                lambda: services.add_comment(
+                    existing,
+                    actor=current_user,
+                    now=now_utc(),
+                    commenter=comment_form.commenter.data or "",
+                    content=comment_form.content.data,
+                    received_on=comment_form.received_on.data,
+                    disposition=Disposition(comment_form.disposition.data),
+                    reason=comment_form.reason.data or "",
+                ),
+                "意见已登记。",
+            ):
+                return redirect(url_for("review.consultation", doc_id=doc.id, _anchor="comments"))
+        elif which not in ("window", "comment"):
+            abort(400)
+        doc = db.session.get(Document, doc_id)
+        existing = db.session.get(Consultation, existing.id) if existing is not None else None
+    return render_template(
+        "review/consultation.html",
+        doc=doc,
+        form=form,
+        comment_form=comment_form,
+        consultation=existing,
+        rule=get_rule("comment_min"),
+        can_edit=may(current_user, "document.edit", doc),
+    )
+
+
+@bp.route("/documents/<int:doc_id>/procedures", methods=["GET", "POST"])
+def procedures(doc_id: int):
+    doc = _doc(doc_id)
+    if request.method == "POST":
+        if not may(current_user, "document.edit", doc):
+            abort(403)
+        form = ProcedureForm()
+        try:
+            kind = ProcedureKind(form.kind.data)
+        except ValueError:
+            abort(400)
+        if form.validate():
+            try:
+                record = read_upload(form.record.data, required=False)
+            except DomainError as exc:
+                flash(exc.message, "danger")
+            else:
+                if _attempt(
+                    lambda: services.record_procedure(
+                        doc,
+                        kind,
+                        actor=current_user,
+                        now=now_utc(),
+                        applicable=form.applicable.data,
+                        conclusion=form.conclusion.data or "",
+                        record=record,
+                    ),
+                    f"{kind.label}情况已保存。",
+                ):
+                    return redirect(url_for("review.procedures", doc_id=doc.id))
+        doc = db.session.get(Document, doc_id)
+    summary = queries.review_summary(doc, current_user, now=now_utc())
+    existing = {p.kind: p for p in summary["procedures"]}
+    forms = {}
+    for kind in ProcedureKind:
+        f = ProcedureForm(formdata=None, prefix="")
+        f.kind.data = kind.value
+        if kind in existing:
+            f.applicable.data, f.conclusion.data = existing[kind].applicable, existing[kind].conclusion
+        forms[kind] = f
+    return render_template(
+        "review/procedures.html",
+        doc=doc,
+        forms=forms,
+        existing=existing,
+        kinds=list(ProcedureKind),
+        can_edit=may(current_user, "document.edit", doc),
+    )
+
+
+@bp.route("/documents/<int:doc_id>/deliberate", methods=["GET", "POST"])
+def deliberate(doc_id: int):
+    doc = _doc(doc_id, "office")
+    form = DeliberationForm()
+    if request.method == "GET":
+        form.held_on.data = office_today(now_utc())
+    if form.validate_on_submit():
+        try:
+            minutes = read_upload(form.minutes.data, required=False)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            if _attempt(
+                lambda: services.record_deliberation(
+                    doc,
+                    actor=current_user,
+                    now=now_utc(),
+                    meeting_name=form.meeting_name.data,
+                    held_on=form.held_on.data,
+                    decision=DeliberationDecision(form.decision.data),
+                    note=form.note.data or "",
+                    minutes=minutes,
+                ),
+                "集体审议结果已登记。",
+            ):
+                return _back(doc)
+        doc = db.session.get(Document, doc_id)
+    return render_template(
+        "review/deliberate.html",
+        doc=doc,
+        form=form,
+        current=services.latest_round(doc),
+        passing=doc.status is DocStatus.PASSED,
+    )
