@@ -112,3 +112,63 @@ def import_schedule(entries: list[ScheduleEntry], *, actor, now: datetime) -> Im
 
 def rules_in_order() -> list[Rule]:
     return list(db.session.scalars(sa.select(Rule).order_by(Rule.id)))
+
+
+_DAY_UNITS = {DayUnit.WORKING_DAYS, DayUnit.CALENDAR_DAYS}
+MAX_RULE_VALUE = 3660
+
+
+def update_rule(
+    rule: Rule,
+    *,
+    actor,
+    now: datetime,
+    expected_version: int | None,
+    value: int,
+    unit: DayUnit,
+    source: str,
+    confidence,
+    note: str,
+) -> Rule:
+    """Edit a time limit (audited). Due dates fixed earlier keep the rule they were computed with."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from tracker.auth.permissions import may
+    from tracker.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
+
+    if not may(actor, "admin"):
+        raise PermissionDenied("只有管理员可以修改规则。")
+    if expected_version is not None and expected_version != rule.version_id:
+        raise ConcurrentEdit("该规则已被他人修改，您的修改未保存。请刷新页面查看最新值。")
+    if not 0 < value <= MAX_RULE_VALUE:
+        raise ValidationFailed(f"期限须为 1 至 {MAX_RULE_VALUE} 之间的整数。")
+    if (unit in _DAY_UNITS) != (rule.unit in _DAY_UNITS):
+        raise ValidationFailed("按日计算的期限只能在“工作日/自然日”之间切换，按月、年计算的期限只能在“月/年”之间切换。")
+    source = (source or "").strip()
+    if not source or len(source) > 300:
+        raise ValidationFailed("请填写规则来源（不超过 300 字）。")
+    before = {"value": rule.value, "unit": rule.unit.value, "source": rule.source, "confidence": rule.confidence.value}
+    rule.value, rule.unit, rule.source, rule.confidence = value, unit, source, confidence
+    rule.note = (note or "").strip()[:2000]
+    rule.updated_at, rule.updated_by_id = now, getattr(actor, "id", None)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise ConcurrentEdit("该规则已被他人修改，您的修改未保存。请刷新页面查看最新值。") from None
+    audit.record(
+        "rule.update",
+        actor=actor,
+        now=now,
+        object_type="rule",
+        object_id=rule.id,
+        summary=f"修改规则“{rule.name}”：{before['value']}{DayUnit(before['unit']).label} → {value}{unit.label}",
+        before=before,
+        after={"value": value, "unit": unit.value, "source": source, "confidence": rule.confidence.value},
+    )
+    return rule
+
+
+def calendar_overview() -> dict:
+    years = list(db.session.scalars(sa.select(CalendarYear).order_by(CalendarYear.year)))
+    days = list(db.session.scalars(sa.select(CalendarDay).order_by(CalendarDay.day)))
+    return {"years": years, "days": days}
