@@ -77,10 +77,23 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.auth.views import bp as auth_bp
     from tracker.deadlines.views import bp as deadlines_bp
     from tracker.documents.views import bp as documents_bp
+    from tracker.filing.views import bp as filing_bp
     from tracker.main import bp as main_bp
+    from tracker.publication.views import bp as publication_bp
     from tracker.review.views import bp as review_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, documents_bp, audit_bp, review_bp, deadlines_bp):
+    blueprints = (
+        main_bp,
+        auth_bp,
+        admin_bp,
+        documents_bp,
+        audit_bp,
+        review_bp,
+        deadlines_bp,
+        publication_bp,
+        filing_bp,
+    )
+    for bp in blueprints:
         app.register_blueprint(bp)
 
     register_error_handlers(app)

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import click
 import docx
-from dateutil.relativedelta import relativedelta
 
 from tracker.auth.models import Role, Unit, UnitKind, User
+from tracker.auth.permissions import SYSTEM
 from tracker.auth.services import create_user
 from tracker.documents.models import (
     Attachment,
@@ -23,7 +23,6 @@ from tracker.documents.models import (
     DocKind,
     Document,
     DocumentBasis,
-    DocumentRelation,
     DocumentVersion,
     LegalSource,
     RelationKind,
@@ -34,8 +33,8 @@ from tracker.documents.services import DocumentData, add_attachment, add_version
 from tracker.documents.uploads import DOCX_TYPE, CheckedFile
 from tracker.extensions import db
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
+from tracker.publication import services as publication
 from tracker.publication.models import Publication
-from tracker.publication.numbering import format_number, next_serial
 from tracker.review import services as review
 from tracker.review.conclusions import conclusion_by_label
 from tracker.review.models import (
@@ -303,65 +302,43 @@ class Town:
         )
 
     def number(self, doc: Document, on: date) -> Publication:
-        from tracker.deadlines.rules import get_setting
-
-        issuer = doc.issuer
-        scope = f"issue:{issuer.number_prefix}"
-        seq = next_serial(scope, on.year)
-        nseq = next_serial("normative", on.year)
-        pub = Publication(
-            document_id=doc.id,
-            signed_on=on,
-            signer="郑镇长",
-            issue_scope=scope,
-            issue_year=on.year,
-            issue_seq=seq,
-            issue_number=format_number(
-                get_setting("issue_number_pattern"), year=on.year, seq=seq, prefix=issuer.number_prefix
-            ),
-            normative_scope="normative",
-            normative_year=on.year,
-            normative_seq=nseq,
-            normative_number=format_number(get_setting("normative_number_pattern"), year=on.year, seq=nseq),
-            created_by_id=self.clerk.id,
-            created_at=at(on, 10),
-        )
-        db.session.add(pub)
-        db.session.flush()
-        apply(doc, "register_and_number", actor=self.clerk, now=at(on, 10))
-        return pub
+        return publication.number_document(doc, actor=self.clerk, now=at(on, 10), signed_on=on, signer="郑镇长")
 
     def publish(
-        self, doc: Document, pub: Publication, on: date, *, effect_gap: int = 30, validity_years: int | None = 5
+        self,
+        doc: Document,
+        pub: Publication,
+        on: date,
+        *,
+        effect_gap: int = 30,
+        validity: str = "default",
+        early_reason: str | None = None,
     ) -> Filing:
-        from tracker.deadlines.services import compute_due
-
-        pub.published_on, pub.channel = on, "沙溪镇人民政府门户网站"
-        pub.url = f"http://www.zs.gov.cn/sxz/zwgk/gfxwj/content/post_{doc.id:07d}.html"
-        pub.effective_on = on + timedelta(days=effect_gap)
-        if validity_years:
-            pub.validity_end_on = pub.effective_on + relativedelta(years=validity_years, days=-1)
-        self.attach(doc, AttachmentKind.OFFICIAL_TEXT, on, "正式文本")
-        self.attach(doc, AttachmentKind.INTERPRETATION, on, "政策解读")
-        db.session.flush()
-        apply(doc, "publish", actor=self.clerk, now=at(on, 11))
-        due = compute_due("filing_deadline", on)
-        filing = Filing(
-            document_id=doc.id,
-            publication_id=pub.id,
-            authority_id=self.unit("中山市司法局").id,
-            due_on=due.day,
-            due_rule_code=due.rule_code,
-            due_rule_days=due.rule_value,
-            due_provisional=due.provisional,
-            created_at=at(on, 11),
+        official = CheckedFile(_docx_bytes(doc.title, ["（正式文本）"]), f"{doc.title}.docx", DOCX_TYPE, "docx")
+        reading = CheckedFile(
+            _docx_bytes(f"《{doc.title}》政策解读", ["一、制定背景", "二、主要内容"]),
+            f"《{doc.title}》政策解读.docx",
+            DOCX_TYPE,
+            "docx",
         )
-        db.session.add(filing)
-        db.session.flush()
-        return filing
+        return publication.publish(
+            doc,
+            actor=self.clerk,
+            now=at(on, 11),
+            published_on=on,
+            channel="沙溪镇人民政府门户网站",
+            url=f"http://www.zs.gov.cn/sxz/zwgk/gfxwj/content/post_{doc.id:07d}.html",
+            effective_on=on + timedelta(days=effect_gap),
+            early_effect_reason=early_reason,
+            validity_mode=validity,
+            validity_end_on=None,
+            validity_reason="长期适用的管理制度，不设有效期，按期评估" if validity == "none" else None,
+            official_text=official,
+            interpretation=reading,
+        )
 
     def take_effect(self, doc: Document, pub: Publication) -> None:
-        apply(doc, "take_effect", actor=self.clerk, now=at(pub.effective_on, 0))
+        publication.take_effect(doc, actor=SYSTEM, now=at(pub.effective_on, 0))
 
     def file(
         self, doc: Document, filing: Filing, on: date, result: FilingResult | None = None, result_on: date | None = None
@@ -398,8 +375,7 @@ class Town:
         return attempt
 
     def end(self, doc: Document, action: str, on: date, note: str) -> None:
-        apply(doc, action, actor=self.clerk, now=at(on, 10), note=note)
-        doc.ended_on = on
+        publication.end_document(doc, action, actor=self.clerk, now=at(on, 10), on=on, reason=note)
 
 
 FINDINGS = (
@@ -427,13 +403,19 @@ def _passed(town: Town, doc: Document, submit_on: date) -> ReviewRound:
 
 
 def _published(
-    town: Town, doc: Document, submit_on: date, *, effect_gap: int = 30, validity_years: int | None = 5
+    town: Town,
+    doc: Document,
+    submit_on: date,
+    *,
+    effect_gap: int = 30,
+    validity: str = "default",
+    early_reason: str | None = None,
 ) -> tuple[Publication, Filing]:
     rnd = _passed(town, doc, submit_on)
     town.deliberate(doc, rnd, submit_on + timedelta(days=14))
     pub = town.number(doc, submit_on + timedelta(days=16))
     filing = town.publish(
-        doc, pub, submit_on + timedelta(days=18), effect_gap=effect_gap, validity_years=validity_years
+        doc, pub, submit_on + timedelta(days=18), effect_gap=effect_gap, validity=validity, early_reason=early_reason
     )
     return pub, filing
 
@@ -490,7 +472,7 @@ def _stories(town: Town, today: date) -> None:
         "沙溪镇重点项目征地拆迁补偿办法", "沙溪镇经济发展办公室", ago(2130), bases=("中华人民共和国土地管理法",)
     )
     town.consult(old_repealed, ago(2120), ago(2090))
-    pub, filing = _published(town, old_repealed, ago(2060), validity_years=None)
+    pub, filing = _published(town, old_repealed, ago(2060), validity="none")
     town.file(
         old_repealed,
         filing,
@@ -502,7 +484,7 @@ def _stories(town: Town, today: date) -> None:
 
     invalid = town.register("沙溪镇村庄规划建设管理规定", "沙溪镇农业农村办公室", ago(1980))
     town.consult(invalid, ago(1970), ago(1940))
-    pub, filing = _published(town, invalid, ago(1900), validity_years=None)
+    pub, filing = _published(town, invalid, ago(1900), validity="none")
     town.file(
         invalid,
         filing,
@@ -515,8 +497,7 @@ def _stories(town: Town, today: date) -> None:
     # In force, validity ends within six months: evaluation due.
     doc = town.register("沙溪镇村（社区）集体经济组织财务管理办法", "沙溪镇农业农村办公室", ago(1860))
     town.consult(doc, ago(1850), ago(1820))
-    pub, filing = _published(town, doc, ago(1790), validity_years=None)
-    pub.validity_end_on = today + timedelta(days=150)
+    pub, filing = _published(town, doc, ago(1790), validity="default")
     town.file(
         doc,
         filing,
@@ -543,7 +524,7 @@ def _stories(town: Town, today: date) -> None:
         "沙溪镇农村危房改造补助办法（暂行）", "沙溪镇农业农村办公室", ago(1050), trial=TrialKind.INTERIM
     )
     town.consult(doc, ago(1040), ago(1010))
-    pub, filing = _published(town, doc, ago(980), validity_years=2)
+    pub, filing = _published(town, doc, ago(980), validity="default")
     town.file(
         doc,
         filing,
@@ -552,8 +533,7 @@ def _stories(town: Town, today: date) -> None:
         pub.published_on + timedelta(days=30),
     )
     town.take_effect(doc, pub)
-    apply(doc, "expire", actor=town.clerk, now=at(pub.validity_end_on + timedelta(days=1), 1))
-    doc.ended_on = pub.validity_end_on + timedelta(days=1)
+    publication.expire(doc, actor=SYSTEM, now=at(pub.validity_end_on + timedelta(days=1), 1))
 
     # This year -------------------------------------------------------------------------------------
     doc = town.register(
@@ -587,8 +567,8 @@ def _stories(town: Town, today: date) -> None:
     town.take_effect(doc, pub)
 
     new = town.register("沙溪镇来穗人员服务管理办法", "沙溪镇社会事务局", ago(260))
-    db.session.add(
-        DocumentRelation(source=new, target=old_amended, kind=RelationKind.REPLACES, created_at=at(ago(260)))
+    publication.add_relation(
+        new, old_amended, RelationKind.REPLACES, actor=town.drafter_of(new.drafting_unit), now=at(ago(258))
     )
     town.consult(new, ago(250), ago(220))
     pub, filing = _published(town, new, ago(200))
@@ -600,13 +580,11 @@ def _stories(town: Town, today: date) -> None:
         pub.published_on + timedelta(days=35),
     )
     town.take_effect(new, pub)
-    town.end(old_amended, "mark_amended", pub.effective_on, f"被《{new.title}》替代")
 
     # Took effect early with a recorded reason; the city asked for a correction.
     doc = town.register("沙溪镇出租屋安全管理规定", "沙溪镇综合行政执法局", ago(240))
     town.consult(doc, ago(230), ago(200))
-    pub, filing = _published(town, doc, ago(170), effect_gap=10)
-    pub.early_effect_reason = "汛期出租屋安全隐患突出，需尽快施行"
+    pub, filing = _published(town, doc, ago(170), effect_gap=10, early_reason="汛期出租屋安全隐患突出，需尽快施行")
     town.file(
         doc,
         filing,
@@ -669,7 +647,7 @@ def _stories(town: Town, today: date) -> None:
         bases=("中山市养犬管理规定",),
     )
     town.consult(doc, ago(90), ago(59))
-    _published(town, doc, ago(28), validity_years=2)
+    _published(town, doc, ago(28), validity="default")
 
     doc = town.register(
         "沙溪镇占道经营管理规定",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:33:27.243196
+Create Date: 2026-11-28 02:38:24.800605
 
 """
 from alembic import op

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from tracker.auth.models import User
 from tracker.db import UTCDateTime, utcnow
@@ -39,3 +39,12 @@ def _refuse_update(mapper, connection, target):
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_delete(mapper, connection, target):
     raise RuntimeError("audit events are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(orm_execute_state):
+    # session.execute(update(AuditEvent)) / delete(...) skip the mapper events above: refuse them here.
+    if orm_execute_state.is_update or orm_execute_state.is_delete:
+        table = getattr(orm_execute_state.statement, "table", None)
+        if getattr(table, "name", None) == AuditEvent.__tablename__:
+            raise RuntimeError("audit events are append-only")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from tracker.auth.models import Role, UnitKind
 
@@ -39,7 +39,11 @@ class UserForm(FlaskForm):
     display_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=50)])
     role = SelectField("角色", choices=Role.choices())
     unit_id = SelectField("所在单位", coerce=int)
-    email = StringField("电子邮箱", validators=[Optional(), Email("邮箱格式不正确。"), Length(max=120)])
+    # A plain pattern, not wtforms' Email(): that one needs the email_validator package, which is not installed.
+    email = StringField(
+        "电子邮箱",
+        validators=[Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="邮箱格式不正确。"), Length(max=120)],
+    )
     phone = StringField("电话", validators=[Optional(), Length(max=30)])
     active = BooleanField("启用", default=True)
     password = PasswordField("密码（新建必填；修改时留空表示不变）", validators=[Optional(), _strong_password])

@@ -35,7 +35,7 @@ def clean_filename(name: str | None) -> str:
     """Keep the (Chinese) name people gave the file, without any path part or control characters."""
     base = PurePath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '/\\:*?"<>|').strip()
-    if not base:
+    if not base.strip(". "):  # "..", "." or dots only: a path part, not a name
         raise ValidationFailed("文件名无效，请重新选择文件。")
     if len(base) > MAX_FILENAME_LENGTH:
         stem, dot, ext = base.rpartition(".")
@@ -104,8 +104,25 @@ def docx_paragraphs(data: bytes) -> list[str]:
     return out
 
 
+# The extensions each detected kind may carry. A name claiming another accepted format is a renamed file: it would
+# be stored and downloaded as, say, 草案.docx while holding a PNG, which Word cannot open.
+_EXTENSIONS = {"docx": {".docx"}, "pdf": {".pdf"}, "xlsx": {".xlsx"}, "png": {".png"}, "jpeg": {".jpg", ".jpeg"}}
+_KIND_LABELS = {"docx": "Word 文档", "pdf": "PDF 文件", "xlsx": "Excel 表格", "png": "PNG 图片", "jpeg": "JPEG 图片"}
+_ACCEPTED_EXTENSIONS = frozenset().union(*_EXTENSIONS.values())
+
+
 def check_upload(data: bytes, filename: str | None, *, docx_only: bool = False) -> CheckedFile:
     """Identify a file by its content; refuse anything else, or anything but .docx when docx_only."""
+    checked = _identify(data, filename, docx_only=docx_only)
+    suffix = PurePath(checked.filename).suffix.lower()
+    if suffix in _ACCEPTED_EXTENSIONS and suffix not in _EXTENSIONS[checked.kind]:
+        raise ValidationFailed(
+            f"文件“{checked.filename}”的扩展名与内容不符（实际是{_KIND_LABELS[checked.kind]}），请核对后重新上传。"
+        )
+    return checked
+
+
+def _identify(data: bytes, filename: str | None, *, docx_only: bool) -> CheckedFile:
     name = clean_filename(filename)
     if not data:
         raise ValidationFailed("上传的文件是空的。")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -10,7 +12,7 @@ from tracker.audit.services import document_history
 from tracker.auth.models import Unit
 from tracker.auth.permissions import may
 from tracker.common.pagination import paginate
-from tracker.common.timeutil import now_utc
+from tracker.common.timeutil import now_utc, office_today
 from tracker.documents import queries, services
 from tracker.documents.compare import compare_paragraphs
 from tracker.documents.forms import ActionForm, AttachmentForm, DocumentForm, VersionForm
@@ -64,7 +66,12 @@ def index():
     except ValueError:
         status = None
     q = (request.args.get("q") or "").strip()[:100]
-    stmt = queries.visible_documents(current_user, status=status, q=q or None)
+    try:
+        in_force = date.fromisoformat(request.args.get("in_force", "")) if request.args.get("in_force") else None
+    except ValueError:
+        flash("“施行中日期”格式应为 年-月-日。", "warning")
+        in_force = None
+    stmt = queries.visible_documents(current_user, status=status, q=q or None, in_force=in_force)
     page = paginate(stmt, request.args.get("page"), current_app.config["PER_PAGE"])
     return render_template(
         "documents/index.html",
@@ -120,10 +127,14 @@ def edit(doc_id: int):
 
 @bp.get("/<int:doc_id>")
 def show(doc_id: int):
+    from tracker.deadlines.queries import document_deadlines
+    from tracker.filing.services import filing_summary
+    from tracker.publication.queries import publications_of
     from tracker.review import queries as review_queries
 
     doc = _load(doc_id)
     now = now_utc()
+    today = office_today(now)
     can_edit = may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
     return render_template(
         "documents/show.html",
@@ -136,6 +147,13 @@ def show(doc_id: int):
         version_form=VersionForm() if can_edit else None,
         attachment_form=AttachmentForm() if can_edit else None,
         review=review_queries.review_summary(doc, current_user, now=now),
+        publications=publications_of(doc),
+        filing=filing_summary(doc, today=today),
+        relations=queries.relations_of(doc),
+        deadlines=document_deadlines(doc, today=today),
+        can_office=may(current_user, "office", doc),
+        can_relate=doc.status in services.EDITABLE_STATES
+        and (may(current_user, "document.edit", doc) or may(current_user, "office", doc)),
     )
 
 

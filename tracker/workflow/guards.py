@@ -25,15 +25,9 @@ def _latest_round(document):
 
 
 def current_publication(document):
-    from tracker.publication.models import Publication
+    from tracker.publication.queries import current_publication as _current
 
-    stmt = (
-        sa.select(Publication)
-        .where(Publication.document_id == document.id, Publication.is_current.is_(True))
-        .order_by(Publication.id.desc())
-        .limit(1)
-    )
-    return db.session.scalar(stmt)
+    return _current(document)
 
 
 def has_open_consultation(document, today: date) -> str | None:

@@ -1,0 +1,300 @@
+"""Filing (备案) with the city justice bureau: the packet, its export, submission, result and correction."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from tracker.audit import services as audit
+from tracker.auth.permissions import may
+from tracker.common.timeutil import office_today
+from tracker.deadlines.rules import get_rule
+from tracker.deadlines.services import load_calendar
+from tracker.documents.models import AttachmentKind, Document, StoredFile
+from tracker.documents.storage import path_of
+from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from tracker.extensions import db
+from tracker.filing.models import Filing, FilingAttempt, FilingResult
+from tracker.publication.queries import current_publication
+from tracker.workflow.service import apply
+from tracker.workflow.states import FilingStatus
+
+MAX_TEXT = 2000
+
+
+def current_filing(doc: Document) -> Filing | None:
+    pub = current_publication(doc)
+    if pub is None:
+        return None
+    return db.session.scalar(sa.select(Filing).where(Filing.publication_id == pub.id))
+
+
+@dataclass
+class PacketItem:
+    label: str
+    required: bool
+    file: StoredFile | None
+    note: str = ""
+
+    @property
+    def present(self) -> bool:
+        return self.file is not None or bool(self.note)
+
+
+def _latest_generated(doc: Document, kind_value: str) -> StoredFile | None:
+    from tracker.opinions.models import GeneratedDocument
+
+    row = db.session.scalar(
+        sa.select(GeneratedDocument)
+        .where(GeneratedDocument.document_id == doc.id, GeneratedDocument.kind == kind_value)
+        .order_by(GeneratedDocument.id.desc())
+        .limit(1)
+    )
+    return row.file if row is not None else None
+
+
+def _attachment_file(doc: Document, kind: AttachmentKind) -> StoredFile | None:
+    current = [a for a in doc.attachments if a.kind is kind and not a.superseded]
+    return current[-1].file if current else None
+
+
+def packet(doc: Document) -> list[PacketItem]:
+    """The 备案材料 of DOMAIN.md §5, each attached, generated or missing."""
+    pub = current_publication(doc)
+    items = [
+        PacketItem("备案报告", True, _latest_generated(doc, "filing_report")),
+        PacketItem("正式文本", True, _attachment_file(doc, AttachmentKind.OFFICIAL_TEXT)),
+        PacketItem("起草说明", True, _attachment_file(doc, AttachmentKind.DRAFTING_NOTE)),
+        PacketItem("制定依据", True, _attachment_file(doc, AttachmentKind.LEGAL_BASIS)),
+        PacketItem("合法性审查意见书", True, _latest_generated(doc, "opinion")),
+        PacketItem("政策解读", False, _attachment_file(doc, AttachmentKind.INTERPRETATION)),
+    ]
+    if pub is not None and pub.early_effect_reason:
+        items.append(
+            PacketItem(
+                "提前施行的理由说明",
+                True,
+                _attachment_file(doc, AttachmentKind.EARLY_EFFECT_REASON),
+                note=pub.early_effect_reason,
+            )
+        )
+    return items
+
+
+def missing_packet_items(doc: Document) -> list[str]:
+    return [i.label for i in packet(doc) if i.required and not i.present]
+
+
+def _metadata_xlsx(doc: Document) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    pub = current_publication(doc)
+    filing = current_filing(doc)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "文件信息"
+    rows = [
+        ("文件名称", doc.title),
+        ("发文机关", doc.issuer.name),
+        ("起草单位", doc.drafting_unit.name),
+        ("文件类别", doc.kind.label),
+        ("发文字号", pub.issue_number if pub else ""),
+        ("规范性文件编号", pub.normative_number if pub else ""),
+        ("签发日期", pub.signed_on if pub else None),
+        ("发布日期", pub.published_on if pub else None),
+        ("发布网址", pub.url if pub else ""),
+        ("施行日期", pub.effective_on if pub else None),
+        ("有效期至", pub.validity_end_on if pub and pub.validity_end_on else "未设有效期"),
+        ("提前施行理由", (pub.early_effect_reason or "") if pub else ""),
+        ("报备期限", filing.due_on if filing else None),
+        ("制定依据", "；".join(b.source.title + (f" {b.articles}" if b.articles else "") for b in doc.bases)),
+    ]
+    ws.append(("项目", "内容"))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for label, value in rows:
+        ws.append((label, value))
+        if isinstance(value, date):
+            ws.cell(ws.max_row, 2).number_format = "yyyy-mm-dd"
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["B"].width = 70
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _early_reason_docx(doc: Document, reason: str) -> bytes:
+    import docx
+
+    d = docx.Document()
+    d.add_heading(f"关于《{doc.title}》提前施行的说明", level=1)
+    d.add_paragraph(reason)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def export_packet(doc: Document) -> tuple[bytes, str]:
+    """The whole packet as one .zip, each file under a clear Chinese name, plus a metadata sheet."""
+    missing = missing_packet_items(doc)
+    if missing:
+        raise ValidationFailed("备案材料不齐全，缺少：" + "、".join(missing) + "。请先上传或生成。")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        n = 0
+        for item in packet(doc):
+            if not item.present:
+                continue
+            n += 1
+            if item.file is not None:
+                ext = item.file.original_name.rsplit(".", 1)[-1] if "." in item.file.original_name else "bin"
+                zf.write(path_of(item.file), f"{n:02d} {item.label}.{ext}")
+            else:
+                zf.writestr(f"{n:02d} {item.label}.docx", _early_reason_docx(doc, item.note))
+        zf.writestr(f"{n + 1:02d} 文件信息.xlsx", _metadata_xlsx(doc))
+    pub = current_publication(doc)
+    name = f"{pub.normative_number if pub else ''}《{doc.title}》备案材料.zip"
+    return buf.getvalue(), name
+
+
+def submit(doc: Document, *, actor, now: datetime, submitted_on: date, method: str, system_ref: str) -> FilingAttempt:
+    """报送备案 (also a resubmission after correction); the first submission decides 报备及时."""
+    if not may(actor, "office", doc):
+        raise PermissionDenied("只有党政办文秘可以报送备案。")
+    filing = current_filing(doc)
+    if filing is None:
+        raise InvalidTransition("该文件尚未发布，没有备案事项。")
+    pub = current_publication(doc)
+    if submitted_on > office_today(now):
+        raise ValidationFailed("报送日期不能晚于今天。")
+    if submitted_on < pub.published_on:
+        raise ValidationFailed("报送日期不能早于发布日期。")
+    previous = filing.attempts[-1] if filing.attempts else None
+    if previous is not None and previous.result_on and submitted_on < previous.result_on:
+        raise ValidationFailed("重新报送日期不能早于上次审查结果的日期。")
+    missing = missing_packet_items(doc)
+    if missing:
+        raise ValidationFailed("备案材料不齐全，缺少：" + "、".join(missing) + "。")
+    method = (method or "").strip()
+    if not method or len(method) > 50:
+        raise ValidationFailed("请填写报送方式（不超过 50 字）。")
+    apply(
+        doc,
+        "submit_filing",
+        actor=actor,
+        now=now,
+        note=f"{submitted_on.isoformat()} 经{method}报送" + (f"，系统编号 {system_ref}" if system_ref else ""),
+    )
+    attempt = FilingAttempt(
+        filing=filing,
+        attempt_no=len(filing.attempts) + 1,
+        submitted_on=submitted_on,
+        method=method,
+        system_ref=(system_ref or "").strip()[:100] or None,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(attempt)
+    if filing.first_submitted_on is None:
+        filing.first_submitted_on = submitted_on
+    db.session.flush()
+    return attempt
+
+
+_ACTION_BY_RESULT = {
+    FilingResult.REGISTERED: "filing_registered",
+    FilingResult.CORRECTION: "filing_correction",
+    FilingResult.NOT_ACCEPTED: "filing_not_accepted",
+    FilingResult.CORRECTION_ORDERED: "filing_correction_ordered",
+}
+NEEDS_CORRECTION = {FilingResult.CORRECTION, FilingResult.CORRECTION_ORDERED}
+
+
+def record_result(
+    doc: Document,
+    *,
+    actor,
+    now: datetime,
+    result: FilingResult,
+    result_on: date,
+    note: str,
+    correction_due_on: date | None = None,
+) -> FilingAttempt:
+    """The city's review result; a correction gets a due date (rule set: 30 days unless the letter says otherwise)."""
+    filing = current_filing(doc)
+    if filing is None or not filing.attempts:
+        raise InvalidTransition("该文件尚未报送备案。")
+    attempt = filing.attempts[-1]
+    if result_on > office_today(now):
+        raise ValidationFailed("结果日期不能晚于今天。")
+    if result_on < attempt.submitted_on:
+        raise ValidationFailed("审查结果日期不能早于报送日期。")
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        raise ValidationFailed(f"审查意见不超过 {MAX_TEXT} 字。")
+    if result in NEEDS_CORRECTION:
+        if not note:
+            raise ValidationFailed("请填写备案审查机关要求补正或纠正的内容。")
+        if correction_due_on is None:
+            rule = get_rule("correction_period")
+            correction_due_on = load_calendar().add_calendar_days(result_on, rule.value).day
+        elif correction_due_on < result_on:
+            raise ValidationFailed("补正期限不能早于结果日期。")
+    else:
+        correction_due_on = None
+    # The registered result stays on the attempt it answers; a later 纠正意见 on a registered filing gets its own row.
+    if attempt.result is not None:
+        if not (attempt.result is FilingResult.REGISTERED and result is FilingResult.CORRECTION_ORDERED):
+            raise InvalidTransition("本次报送已登记过审查结果。")
+        attempt = FilingAttempt(
+            filing=filing,
+            attempt_no=attempt.attempt_no + 1,
+            submitted_on=attempt.submitted_on,
+            method=attempt.method,
+            system_ref=attempt.system_ref,
+            recorded_by_id=actor.id,
+        )
+        db.session.add(attempt)
+    apply(
+        doc,
+        _ACTION_BY_RESULT[result],
+        actor=actor,
+        now=now,
+        note=f"{result_on.isoformat()}：{result.label}"
+        + (f"，{note}" if note else "")
+        + (f"，限 {correction_due_on.isoformat()} 前补正" if correction_due_on else ""),
+    )
+    attempt.result, attempt.result_on, attempt.result_note = result, result_on, note
+    attempt.correction_due_on, attempt.recorded_by_id = correction_due_on, actor.id
+    db.session.flush()
+    audit.record(
+        "filing.result",
+        actor=actor,
+        now=now,
+        object_type="filing_attempt",
+        object_id=attempt.id,
+        document_id=doc.id,
+        summary=f"备案审查结果：{result.label}",
+    )
+    return attempt
+
+
+def filing_summary(doc: Document, *, today: date) -> dict | None:
+    filing = current_filing(doc)
+    if filing is None:
+        return None
+    open_ = doc.filing_status in (FilingStatus.NOT_SUBMITTED, FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED)
+    last = filing.attempts[-1] if filing.attempts else None
+    return {
+        "filing": filing,
+        "attempts": filing.attempts,
+        "packet": packet(doc),
+        "missing": missing_packet_items(doc),
+        "days_left": (filing.due_on - today).days if filing.first_submitted_on is None else None,
+        "correction_due_on": last.correction_due_on if last and open_ else None,
+        "late": filing.first_submitted_on is None and today > filing.due_on,
+    }

@@ -1,0 +1,112 @@
+"""The clerk's filing pages: packet and export, submission, result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.auth.permissions import may
+from tracker.common.timeutil import now_utc, office_today
+from tracker.documents.models import Document
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.filing import services
+from tracker.filing.forms import FilingResultForm, SubmitFilingForm
+from tracker.filing.models import FilingResult
+
+bp = Blueprint("filing", __name__, url_prefix="/filing")
+
+
+def _doc(doc_id: int, permission: str) -> Document:
+    doc = db.get_or_404(Document, doc_id)
+    if not may(current_user, permission, doc):
+        abort(403)
+    return doc
+
+
+def _attempt(fn, success: str) -> bool:
+    try:
+        fn()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+@bp.route("/documents/<int:doc_id>/submit", methods=["GET", "POST"])
+def submit(doc_id: int):
+    doc = _doc(doc_id, "office")
+    form = SubmitFilingForm()
+    if request.method == "GET":
+        form.submitted_on.data = office_today(now_utc())
+    if form.validate_on_submit():
+        if _attempt(
+            lambda: services.submit(
+                doc,
+                actor=current_user,
+                now=now_utc(),
+                submitted_on=form.submitted_on.data,
+                method=form.method.data,
+                system_ref=form.system_ref.data or "",
+            ),
+            "已登记报送备案。",
+        ):
+            return redirect(url_for("documents.show", doc_id=doc.id, _anchor="filing"))
+        doc = db.session.get(Document, doc_id)
+    return render_template(
+        "filing/submit.html", doc=doc, form=form, summary=services.filing_summary(doc, today=office_today(now_utc()))
+    )
+
+
+@bp.route("/documents/<int:doc_id>/result", methods=["GET", "POST"])
+def result(doc_id: int):
+    doc = _doc(doc_id, "office")
+    form = FilingResultForm()
+    if request.method == "GET":
+        form.result_on.data = office_today(now_utc())
+        action_result = {
+            "filing_registered": FilingResult.REGISTERED,
+            "filing_correction": FilingResult.CORRECTION,
+            "filing_not_accepted": FilingResult.NOT_ACCEPTED,
+            "filing_correction_ordered": FilingResult.CORRECTION_ORDERED,
+        }.get(request.args.get("action"))
+        if action_result:
+            form.result.data = action_result.value
+    if form.validate_on_submit():
+        if _attempt(
+            lambda: services.record_result(
+                doc,
+                actor=current_user,
+                now=now_utc(),
+                result=FilingResult(form.result.data),
+                result_on=form.result_on.data,
+                note=form.note.data or "",
+                correction_due_on=form.correction_due_on.data,
+            ),
+            "已登记备案审查结果。",
+        ):
+            return redirect(url_for("documents.show", doc_id=doc.id, _anchor="filing"))
+        doc = db.session.get(Document, doc_id)
+    return render_template(
+        "filing/result.html", doc=doc, form=form, summary=services.filing_summary(doc, today=office_today(now_utc()))
+    )
+
+
+@bp.get("/documents/<int:doc_id>/packet.zip")
+def export(doc_id: int):
+    doc = _doc(doc_id, "office")
+    try:
+        data, name = services.export_packet(doc)
+    except DomainError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("documents.show", doc_id=doc.id, _anchor="filing"))
+    from urllib.parse import quote
+
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f"attachment; filename=\"packet.zip\"; filename*=UTF-8''{quote(name)}"},
+    )

@@ -1,0 +1,188 @@
+"""The clerk's pages: signing and numbering, publication, entry into force, relations, end of life."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.auth.permissions import may
+from tracker.common.timeutil import now_utc, office_today
+from tracker.deadlines.rules import get_rule, get_setting
+from tracker.documents.models import Document, RelationKind
+from tracker.documents.uploads import read_upload
+from tracker.errors import DomainError, InvalidTransition
+from tracker.extensions import db
+from tracker.publication import services
+from tracker.publication.forms import EndForm, NumberForm, PublishForm, RelationForm
+from tracker.publication.numbering import format_number
+from tracker.publication.queries import current_publication
+from tracker.workflow.states import DocStatus
+
+bp = Blueprint("publication", __name__, url_prefix="/publication")
+
+
+def _doc(doc_id: int, permission: str) -> Document:
+    doc = db.get_or_404(Document, doc_id)
+    if not may(current_user, permission, doc):
+        abort(403)
+    return doc
+
+
+def _attempt(fn, success: str) -> bool:
+    try:
+        fn()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+@bp.route("/documents/<int:doc_id>/number", methods=["GET", "POST"])
+def number(doc_id: int):
+    doc = _doc(doc_id, "office")
+    form = NumberForm()
+    if request.method == "GET":
+        form.signed_on.data = office_today(now_utc())
+    if form.validate_on_submit():
+        result = {}
+        if _attempt(
+            lambda: result.setdefault(
+                "pub",
+                services.number_document(
+                    doc,
+                    actor=current_user,
+                    now=now_utc(),
+                    signed_on=form.signed_on.data,
+                    signer=form.signer.data or "",
+                    issue_number=(form.issue_number.data or "").strip() or None,
+                    normative_number=(form.normative_number.data or "").strip() or None,
+                ),
+            ),
+            "已签发登记。",
+        ):
+            pub = result["pub"]
+            flash(f"发文字号：{pub.issue_number}；规范性文件编号：{pub.normative_number}", "info")
+            return redirect(url_for("documents.show", doc_id=doc.id))
+        doc = db.session.get(Document, doc_id)
+    year = office_today(now_utc()).year
+    examples = {
+        "issue": format_number(
+            get_setting("issue_number_pattern"), year=year, seq=1, prefix=doc.issuer.number_prefix or "？"
+        ),
+        "normative": format_number(get_setting("normative_number_pattern"), year=year, seq=1),
+    }
+    return render_template("publication/number.html", doc=doc, form=form, examples=examples)
+
+
+@bp.route("/documents/<int:doc_id>/publish", methods=["GET", "POST"])
+def publish(doc_id: int):
+    doc = _doc(doc_id, "office")
+    pub = current_publication(doc)
+    if pub is None:
+        abort(404)
+    form = PublishForm()
+    if request.method == "GET":
+        form.published_on.data = office_today(now_utc())
+    if form.validate_on_submit():
+        try:
+            official = read_upload(form.official_text.data, required=False)
+            interpretation = read_upload(form.interpretation.data, required=False)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            if _attempt(
+                lambda: services.publish(
+                    doc,
+                    actor=current_user,
+                    now=now_utc(),
+                    published_on=form.published_on.data,
+                    channel=form.channel.data,
+                    url=form.url.data,
+                    effective_on=form.effective_on.data,
+                    early_effect_reason=form.early_effect_reason.data,
+                    validity_mode=form.validity_mode.data,
+                    validity_end_on=form.validity_end_on.data,
+                    validity_reason=form.validity_reason.data,
+                    official_text=official,
+                    interpretation=interpretation,
+                ),
+                "已登记发布，报备期限已开始计算。",
+            ):
+                return redirect(url_for("documents.show", doc_id=doc.id))
+        doc = db.session.get(Document, doc_id)
+        pub = current_publication(doc)
+    years = get_rule("validity_trial" if doc.trial_kind.value != "none" else "validity_default")
+    return render_template(
+        "publication/publish.html",
+        doc=doc,
+        pub=pub,
+        form=form,
+        gap=get_rule("effect_min_gap"),
+        validity_rule=years,
+        filing_rule=get_rule("filing_deadline"),
+    )
+
+
+@bp.post("/documents/<int:doc_id>/effect")
+def effect(doc_id: int):
+    """Record entry into force or expiry by hand (the daily job does the same on its own)."""
+    doc = _doc(doc_id, "system")
+    action = request.args.get("action") or request.form.get("action")
+    if action == "take_effect":
+        services.take_effect(doc, actor=current_user, now=now_utc())
+    elif action == "expire":
+        services.expire(doc, actor=current_user, now=now_utc())
+    else:
+        raise InvalidTransition("没有这个操作。")
+    db.session.commit()
+    flash("已办理。", "success")
+    return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+@bp.route("/documents/<int:doc_id>/end", methods=["GET", "POST"])
+def end(doc_id: int):
+    doc = _doc(doc_id, "office")
+    action = request.args.get("action", "")
+    if action not in ("repeal", "declare_invalid", "mark_amended"):
+        abort(404)
+    form = EndForm()
+    if request.method == "GET":
+        form.on.data = office_today(now_utc())
+    if form.validate_on_submit():
+        if _attempt(
+            lambda: services.end_document(
+                doc, action, actor=current_user, now=now_utc(), on=form.on.data, reason=form.reason.data
+            ),
+            "已办理。",
+        ):
+            return redirect(url_for("documents.show", doc_id=doc.id))
+        doc = db.session.get(Document, doc_id)
+    labels = {"repeal": "废止", "declare_invalid": "宣布失效", "mark_amended": "登记已被修改"}
+    return render_template("publication/end.html", doc=doc, form=form, action=action, label=labels[action])
+
+
+@bp.route("/documents/<int:doc_id>/relations", methods=["GET", "POST"])
+def relations(doc_id: int):
+    doc = db.get_or_404(Document, doc_id)
+    if not (may(current_user, "document.edit", doc) or may(current_user, "office", doc)):
+        abort(403)
+    form = RelationForm()
+    if form.validate_on_submit():
+        target = db.session.get(Document, form.target_id.data)
+        if target is None:
+            flash("所选文件不存在。", "danger")
+        elif _attempt(
+            lambda: services.add_relation(doc, target, RelationKind(form.kind.data), actor=current_user, now=now_utc()),
+            "已登记。",
+        ):
+            return redirect(url_for("documents.show", doc_id=doc.id))
+    candidates = db.session.scalars(
+        sa.select(Document)
+        .where(Document.status.in_([DocStatus.PUBLISHED, DocStatus.IN_FORCE]), Document.id != doc.id)
+        .order_by(Document.title)
+    ).all()
+    return render_template("publication/relations.html", doc=doc, form=form, candidates=candidates)
