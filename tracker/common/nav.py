@@ -14,6 +14,7 @@ NAV = (
     ("new-document", "登记草案", "documents.new", "document.create"),
     ("review-desk", "审查工作台", "review.desk", "review"),
     ("deadlines", "期限看板", "deadlines.board", "office"),
+    ("import", "补录文件", "publication.import_register", "office"),
     ("rules", "规则设置", "deadlines.rules", "rules.view"),
     ("users", "用户管理", "admin.users", "admin"),
     ("units", "单位管理", "admin.units", "admin"),

@@ -162,8 +162,13 @@ def export_packet(doc: Document) -> tuple[bytes, str]:
     return buf.getvalue(), name
 
 
-def submit(doc: Document, *, actor, now: datetime, submitted_on: date, method: str, system_ref: str) -> FilingAttempt:
-    """报送备案 (also a resubmission after correction); the first submission decides 报备及时."""
+def submit(
+    doc: Document, *, actor, now: datetime, submitted_on: date, method: str, system_ref: str, check_packet: bool = True
+) -> FilingAttempt:
+    """报送备案 (also a resubmission after correction); the first submission decides 报备及时.
+
+    check_packet=False only for recording filings made before the system existed (register import).
+    """
     if not may(actor, "office", doc):
         raise PermissionDenied("只有党政办文秘可以报送备案。")
     filing = current_filing(doc)
@@ -177,7 +182,7 @@ def submit(doc: Document, *, actor, now: datetime, submitted_on: date, method: s
     previous = filing.attempts[-1] if filing.attempts else None
     if previous is not None and previous.result_on and submitted_on < previous.result_on:
         raise ValidationFailed("重新报送日期不能早于上次审查结果的日期。")
-    missing = missing_packet_items(doc)
+    missing = missing_packet_items(doc) if check_packet else []
     if missing:
         raise ValidationFailed("备案材料不齐全，缺少：" + "、".join(missing) + "。")
     method = (method or "").strip()

@@ -64,7 +64,7 @@ def parse_number(number: str, pattern: str, prefix: str = "") -> tuple[int, int]
     return int(match["year"]), int(match["seq"])
 
 
-def _reserve(scope: str, year: int, seq: int) -> None:
+def reserve_serial(scope: str, year: int, seq: int) -> None:
     """A number entered by hand moves the counter past it, so automatic numbering never collides with it."""
     counter = db.session.get(NumberCounter, (scope, year))
     if counter is None:
@@ -120,8 +120,8 @@ def number_document(
             raise ValidationFailed(f"发文字号“{issue_number}”已被其他文件使用。")
         if _clash(Publication.normative_number, normative_number):
             raise ValidationFailed(f"规范性文件编号“{normative_number}”已被其他文件使用。")
-        _reserve(scope, iyear, iseq)
-        _reserve(NORMATIVE_SCOPE, nyear, nseq)
+        reserve_serial(scope, iyear, iseq)
+        reserve_serial(NORMATIVE_SCOPE, nyear, nseq)
     else:
         iyear = nyear = signed_on.year
         iseq, nseq = next_serial(scope, iyear), next_serial(NORMATIVE_SCOPE, nyear)

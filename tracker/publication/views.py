@@ -186,3 +186,51 @@ def relations(doc_id: int):
         .order_by(Document.title)
     ).all()
     return render_template("publication/relations.html", doc=doc, form=form, candidates=candidates)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_register():
+    """Existing documents from the old .xlsx register: upload → preview with per-row errors → confirm."""
+    from tracker.documents.models import StoredFile
+    from tracker.documents.storage import path_of, store_bytes
+    from tracker.documents.uploads import check_upload
+    from tracker.publication import importer
+
+    if not may(current_user, "office"):
+        abort(403)
+    preview, stored = None, None
+    now = now_utc()
+    if request.method == "POST":
+        if request.form.get("confirm") and (request.form.get("file_id") or "").isdigit():
+            stored = db.get_or_404(StoredFile, int(request.form["file_id"]))
+            if stored.created_by_id != current_user.id:
+                abort(403)
+            preview = importer.parse_register(path_of(stored).read_bytes(), today=office_today(now))
+            try:
+                docs = importer.import_register(preview, actor=current_user, now=now)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+            else:
+                db.session.commit()
+                flash(f"已补录 {len(docs)} 件文件。", "success")
+                return redirect(url_for("documents.index"))
+        else:
+            upload = request.files.get("file")
+            try:
+                checked = check_upload(upload.read() if upload else b"", upload.filename if upload else "")
+                if checked.kind != "xlsx":
+                    raise DomainError("请上传 Excel（.xlsx）文件。")
+            except DomainError as exc:
+                flash(exc.message, "danger")
+            else:
+                preview = importer.parse_register(checked.data, today=office_today(now))
+                stored = store_bytes(
+                    checked.data,
+                    original_name=checked.filename,
+                    content_type=checked.content_type,
+                    actor=current_user,
+                    now=now,
+                )
+                db.session.commit()
+    return render_template("publication/import.html", preview=preview, stored=stored, columns=importer.COLUMNS)

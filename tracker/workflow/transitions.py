@@ -84,6 +84,9 @@ TRANSITIONS: tuple[Transition, ...] = (
        guard=guards.has_numbers, form="publication.number"),
     _t("publish", "统一发布", {S.NUMBERED}, S.PUBLISHED, "office",
        guard=guards.has_publication_date, form="publication.publish"),
+    # Documents issued before the system: registered from the old Excel register in their published state.
+    _t("register_existing", "补录已发布文件", {S.DRAFTING}, S.PUBLISHED, "office", guard=guards.has_publication_date,
+       form="publication.import_register"),
     _t("take_effect", "开始施行", {S.PUBLISHED}, S.IN_FORCE, "system", guard=guards.effective_date_reached,
        form="publication.effect"),
     # Renewal after evaluation: re-registered with a new number, republished, validity restarts.
