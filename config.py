@@ -29,6 +29,7 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     # The office's time zone: deadlines are calendar dates there (DOMAIN.md §3).
     OFFICE_TIMEZONE = os.environ.get("OFFICE_TIMEZONE", "Asia/Shanghai")
+    WTF_I18N_ENABLED = False  # use WTForms' bundled translations (Chinese), no Flask-Babel needed
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -38,6 +39,16 @@ class Config:
     SITE_NAME = os.environ.get("SITE_NAME", "规范性文件审查备案跟踪")
     TOWN_NAME = os.environ.get("TOWN_NAME", "沙溪镇")
     PER_PAGE = 50
+    # Absolute links in e-mails and calendar feeds.
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # Daily reminder e-mails: no MAIL_SERVER means no sending (the admin page says so).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
 
 
 class DevelopmentConfig(Config):
@@ -50,6 +61,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = _bool("TEST_CSRF", False)
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    MAIL_SERVER = ""
 
 
 class ProductionConfig(Config):

@@ -16,7 +16,8 @@ from tracker.errors import register_error_handlers
 from tracker.extensions import csrf, db, login_manager, migrate
 
 # Endpoints reachable without logging in; everything else is denied by default.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health"})
+# The calendar feed authenticates by its secret token in the URL (calendar programs cannot log in).
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health", "deadlines.ical_feed"})
 
 
 class InsecureConfiguration(RuntimeError):
@@ -59,7 +60,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_class)
     app.config.update(overrides)
-    if config_class is config_module.ProductionConfig:
+    if issubclass(config_class, config_module.ProductionConfig):
         _check_production(app)
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)

@@ -146,6 +146,42 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(cal)
 
+    dl = AppGroup("deadlines", help="Deadlines and alerts.")
+
+    @dl.command("scan")
+    @click.option(
+        "--date",
+        "day",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="the day to scan (default: today in the office's time zone)",
+    )
+    def deadlines_scan(day):
+        """Scan deadlines for a day and print created=N resolved=M open=K (idempotent)."""
+        from tracker.common.timeutil import office_today
+        from tracker.deadlines.scan import scan
+
+        now = _at_office_time(day.date(), 6, 30) if day else now_utc()
+        result = scan(today=office_today(now), now=now)
+        db.session.commit()
+        click.echo(result.line())
+
+    app.cli.add_command(dl)
+
+    jobs = AppGroup("jobs", help="Run a scheduled job by hand (the same function the scheduler calls).")
+
+    @jobs.command("run")
+    @click.argument("job_id", type=click.Choice(["daily_effects", "deadline_scan", "reminders", "periodic_cleanup"]))
+    @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+    @click.option("--force", is_flag=True, help="run even if it already ran that day")
+    def jobs_run(job_id, day, force):
+        from tracker.scheduler.jobs import run_once
+
+        summary = run_once(job_id, now=_at_office_time(day.date(), 9, 0) if day else None, force=force)
+        click.echo(summary if summary is not None else f"{job_id}: already ran (or failed; see the log)")
+
+    app.cli.add_command(jobs)
+
     sched = AppGroup("scheduler", help="The background scheduler (its own process).")
 
     @sched.command("run")
@@ -157,3 +193,11 @@ def register(app: Flask) -> None:
         run(app)
 
     app.cli.add_command(sched)
+
+
+def _at_office_time(day, hour: int, minute: int):
+    from datetime import datetime, time
+
+    from tracker.common.timeutil import office_tz
+
+    return datetime.combine(day, time(hour, minute), office_tz()).astimezone(now_utc().tzinfo)

@@ -73,8 +73,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(exc):
-        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return _page(413, "文件过大", f"上传的文件超过了 {limit} MB 的上限，未保存。请压缩或拆分后重新上传。")
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)} KB"
+        return _page(413, "文件过大", f"上传的文件超过了 {size} 的上限，未保存。请压缩或拆分后重新上传。")
 
     @app.errorhandler(500)
     def server_error(exc):

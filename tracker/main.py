@@ -14,9 +14,17 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
+    from tracker.deadlines.reminders import alerts_for, mail_configured
+
     counts = queries.status_counts(current_user)
     recent = queries.visible_documents(current_user).limit(10)
-    return render_template("main/index.html", counts=counts, recent=db.session.scalars(recent).all())
+    return render_template(
+        "main/index.html",
+        counts=counts,
+        recent=db.session.scalars(recent).all(),
+        alerts=alerts_for(current_user),
+        mail_missing=not mail_configured(),
+    )
 
 
 @bp.get("/health")

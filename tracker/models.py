@@ -3,7 +3,7 @@
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
-from tracker.deadlines.models import Alert, CalendarDay, CalendarYear, Rule, Setting
+from tracker.deadlines.models import Alert, CalendarDay, CalendarYear, JobRun, ReminderSend, Rule, Setting
 from tracker.documents.models import (
     Attachment,
     Document,
@@ -49,11 +49,13 @@ __all__ = [
     "FilingAttempt",
     "Finding",
     "GeneratedDocument",
+    "JobRun",
     "LegalSource",
     "NumberCounter",
     "Opinion",
     "ProcedureCheck",
     "Publication",
+    "ReminderSend",
     "ReviewPointResult",
     "ReviewRound",
     "Role",

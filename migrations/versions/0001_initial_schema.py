@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:38:24.800605
+Create Date: 2026-11-28 02:42:35.467614
 
 """
 from alembic import op
@@ -34,6 +34,14 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conclusions')),
     sa.UniqueConstraint('label', name=op.f('uq_conclusions_label'))
+    )
+    op.create_table('job_runs',
+    sa.Column('job_id', sa.String(length=40), nullable=False),
+    sa.Column('run_on', sa.Date(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.PrimaryKeyConstraint('job_id', 'run_on', name=op.f('pk_job_runs'))
     )
     op.create_table('legal_sources',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -85,10 +93,12 @@ def upgrade():
     sa.Column('phone', sa.String(length=30), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ical_token', sa.String(length=64), nullable=True),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_users_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('ical_token', name=op.f('uq_users_ical_token')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
     op.create_table('calendar_years',
@@ -149,6 +159,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_documents_drafting_unit_id'), ['drafting_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_status'), ['status'], unique=False)
 
+    op.create_table('reminder_sends',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name=op.f('ck_reminder_sends_status_valid')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reminder_sends_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_sends')),
+    sa.UniqueConstraint('user_id', 'day', name=op.f('uq_reminder_sends_user_id_day'))
+    )
     op.create_table('rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -186,6 +210,7 @@ def upgrade():
     sa.Column('subject_key', sa.String(length=80), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=True),
     sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('rule_code', sa.String(length=40), nullable=True),
     sa.Column('provisional', sa.Boolean(), nullable=False),
@@ -194,6 +219,7 @@ def upgrade():
     sa.Column('resolved_on', sa.Date(), nullable=True),
     sa.Column('message', sa.String(length=300), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_alerts_assignee_id_users')),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_alerts_document_id_documents')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_alerts_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
@@ -682,6 +708,7 @@ def downgrade():
     op.drop_table('alerts')
     op.drop_table('stored_files')
     op.drop_table('rules')
+    op.drop_table('reminder_sends')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_status'))
         batch_op.drop_index(batch_op.f('ix_documents_drafting_unit_id'))
@@ -694,6 +721,7 @@ def downgrade():
     op.drop_table('settings')
     op.drop_table('number_counters')
     op.drop_table('legal_sources')
+    op.drop_table('job_runs')
     op.drop_table('conclusions')
     op.drop_table('calendar_days')
     # ### end Alembic commands ###

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from tracker.auth.models import Role, UnitKind
+from tracker.common.forms import Form
 
 MIN_PASSWORD_LENGTH = 10
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=50)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码。"), Length(max=200)])
     next = HiddenField()
@@ -27,7 +27,7 @@ def _strong_password(form, field):
         raise ValidationError("密码须同时包含字母和数字或符号。")
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(
         "用户名",
         validators=[
@@ -50,7 +50,7 @@ class UserForm(FlaskForm):
     version_id = HiddenField()
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     name = StringField("单位名称", validators=[DataRequired("请输入单位名称。"), Length(max=100)])
     short_name = StringField("简称", validators=[Optional(), Length(max=30)])
     kind = SelectField("类型", choices=UnitKind.choices())

@@ -63,6 +63,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Secret of the personal deadline feed (.ics); revoking sets a new one.
+    ical_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     version_id: Mapped[int] = mapped_column(default=1)
 
     unit: Mapped[Unit] = relationship(back_populates="users")

@@ -21,6 +21,14 @@ def authenticate(username: str, password: str, *, now: datetime) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
+        audit.record(
+            "auth.login_failed",
+            actor=None,
+            now=now,
+            summary=f"登录失败：未知用户名“{(username or '')[:50]}”",
+            object_type="user",
+            object_id=None,
+        )
         return None
     if not user.check_password(password or "") or not user.active:
         audit.record(

@@ -19,6 +19,7 @@ NAV = (
     ("users", "用户管理", "admin.users", "admin"),
     ("units", "单位管理", "admin.units", "admin"),
     ("my-history", "我的操作记录", "audit.my_events", "document.view"),
+    ("account", "期限订阅", "deadlines.account", "document.view"),
 )
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.common.forms import Form
 from tracker.deadlines.models import Confidence, DayUnit
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     value = IntegerField(
         "期限", validators=[InputRequired("请填写期限。"), NumberRange(min=1, max=3660, message="期限须为 1 至 3660。")]
     )
@@ -21,6 +21,6 @@ class RuleForm(FlaskForm):
     version_id = HiddenField()
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     file = FileField("CSV 文件（date,kind,source）")
     text = TextAreaField("或直接粘贴（首行为 date,kind,source）", validators=[Optional(), Length(max=20000)])

@@ -110,6 +110,8 @@ class Alert(TimestampMixin, db.Model):
     subject_key: Mapped[str] = mapped_column(sa.String(80))
     document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    # The person the alert is for, when it is one person's (the assigned reviewer); else by role and unit.
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     due_on: Mapped[date]
     rule_code: Mapped[str | None] = mapped_column(sa.String(40))
     provisional: Mapped[bool] = mapped_column(default=False)
@@ -123,4 +125,37 @@ class Alert(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("kind", "subject_key"),
         sa.Index("ix_alerts_level_due_on", "level", "due_on"),
+    )
+
+
+class JobRun(db.Model):
+    """One row per (job, trigger day), written in the job's own transaction: a second scheduler (or a restart)
+    that finds the row does not run the job again; a job that failed left no row, so it runs again."""
+
+    __tablename__ = "job_runs"
+
+    job_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    run_on: Mapped[date] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+class ReminderSend(db.Model):
+    """A user's daily digest: sent once per day, retried on failure, never lost."""
+
+    __tablename__ = "reminder_sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    day: Mapped[date]
+    items: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "day"),
+        sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_valid"),
     )

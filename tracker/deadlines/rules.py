@@ -97,6 +97,9 @@ DEFAULT_RULES: tuple[RuleDefault, ...] = (
         "自清理结果公布之日起计算",
     ),
     RuleDefault("due_soon_lead", "“即将到期”提醒提前量", 3, WD, "本系统默认", R),
+    RuleDefault(
+        "deliberation_pending", "审查通过后提请集体审议", 20, WD, "本系统默认", R, "审查意见出具后未提请审议的提醒期限"
+    ),
 )
 
 DEFAULTS_BY_CODE = {d.code: d for d in DEFAULT_RULES}

@@ -15,10 +15,10 @@ from tracker.deadlines.models import Confidence, DayUnit, Rule
 from tracker.errors import DomainError
 from tracker.extensions import db
 
-bp = Blueprint("deadlines", __name__, url_prefix="/rules")
+bp = Blueprint("deadlines", __name__)
 
 
-@bp.get("/")
+@bp.get("/rules/")
 def rules():
     if not may(current_user, "rules.view"):
         abort(403)
@@ -26,7 +26,7 @@ def rules():
     return render_template("deadlines/rules.html", rules=rows, can_edit=may(current_user, "admin"))
 
 
-@bp.route("/<int:rule_id>", methods=["GET", "POST"])
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 def rule_edit(rule_id: int):
     if not may(current_user, "admin"):
         abort(403)
@@ -60,7 +60,7 @@ def rule_edit(rule_id: int):
     return render_template("deadlines/rule_form.html", form=form, rule=rule)
 
 
-@bp.route("/calendar", methods=["GET", "POST"])
+@bp.route("/rules/calendar", methods=["GET", "POST"])
 def calendar():
     if not may(current_user, "rules.view"):
         abort(403)
@@ -107,4 +107,46 @@ def calendar():
         status=status,
         report=report,
         can_edit=may(current_user, "admin"),
+    )
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """The user's own deadline feed address (.ics), to subscribe in a calendar program; revocable."""
+    from tracker.deadlines import feeds
+
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "rotate":
+            feeds.rotate_token(current_user, actor=current_user, now=now_utc())
+            flash("已生成新的订阅地址，原地址即时失效。", "success")
+        elif action == "revoke":
+            feeds.revoke_token(current_user, actor=current_user, now=now_utc())
+            flash("已停用订阅地址。", "success")
+        else:
+            abort(400)
+        db.session.commit()
+        return redirect(url_for("deadlines.account"))
+    feed_url = (
+        url_for("deadlines.ical_feed", token=current_user.ical_token, _external=True)
+        if current_user.ical_token
+        else None
+    )
+    return render_template("deadlines/account.html", feed_url=feed_url)
+
+
+@bp.get("/ical/<token>.ics")
+def ical_feed(token: str):
+    """Public by design: the unguessable token is the credential (calendar programs cannot log in)."""
+    from flask import Response
+
+    from tracker.deadlines import feeds
+
+    user = feeds.user_by_token(token)
+    if user is None:
+        abort(404)
+    return Response(
+        feeds.feed(user, now=now_utc()),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": "inline; filename=deadlines.ics", "Cache-Control": "no-store"},
     )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.common.forms import Form
 from tracker.documents.models import AttachmentKind, DocKind, TrialKind
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     title = StringField(
         "文件名称", validators=[DataRequired("请输入文件名称。"), Length(max=300, message="文件名称不超过 300 字。")]
     )
@@ -26,16 +26,16 @@ class DocumentForm(FlaskForm):
     version_id = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     note = TextAreaField("说明", validators=[Optional(), Length(max=2000, message="说明不超过 2000 字。")])
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     file = FileField("草案文件（.docx）")
     note = StringField("版本说明", validators=[Optional(), Length(max=500, message="版本说明不超过 500 字。")])
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     kind = SelectField("材料类型", choices=AttachmentKind.choices())
     title = StringField("材料名称（可选）", validators=[Optional(), Length(max=200)])
     file = FileField("文件")

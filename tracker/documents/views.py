@@ -19,7 +19,7 @@ from tracker.documents.forms import ActionForm, AttachmentForm, DocumentForm, Ve
 from tracker.documents.models import Attachment, AttachmentKind, DocKind, Document, DocumentVersion, TrialKind
 from tracker.documents.storage import path_of
 from tracker.documents.uploads import read_upload
-from tracker.errors import DomainError, InvalidTransition
+from tracker.errors import DomainError, InvalidTransition, PermissionDenied
 from tracker.extensions import db
 from tracker.workflow import service as workflow
 from tracker.workflow.states import DocStatus
@@ -105,6 +105,8 @@ def new():
 @bp.route("/<int:doc_id>/edit", methods=["GET", "POST"])
 def edit(doc_id: int):
     doc = _load(doc_id, "document.edit")
+    if doc.status not in services.EDITABLE_STATES:
+        raise PermissionDenied(f"文件当前为“{doc.status.label}”，不能修改基本信息。")
     form = DocumentForm(obj=doc)
     _unit_choices(form)
     if not form.is_submitted():

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from tracker.common.forms import Form
 from tracker.filing.models import FilingResult
 
 DATE_MSG = "请输入有效日期（年-月-日）。"
 
 
-class SubmitFilingForm(FlaskForm):
+class SubmitFilingForm(Form):
     submitted_on = DateField("报送日期", validators=[InputRequired(DATE_MSG)])
     method = StringField(
         "报送方式", default="中山市规范性文件管理系统", validators=[DataRequired("请填写报送方式。"), Length(max=50)]
@@ -19,7 +19,7 @@ class SubmitFilingForm(FlaskForm):
     system_ref = StringField("系统受理编号", validators=[Optional(), Length(max=100)])
 
 
-class FilingResultForm(FlaskForm):
+class FilingResultForm(Form):
     result = SelectField("审查结果", choices=FilingResult.choices())
     result_on = DateField("结果日期", validators=[InputRequired(DATE_MSG)])
     note = TextAreaField("审查意见（补正或纠正的内容）", validators=[Optional(), Length(max=2000)])

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from tracker.common.forms import Form
 from tracker.documents.models import RelationKind
 
 DATE_MSG = "请输入有效日期（年-月-日）。"
 
 
-class NumberForm(FlaskForm):
+class NumberForm(Form):
     signed_on = DateField("签发日期", validators=[InputRequired(DATE_MSG)])
     signer = StringField("签发人", validators=[Optional(), Length(max=50)])
     issue_number = StringField("发文字号（仅补录系统上线前的文件时填写）", validators=[Optional(), Length(max=60)])
     normative_number = StringField("规范性文件编号（同上）", validators=[Optional(), Length(max=60)])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     published_on = DateField("发布日期", validators=[InputRequired(DATE_MSG)])
     channel = StringField(
         "发布渠道", default="镇人民政府门户网站", validators=[DataRequired("请填写发布渠道。"), Length(max=100)]
@@ -44,11 +44,11 @@ class PublishForm(FlaskForm):
             raise ValidationError("施行日期不能早于发布日期。")
 
 
-class RelationForm(FlaskForm):
+class RelationForm(Form):
     target_id = IntegerField("被修改/废止的文件", validators=[InputRequired("请选择文件。")])
     kind = SelectField("关系", choices=RelationKind.choices())
 
 
-class EndForm(FlaskForm):
+class EndForm(Form):
     on = DateField("生效日期", validators=[InputRequired(DATE_MSG)])
     reason = TextAreaField("理由/依据", validators=[DataRequired("请填写理由。"), Length(max=2000)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -16,12 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from tracker.common.forms import Form
 from tracker.review.models import DeliberationDecision, Disposition, FindingResponse, PointResult, ReviewPoint
 
 DATE_MSG = "请输入有效日期（年-月-日）。"
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(Form):
     channel = StringField(
         "发布渠道", default="镇人民政府门户网站", validators=[DataRequired("请填写发布渠道。"), Length(max=100)]
     )
@@ -36,7 +36,7 @@ class ConsultationForm(FlaskForm):
             raise ValidationError("结束日期不能早于开始日期。")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     commenter = StringField("意见人", validators=[Optional(), Length(max=100)])
     content = TextAreaField("意见内容", validators=[DataRequired("请填写意见内容。"), Length(max=3000)])
     received_on = DateField("收到日期", validators=[Optional()])
@@ -44,31 +44,31 @@ class CommentForm(FlaskForm):
     reason = TextAreaField("理由", validators=[Optional(), Length(max=3000)])
 
 
-class ProcedureForm(FlaskForm):
+class ProcedureForm(Form):
     kind = HiddenField()
     applicable = BooleanField("适用")
     conclusion = TextAreaField("结论", validators=[Optional(), Length(max=3000)])
     record = FileField("记录文件（可选）")
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     received_on = DateField("司法所收件日期", validators=[InputRequired(DATE_MSG)])
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     reviewer_id = SelectField("审查人", coerce=int)
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     note = TextAreaField("退回理由（缺少哪些材料）", validators=[DataRequired("请填写退回理由。"), Length(max=2000)])
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     days = IntegerField("延长工作日数", validators=[InputRequired("请填写延长天数。"), NumberRange(min=1, max=60)])
     reason = TextAreaField("延长理由", validators=[DataRequired("延长审查期限须书面说明理由。"), Length(max=1000)])
 
 
-class PointsForm(FlaskForm):
+class PointsForm(Form):
     version_id = HiddenField()
 
 
@@ -85,25 +85,25 @@ for _point in ReviewPoint:
     setattr(PointsForm, f"note_{_point.value}", TextAreaField("说明", validators=[Optional(), Length(max=3000)]))
 
 
-class FindingForm(FlaskForm):
+class FindingForm(Form):
     clause = StringField("条款（如 第五条第二款）", validators=[Optional(), Length(max=100)])
     problem = TextAreaField("存在的问题", validators=[DataRequired("请填写存在的问题。"), Length(max=3000)])
     legal_basis = TextAreaField("法律依据", validators=[Optional(), Length(max=3000)])
     suggestion = TextAreaField("修改建议", validators=[Optional(), Length(max=3000)])
 
 
-class ConcludeForm(FlaskForm):
+class ConcludeForm(Form):
     conclusion_id = SelectField("审查结论", coerce=int)
     addressee = StringField("主送单位", validators=[Optional(), Length(max=100)])
     summary = TextAreaField("审查意见综述", validators=[Optional(), Length(max=3000)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     response = SelectField("答复", choices=FindingResponse.choices())
     reason = TextAreaField("理由", validators=[Optional(), Length(max=3000)])
 
 
-class DeliberationForm(FlaskForm):
+class DeliberationForm(Form):
     meeting_name = StringField(
         "会议名称", default="镇政府常务会议", validators=[DataRequired("请填写会议名称。"), Length(max=100)]
     )

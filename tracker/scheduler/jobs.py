@@ -1,0 +1,94 @@
+"""The scheduled jobs: each a thin, idempotent call of one service for `today`, run at most once per day."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from tracker.common.timeutil import now_utc, office_today
+from tracker.deadlines.models import JobRun
+from tracker.extensions import db
+
+log = logging.getLogger("tracker.jobs")
+
+
+def daily_effects(today: date, now: datetime) -> str:
+    from tracker.publication.services import apply_daily_effects
+
+    r = apply_daily_effects(now=now)
+    return f"took_effect={r.took_effect} expired={r.expired}"
+
+
+def deadline_scan(today: date, now: datetime) -> str:
+    from tracker.deadlines.scan import scan
+
+    return scan(today=today, now=now).line()
+
+
+def reminders(today: date, now: datetime) -> str:
+    from tracker.deadlines.reminders import send_digests
+
+    return send_digests(today=today, now=now).line()
+
+
+def periodic_cleanup(today: date, now: datetime) -> str:
+    from tracker.cleanup.services import open_periodic_if_due
+
+    campaign = open_periodic_if_due(today=today, now=now)
+    return f"opened={campaign.id if campaign else 0}"
+
+
+JOB_FUNCTIONS = {
+    "daily_effects": daily_effects,
+    "deadline_scan": deadline_scan,
+    "reminders": reminders,
+    "periodic_cleanup": periodic_cleanup,
+}
+
+
+def last_run(job_id: str) -> date | None:
+    return db.session.scalar(sa.select(sa.func.max(JobRun.run_on)).where(JobRun.job_id == job_id))
+
+
+def run_once(job_id: str, *, now: datetime | None = None, force: bool = False) -> str | None:
+    """Run a job for the office's today unless it already ran today (in this or another process).
+
+    The JobRun row is written in the same transaction as the job's work: a job that fails leaves no row and
+    runs again at the next trigger; a second scheduler waiting on the row's unique key finds it and skips.
+    """
+    now = now or now_utc()
+    today = office_today(now)
+    func = JOB_FUNCTIONS[job_id]
+    previous = last_run(job_id)
+    db.session.rollback()
+    if not force:
+        try:
+            db.session.add(JobRun(job_id=job_id, run_on=today, started_at=now))
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            log.info("%s: already ran for %s, skipped", job_id, today)
+            return None
+    try:
+        summary = func(today, now)
+        if not force:
+            run = db.session.get(JobRun, (job_id, today))
+            run.finished_at, run.summary = now_utc(), summary[:300]
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("%s: failed for %s; it will run again at the next trigger", job_id, today)
+        return None
+    if previous is not None and (today - previous).days > 1:
+        log.warning(
+            "%s: caught up after %d days without a run (last %s): the state on %s was scanned once",
+            job_id,
+            (today - previous).days - 1,
+            previous,
+            today,
+        )
+    log.info("%s %s: %s", job_id, today, summary)
+    return summary
