@@ -76,10 +76,12 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.audit.views import bp as audit_bp
     from tracker.auth.admin_views import bp as admin_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.cleanup.views import bp as cleanup_bp
     from tracker.deadlines.views import bp as deadlines_bp
     from tracker.documents.views import bp as documents_bp
     from tracker.filing.views import bp as filing_bp
     from tracker.main import bp as main_bp
+    from tracker.opinions.views import bp as opinions_bp
     from tracker.publication.views import bp as publication_bp
     from tracker.review.views import bp as review_bp
 
@@ -93,6 +95,8 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         deadlines_bp,
         publication_bp,
         filing_bp,
+        cleanup_bp,
+        opinions_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)

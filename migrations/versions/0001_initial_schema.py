@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:42:35.467614
+Create Date: 2026-11-28 02:46:00.872002
 
 """
 from alembic import op
@@ -454,6 +454,7 @@ def upgrade():
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('reviewed_on', sa.Date(), nullable=True),
     sa.Column('review_note', sa.Text(), nullable=False),
+    sa.Column('revision_due_on', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('due_on >= opened_on', name=op.f('ck_evaluations_due_after_open')),
     sa.ForeignKeyConstraint(['concluded_by_id'], ['users.id'], name=op.f('fk_evaluations_concluded_by_id_users')),

@@ -124,6 +124,8 @@ class Evaluation(TimestampMixin, db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_on: Mapped[date | None]
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # For 修改: the revision must be done by this date (rule set: revision_after_cleanup).
+    revision_due_on: Mapped[date | None]
 
     document: Mapped[Document] = relationship()
 

@@ -115,3 +115,384 @@ def open_periodic_if_due(*, today: date, now: datetime) -> CleanupCampaign | Non
         cutoff_on=today,
         scope_note=f"按规则每 {interval.value} 年开展一次定期清理（{interval.source}）",
     )
+
+
+# --- scope narrowing for 专项 campaigns, and higher-law changes ---------------------------------------------
+
+
+def scoped_document_ids(
+    *, cutoff_on: date, subject: str | None = None, issuer_id: int | None = None, source_id: int | None = None
+) -> list[int]:
+    """Documents in force on the cut-off date, narrowed by subject, issuer or a cited legal basis."""
+    from tracker.documents.models import DocumentBasis
+
+    stmt = sa.select(Document.id).where(in_force_filter(cutoff_on))
+    if subject:
+        stmt = stmt.where(Document.subject == subject)
+    if issuer_id:
+        stmt = stmt.where(Document.issuer_id == issuer_id)
+    if source_id:
+        stmt = stmt.where(
+            Document.id.in_(sa.select(DocumentBasis.document_id).where(DocumentBasis.source_id == source_id))
+        )
+    return list(db.session.scalars(stmt.order_by(Document.id)))
+
+
+def record_source_change(source, *, actor, now: datetime, state, changed_on: date) -> list[Document]:
+    """A law or higher document was amended or repealed: flag every document citing it (in its timeline)."""
+    from tracker.documents.models import DocumentBasis, SourceState
+
+    if not may(actor, "review"):
+        raise PermissionDenied("只有司法所审查员可以登记上位法变化。")
+    if state is SourceState.IN_FORCE:
+        raise ValidationFailed("请选择“已修改”或“已废止”。")
+    source.state, source.state_changed_on = state, changed_on
+    citing = list(
+        db.session.scalars(
+            sa.select(Document)
+            .join(DocumentBasis, DocumentBasis.document_id == Document.id)
+            .where(DocumentBasis.source_id == source.id)
+            .order_by(Document.id)
+        )
+    )
+    db.session.flush()
+    audit.record(
+        "source.change",
+        actor=actor,
+        now=now,
+        object_type="legal_source",
+        object_id=source.id,
+        summary=f"登记《{source.title}》{state.label}（{changed_on.isoformat()}），涉及 {len(citing)} 件文件",
+    )
+    for doc in citing:
+        audit.record(
+            "source.change",
+            actor=actor,
+            now=now,
+            object_type="legal_source",
+            object_id=source.id,
+            document_id=doc.id,
+            summary=f"制定依据《{source.title}》{state.label}，须评估是否清理",
+        )
+    return citing
+
+
+# --- proposals, review, progress ----------------------------------------------------------------------
+
+
+def _item_open(item: CleanupItem) -> None:
+    if item.campaign.phase not in (CampaignPhase.PROPOSING, CampaignPhase.REVIEWING):
+        raise ValidationFailed("该清理已提交审议，不能再修改清理意见。")
+
+
+def propose(item: CleanupItem, *, actor, now: datetime, result, reason: str) -> None:
+    """The drafting unit proposes 继续有效 / 修改 / 废止 / 宣布失效 with a reason."""
+    if not may(actor, "draft", item.document):
+        raise PermissionDenied("只有文件起草单位的经办人可以提出清理意见。")
+    _item_open(item)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 2000:
+        raise ValidationFailed("请填写清理理由（不超过 2000 字）。")
+    item.proposed_result, item.proposed_reason = result, reason
+    item.proposed_by_id, item.proposed_at = actor.id, now
+    # A new proposal after the 司法所's review needs reviewing again.
+    item.reviewed_result, item.reviewed_by_id, item.reviewed_at, item.review_note = None, None, None, ""
+    db.session.flush()
+    audit.record(
+        "cleanup.propose",
+        actor=actor,
+        now=now,
+        object_type="cleanup_item",
+        object_id=item.id,
+        document_id=item.document_id,
+        summary=f"清理“{item.campaign.name}”：建议{result.label}——{reason}",
+    )
+
+
+def review(item: CleanupItem, *, actor, now: datetime, result, note: str) -> None:
+    """The 司法所 agrees with the proposal or changes it (a change needs a note)."""
+    if not may(actor, "review", item.document):
+        raise PermissionDenied("只有司法所审查员可以审核清理意见。")
+    _item_open(item)
+    if item.proposed_result is None:
+        raise ValidationFailed("起草单位尚未提出清理意见。")
+    note = (note or "").strip()
+    if result is not item.proposed_result and not note:
+        raise ValidationFailed("改变起草单位意见的，须说明理由。")
+    if len(note) > 2000:
+        raise ValidationFailed("审核意见不超过 2000 字。")
+    item.reviewed_result, item.review_note, item.reviewed_by_id, item.reviewed_at = result, note, actor.id, now
+    if item.campaign.phase is CampaignPhase.PROPOSING:
+        item.campaign.phase = CampaignPhase.REVIEWING
+    db.session.flush()
+    verb = "同意" if result is item.proposed_result else "改为"
+    audit.record(
+        "cleanup.review",
+        actor=actor,
+        now=now,
+        object_type="cleanup_item",
+        object_id=item.id,
+        document_id=item.document_id,
+        summary=f"清理“{item.campaign.name}”：司法所{verb}{result.label}" + (f"（{note}）" if note else ""),
+    )
+
+
+def progress(campaign: CleanupCampaign) -> dict:
+    units: dict[str, dict] = {}
+    for item in campaign.items:
+        name = item.document.drafting_unit.name
+        u = units.setdefault(name, {"total": 0, "proposed": 0, "reviewed": 0})
+        u["total"] += 1
+        u["proposed"] += item.proposed_result is not None
+        u["reviewed"] += item.reviewed_result is not None
+    total = len(campaign.items)
+    proposed = sum(u["proposed"] for u in units.values())
+    reviewed = sum(u["reviewed"] for u in units.values())
+    return {
+        "total": total,
+        "proposed": proposed,
+        "reviewed": reviewed,
+        "outstanding": total - reviewed,
+        "units": dict(sorted(units.items())),
+    }
+
+
+# --- closing: deliberation, publication, applying the results ----------------------------------------------
+
+
+def deliberate_campaign(campaign: CleanupCampaign, *, actor, now: datetime, meeting: str, held_on: date) -> None:
+    from tracker.common.timeutil import office_today
+
+    if not may(actor, "office"):
+        raise PermissionDenied("只有党政办文秘可以登记集体审议。")
+    if campaign.phase not in (CampaignPhase.PROPOSING, CampaignPhase.REVIEWING):
+        raise ValidationFailed("该清理已登记审议。")
+    missing = [i.document.title for i in campaign.items if i.reviewed_result is None]
+    if missing:
+        raise ValidationFailed(
+            f"尚有 {len(missing)} 件文件没有经司法所审核的清理结果，不能提交审议：《{missing[0]}》等。"
+        )
+    if held_on > office_today(now) or held_on < campaign.cutoff_on:
+        raise ValidationFailed("会议日期须在清理截止日期之后、今天之前。")
+    meeting = (meeting or "").strip()
+    if not meeting or len(meeting) > 100:
+        raise ValidationFailed("请填写会议名称。")
+    campaign.deliberation_meeting, campaign.deliberated_on = meeting, held_on
+    campaign.phase = CampaignPhase.DELIBERATED
+    db.session.flush()
+    audit.record(
+        "cleanup.deliberate",
+        actor=actor,
+        now=now,
+        object_type="cleanup_campaign",
+        object_id=campaign.id,
+        summary=f"清理“{campaign.name}”经{meeting}（{held_on.isoformat()}）审议",
+    )
+
+
+def publish_campaign(
+    campaign: CleanupCampaign, *, actor, now: datetime, published_on: date, notice_number: str, url: str
+) -> None:
+    """公布清理结果 and apply it: 废止/宣布失效 end on the publication date; 修改 opens a revision due date."""
+    from tracker.cleanup.models import CleanupResult
+    from tracker.common.timeutil import office_today
+    from tracker.publication.services import end_document
+    from tracker.workflow.states import DocStatus
+
+    if not may(actor, "office"):
+        raise PermissionDenied("只有党政办文秘可以公布清理结果。")
+    if campaign.phase is not CampaignPhase.DELIBERATED:
+        raise ValidationFailed("清理结果须经集体审议后才能公布。")
+    if published_on > office_today(now) or published_on < campaign.deliberated_on:
+        raise ValidationFailed("公布日期须在审议日期之后、今天之前。")
+    if not (url or "").strip().lower().startswith(("http://", "https://")):
+        raise ValidationFailed("请填写公布网址（以 http:// 或 https:// 开头）。")
+    campaign.published_on, campaign.notice_number = published_on, (notice_number or "").strip()[:60] or None
+    campaign.notice_url, campaign.phase = url.strip()[:500], CampaignPhase.PUBLISHED
+    revision = get_rule("revision_after_cleanup")
+    for item in campaign.items:
+        doc = item.document
+        if item.reviewed_result in (CleanupResult.REPEAL, CleanupResult.DECLARE_INVALID):
+            if doc.status in (DocStatus.PUBLISHED, DocStatus.IN_FORCE):
+                action = "repeal" if item.reviewed_result is CleanupResult.REPEAL else "declare_invalid"
+                if action == "declare_invalid" and doc.status is DocStatus.PUBLISHED:
+                    action = "repeal"
+                end_document(
+                    doc,
+                    action,
+                    actor=actor,
+                    now=now,
+                    on=published_on,
+                    reason=f"根据“{campaign.name}”结果{item.reviewed_result.label}",
+                )
+        elif item.reviewed_result is CleanupResult.AMEND:
+            item.revision_due_on = published_on + relativedelta(months=revision.value)
+            audit.record(
+                "cleanup.revision",
+                actor=actor,
+                now=now,
+                object_type="cleanup_item",
+                object_id=item.id,
+                document_id=doc.id,
+                summary=f"清理结果为修改，须于 {item.revision_due_on.isoformat()} 前完成修改",
+            )
+        item.applied_on = published_on
+    db.session.flush()
+    audit.record(
+        "cleanup.publish",
+        actor=actor,
+        now=now,
+        object_type="cleanup_campaign",
+        object_id=campaign.id,
+        summary=f"公布清理“{campaign.name}”结果（{published_on.isoformat()}）",
+    )
+
+
+def catalogue(campaign: CleanupCampaign) -> dict:
+    """The result catalogue: one list per result category, in the order of the notice."""
+    from tracker.cleanup.models import CleanupResult
+    from tracker.publication.queries import current_publication
+
+    groups = {r: [] for r in CleanupResult}
+    for item in campaign.items:
+        if item.reviewed_result is not None:
+            pub = current_publication(item.document)
+            groups[item.reviewed_result].append(
+                {
+                    "title": item.document.title,
+                    "issue_number": pub.issue_number if pub else "",
+                    "normative_number": pub.normative_number if pub else "",
+                    "issuer": item.document.issuer.name,
+                    "reason": item.review_note or item.proposed_reason,
+                }
+            )
+    return groups
+
+
+def catalogue_xlsx(campaign: CleanupCampaign) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for result, rows in catalogue(campaign).items():
+        ws = wb.create_sheet(result.label)
+        ws.append(("序号", "文件名称", "发文字号", "规范性文件编号", "发文机关", "理由"))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for n, row in enumerate(rows, 1):
+            ws.append((n, row["title"], row["issue_number"], row["normative_number"], row["issuer"], row["reason"]))
+        for col, width in zip("ABCDEF", (6, 44, 18, 22, 22, 50), strict=True):
+            ws.column_dimensions[col].width = width
+        for r in ws.iter_rows(min_row=2):
+            for cell in r:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- evaluation before expiry (评估) -----------------------------------------------------------------------
+
+
+def open_due_evaluations(*, today: date, now: datetime) -> int:
+    """Open an evaluation for the drafting unit when a document enters its evaluation window (idempotent)."""
+    from tracker.cleanup.models import Evaluation, EvaluationReason
+    from tracker.deadlines.models import AlertKind
+    from tracker.deadlines.scan import expected_alerts
+
+    opened = 0
+    for e in expected_alerts(today):
+        if e.kind is not AlertKind.EVALUATION_DUE:
+            continue
+        exists = db.session.scalar(
+            sa.select(Evaluation.id)
+            .where(Evaluation.document_id == e.document_id, Evaluation.concluded_on.is_(None))
+            .limit(1)
+        )
+        if exists:
+            continue
+        reason = EvaluationReason.VALIDITY_ENDING if "届满" in e.message else EvaluationReason.PERIODIC
+        ev = Evaluation(
+            document_id=e.document_id, reason=reason, opened_on=today, due_on=max(e.due_on, today), created_at=now
+        )
+        db.session.add(ev)
+        db.session.flush()
+        audit.record(
+            "evaluation.open",
+            actor=None,
+            now=now,
+            object_type="evaluation",
+            object_id=ev.id,
+            document_id=e.document_id,
+            summary=f"启动{reason.label}，须于 {ev.due_on.isoformat()} 前完成",
+        )
+        opened += 1
+    return opened
+
+
+def submit_evaluation(ev, *, actor, now: datetime, conclusion, reason: str, report=None) -> None:
+    """The drafting unit's evaluation report and proposed conclusion."""
+    from tracker.documents.models import AttachmentKind
+    from tracker.documents.services import add_attachment
+
+    doc = ev.document
+    if not may(actor, "draft", doc):
+        raise PermissionDenied("只有文件起草单位的经办人可以提交评估报告。")
+    if ev.concluded_on is not None:
+        raise ValidationFailed("该评估已完成。")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 3000:
+        raise ValidationFailed("请填写评估结论的理由（不超过 3000 字）。")
+    if report is not None:
+        att = add_attachment(doc, report, kind=AttachmentKind.EVALUATION_REPORT, title="评估报告", actor=actor, now=now)
+        ev.report_attachment_id = att.id
+    if ev.report_attachment_id is None:
+        raise ValidationFailed("请上传评估报告。")
+    ev.conclusion, ev.conclusion_reason, ev.concluded_by_id = conclusion, reason, actor.id
+    ev.reviewed_on, ev.review_note = None, ""
+    db.session.flush()
+    audit.record(
+        "evaluation.submit",
+        actor=actor,
+        now=now,
+        object_type="evaluation",
+        object_id=ev.id,
+        document_id=doc.id,
+        summary=f"提交评估报告：建议{conclusion.label}",
+    )
+
+
+def review_evaluation(ev, *, actor, now: datetime, agree: bool, note: str) -> None:
+    """The 司法所 agrees (the evaluation is concluded) or sends it back with a note."""
+    from tracker.cleanup.models import EvaluationConclusion
+    from tracker.common.timeutil import office_today
+
+    doc = ev.document
+    if not may(actor, "review", doc):
+        raise PermissionDenied("只有司法所审查员可以审核评估。")
+    if ev.conclusion is None or ev.concluded_on is not None:
+        raise ValidationFailed("没有待审核的评估报告。")
+    note = (note or "").strip()
+    if not agree and not note:
+        raise ValidationFailed("退回评估报告须说明理由。")
+    today = office_today(now)
+    ev.reviewed_by_id, ev.reviewed_on, ev.review_note = actor.id, today, note[:2000]
+    if agree:
+        ev.concluded_on = today
+        if ev.conclusion is EvaluationConclusion.AMEND:
+            ev.revision_due_on = today + relativedelta(months=get_rule("revision_after_cleanup").value)
+    else:
+        ev.conclusion = None
+    db.session.flush()
+    audit.record(
+        "evaluation.review",
+        actor=actor,
+        now=now,
+        object_type="evaluation",
+        object_id=ev.id,
+        document_id=doc.id,
+        summary=("司法所同意评估结论" if agree else "司法所退回评估报告") + (f"：{note}" if note else ""),
+    )

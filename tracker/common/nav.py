@@ -14,10 +14,12 @@ NAV = (
     ("new-document", "登记草案", "documents.new", "document.create"),
     ("review-desk", "审查工作台", "review.desk", "review"),
     ("deadlines", "期限看板", "deadlines.board", "office"),
+    ("cleanup", "清理与评估", "cleanup.index", "document.view"),
     ("import", "补录文件", "publication.import_register", "office"),
     ("rules", "规则设置", "deadlines.rules", "rules.view"),
     ("users", "用户管理", "admin.users", "admin"),
     ("units", "单位管理", "admin.units", "admin"),
+    ("word-templates", "文书模板", "opinions.templates", "admin"),
     ("my-history", "我的操作记录", "audit.my_events", "document.view"),
     ("account", "期限订阅", "deadlines.account", "document.view"),
 )

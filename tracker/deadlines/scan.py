@@ -8,7 +8,7 @@ downtime catches up in one go: nothing due in between is lost.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -243,7 +243,7 @@ def expected_alerts(today: date) -> list[Expected]:
         )
     )
     for item, doc in items:
-        if item.campaign.phase is CampaignPhase.PUBLISHED:
+        if item.campaign.phase is CampaignPhase.PUBLISHED and not _revised_since(doc, item.applied_on or today):
             out.append(
                 Expected(
                     AlertKind.REVISION_DUE,
@@ -257,7 +257,38 @@ def expected_alerts(today: date) -> list[Expected]:
                     f"《{doc.title}》清理后修改",
                 )
             )
+    evaluations = db.session.execute(
+        sa.select(Evaluation, Document)
+        .join(Document, Document.id == Evaluation.document_id)
+        .where(Evaluation.revision_due_on.is_not(None), Document.status.in_([DocStatus.PUBLISHED, DocStatus.IN_FORCE]))
+    )
+    for ev, doc in evaluations:
+        if not _revised_since(doc, ev.concluded_on):
+            out.append(
+                Expected(
+                    AlertKind.REVISION_DUE,
+                    f"evaluation-revision:{ev.id}",
+                    doc.id,
+                    doc.drafting_unit_id,
+                    None,
+                    ev.revision_due_on,
+                    "revision_after_cleanup",
+                    False,
+                    f"《{doc.title}》评估后修改",
+                )
+            )
     return out
+
+
+def _revised_since(doc: Document, since: date) -> bool:
+    """A newer document amending or replacing this one was registered after `since`."""
+    from tracker.documents.models import DocumentRelation
+
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    stmt = sa.select(DocumentRelation.id).where(
+        DocumentRelation.target_id == doc.id, DocumentRelation.created_at >= start
+    )
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def _level(today: date, due_on: date, lead_wd: int, calendar) -> AlertLevel:

@@ -179,7 +179,9 @@ def add_attachment(
     permission = "office" if kind in office_kinds else "document.edit"
     if not may(actor, permission, doc):
         raise PermissionDenied("您无权为该文件上传此类材料。")
-    if permission == "document.edit" and doc.status not in VERSION_STATES:
+    # The submission packet freezes once submitted; an evaluation report belongs to a document in force.
+    frozen = permission == "document.edit" and kind is not AttachmentKind.EVALUATION_REPORT
+    if frozen and doc.status not in VERSION_STATES:
         raise ValidationFailed(f"文件当前为“{doc.status.label}”，送审材料已冻结，不能再上传。")
     title = (title or "").strip() or kind.label
     if len(title) > 200:

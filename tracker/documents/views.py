@@ -129,6 +129,7 @@ def edit(doc_id: int):
 
 @bp.get("/<int:doc_id>")
 def show(doc_id: int):
+    from tracker.cleanup.views import history_for as cleanup_history
     from tracker.deadlines.queries import document_deadlines
     from tracker.filing.services import filing_summary
     from tracker.publication.queries import publications_of
@@ -154,6 +155,7 @@ def show(doc_id: int):
         relations=queries.relations_of(doc),
         deadlines=document_deadlines(doc, today=today),
         can_office=may(current_user, "office", doc),
+        cleanup=cleanup_history(doc),
         can_relate=doc.status in services.EDITABLE_STATES
         and (may(current_user, "document.edit", doc) or may(current_user, "office", doc)),
     )

@@ -405,3 +405,88 @@ def apply_daily_effects(*, now: datetime) -> DailyEffects:
 
 def attachments_of(doc: Document, kind: AttachmentKind) -> list[Attachment]:
     return [a for a in doc.attachments if a.kind is kind and not a.superseded]
+
+
+def renew(
+    doc: Document,
+    *,
+    actor,
+    now: datetime,
+    signed_on: date,
+    published_on: date,
+    url: str,
+    validity_mode: str = "default",
+    validity_end_on: date | None = None,
+    validity_reason: str | None = None,
+) -> Publication:
+    """Renewal after an evaluation concluded 继续施行: re-registered with new numbers, republished, validity
+    restarting from republication, and filed again under the new number."""
+    from tracker.cleanup.models import Evaluation, EvaluationConclusion
+
+    if not may(actor, "office", doc):
+        raise PermissionDenied("只有党政办文秘可以重新登记发布。")
+    if doc.status is not DocStatus.IN_FORCE:
+        raise InvalidTransition(f"文件当前为“{doc.status.label}”，不能重新登记发布。")
+    agreed = db.session.scalar(
+        sa.select(Evaluation.id)
+        .where(
+            Evaluation.document_id == doc.id,
+            Evaluation.conclusion == EvaluationConclusion.CONTINUE,
+            Evaluation.concluded_on.is_not(None),
+        )
+        .limit(1)
+    )
+    if agreed is None:
+        raise InvalidTransition("须经评估并由司法所同意“继续施行”后才能重新登记发布。")
+    today = office_today(now)
+    if not signed_on <= published_on <= today:
+        raise ValidationFailed("签发日期、发布日期须依次不晚于今天。")
+    if not (url or "").strip().lower().startswith(("http://", "https://")):
+        raise ValidationFailed("请填写发布网址（以 http:// 或 https:// 开头）。")
+    old = current_publication(doc)
+    issuer = doc.issuer
+    scope = issue_scope(issuer)
+    iseq, nseq = next_serial(scope, signed_on.year), next_serial(NORMATIVE_SCOPE, signed_on.year)
+    default = default_validity(doc, published_on)
+    end = {"default": default.end_on, "none": None, "custom": validity_end_on}.get(validity_mode, default.end_on)
+    if end is not None and end <= published_on:
+        raise ValidationFailed("有效期截止日期须晚于发布日期。")
+    if end != default.end_on and not (validity_reason or "").strip():
+        raise ValidationFailed("有效期与默认值不同的，须说明理由。")
+    old.is_current = False
+    pub = Publication(
+        document_id=doc.id,
+        signed_on=signed_on,
+        signer="",
+        issue_scope=scope,
+        issue_year=signed_on.year,
+        issue_seq=iseq,
+        issue_number=format_number(
+            get_setting("issue_number_pattern"), year=signed_on.year, seq=iseq, prefix=issuer.number_prefix
+        ),
+        normative_scope=NORMATIVE_SCOPE,
+        normative_year=signed_on.year,
+        normative_seq=nseq,
+        normative_number=format_number(get_setting("normative_number_pattern"), year=signed_on.year, seq=nseq),
+        published_on=published_on,
+        channel=old.channel or "镇人民政府门户网站",
+        url=url.strip()[:500],
+        effective_on=published_on,
+        validity_end_on=end,
+        validity_reason=(validity_reason or "").strip() or None,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(pub)
+    db.session.flush()
+    apply(
+        doc,
+        "renew",
+        actor=actor,
+        now=now,
+        note=f"重新登记为 {pub.normative_number}（原 {old.normative_number}），"
+        + (f"有效期至 {end.isoformat()}" if end else "未设有效期"),
+    )
+    apply(doc, "reopen_filing", actor=actor, now=now, note=f"以新编号 {pub.normative_number} 重新报备")
+    open_filing(doc, pub)
+    return pub

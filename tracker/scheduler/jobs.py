@@ -23,9 +23,11 @@ def daily_effects(today: date, now: datetime) -> str:
 
 
 def deadline_scan(today: date, now: datetime) -> str:
+    from tracker.cleanup.services import open_due_evaluations
     from tracker.deadlines.scan import scan
 
-    return scan(today=today, now=now).line()
+    opened = open_due_evaluations(today=today, now=now)
+    return scan(today=today, now=now).line() + f" evaluations_opened={opened}"
 
 
 def reminders(today: date, now: datetime) -> str:

@@ -12,6 +12,7 @@ from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
 from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.workflow.states import EVER_PUBLISHED
 from tracker.workflow.transitions import BY_NAME, TRANSITIONS, Transition
 
 MAX_NOTE_LENGTH = 2000
@@ -85,8 +86,11 @@ def available_actions(document, user, *, now: datetime) -> list[Action]:
     """Transitions whose source state matches and that the user may take; guard refusals are shown, not hidden."""
     today = office_today(now)
     actions = []
+    published = document.status in EVER_PUBLISHED
     for t in TRANSITIONS:
         if getattr(document, t.field) not in t.sources or not may(user, t.permission, document):
             continue
+        if t.field == "filing_status" and not published:
+            continue  # filing is not a step of a draft: do not offer it, even greyed out
         actions.append(Action(t, t.guard(document, today) if t.guard else None))
     return actions

@@ -92,6 +92,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Renewal after evaluation: re-registered with a new number, republished, validity restarts.
     _t("renew", "评估后重新登记发布", {S.IN_FORCE}, S.IN_FORCE, "office", guard=guards.has_numbers,
        form="cleanup.renew"),
+    # A renewed document is filed again under its new number.
+    _t("reopen_filing", "重新登记后重新报备", {F.REGISTERED, F.CORRECTION_ORDERED, F.NOT_ACCEPTED, F.SUBMITTED,
+       F.CORRECTION}, F.NOT_SUBMITTED, "office", guard=guards.was_published, form="cleanup.renew"),
     # End of life (stage 18). A new document taking effect ends the ones it amends, replaces or repeals.
     _t("superseded_by_new", "被新文件修改/替代", {S.PUBLISHED, S.IN_FORCE}, S.AMENDED, "system", needs_note=True,
        form="publication.effect", style="secondary"),
