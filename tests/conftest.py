@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from config import TestConfig
 from tracker import create_app
@@ -44,15 +46,42 @@ def pytest_sessionfinish(session, exitstatus):
 
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        # Under pytest-xdist every worker drops and truncates its tables: each needs its own database.
+        base = sa.make_url(url)
+        name = f"{base.database}_{worker}"
+        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return base.set(database=name).render_as_string(hide_password=False)
+    return url
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as each request does in production.
+
+    The db fixture keeps an app context pushed and Flask reuses it for requests, so without this the user that
+    Flask-Login caches in g (and Flask-WTF's CSRF token) leaked from one client's request into the next request of
+    any other client: after login_as("drafter"), an anonymous client and login_as("leader") both acted as the drafter.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in list(vars(g)):
+                delattr(g, name)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     uploads = tmp_path_factory.mktemp("uploads")
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path_factory), UPLOAD_DIR=str(uploads))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()
         with _db.engine.begin() as conn:
@@ -65,14 +94,24 @@ def app(tmp_path_factory):
 
 
 def _truncate_all() -> None:
+    """Empty every table, children first; on PostgreSQL also restart the sequences that were used.
+
+    DELETE, not TRUNCATE: on the few rows a test leaves, PostgreSQL's TRUNCATE of ~30 tables costs 50-100 ms
+    (new files for every table), DELETE under 10 ms; the PostgreSQL run takes about a quarter less time.
+    """
     tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as conn:
+        for t in tables:
+            conn.execute(t.delete())
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(t.delete())
+            used = conn.execute(
+                sa.text(
+                    "SELECT sequencename FROM pg_sequences"
+                    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+                )
+            ).scalars()
+            for name in used.all():
+                conn.execute(sa.text(f'ALTER SEQUENCE "{name}" RESTART'))
 
 
 @pytest.fixture

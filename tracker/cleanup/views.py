@@ -363,4 +363,4 @@ def history_for(doc: Document) -> dict:
     evals = db.session.scalars(
         sa.select(Evaluation).where(Evaluation.document_id == doc.id).order_by(Evaluation.opened_on)
     ).all()
-    return {"items": items, "evaluations": evals}
+    return {"campaign_items": items, "evaluations": evals}
