@@ -27,6 +27,7 @@ from tracker.review.models import (
     ReviewPointResult,
     ReviewRound,
 )
+from tracker.solicitations.models import Solicitation
 
 __all__ = [
     "Alert",
@@ -61,6 +62,7 @@ __all__ = [
     "Role",
     "Rule",
     "Setting",
+    "Solicitation",
     "StoredFile",
     "TemplateVersion",
     "Unit",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:46:00.872002
+Create Date: 2026-11-28 02:49:37.010061
 
 """
 from alembic import op
@@ -190,6 +190,31 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rules')),
     sa.UniqueConstraint('code', name=op.f('uq_rules_code'))
     )
+    op.create_table('solicitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('from_body', sa.String(length=100), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('reference', sa.String(length=100), nullable=True),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('reply_due_on', sa.Date(), nullable=False),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('phase', sa.Enum('registered', 'drafting', 'sent', 'no_comment', name='solicitation_phase', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('reply_text', sa.Text(), nullable=False),
+    sa.Column('sent_on', sa.Date(), nullable=True),
+    sa.Column('sent_method', sa.String(length=50), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('reply_due_on >= received_on', name=op.f('ck_solicitations_due_after_receipt')),
+    sa.CheckConstraint('sent_on IS NULL OR sent_on >= received_on', name=op.f('ck_solicitations_sent_after_receipt')),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_solicitations_assignee_id_users')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_solicitations_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solicitations'))
+    )
+    with op.batch_alter_table('solicitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_solicitations_assignee_id'), ['assignee_id'], unique=False)
+
     op.create_table('stored_files',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('storage_name', sa.String(length=80), nullable=False),
@@ -708,6 +733,10 @@ def downgrade():
 
     op.drop_table('alerts')
     op.drop_table('stored_files')
+    with op.batch_alter_table('solicitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_solicitations_assignee_id'))
+
+    op.drop_table('solicitations')
     op.drop_table('rules')
     op.drop_table('reminder_sends')
     with op.batch_alter_table('documents', schema=None) as batch_op:

@@ -20,6 +20,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     # Steps the scheduler takes on its own (entry into force, expiry); the clerk may record them by hand.
     "system": frozenset({Role.CLERK}),
     "audit.view": frozenset({Role.ADMIN, Role.REVIEWER, Role.CLERK, Role.LEADER}),
+    # Drafts for comment from higher levels: handled by the 司法所 or the office.
+    "solicitation": frozenset({Role.REVIEWER, Role.CLERK}),
+    "solicitation.view": frozenset({Role.REVIEWER, Role.CLERK, Role.LEADER, Role.ADMIN}),
+    "reports.view": frozenset({Role.ADMIN, Role.REVIEWER, Role.CLERK, Role.LEADER}),
     "rules.view": frozenset({Role.ADMIN, Role.REVIEWER, Role.CLERK, Role.LEADER}),
     "admin": frozenset({Role.ADMIN}),
 }

@@ -35,12 +35,11 @@ def alerts_for(user: User, *, levels: set[AlertLevel] | None = None) -> list[Ale
     stmt = sa.select(Alert).where(Alert.level != AlertLevel.RESOLVED)
     if levels:
         stmt = stmt.where(Alert.level.in_(levels))
+    mine = sa.or_(Alert.assignee_id == user.id, Alert.assignee_id.is_(None))
     if user.role is Role.REVIEWER:
-        stmt = stmt.where(
-            Alert.kind == AlertKind.REVIEW_DUE, sa.or_(Alert.assignee_id == user.id, Alert.assignee_id.is_(None))
-        )
+        stmt = stmt.where(Alert.kind.in_([AlertKind.REVIEW_DUE, AlertKind.COMMENT_REPLY_DUE]), mine)
     elif user.role is Role.CLERK:
-        stmt = stmt.where(Alert.kind.in_(CLERK_KINDS))
+        stmt = stmt.where(Alert.kind.in_(CLERK_KINDS), sa.or_(Alert.kind != AlertKind.COMMENT_REPLY_DUE, mine))
     elif user.role is Role.DRAFTER:
         stmt = stmt.where(Alert.unit_id == user.unit_id, Alert.kind.in_(DRAFTER_KINDS))
     elif user.role is Role.LEADER:
@@ -123,7 +122,8 @@ def send_digests(*, today: date, now: datetime) -> DigestResult:
             result.nothing_due += 1
             continue
         if row is None:
-            row = ReminderSend(user_id=user.id, day=today, items=len(alerts))
+            # Column defaults apply only at INSERT: attempts would still be None for the += below.
+            row = ReminderSend(user_id=user.id, day=today, items=len(alerts), status="pending", attempts=0)
             db.session.add(row)
         row.attempts += 1
         try:

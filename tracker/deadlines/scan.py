@@ -257,6 +257,27 @@ def expected_alerts(today: date) -> list[Expected]:
                     f"《{doc.title}》清理后修改",
                 )
             )
+    from tracker.solicitations.models import Solicitation, SolicitationPhase
+
+    pending = db.session.scalars(
+        sa.select(Solicitation).where(
+            Solicitation.phase.in_([SolicitationPhase.REGISTERED, SolicitationPhase.DRAFTING])
+        )
+    )
+    for sol in pending:
+        out.append(
+            Expected(
+                AlertKind.COMMENT_REPLY_DUE,
+                f"solicitation:{sol.id}",
+                None,
+                None,
+                sol.assignee_id,
+                sol.reply_due_on,
+                None,
+                False,
+                f"答复{sol.from_body}《{sol.title}》征求意见",
+            )
+        )
     evaluations = db.session.execute(
         sa.select(Evaluation, Document)
         .join(Document, Document.id == Evaluation.document_id)

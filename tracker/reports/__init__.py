@@ -1,0 +1,1 @@
+"""Statistics, the annual report figures and exports."""

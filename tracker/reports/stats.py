@@ -1,0 +1,261 @@
+"""The figures of the annual 法治政府建设年度报告 (DOMAIN.md §7), computed from dated records.
+
+Every figure is the count of a set of records whose dates fall in the year, so a past year's figures stay
+the same after later changes. Each figure keeps the ids of the records behind it, for the links.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+
+from tracker.extensions import db
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    value: int
+    document_ids: list[int] = field(default_factory=list)
+    breakdown: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Rate:
+    key: str
+    label: str
+    numerator: int
+    denominator: int
+    numerator_ids: list[int] = field(default_factory=list)
+    denominator_ids: list[int] = field(default_factory=list)
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.denominator == 0 else round(100 * self.numerator / self.denominator, 1)
+
+    @property
+    def text(self) -> str:
+        return "—（无）" if self.percent is None else f"{self.percent:g}%"
+
+
+@dataclass
+class AnnualStatistics:
+    year: int
+    figures: dict[str, Figure]
+    rates: dict[str, Rate]
+
+    def figure(self, key: str) -> Figure:
+        return self.figures[key]
+
+
+def _first_publications():
+    from tracker.publication.models import Publication
+
+    return (
+        sa.select(Publication.document_id, sa.func.min(Publication.id).label("pub_id"))
+        .group_by(Publication.document_id)
+        .subquery()
+    )
+
+
+def annual(year: int) -> AnnualStatistics:
+    from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
+    from tracker.deadlines.rules import get_rule
+    from tracker.documents.models import Document
+    from tracker.documents.queries import in_force_filter
+    from tracker.filing.models import Filing, FilingAttempt
+    from tracker.publication.models import Publication
+    from tracker.review.models import Conclusion, Opinion, Outcome, ReviewRound
+    from tracker.solicitations.models import Solicitation
+
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    figures: dict[str, Figure] = {}
+    rates: dict[str, Rate] = {}
+
+    # Review: opinions issued in the year, by conclusion.
+    opinions = db.session.execute(
+        sa.select(Opinion.document_id, Conclusion.label)
+        .join(ReviewRound, ReviewRound.id == Opinion.round_id)
+        .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
+        .where(Opinion.issued_on.between(start, end))
+        .order_by(Opinion.id)
+    ).all()
+    figures["opinions"] = Figure(
+        "opinions",
+        "出具合法性审查意见书",
+        len(opinions),
+        sorted({d for d, _ in opinions}),
+        dict(Counter(label for _, label in opinions)),
+    )
+    figures["reviewed"] = Figure(
+        "reviewed", "审查的规范性文件", len({d for d, _ in opinions}), sorted({d for d, _ in opinions})
+    )
+
+    # Documents first published in the year (a renewal is not a new document).
+    first = _first_publications()
+    published = db.session.execute(
+        sa.select(Publication.document_id, Publication.published_on)
+        .join(first, first.c.pub_id == Publication.id)
+        .where(Publication.published_on.between(start, end))
+    ).all()
+    published_ids = sorted(d for d, _ in published)
+    figures["published"] = Figure("published", "统一发布的规范性文件", len(published_ids), published_ids)
+
+    # 合法性审查审核率: published documents that passed legality review before publication.
+    passed = set(
+        db.session.scalars(
+            sa.select(Opinion.document_id)
+            .join(ReviewRound, ReviewRound.id == Opinion.round_id)
+            .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
+            .join(Publication, Publication.document_id == Opinion.document_id)
+            .where(
+                Conclusion.outcome == Outcome.PASS,
+                Opinion.issued_on <= Publication.published_on,
+                Opinion.document_id.in_(published_ids or [0]),
+            )
+        )
+    )
+    rates["review_rate"] = Rate(
+        "review_rate", "合法性审查审核率", len(passed), len(published_ids), sorted(passed), published_ids
+    )
+
+    # 统一发布率: documents registered and numbered in the year that were published on the website by year end.
+    numbered = db.session.execute(
+        sa.select(Publication.document_id, Publication.published_on, Publication.url)
+        .join(first, first.c.pub_id == Publication.id)
+        .where(Publication.signed_on.between(start, end))
+    ).all()
+    numbered_ids = sorted(d for d, _, _ in numbered)
+    on_web = sorted(d for d, p, url in numbered if p is not None and p <= end and url)
+    rates["publication_rate"] = Rate(
+        "publication_rate", "统一发布率", len(on_web), len(numbered_ids), on_web, numbered_ids
+    )
+
+    # 备案率 and 报备及时率: documents published in the year, filed by year end or within their deadline.
+    filings = db.session.execute(
+        sa.select(Filing.document_id, Filing.first_submitted_on, Filing.due_on)
+        .join(first, first.c.pub_id == Filing.publication_id)
+        .where(Filing.document_id.in_(published_ids or [0]))
+    ).all()
+    filed = sorted(d for d, sub, due in filings if sub is not None and sub <= max(end, due))
+    on_time = sorted(d for d, sub, due in filings if sub is not None and sub <= due)
+    rates["filing_rate"] = Rate("filing_rate", "备案率", len(filed), len(published_ids), filed, published_ids)
+    rates["on_time_rate"] = Rate("on_time_rate", "报备及时率", len(on_time), len(filed), on_time, filed)
+
+    # Filing-review outcomes received in the year.
+    outcomes = db.session.execute(
+        sa.select(Filing.document_id, FilingAttempt.result)
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .where(FilingAttempt.result_on.between(start, end))
+    ).all()
+    figures["filing_outcomes"] = Figure(
+        "filing_outcomes",
+        "备案审查结果",
+        len(outcomes),
+        sorted({d for d, _ in outcomes}),
+        dict(Counter(r.label for _, r in outcomes)),
+    )
+
+    # Clean-up: campaigns whose results were published in the year, results per category.
+    campaigns = db.session.scalars(
+        sa.select(CleanupCampaign).where(CleanupCampaign.published_on.between(start, end)).order_by(CleanupCampaign.id)
+    ).all()
+    items = db.session.execute(
+        sa.select(CleanupItem.document_id, CleanupItem.reviewed_result).where(
+            CleanupItem.campaign_id.in_([c.id for c in campaigns] or [0])
+        )
+    ).all()
+    figures["cleanups"] = Figure(
+        "cleanups",
+        "开展规范性文件清理（次）",
+        len(campaigns),
+        sorted({d for d, _ in items}),
+        dict(Counter(r.label for _, r in items if r is not None)),
+    )
+
+    evaluations = db.session.scalars(
+        sa.select(Evaluation.document_id).where(Evaluation.concluded_on.between(start, end))
+    ).all()
+    figures["evaluations"] = Figure("evaluations", "完成评估", len(evaluations), sorted(set(evaluations)))
+
+    in_force = sorted(db.session.scalars(sa.select(Document.id).where(in_force_filter(end))))
+    figures["in_force"] = Figure("in_force", "年末现行有效的规范性文件", len(in_force), in_force)
+
+    lead = get_rule("evaluation_lead")
+    horizon = end + relativedelta(months=lead.value)
+    current_validity = (
+        sa.select(Publication.validity_end_on)
+        .where(Publication.document_id == Document.id, Publication.is_current.is_(True))
+        .limit(1)
+        .scalar_subquery()
+    )
+    expiring = sorted(
+        db.session.scalars(
+            sa.select(Document.id).where(in_force_filter(end), current_validity > end, current_validity <= horizon)
+        )
+    )
+    figures["expiring"] = Figure("expiring", f"未来{lead.value}个月内有效期届满", len(expiring), expiring)
+
+    received = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Solicitation).where(Solicitation.received_on.between(start, end))
+        )
+        or 0
+    )
+    replied = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Solicitation).where(Solicitation.sent_on.between(start, end))
+        )
+        or 0
+    )
+    figures["solicitations"] = Figure(
+        "solicitations", "答复上级征求意见稿（件）", replied, breakdown={"收到": received, "答复": replied}
+    )
+    return AnnualStatistics(year, figures, rates)
+
+
+def monthly_opinions(year: int) -> list[int]:
+    from tracker.review.models import Opinion
+
+    counts = [0] * 12
+    for issued_on in db.session.scalars(
+        sa.select(Opinion.issued_on).where(Opinion.issued_on.between(date(year, 1, 1), date(year, 12, 31)))
+    ):
+        counts[issued_on.month - 1] += 1
+    return counts
+
+
+def paragraph(stats: AnnualStatistics, town: str) -> str:
+    """The figures as the paragraph of a real annual report."""
+    f, r = stats.figures, stats.rates
+    by_conclusion = "，".join(f"“{k}”{v}份" for k, v in f["opinions"].breakdown.items())
+    cleanup = "，".join(f"{k}{v}件" for k, v in f["cleanups"].breakdown.items())
+    outcomes = "，".join(f"“{k}”{v}件" for k, v in f["filing_outcomes"].breakdown.items())
+    # Claim that every document was reviewed only when the records say so.
+    all_reviewed = r["review_rate"].percent == 100
+    opening = (
+        f"{stats.year}年，{town}严格落实行政规范性文件合法性审核机制，凡以镇政府或镇政府办公室名义印发的"
+        "规范性文件均经司法所合法性审查，"
+        if all_reviewed
+        else f"{stats.year}年，{town}"
+    )
+    return (
+        opening
+        + f"全年审查规范性文件{f['reviewed'].value}件，出具合法性审查意见书{f['opinions'].value}份"
+        + (f"（{by_conclusion}）" if by_conclusion else "")
+        + "；"
+        f"统一发布规范性文件{f['published'].value}件，合法性审查审核率{r['review_rate'].text}，统一发布率{r['publication_rate'].text}；"
+        f"按规定向市司法局报送备案{r['filing_rate'].numerator}件，备案率{r['filing_rate'].text}，报备及时率{r['on_time_rate'].text}"
+        + (f"，收到备案审查结果{f['filing_outcomes'].value}件（{outcomes}）" if outcomes else "")
+        + "。"
+        f"全年开展规范性文件清理{f['cleanups'].value}次"
+        + (f"（{cleanup}）" if cleanup else "")
+        + f"，完成评估{f['evaluations'].value}件；截至年底，现行有效的规范性文件{f['in_force'].value}件，"
+        f"其中{f['expiring'].value}件{f['expiring'].label.removeprefix('未来')}。"
+        f"全年答复上级征求意见稿{f['solicitations'].value}件。"
+    )

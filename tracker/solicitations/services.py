@@ -1,0 +1,126 @@
+"""Registering a higher level's draft for comment, assigning it, drafting and sending the reply."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.audit import services as audit
+from tracker.auth.models import Role, User
+from tracker.auth.permissions import may
+from tracker.common.timeutil import office_today
+from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed
+from tracker.extensions import db
+from tracker.solicitations.models import Solicitation, SolicitationPhase
+
+MAX_REPLY = 20000
+
+
+def _text(value: str | None, label: str, limit: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(f"请填写{label}。")
+    if len(value) > limit:
+        raise ValidationFailed(f"{label}不能超过 {limit} 字。")
+    return value
+
+
+def _check(actor) -> None:
+    if not may(actor, "solicitation"):
+        raise PermissionDenied("只有司法所审查员或党政办文秘可以办理上级征求意见。")
+
+
+def _assignee(user_id: int | None) -> User | None:
+    if not user_id:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.role not in (Role.REVIEWER, Role.CLERK):
+        raise ValidationFailed("承办人须为在岗的司法所审查员或党政办文秘。")
+    return user
+
+
+def register(
+    *,
+    actor,
+    now: datetime,
+    from_body: str,
+    title: str,
+    reference: str | None,
+    received_on: date,
+    reply_due_on: date,
+    assignee_id: int | None,
+) -> Solicitation:
+    _check(actor)
+    if received_on > office_today(now):
+        raise ValidationFailed("收到日期不能晚于今天。")
+    if reply_due_on < received_on:
+        raise ValidationFailed("答复期限不能早于收到日期。")
+    sol = Solicitation(
+        from_body=_text(from_body, "来文单位", 100, True),
+        title=_text(title, "征求意见稿名称", 300, True),
+        reference=_text(reference, "来文文号", 100) or None,
+        received_on=received_on,
+        reply_due_on=reply_due_on,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    assignee = _assignee(assignee_id)
+    if assignee is not None:
+        sol.assignee_id, sol.phase = assignee.id, SolicitationPhase.DRAFTING
+    db.session.add(sol)
+    db.session.flush()
+    audit.record(
+        "solicitation.register",
+        actor=actor,
+        now=now,
+        object_type="solicitation",
+        object_id=sol.id,
+        summary=f"登记{sol.from_body}征求意见稿《{sol.title}》，{reply_due_on.isoformat()} 前答复",
+    )
+    return sol
+
+
+def save_reply(
+    sol: Solicitation, *, actor, now: datetime, reply_text: str, assignee_id: int | None, expected_version: int | None
+) -> None:
+    _check(actor)
+    if sol.phase in (SolicitationPhase.SENT, SolicitationPhase.NO_COMMENT):
+        raise InvalidTransition("该征求意见已答复，不能再修改。")
+    if expected_version is not None and expected_version != sol.version_id:
+        raise ConcurrentEdit("答复内容已被他人修改，您的修改未保存。请刷新页面查看最新内容。")
+    sol.reply_text = _text(reply_text, "答复意见", MAX_REPLY)
+    assignee = _assignee(assignee_id)
+    sol.assignee_id = assignee.id if assignee else sol.assignee_id
+    sol.phase, sol.updated_at = SolicitationPhase.DRAFTING, now
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise ConcurrentEdit("答复内容已被他人修改，您的修改未保存。请刷新页面查看最新内容。") from None
+    audit.record(
+        "solicitation.reply", actor=actor, now=now, object_type="solicitation", object_id=sol.id, summary="保存答复意见"
+    )
+
+
+def mark_sent(sol: Solicitation, *, actor, now: datetime, sent_on: date, method: str, no_comment: bool) -> None:
+    _check(actor)
+    if sol.phase in (SolicitationPhase.SENT, SolicitationPhase.NO_COMMENT):
+        raise InvalidTransition("该征求意见已登记答复。")
+    if sent_on > office_today(now) or sent_on < sol.received_on:
+        raise ValidationFailed("答复日期须在收到日期之后、今天之前。")
+    if not no_comment and not sol.reply_text.strip():
+        raise ValidationFailed("请先填写答复意见，或选择“无意见”。")
+    sol.sent_on, sol.sent_method = sent_on, _text(method, "答复方式", 50, True)
+    sol.phase = SolicitationPhase.NO_COMMENT if no_comment else SolicitationPhase.SENT
+    sol.updated_at = now
+    db.session.flush()
+    audit.record(
+        "solicitation.sent",
+        actor=actor,
+        now=now,
+        object_type="solicitation",
+        object_id=sol.id,
+        summary=f"{sent_on.isoformat()} 答复{sol.from_body}（{sol.phase.label}）"
+        + ("，逾期" if sent_on > sol.reply_due_on else ""),
+    )
