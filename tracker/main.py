@@ -14,7 +14,10 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
+    from tracker.common.timeutil import now_utc
+    from tracker.deadlines.models import AlertLevel
     from tracker.deadlines.reminders import alerts_for, mail_configured
+    from tracker.reports.dashboard import board_for
 
     counts = queries.status_counts(current_user)
     recent = queries.visible_documents(current_user).limit(10)
@@ -24,6 +27,8 @@ def index():
         recent=db.session.scalars(recent).all(),
         alerts=alerts_for(current_user),
         mail_missing=not mail_configured(),
+        board=board_for(current_user, now=now_utc()),
+        AlertLevel=AlertLevel,
     )
 
 

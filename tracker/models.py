@@ -1,5 +1,6 @@
 """Imports every model so the metadata is complete (Alembic autogenerate, create_all in tests)."""
 
+from tracker.api.models import ApiToken
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
@@ -30,6 +31,7 @@ from tracker.review.models import (
 from tracker.solicitations.models import Solicitation
 
 __all__ = [
+    "ApiToken",
     "Alert",
     "Attachment",
     "AuditEvent",

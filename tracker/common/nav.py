@@ -23,7 +23,7 @@ NAV = (
     ("units", "单位管理", "admin.units", "admin"),
     ("word-templates", "文书模板", "opinions.templates", "admin"),
     ("my-history", "我的操作记录", "audit.my_events", "document.view"),
-    ("account", "期限订阅", "deadlines.account", "document.view"),
+    ("account", "订阅与令牌", "deadlines.account", "document.view"),
 )
 
 

@@ -113,11 +113,37 @@ def calendar():
 @bp.route("/account", methods=["GET", "POST"])
 def account():
     """The user's own deadline feed address (.ics), to subscribe in a calendar program; revocable."""
+    import sqlalchemy as sa
+
+    from tracker.api import services as api_services
+    from tracker.api.models import ApiToken
     from tracker.deadlines import feeds
 
+    new_token = None
     if request.method == "POST":
         action = request.form.get("action")
-        if action == "rotate":
+        if action == "api_create":
+            try:
+                new_token = api_services.create_token(
+                    current_user, actor=current_user, now=now_utc(), name=request.form.get("name", "")
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+            else:
+                db.session.commit()
+                flash("接口令牌已创建。令牌只显示这一次，请立即复制保存。", "warning")
+        elif action == "api_revoke":
+            row = db.get_or_404(ApiToken, request.form.get("token_id", type=int) or 0)
+            try:
+                api_services.revoke_token(row, actor=current_user, now=now_utc())
+            except DomainError as exc:
+                db.session.rollback()
+                abort(403, exc.message)
+            db.session.commit()
+            flash("接口令牌已停用。", "success")
+            return redirect(url_for("deadlines.account"))
+        elif action == "rotate":
             feeds.rotate_token(current_user, actor=current_user, now=now_utc())
             flash("已生成新的订阅地址，原地址即时失效。", "success")
         elif action == "revoke":
@@ -125,14 +151,18 @@ def account():
             flash("已停用订阅地址。", "success")
         else:
             abort(400)
-        db.session.commit()
-        return redirect(url_for("deadlines.account"))
+        if action in ("rotate", "revoke"):
+            db.session.commit()
+            return redirect(url_for("deadlines.account"))
     feed_url = (
         url_for("deadlines.ical_feed", token=current_user.ical_token, _external=True)
         if current_user.ical_token
         else None
     )
-    return render_template("deadlines/account.html", feed_url=feed_url)
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template("deadlines/account.html", feed_url=feed_url, tokens=tokens, new_token=new_token)
 
 
 @bp.get("/ical/<token>.ics")

@@ -1,0 +1,126 @@
+"""GET-only JSON endpoints: documents, deadlines, statistics, and the OpenAPI description."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user
+
+from tracker.auth.permissions import may
+from tracker.common.timeutil import now_utc
+from tracker.documents.models import Document
+from tracker.documents.queries import visible_filter
+from tracker.extensions import db
+from tracker.publication.queries import current_publication
+from tracker.workflow.states import DocStatus
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PAGE = 200
+
+
+def _doc_json(doc: Document, *, full: bool = False) -> dict:
+    pub = current_publication(doc)
+    data = {
+        "id": doc.id,
+        "title": doc.title,
+        "status": doc.status.value,
+        "status_label": doc.status.label,
+        "filing_status": doc.filing_status.value,
+        "kind": doc.kind.value,
+        "issuer": doc.issuer.name,
+        "drafting_unit": doc.drafting_unit.name,
+        "issue_number": pub.issue_number if pub else None,
+        "normative_number": pub.normative_number if pub else None,
+        "published_on": pub.published_on.isoformat() if pub and pub.published_on else None,
+        "effective_on": pub.effective_on.isoformat() if pub and pub.effective_on else None,
+        "validity_end_on": pub.validity_end_on.isoformat() if pub and pub.validity_end_on else None,
+        "ended_on": doc.ended_on.isoformat() if doc.ended_on else None,
+    }
+    if full:
+        from tracker.common.timeutil import office_today
+        from tracker.deadlines.queries import document_deadlines
+
+        data["summary"] = doc.summary
+        data["deadlines"] = [
+            {
+                "label": d.label,
+                "due_on": d.due_on.isoformat(),
+                "days_left": d.days_left,
+                "rule": d.rule_text,
+                "provisional": d.provisional,
+            }
+            for d in document_deadlines(doc, today=office_today(now_utc()))
+        ]
+    return data
+
+
+@bp.get("/documents")
+def documents():
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PAGE)
+    stmt = sa.select(Document).where(visible_filter(current_user))
+    status = request.args.get("status")
+    if status:
+        try:
+            stmt = stmt.where(Document.status == DocStatus(status))
+        except ValueError:
+            return jsonify(error=f"未知状态：{status}"), 400
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    docs = db.session.scalars(stmt.order_by(Document.id).limit(per_page).offset((page - 1) * per_page)).all()
+    return jsonify(page=page, per_page=per_page, total=total, items=[_doc_json(d) for d in docs])
+
+
+@bp.get("/documents/<int:doc_id>")
+def document(doc_id: int):
+    doc = db.session.get(Document, doc_id)
+    if doc is None:
+        return jsonify(error="文件不存在。"), 404
+    if not may(current_user, "document.view", doc):
+        return jsonify(error="无权查看该文件。"), 403
+    return jsonify(_doc_json(doc, full=True))
+
+
+@bp.get("/deadlines")
+def deadlines():
+    from tracker.deadlines.reminders import alerts_for
+
+    return jsonify(
+        items=[
+            {
+                "kind": a.kind.value,
+                "kind_label": a.kind.label,
+                "level": a.level.value,
+                "due_on": a.due_on.isoformat(),
+                "provisional": a.provisional,
+                "message": a.message,
+                "document_id": a.document_id,
+            }
+            for a in alerts_for(current_user)
+        ]
+    )
+
+
+@bp.get("/statistics/<int:year>")
+def statistics(year: int):
+    from tracker.reports.stats import annual
+
+    if not may(current_user, "reports.view"):
+        return jsonify(error="无权查看统计。"), 403
+    if not 2000 <= year <= 2100:
+        abort(404)
+    stats = annual(year)
+    return jsonify(
+        year=year,
+        rates={
+            k: {"label": r.label, "numerator": r.numerator, "denominator": r.denominator, "percent": r.percent}
+            for k, r in stats.rates.items()
+        },
+        figures={k: {"label": f.label, "value": f.value, "breakdown": f.breakdown} for k, f in stats.figures.items()},
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from tracker.api.spec import SPEC
+
+    return jsonify(SPEC)

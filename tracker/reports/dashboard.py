@@ -1,0 +1,104 @@
+"""What each role sees first: the reviewer's queue, the clerk's risk board, the drafter's tasks, the leader's year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from tracker.auth.models import Role
+from tracker.common.timeutil import office_today
+from tracker.deadlines.models import Alert, AlertLevel
+from tracker.documents.models import Document
+from tracker.extensions import db
+from tracker.workflow.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
+
+
+def reviewer_board(user, *, now: datetime) -> dict:
+    from tracker.review.queries import desk
+
+    rows = desk(now=now)
+    mine = [r for r in rows if r.round.reviewer_id == user.id]
+    unassigned = [r for r in rows if r.round.reviewer_id is None]
+    return {
+        "mine": mine,
+        "unassigned": unassigned,
+        "late": [r for r in rows if r.late],
+        "due_soon": [r for r in mine if 0 <= r.days_left <= 3],
+    }
+
+
+def risk_board() -> dict:
+    """Every open deadline across units, grouped by unit and by kind, worst first."""
+    from tracker.auth.models import Unit
+
+    alerts = db.session.scalars(sa.select(Alert).where(Alert.level != AlertLevel.RESOLVED).order_by(Alert.due_on)).all()
+    units = {u.id: u.name for u in db.session.scalars(sa.select(Unit))}
+    by_unit: dict[str, list[Alert]] = defaultdict(list)
+    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"overdue": 0, "due_soon": 0, "open": 0})
+    for a in alerts:
+        by_unit[units.get(a.unit_id, "（镇级事项）")].append(a)
+        by_kind[a.kind.label][a.level.value] += 1
+    order = {AlertLevel.OVERDUE: 0, AlertLevel.DUE_SOON: 1, AlertLevel.OPEN: 2}
+    grouped = sorted(by_unit.items(), key=lambda kv: (min(order[a.level] for a in kv[1]), kv[0]))
+    return {
+        "by_unit": grouped,
+        "by_kind": dict(sorted(by_kind.items())),
+        "counts": {lvl: sum(1 for a in alerts if a.level is lvl) for lvl in order},
+    }
+
+
+def drafter_board(user) -> dict:
+    from tracker.cleanup.models import CampaignPhase, CleanupItem, Evaluation
+
+    in_progress = db.session.scalars(
+        sa.select(Document)
+        .where(Document.drafting_unit_id == user.unit_id, Document.status.not_in(EVER_PUBLISHED | ENDED_STATES))
+        .order_by(Document.updated_at.desc())
+    ).all()
+    answers = [d for d in in_progress if d.status is DocStatus.RETURNED]
+    proposals = db.session.scalars(
+        sa.select(CleanupItem)
+        .join(Document, Document.id == CleanupItem.document_id)
+        .where(Document.drafting_unit_id == user.unit_id, CleanupItem.proposed_result.is_(None))
+    ).all()
+    proposals = [i for i in proposals if i.campaign.phase in (CampaignPhase.PROPOSING, CampaignPhase.REVIEWING)]
+    evaluations = db.session.scalars(
+        sa.select(Evaluation)
+        .join(Document, Document.id == Evaluation.document_id)
+        .where(
+            Document.drafting_unit_id == user.unit_id,
+            Evaluation.concluded_on.is_(None),
+            Evaluation.conclusion.is_(None),
+        )
+    ).all()
+    return {"in_progress": in_progress, "answers": answers, "proposals": proposals, "evaluations": evaluations}
+
+
+def leader_board(*, now: datetime) -> dict:
+    from tracker.reports.stats import annual, monthly_opinions
+
+    year = office_today(now).year
+    stats = annual(year)
+    by_status = dict(db.session.execute(sa.select(Document.status, sa.func.count()).group_by(Document.status)).all())
+    statuses = [s for s in DocStatus if by_status.get(s)]
+    return {
+        "year": year,
+        "stats": stats,
+        "monthly": monthly_opinions(year),
+        "status_labels": [s.label for s in statuses],
+        "status_values": [by_status[s] for s in statuses],
+    }
+
+
+def board_for(user, *, now: datetime) -> dict:
+    if user.role is Role.REVIEWER:
+        return {"reviewer": reviewer_board(user, now=now)}
+    if user.role is Role.CLERK:
+        return {"risk": risk_board()}
+    if user.role is Role.DRAFTER:
+        return {"drafter": drafter_board(user)}
+    if user.role is Role.LEADER:
+        return {"leader": leader_board(now=now), "risk": risk_board()}
+    return {}
