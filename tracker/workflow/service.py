@@ -90,6 +90,8 @@ def available_actions(document, user, *, now: datetime) -> list[Action]:
     for t in TRANSITIONS:
         if getattr(document, t.field) not in t.sources or not may(user, t.permission, document):
             continue
+        if t.internal:
+            continue
         if t.field == "filing_status" and not published:
             continue  # filing is not a step of a draft: do not offer it, even greyed out
         actions.append(Action(t, t.guard(document, today) if t.guard else None))

@@ -27,6 +27,8 @@ class Transition:
     # Transitions whose data is entered on a form of their own module (numbering, publication, conclusion …).
     form: str | None = None
     style: str = "primary"
+    # Applied only as a consequence of another step (never offered as a button of its own).
+    internal: bool = False
     # The field this transition moves: the lifecycle status or the filing status.
     field: str = field(init=False)
 
@@ -86,7 +88,7 @@ TRANSITIONS: tuple[Transition, ...] = (
        guard=guards.has_publication_date, form="publication.publish"),
     # Documents issued before the system: registered from the old Excel register in their published state.
     _t("register_existing", "补录已发布文件", {S.DRAFTING}, S.PUBLISHED, "office", guard=guards.has_publication_date,
-       form="publication.import_register"),
+       form="publication.import_register", internal=True),
     _t("take_effect", "开始施行", {S.PUBLISHED}, S.IN_FORCE, "system", guard=guards.effective_date_reached,
        form="publication.effect"),
     # Renewal after evaluation: re-registered with a new number, republished, validity restarts.
@@ -94,12 +96,12 @@ TRANSITIONS: tuple[Transition, ...] = (
        form="cleanup.renew"),
     # A renewed document is filed again under its new number.
     _t("reopen_filing", "重新登记后重新报备", {F.REGISTERED, F.CORRECTION_ORDERED, F.NOT_ACCEPTED, F.SUBMITTED,
-       F.CORRECTION}, F.NOT_SUBMITTED, "office", guard=guards.was_published, form="cleanup.renew"),
+       F.CORRECTION}, F.NOT_SUBMITTED, "office", guard=guards.was_published, form="cleanup.renew", internal=True),
     # End of life (stage 18). A new document taking effect ends the ones it amends, replaces or repeals.
     _t("superseded_by_new", "被新文件修改/替代", {S.PUBLISHED, S.IN_FORCE}, S.AMENDED, "system", needs_note=True,
-       form="publication.effect", style="secondary"),
+       form="publication.effect", style="secondary", internal=True),
     _t("repealed_by_new", "被新文件废止", {S.PUBLISHED, S.IN_FORCE}, S.REPEALED, "system", needs_note=True,
-       form="publication.effect", style="secondary"),
+       form="publication.effect", style="secondary", internal=True),
     _t("mark_amended", "已被新文件修改", {S.PUBLISHED, S.IN_FORCE}, S.AMENDED, "office", needs_note=True,
        form="publication.end", style="secondary"),
     _t("repeal", "废止", {S.PUBLISHED, S.IN_FORCE}, S.REPEALED, "office", needs_note=True, form="publication.end",
