@@ -49,6 +49,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+    # Pauses (seconds) before retrying a failed send within the same run.
+    MAIL_RETRY_DELAYS = (5, 30)
 
 
 class DevelopmentConfig(Config):
@@ -62,6 +64,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = _bool("TEST_CSRF", False)
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     MAIL_SERVER = ""
+    MAIL_RETRY_DELAYS = ()
 
 
 class ProductionConfig(Config):

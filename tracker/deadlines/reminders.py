@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -125,15 +126,35 @@ def send_digests(*, today: date, now: datetime) -> DigestResult:
             # Column defaults apply only at INSERT: attempts would still be None for the += below.
             row = ReminderSend(user_id=user.id, day=today, items=len(alerts), status="pending", attempts=0)
             db.session.add(row)
-        row.attempts += 1
         try:
-            _send(_message(user, alerts, today))
-        except (OSError, smtplib.SMTPException) as exc:
+            message = _message(user, alerts, today)
+        except ValueError as exc:  # an address the message cannot carry (e.g. non-ASCII): this user only
+            row.attempts += 1
             row.status, row.last_error = "failed", str(exc)[:500]
             result.failed += 1
-            log.warning("reminders: sending to %s failed (attempt %d): %s", user.username, row.attempts, exc)
-        else:
-            row.status, row.sent_at, row.items, row.last_error = "sent", now, len(alerts), ""
+            log.warning("reminders: cannot address a message to %s: %s", user.username, exc)
+            db.session.flush()
+            continue
+        # A passing fault (server restarting, network blip) is retried a few times with a pause; a lasting one is
+        # recorded and the alerts stay on the home page and in the feed. `flask jobs run reminders --force` resends.
+        for delay in [0, *current_app.config.get("MAIL_RETRY_DELAYS", (5, 30))]:
+            if delay:
+                time.sleep(delay)
+            row.attempts += 1
+            try:
+                _send(message)
+            # ValueError: an address the message cannot carry (e.g. non-ASCII) fails for this user only.
+            except (OSError, smtplib.SMTPException, ValueError) as exc:
+                row.status, row.last_error = "failed", str(exc)[:500]
+                log.warning("reminders: sending to %s failed (attempt %d): %s", user.username, row.attempts, exc)
+                if isinstance(exc, ValueError) or row.attempts >= MAX_ATTEMPTS:
+                    break
+            else:
+                row.status, row.sent_at, row.items, row.last_error = "sent", now, len(alerts), ""
+                break
+        if row.status == "sent":
             result.sent += 1
+        else:
+            result.failed += 1
         db.session.flush()
     return result

@@ -6,7 +6,7 @@ import logging
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tracker.common.timeutil import now_utc, office_today
 from tracker.deadlines.models import JobRun
@@ -73,6 +73,10 @@ def run_once(job_id: str, *, now: datetime | None = None, force: bool = False) -
         except IntegrityError:
             db.session.rollback()
             log.info("%s: already ran for %s, skipped", job_id, today)
+            return None
+        except OperationalError as exc:  # e.g. SQLite "database is locked" while another scheduler runs the job
+            db.session.rollback()
+            log.warning("%s: could not claim the run for %s (%s); the next trigger tries again", job_id, today, exc)
             return None
     try:
         summary = func(today, now)
