@@ -73,6 +73,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     _configure_login()
 
     from tracker import models  # noqa: F401  (complete metadata)
+    from tracker.api.views import bp as api_bp
     from tracker.audit.views import bp as audit_bp
     from tracker.auth.admin_views import bp as admin_bp
     from tracker.auth.views import bp as auth_bp
@@ -83,7 +84,9 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.main import bp as main_bp
     from tracker.opinions.views import bp as opinions_bp
     from tracker.publication.views import bp as publication_bp
+    from tracker.reports.views import bp as reports_bp
     from tracker.review.views import bp as review_bp
+    from tracker.solicitations.views import bp as solicitations_bp
 
     blueprints = (
         main_bp,
@@ -97,6 +100,9 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         filing_bp,
         cleanup_bp,
         opinions_bp,
+        solicitations_bp,
+        reports_bp,
+        api_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
@@ -111,8 +117,8 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
             return None
         if request.endpoint is None:
             return None  # unknown URL: let the 404 handler answer
-        if request.accept_mimetypes.best == "application/json":
-            return jsonify(error="请先登录。"), 401
+        if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
+            return jsonify(error="请先登录或在请求头中提供有效的令牌（Authorization: Bearer …）。"), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @app.after_request
@@ -136,6 +142,22 @@ def _configure_login() -> None:
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
+
+    @login_manager.request_loader
+    def load_user_from_token(req):
+        # Only the read-only API accepts a token; pages and forms need a session (and CSRF).
+        if not req.path.startswith("/api/"):
+            return None
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        from tracker.api.services import user_for_token
+        from tracker.common.timeutil import now_utc
+
+        user = user_for_token(header.removeprefix("Bearer ").strip(), now=now_utc())
+        if user is not None:
+            db.session.commit()  # last_used_at
+        return user
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -158,10 +158,13 @@ def register(app: Flask) -> None:
     )
     def deadlines_scan(day):
         """Scan deadlines for a day and print created=N resolved=M open=K (idempotent)."""
+        from tracker.cleanup.services import open_due_evaluations
         from tracker.common.timeutil import office_today
         from tracker.deadlines.scan import scan
 
         now = _at_office_time(day.date(), 6, 30) if day else now_utc()
+        # The same work as the daily job: evaluations that came due are opened, then the scan.
+        open_due_evaluations(today=office_today(now), now=now)
         result = scan(today=office_today(now), now=now)
         db.session.commit()
         click.echo(result.line())
@@ -193,6 +196,10 @@ def register(app: Flask) -> None:
         run(app)
 
     app.cli.add_command(sched)
+
+    from tracker.opinions.cli import register_word_cli
+
+    register_word_cli(app)
 
 
 def _at_office_time(day, hour: int, minute: int):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.auth.models import User
 from tracker.db import LabelledEnum, TimestampMixin, enum_column
-from tracker.documents.models import StoredFile
+from tracker.documents.models import Document, StoredFile
 from tracker.extensions import db
 
 
@@ -32,6 +33,7 @@ class TemplateVersion(TimestampMixin, db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     file: Mapped[StoredFile] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("kind", "version_no"),)
 
@@ -51,5 +53,7 @@ class GeneratedDocument(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     file: Mapped[StoredFile] = relationship()
+    document: Mapped[Document | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("kind", "object_type", "object_id", "version_no"),)

@@ -1,0 +1,235 @@
+"""Plain dicts for the Word templates, built from records already loaded (pure: no queries, no Flask, no clock).
+
+Every value is a string, a bool, an int or a list/dict of those, so a template edited in Word can only print
+data; what is optional is given as "" or [] and the template drops the paragraph ({%p if %}).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+CN_DIGITS = "零一二三四五六七八九"
+_END_PUNCT = tuple("。！？；.!?;）)”")
+# A year written in square, round or lenticular brackets; official numbers use 〔〕 (GB/T 9704 §7.2.4).
+_YEAR_BRACKETS = re.compile(r"[\[［(（【〔](\d{4})[\]］)）】〕]")
+
+
+def cn_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 101 → 一百零一, 110 → 一百一十 (section and item numbers, up to 9999)."""
+    if not 0 < n < 10000:
+        raise ValueError(f"out of range: {n}")
+    if 10 <= n < 20:
+        return "十" + (CN_DIGITS[n - 10] if n > 10 else "")
+    out, zero = [], False
+    for unit, value in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        digit = n // value % 10
+        if digit == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out.append("零")
+            zero = False
+        out.append(CN_DIGITS[digit] + unit)
+    return "".join(out)
+
+
+def date_cn(value: date | None) -> str:
+    """成文日期 with Arabic numerals, no leading zeros (GB/T 9704 §7.3.5.1): 2026年3月5日."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def official_number(number: str | None) -> str:
+    """Write the year of a 文号 in hexagonal brackets: 沙司审[2026]3号 → 沙司审〔2026〕3号."""
+    return _YEAR_BRACKETS.sub(r"〔\1〕", (number or "").strip())
+
+
+def sentence(text: str | None) -> str:
+    """Free text as a sentence of the document: trimmed, ending with a full stop."""
+    text = (text or "").strip()
+    if text and not text.endswith(_END_PUNCT):
+        text += "。"
+    return text
+
+
+def book_title(title: str) -> str:
+    title = (title or "").strip()
+    return title if title.startswith("《") else f"《{title}》"
+
+
+def section_numbers(present: Sequence[str], all_keys: Iterable[str]) -> dict[str, str]:
+    """一、二、三… for the sections present, "" for absent ones (so a template never shows a gap in numbering)."""
+    numbers = {key: "" for key in all_keys}
+    for i, key in enumerate(present, start=1):
+        numbers[key] = cn_numeral(i)
+    return numbers
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return [s for s in dict.fromkeys(i.strip() for i in items) if s]
+
+
+# --- the review opinion (DOMAIN.md §4) ------------------------------------------------------------------
+
+OPINION_SECTIONS = ("basic", "basis", "points", "findings", "conclusion")
+# Several findings are laid out as a table; one finding reads better as paragraphs.
+TABLE_FROM = 2
+
+
+def basis_lines(document, findings) -> list[str]:
+    """The review basis: the document's declared 制定依据, then the legal bases cited in findings."""
+    declared = [
+        book_title(b.source.title) + (f"{b.articles.strip()}" if b.articles else "")
+        for b in sorted(document.bases, key=lambda b: b.position)
+    ]
+    cited = [f.legal_basis for f in findings if (f.legal_basis or "").strip()]
+    lines = _unique([*declared, *cited])
+    # 《行政处罚法》 is implied by 《行政处罚法》第十四条: keep the more precise line only.
+    return [line for line in lines if not any(other != line and other.startswith(line) for other in lines)]
+
+
+def opinion_context(opinion, *, office_name: str, materials: Sequence[str], point_order: Sequence) -> dict:
+    """The context of 《规范性文件合法性审查意见书》 for an issued Opinion (with its round and document)."""
+    rnd, doc = opinion.round, opinion.document
+    findings = sorted(rnd.findings, key=lambda f: (f.position, f.id or 0))
+    order = {p: i for i, p in enumerate(point_order)}
+    points = sorted(rnd.points, key=lambda p: order.get(p.point, len(order)))
+    basis = basis_lines(doc, findings)
+    present = ["basic", *(["basis"] if basis else []), "points", *(["findings"] if findings else []), "conclusion"]
+    reviewers = _unique(u.display_name for u in (rnd.reviewer, getattr(opinion, "issued_by", None)) if u is not None)
+    if findings:
+        not_adopted = "请你单位按照上述意见对送审稿进行修改完善。对本审查意见未予采纳的，应当在提请集体审议时作出说明。"
+    else:
+        not_adopted = "对本审查意见未予采纳的，起草单位应当在提请集体审议时作出说明。"
+    return {
+        "office_name": office_name,
+        "number": official_number(opinion.number),
+        "addressee": opinion.addressee,
+        "title": doc.title,
+        "drafting_unit": doc.drafting_unit.name,
+        "received_on": date_cn(rnd.received_on),
+        "round_text": f"（第{cn_numeral(rnd.round_no)}次送审）" if rnd.round_no > 1 else "",
+        "materials": [{"no": i, "name": name} for i, name in enumerate(materials, start=1)],
+        "basis": [{"no": i, "text": text} for i, text in enumerate(basis, start=1)],
+        "points": [
+            {
+                "no": f"（{cn_numeral(i)}）",
+                "label": p.point.label,
+                "result": p.result.label,
+                "note": sentence(p.note),
+            }
+            for i, p in enumerate(points, start=1)
+        ],
+        "findings": [
+            {
+                "no": i,
+                "heading": f"（{cn_numeral(i)}）" + (f"关于{f.clause.strip()}" if f.clause.strip() else "总体意见"),
+                "clause": f.clause.strip() or "总体",
+                "problem": (f.problem or "").strip(),
+                "legal_basis": (f.legal_basis or "").strip(),
+                "suggestion": (f.suggestion or "").strip(),
+            }
+            for i, f in enumerate(findings, start=1)
+        ],
+        "findings_as_table": len(findings) >= TABLE_FROM,
+        "findings_count": len(findings),
+        "sec": section_numbers(present, OPINION_SECTIONS),
+        "summary": (rnd.summary or "").strip(),
+        "conclusion": rnd.conclusion.label if rnd.conclusion else "",
+        "not_adopted_note": not_adopted,
+        "reviewers": "、".join(reviewers),
+        "issued_on": date_cn(opinion.issued_on),
+    }
+
+
+# --- the filing report (DOMAIN.md §5) -------------------------------------------------------------------
+
+
+def is_early(publication, min_gap_days: int) -> bool:
+    """Took effect less than the rule set's minimum gap after publication (the reason goes into the packet)."""
+    if publication.published_on is None or publication.effective_on is None:
+        return False
+    return (publication.effective_on - publication.published_on).days < min_gap_days
+
+
+TITLE_LINE_CHARS = 20
+# What goes with every filing (DOMAIN.md §5) when the caller does not pass the packet's own list.
+DEFAULT_ENCLOSURES = ("正式文本", "起草说明", "制定依据", "合法性审查意见书")
+EARLY_EFFECT_ENCLOSURE = "提前施行的理由说明"
+
+
+def enclosure_names(document, labels: Sequence[str], opinion) -> list[str]:
+    """The packet's item labels as the report's 附件 lines, naming the document, its bases and the opinion."""
+    title = book_title(document.title)
+    bases = [book_title(b.source.title) for b in sorted(document.bases, key=lambda b: b.position)]
+    names = []
+    for label in labels:
+        if label in ("正式文本", "起草说明", "政策解读"):
+            names.append(f"{title}{label}")
+        elif label == "制定依据":
+            names.append("制定依据" + (f"（{'、'.join(bases)}）" if bases else ""))
+        elif label == "合法性审查意见书" and opinion is not None:
+            names.append(f"合法性审查意见书（{official_number(opinion.number)}）")
+        else:
+            names.append(label)
+    return names
+
+
+def filing_report_context(
+    publication,
+    *,
+    authority_name: str,
+    office_name: str,
+    opinion,
+    effect_min_gap: int,
+    report_date: date,
+    contact: str = "",
+    phone: str = "",
+    enclosures: Sequence[str] | None = None,
+    early: bool | None = None,
+) -> dict:
+    """The context of 关于《…》的备案报告 for a publication (with its document), addressed to the filing authority.
+
+    `enclosures` are the filing packet's item labels (default: the four materials every filing carries, plus the
+    early-effect reason when the document took effect sooner than `effect_min_gap` days after publication).
+    """
+    doc = publication.document
+    early = is_early(publication, effect_min_gap) if early is None else early
+    if enclosures is None:
+        enclosures = [*DEFAULT_ENCLOSURES, *([EARLY_EFFECT_ENCLOSURE] if early else [])]
+    numbers = _unique([official_number(publication.issue_number), official_number(publication.normative_number)])
+    return {
+        "title": doc.title,
+        # A title line holds 20 characters at 22 pt: a long title breaks before 备案报告, not in mid-word.
+        "title_break": "\n" if len(doc.title) + len("关于《》的备案报告") > TITLE_LINE_CHARS else "",
+        "authority": authority_name,
+        "issuer": doc.issuer.name,
+        "office_name": office_name,
+        "signed_on": date_cn(publication.signed_on),
+        "numbers": "，".join(numbers),
+        "issue_number": official_number(publication.issue_number),
+        "normative_number": official_number(publication.normative_number),
+        "published_on": date_cn(publication.published_on),
+        "channel": (publication.channel or "").strip(),
+        "url": (publication.url or "").strip(),
+        "effective_on": date_cn(publication.effective_on),
+        "validity_end_on": date_cn(publication.validity_end_on),
+        "opinion_number": official_number(opinion.number) if opinion is not None else "",
+        "opinion_conclusion": (
+            opinion.round.conclusion.label if opinion is not None and opinion.round.conclusion else ""
+        ),
+        "early_effect": early,
+        "effect_min_gap": effect_min_gap,
+        "early_effect_reason": (publication.early_effect_reason or "").strip().rstrip("。") if early else "",
+        # 附件：1. … then the next items aligned under the first (three ideographic spaces = "附件：").
+        "enclosures": [
+            {"no": i, "name": name, "prefix": "附件：" if i == 1 else "\u3000" * 3}
+            for i, name in enumerate(enclosure_names(doc, enclosures, opinion), start=1)
+        ],
+        "report_date": date_cn(report_date),
+        "contact": contact.strip(),
+        "phone": phone.strip(),
+    }
