@@ -130,6 +130,12 @@ def test_every_url_redirects_an_anonymous_get_to_login(app, db, client, world, d
             if r.status_code != 404:
                 wrong.append(f"{url}: a feed with a wrong token answered {r.status_code}")
             continue
+        if rule.endpoint.startswith("api."):
+            # The JSON API answers 401 with a Chinese message instead of redirecting to a login page.
+            checked += 1
+            if r.status_code != 401 or "令牌" not in r.get_json().get("error", ""):
+                wrong.append(f"{url}: the API answered {r.status_code} without a token")
+            continue
         if rule.endpoint in PUBLIC:
             if is_login_redirect(r) or r.status_code != 200:
                 wrong.append(f"{url}: public page answered {r.status_code}")
