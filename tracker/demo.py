@@ -32,7 +32,9 @@ from tracker.documents.models import (
 from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
 from tracker.documents.uploads import DOCX_TYPE, CheckedFile
 from tracker.extensions import db
+from tracker.filing import services as filing_services
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
+from tracker.opinions.services import generate_filing_report, generate_opinion
 from tracker.publication import services as publication
 from tracker.publication.models import Publication
 from tracker.review import services as review
@@ -272,13 +274,15 @@ class Town:
                 legal_basis=basis,
                 suggestion=suggestion,
             )
-        return review.issue_opinion(
+        opinion = review.issue_opinion(
             doc,
             actor=self.reviewer,
             now=now,
             conclusion_id=conclusion_by_label(label).id,
             summary="经审查，提出如下意见。" if findings else "经审查，该文件制定主体适格，程序合法，内容合法。",
         )
+        generate_opinion(opinion, actor=self.reviewer, now=now)
+        return opinion
 
     def answer_and_resubmit(self, doc: Document, rnd: ReviewRound, on: date) -> ReviewRound:
         actor = self.drafter_of(doc.drafting_unit)
@@ -343,34 +347,19 @@ class Town:
     def file(
         self, doc: Document, filing: Filing, on: date, result: FilingResult | None = None, result_on: date | None = None
     ) -> FilingAttempt:
-        attempt = FilingAttempt(
-            filing=filing,
-            attempt_no=len(filing.attempts) + 1,
+        generate_filing_report(doc, actor=self.clerk, now=at(on, 9))
+        attempt = filing_services.submit(
+            doc,
+            actor=self.clerk,
+            now=at(on, 14),
             submitted_on=on,
             method="中山市规范性文件管理系统",
             system_ref=f"ZSBA{on:%Y%m%d}{doc.id:03d}",
-            recorded_by_id=self.clerk.id,
         )
-        filing.first_submitted_on = filing.first_submitted_on or on
-        db.session.add(attempt)
-        db.session.flush()
-        apply(doc, "submit_filing", actor=self.clerk, now=at(on, 14))
         if result is not None:
-            attempt.result, attempt.result_on = result, result_on
-            if result is FilingResult.CORRECTION:
-                attempt.correction_due_on = result_on + timedelta(days=30)
-                attempt.result_note = "请补充制定依据文本及提前施行的理由说明"
-            db.session.flush()
-            apply(
-                doc,
-                {
-                    FilingResult.REGISTERED: "filing_registered",
-                    FilingResult.CORRECTION: "filing_correction",
-                    FilingResult.NOT_ACCEPTED: "filing_not_accepted",
-                    FilingResult.CORRECTION_ORDERED: "filing_correction_ordered",
-                }[result],
-                actor=self.clerk,
-                now=at(result_on, 15),
+            note = "请补充制定依据文本及提前施行的理由说明" if result in filing_services.NEEDS_CORRECTION else ""
+            filing_services.record_result(
+                doc, actor=self.clerk, now=at(result_on, 15), result=result, result_on=result_on, note=note
             )
         return attempt
 

@@ -11,12 +11,11 @@ import docx
 from tests.factories import World, make_document
 from tracker.documents.models import AttachmentKind, Document
 from tracker.documents.services import add_attachment, add_version
-from tracker.documents.storage import store_bytes
 from tracker.documents.uploads import check_upload
 from tracker.extensions import db
 from tracker.filing import services as filing
 from tracker.filing.models import Filing, FilingResult
-from tracker.opinions.models import GeneratedDocument, OutputKind
+from tracker.opinions.services import generate_filing_report, generate_opinion
 from tracker.publication import services as publication
 from tracker.publication.models import Publication
 from tracker.review import services as review
@@ -77,31 +76,6 @@ def accept(w: World, doc: Document, on: date) -> None:
     review.accept(doc, actor=w["reviewer"], now=at(on, 11), reviewer_id=w["reviewer"].id)
 
 
-def _generated(w: World, doc: Document, kind: OutputKind, object_type: str, object_id: int, on: date) -> None:
-    """The stored Word output a filing packet needs (the opinion, the filing report), as the generator keeps it."""
-    stored = store_bytes(
-        docx_bytes(kind.label, doc.title),
-        original_name=f"{kind.label}.docx",
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        actor=w["clerk"],
-        now=at(on, 12),
-    )
-    db.session.add(
-        GeneratedDocument(
-            kind=kind,
-            document_id=doc.id,
-            object_type=object_type,
-            object_id=object_id,
-            version_no=1,
-            file_id=stored.id,
-            template_version="test",
-            created_by_id=w["clerk"].id,
-            created_at=at(on, 12),
-        )
-    )
-    db.session.flush()
-
-
 def pass_review(w: World, doc: Document, rnd: ReviewRound, on: date) -> None:
     now = at(on, 15)
     review.save_points(
@@ -114,7 +88,7 @@ def pass_review(w: World, doc: Document, rnd: ReviewRound, on: date) -> None:
     opinion = review.issue_opinion(
         doc, actor=w["reviewer"], now=now, conclusion_id=conclusion_by_label("合法，同意出台").id, summary=""
     )
-    _generated(w, doc, OutputKind.OPINION, "opinion", opinion.id, on)
+    generate_opinion(opinion, actor=w["reviewer"], now=now)
 
 
 def deliberate(w: World, doc: Document, on: date) -> None:
@@ -174,7 +148,7 @@ def ready_to_publish(w: World, title: str, submitted_on: date) -> Document:
 def submit_filing(w: World, doc: Document, on: date):
     """报送备案 with the complete packet: the filing report is generated that day, the rest exists already."""
     if filing.missing_packet_items(doc) == ["备案报告"]:
-        _generated(w, doc, OutputKind.FILING_REPORT, "filing", filing.current_filing(doc).id, on)
+        generate_filing_report(doc, actor=w["clerk"], now=at(on, 12))
     return filing.submit(
         doc, actor=w["clerk"], now=at(on, 14), submitted_on=on, method="市规范性文件管理系统", system_ref=""
     )

@@ -45,16 +45,36 @@ class PacketItem:
         return self.file is not None or bool(self.note)
 
 
-def _latest_generated(doc: Document, kind_value: str) -> StoredFile | None:
+def _latest_generated(kind_value: str, object_type: str, object_id: int | None) -> StoredFile | None:
     from tracker.opinions.models import GeneratedDocument
 
+    if object_id is None:
+        return None
     row = db.session.scalar(
         sa.select(GeneratedDocument)
-        .where(GeneratedDocument.document_id == doc.id, GeneratedDocument.kind == kind_value)
-        .order_by(GeneratedDocument.id.desc())
+        .where(
+            GeneratedDocument.kind == kind_value,
+            GeneratedDocument.object_type == object_type,
+            GeneratedDocument.object_id == object_id,
+        )
+        .order_by(GeneratedDocument.version_no.desc())
         .limit(1)
     )
     return row.file if row is not None else None
+
+
+def _passing_opinion_id(doc: Document) -> int | None:
+    """The opinion that cleared the document for deliberation (not an earlier round's return)."""
+    from tracker.review.models import Conclusion, Opinion, Outcome, ReviewRound
+
+    return db.session.scalar(
+        sa.select(Opinion.id)
+        .join(ReviewRound, ReviewRound.id == Opinion.round_id)
+        .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
+        .where(Opinion.document_id == doc.id, Conclusion.outcome == Outcome.PASS)
+        .order_by(Opinion.id.desc())
+        .limit(1)
+    )
 
 
 def _attachment_file(doc: Document, kind: AttachmentKind) -> StoredFile | None:
@@ -66,11 +86,11 @@ def packet(doc: Document) -> list[PacketItem]:
     """The 备案材料 of DOMAIN.md §5, each attached, generated or missing."""
     pub = current_publication(doc)
     items = [
-        PacketItem("备案报告", True, _latest_generated(doc, "filing_report")),
+        PacketItem("备案报告", True, _latest_generated("filing_report", "publication", pub.id if pub else None)),
         PacketItem("正式文本", True, _attachment_file(doc, AttachmentKind.OFFICIAL_TEXT)),
         PacketItem("起草说明", True, _attachment_file(doc, AttachmentKind.DRAFTING_NOTE)),
         PacketItem("制定依据", True, _attachment_file(doc, AttachmentKind.LEGAL_BASIS)),
-        PacketItem("合法性审查意见书", True, _latest_generated(doc, "opinion")),
+        PacketItem("合法性审查意见书", True, _latest_generated("opinion", "opinion", _passing_opinion_id(doc))),
         PacketItem("政策解读", False, _attachment_file(doc, AttachmentKind.INTERPRETATION)),
     ]
     if pub is not None and pub.early_effect_reason:
