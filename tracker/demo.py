@@ -448,6 +448,12 @@ def load_demo(*, now: datetime) -> None:
 
     _stories(town, town.today)
     db.session.flush()
+    # The dashboards show today's deadlines at once, as after the scheduler's morning run.
+    from tracker.cleanup.services import open_due_evaluations
+    from tracker.deadlines.scan import scan
+
+    open_due_evaluations(today=town.today, now=now)
+    scan(today=town.today, now=now)
 
 
 def _stories(town: Town, today: date) -> None:

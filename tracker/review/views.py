@@ -439,10 +439,18 @@ def deliberate(doc_id: int):
             ):
                 return _back(doc)
         doc = db.session.get(Document, doc_id)
+    # Opinions not adopted in any round must be explained to the deliberating body (DOMAIN.md §2 stage 9).
+    not_adopted = [
+        f
+        for rnd in services.rounds_of(doc)
+        for f in rnd.findings
+        if f.response is not None and f.response is not FindingResponse.ADOPTED
+    ]
     return render_template(
         "review/deliberate.html",
         doc=doc,
         form=form,
         current=services.latest_round(doc),
+        not_adopted=not_adopted,
         passing=doc.status is DocStatus.PASSED,
     )

@@ -114,3 +114,21 @@ def was_published(document, today: date) -> str | None:
     if document.status not in EVER_PUBLISHED:
         return "文件尚未发布，不能办理备案。"
     return None
+
+
+def renewal_agreed(document, today: date) -> str | None:
+    """Re-registration follows an evaluation whose 继续施行 the 司法所 agreed to."""
+    from tracker.cleanup.models import Evaluation, EvaluationConclusion
+
+    agreed = db.session.scalar(
+        sa.select(Evaluation.id)
+        .where(
+            Evaluation.document_id == document.id,
+            Evaluation.conclusion == EvaluationConclusion.CONTINUE,
+            Evaluation.concluded_on.is_not(None),
+        )
+        .limit(1)
+    )
+    if agreed is None:
+        return "须经评估并由司法所同意“继续施行”后才能重新登记发布。"
+    return None

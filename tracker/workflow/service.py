@@ -94,5 +94,6 @@ def available_actions(document, user, *, now: datetime) -> list[Action]:
             continue
         if t.field == "filing_status" and not published:
             continue  # filing is not a step of a draft: do not offer it, even greyed out
-        actions.append(Action(t, t.guard(document, today) if t.guard else None))
+        blocked = t.guard(document, today) if t.guard and not t.guard_after_form else None
+        actions.append(Action(t, blocked))
     return actions

@@ -29,6 +29,9 @@ class Transition:
     style: str = "primary"
     # Applied only as a consequence of another step (never offered as a button of its own).
     internal: bool = False
+    # The guard checks what the transition's own form records (numbers, dates): it holds at apply(), but must not
+    # grey out the button that leads to that form.
+    guard_after_form: bool = False
     # The field this transition moves: the lifecycle status or the filing status.
     field: str = field(init=False)
 
@@ -83,16 +86,16 @@ TRANSITIONS: tuple[Transition, ...] = (
        form="review.deliberate", style="danger"),
     # Signing, numbering, publication, entry into force (stages 11–13)
     _t("register_and_number", "签发登记编号", {S.DELIBERATED}, S.NUMBERED, "office",
-       guard=guards.has_numbers, form="publication.number"),
+       guard=guards.has_numbers, form="publication.number", guard_after_form=True),
     _t("publish", "统一发布", {S.NUMBERED}, S.PUBLISHED, "office",
-       guard=guards.has_publication_date, form="publication.publish"),
+       guard=guards.has_publication_date, form="publication.publish", guard_after_form=True),
     # Documents issued before the system: registered from the old Excel register in their published state.
     _t("register_existing", "补录已发布文件", {S.DRAFTING}, S.PUBLISHED, "office", guard=guards.has_publication_date,
        form="publication.import_register", internal=True),
     _t("take_effect", "开始施行", {S.PUBLISHED}, S.IN_FORCE, "system", guard=guards.effective_date_reached,
        form="publication.effect"),
     # Renewal after evaluation: re-registered with a new number, republished, validity restarts.
-    _t("renew", "评估后重新登记发布", {S.IN_FORCE}, S.IN_FORCE, "office", guard=guards.has_numbers,
+    _t("renew", "评估后重新登记发布", {S.IN_FORCE}, S.IN_FORCE, "office", guard=guards.renewal_agreed,
        form="cleanup.renew"),
     # A renewed document is filed again under its new number.
     _t("reopen_filing", "重新登记后重新报备", {F.REGISTERED, F.CORRECTION_ORDERED, F.NOT_ACCEPTED, F.SUBMITTED,
