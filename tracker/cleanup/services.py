@@ -40,7 +40,9 @@ def open_campaign(
     scope_note: str = "",
 ) -> CleanupCampaign:
     """A campaign's scope is a snapshot of the documents in force on the cut-off date (narrowed for 专项)."""
-    if actor is not None and getattr(actor, "id", None) is not None and not may(actor, "review"):
+    from tracker.auth.permissions import SYSTEM
+
+    if actor is not SYSTEM and not may(actor, "review"):
         raise PermissionDenied("清理工作由司法所统筹，只有司法所审查员可以发起清理。")
     name = (name or "").strip()
     if not name or len(name) > 200:
@@ -402,6 +404,7 @@ def open_due_evaluations(*, today: date, now: datetime) -> int:
     from tracker.cleanup.models import Evaluation, EvaluationReason
     from tracker.deadlines.models import AlertKind
     from tracker.deadlines.scan import expected_alerts
+    from tracker.publication.queries import current_publication
 
     opened = 0
     for e in expected_alerts(today):
@@ -414,7 +417,8 @@ def open_due_evaluations(*, today: date, now: datetime) -> int:
         )
         if exists:
             continue
-        reason = EvaluationReason.VALIDITY_ENDING if "届满" in e.message else EvaluationReason.PERIODIC
+        pub = current_publication(db.session.get(Document, e.document_id))
+        reason = EvaluationReason.VALIDITY_ENDING if pub and pub.validity_end_on else EvaluationReason.PERIODIC
         ev = Evaluation(
             document_id=e.document_id, reason=reason, opened_on=today, due_on=max(e.due_on, today), created_at=now
         )

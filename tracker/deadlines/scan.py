@@ -159,10 +159,12 @@ def expected_alerts(today: date) -> list[Expected]:
                     f"《{doc.title}》待施行",
                 )
             )
+    # A renewed document's old, superseded filing no longer counts: only the current publication's.
+    current_pubs = sa.select(Publication.id).where(Publication.is_current.is_(True))
     for filing, doc in db.session.execute(
         sa.select(Filing, Document)
         .join(Document, Document.id == Filing.document_id)
-        .where(Filing.first_submitted_on.is_(None))
+        .where(Filing.first_submitted_on.is_(None), Filing.publication_id.in_(current_pubs))
     ):
         out.append(
             Expected(
@@ -303,9 +305,10 @@ def expected_alerts(today: date) -> list[Expected]:
 
 def _revised_since(doc: Document, since: date) -> bool:
     """A newer document amending or replacing this one was registered after `since`."""
+    from tracker.common.timeutil import office_tz
     from tracker.documents.models import DocumentRelation
 
-    start = datetime.combine(since, time.min, tzinfo=UTC)
+    start = datetime.combine(since, time.min, tzinfo=office_tz()).astimezone(UTC)
     stmt = sa.select(DocumentRelation.id).where(
         DocumentRelation.target_id == doc.id, DocumentRelation.created_at >= start
     )

@@ -15,6 +15,7 @@ from tracker.auth.permissions import SYSTEM, may
 from tracker.common.timeutil import office_today
 from tracker.deadlines.rules import get_rule, get_setting
 from tracker.deadlines.services import compute_due
+from tracker.documents import search
 from tracker.documents.models import (
     Attachment,
     AttachmentKind,
@@ -33,7 +34,7 @@ from tracker.publication.numbering import format_number, next_serial
 from tracker.publication.queries import current_publication
 from tracker.review.models import Deliberation, DeliberationDecision
 from tracker.workflow.service import apply
-from tracker.workflow.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
+from tracker.workflow.states import ENDED_STATES, EVER_PUBLISHED, DocStatus, FilingStatus
 
 NORMATIVE_SCOPE = "normative"
 
@@ -156,6 +157,7 @@ def number_document(
         now=now,
         note=f"{issue_number}，{normative_number}" + ("（手工录入）" if manual else ""),
     )
+    search.reindex(doc)
     return pub
 
 
@@ -288,6 +290,7 @@ def open_filing(doc: Document, pub: Publication) -> Filing:
     )
     db.session.add(filing)
     db.session.flush()
+    search.reindex(doc)  # every new publication passes here (publish, renew, import): its numbers become searchable
     return filing
 
 
@@ -421,23 +424,16 @@ def renew(
 ) -> Publication:
     """Renewal after an evaluation concluded 继续施行: re-registered with new numbers, republished, validity
     restarting from republication, and filed again under the new number."""
-    from tracker.cleanup.models import Evaluation, EvaluationConclusion
 
     if not may(actor, "office", doc):
         raise PermissionDenied("只有党政办文秘可以重新登记发布。")
     if doc.status is not DocStatus.IN_FORCE:
         raise InvalidTransition(f"文件当前为“{doc.status.label}”，不能重新登记发布。")
-    agreed = db.session.scalar(
-        sa.select(Evaluation.id)
-        .where(
-            Evaluation.document_id == doc.id,
-            Evaluation.conclusion == EvaluationConclusion.CONTINUE,
-            Evaluation.concluded_on.is_not(None),
-        )
-        .limit(1)
-    )
-    if agreed is None:
-        raise InvalidTransition("须经评估并由司法所同意“继续施行”后才能重新登记发布。")
+    from tracker.workflow.guards import renewal_agreed
+
+    refusal = renewal_agreed(doc, office_today(now))
+    if refusal:
+        raise InvalidTransition(refusal)
     today = office_today(now)
     if not signed_on <= published_on <= today:
         raise ValidationFailed("签发日期、发布日期须依次不晚于今天。")
@@ -448,6 +444,8 @@ def renew(
     scope = issue_scope(issuer)
     iseq, nseq = next_serial(scope, signed_on.year), next_serial(NORMATIVE_SCOPE, signed_on.year)
     default = default_validity(doc, published_on)
+    if validity_mode == "custom" and validity_end_on is None:
+        raise ValidationFailed("请填写有效期截止日期。")
     end = {"default": default.end_on, "none": None, "custom": validity_end_on}.get(validity_mode, default.end_on)
     if end is not None and end <= published_on:
         raise ValidationFailed("有效期截止日期须晚于发布日期。")
@@ -487,6 +485,7 @@ def renew(
         note=f"重新登记为 {pub.normative_number}（原 {old.normative_number}），"
         + (f"有效期至 {end.isoformat()}" if end else "未设有效期"),
     )
-    apply(doc, "reopen_filing", actor=actor, now=now, note=f"以新编号 {pub.normative_number} 重新报备")
+    if doc.filing_status is not FilingStatus.NOT_SUBMITTED:
+        apply(doc, "reopen_filing", actor=actor, now=now, note=f"以新编号 {pub.normative_number} 重新报备")
     open_filing(doc, pub)
     return pub
