@@ -28,14 +28,19 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Whole files per worker (--dist loadfile) so that module fixtures (the demo town) are built once. The browser
+# tests run after, in one process: one live server, one Chromium (xdist 3.8's loadgroup cannot group them under
+# pytest 9.2, whose nodeids it can no longer rename).
 test-sqlite: $(STAMP)
 	@echo "== test suite on SQLite =="
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadfile -q -m "not browser"
+	@echo "== browser tests (Chromium) on SQLite =="
+	$(PY) -m pytest -q -m browser
 
 test-postgres: $(STAMP)
 	@echo "== test suite on PostgreSQL =="
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  scripts/with-postgres.sh $(PY) -m pytest -q -m "not browser"; \
+	  scripts/with-postgres.sh $(PY) -m pytest -n 2 --dist loadfile -q -m "not browser"; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "CI: PostgreSQL is required (apt-get install postgresql)"; exit 1; \
 	else \

@@ -198,6 +198,6 @@ def test_upload_without_a_file_is_refused_with_a_message(db, world, login_as):
 
 def test_unknown_template_kind_or_version_is_not_found(db, world, login_as):
     c = login_as("admin")
-    assert c.get("/word/templates/annual_statistics/0/download").status_code == 404
+    assert c.get("/word/templates/annual_statistics/3/download").status_code == 404
     assert c.get("/word/templates/nonsense/0/download").status_code == 404
     assert c.get("/word/templates/opinion/7/download").status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from tracker.auth.models import Unit
@@ -34,9 +34,11 @@ from tracker.cleanup.models import (
 )
 from tracker.common.timeutil import now_utc, office_today
 from tracker.documents.models import Document, DocumentBasis, LegalSource, SourceState
-from tracker.documents.uploads import read_upload
+from tracker.documents.storage import path_of
+from tracker.documents.uploads import DOCX_TYPE, read_upload
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.opinions import outputs
 
 bp = Blueprint("cleanup", __name__, url_prefix="/cleanup")
 
@@ -229,12 +231,41 @@ def publish(campaign_id: int):
 @bp.get("/<int:campaign_id>/catalogue.xlsx")
 def catalogue_xlsx(campaign_id: int):
     campaign = db.get_or_404(CleanupCampaign, campaign_id)
+    if campaign.phase is not CampaignPhase.PUBLISHED:
+        abort(404)
     name = quote(f"{campaign.name}结果目录.xlsx")
     return Response(
         services.catalogue_xlsx(campaign),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f"attachment; filename=\"catalogue.xlsx\"; filename*=UTF-8''{name}"},
     )
+
+
+@bp.route("/<int:campaign_id>/catalogue.docx", methods=["GET", "POST"])
+def catalogue_docx(campaign_id: int):
+    """GET: the latest Word catalogue (the first download generates it); POST: generate a new version."""
+    campaign = db.get_or_404(CleanupCampaign, campaign_id)
+    back = redirect(url_for("cleanup.show", campaign_id=campaign.id))
+    if request.method == "POST":
+        if not outputs.may_generate_catalogue(current_user):
+            abort(403)
+        _attempt(
+            lambda: outputs.generate_cleanup_catalogue(campaign, actor=current_user, now=now_utc()),
+            "已生成结果目录（Word），此前的版本仍保留。",
+        )
+        return back
+    try:
+        row, created = outputs.latest_catalogue(campaign, actor=current_user, now=now_utc())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return back
+    if created:
+        db.session.commit()
+    path = path_of(row.file)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=DOCX_TYPE, as_attachment=True, download_name=row.file.original_name)
 
 
 @bp.route("/sources", methods=["GET", "POST"])

@@ -414,7 +414,7 @@ def table(document, headers: list[str], widths_mm: list[int], rows: list[list[st
     return t
 
 
-# --- the two templates -----------------------------------------------------------------------------------
+# --- the templates ----------------------------------------------------------------------------------------
 
 
 def build_opinion() -> docx.Document:
@@ -544,9 +544,154 @@ def build_filing_report() -> docx.Document:
     return d
 
 
+def _centre_column(t: Table, row: int, column: int = 0) -> None:
+    t.rows[row].cells[column].paragraphs[0].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _cant_split(t: Table, row: int) -> None:
+    """A row stays on one page (a title or a reason is not cut in two by a page break)."""
+    t.rows[row]._tr.get_or_add_trPr().append(_el("w:cantSplit"))
+
+
+def build_cleanup_catalogue() -> docx.Document:
+    """关于公布…结果的通知, with the catalogue as its attachment: one table per result category (DOMAIN.md §6).
+
+    The categories are a loop, so a category without documents leaves neither heading nor table behind.
+    """
+    d = new_document("清理结果目录")
+    para(d, "{{ title }}", "公文标题")
+    tag(d, "if number")
+    para(d, "{{ number }}", "发文字号")
+    tag(d, "endif")
+    para(d)
+    para(d, "{{ addressee }}：", "主送机关")
+    para(d, "{{ opening }}")
+    tag(d, "if summary")
+    para(d, "{{ summary }}")
+    tag(d, "endif")
+    tag(d, "for e in effects[:-1]")
+    para(d, "{{ e.text }}")
+    tag(d, "endfor")
+    # The last sentence stays with the signature: a signature page never stands without text (GB/T 9704 §7.3.5).
+    tag(d, "for e in effects[-1:]")
+    keep(para(d, "{{ e.text }}"))
+    tag(d, "endfor")
+    keep(para(d))
+    # GB/T 9704 §7.3.4: 附件说明 after the text, one blank line below it.
+    keep(para(d, "附件：{{ catalogue_title }}"))
+    keep(para(d))
+    keep(para(d))
+    para(d, "{{ issuer }}", "落款")
+    keep(para(d, "{{ signed_on }}", "落款"))
+    para(d, "（此件公开发布）", "附注")
+
+    # The attachment starts a new page: 附件 in 黑体 at the top left, then its title (GB/T 9704 §8).
+    label = para(d, "附件", "主送机关", east_asia=HEITI)
+    label.paragraph_format.page_break_before = True
+    para(d)
+    para(d, "{{ catalogue_title }}", "公文标题")
+    tag(d, "if catalogue_facts")
+    para(d, "（{{ catalogue_facts }}）", "发文字号", east_asia=KAITI)
+    tag(d, "endif")
+    para(d)
+    tag(d, "for c in categories")
+    keep(para(d, "{{ c.no }}、{{ c.heading }}（{{ c.count }}件）", "一级标题"))
+    t = table(
+        d,
+        ["序号", "文件名称", "发文字号/规范性文件编号", "理由"],
+        [15, 47, 50, 44],
+        [
+            ["{%tr for r in c.rows %}", "", "", ""],
+            ["{{ r.no }}", "{{ r.title }}", "{{ r.numbers }}", "{{ r.reason }}"],
+            ["{%tr endfor %}", "", "", ""],
+        ],
+    )
+    _centre_column(t, 2)
+    _cant_split(t, 2)
+    tag(d, "endfor")
+    # A document ends with a paragraph, not a table (Word adds one and reports a change otherwise).
+    para(d)
+    return d
+
+
+def build_annual_statistics() -> docx.Document:
+    """{town}{year}年度行政规范性文件管理情况: the report paragraph, then the rates and the figures as tables."""
+    d = new_document("年度规范性文件管理情况")
+    para(d, "{{ title }}", "公文标题")
+    para(d)
+    para(d, "一、总体情况", "一级标题")
+    para(d, "{{ paragraph }}")
+    para(d, "二、主要比率", "一级标题")
+    t = table(
+        d,
+        ["序号", "指标", "比率", "分子", "分母", "计算口径"],
+        [15, 34, 20, 15, 15, 57],
+        [
+            ["{%tr for r in rates %}", "", "", "", "", ""],
+            ["{{ r." + key + " }}" for key in ("no", "label", "text", "numerator", "denominator", "basis")],
+            ["{%tr endfor %}", "", "", "", "", ""],
+        ],
+    )
+    for column in (0, 2, 3, 4):
+        _centre_column(t, 2, column)
+    _cant_split(t, 2)
+    para(d, "三、主要数据", "一级标题")
+    t = table(
+        d,
+        ["序号", "指标", "数值", "构成"],
+        [15, 61, 20, 60],
+        [
+            ["{%tr for f in figures %}", "", "", ""],
+            ["{{ f.no }}", "{{ f.label }}", "{{ f.value }}", "{{ f.breakdown }}"],
+            ["{%tr endfor %}", "", "", ""],
+        ],
+    )
+    for column in (0, 2):
+        _centre_column(t, 2, column)
+    _cant_split(t, 2)
+    tag(d, "if note")
+    para(d, "{{ note }}", "附注")
+    tag(d, "endif")
+    return d
+
+
+def build_comment_reply() -> docx.Document:
+    """关于《…》的意见: the town's reply to a higher level's draft for comment, its text split into paragraphs."""
+    d = new_document("征求意见答复")
+    para(d, "{{ title }}", "公文标题")
+    tag(d, "if reference")
+    para(d, "（来文文号：{{ reference }}）", "发文字号")
+    tag(d, "endif")
+    para(d)
+    para(d, "{{ addressee }}：", "主送机关")
+    para(d, "{{ opening }}")
+    tag(d, "for p in paragraphs")
+    tag(d, "if p.level == 1")
+    para(d, "{{ p.text }}", "一级标题")
+    tag(d, "elif p.level == 2")
+    para(d, "{{ p.text }}", "二级标题")
+    tag(d, "else")
+    para(d, "{{ p.text }}")
+    tag(d, "endif")
+    tag(d, "endfor")
+    tag(d, "if closing")
+    keep(para(d, "{{ closing }}"))
+    tag(d, "endif")
+    keep(para(d))
+    para(d, "{{ issuer }}", "落款")
+    para(d, "{{ signed_on }}", "落款")
+    tag(d, "if contact")
+    para(d, "（联系人：{{ contact }}{% if phone %}，联系电话：{{ phone }}{% endif %}）", "附注")
+    tag(d, "endif")
+    return d
+
+
 BUILDERS: dict[str, Callable[[], docx.Document]] = {
     "opinion.docx": build_opinion,
     "filing_report.docx": build_filing_report,
+    "cleanup_catalogue.docx": build_cleanup_catalogue,
+    "annual_statistics.docx": build_annual_statistics,
+    "comment_reply.docx": build_comment_reply,
 }
 
 

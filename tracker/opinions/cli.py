@@ -1,4 +1,4 @@
-"""`flask word …`: render opinions and filing reports to files, check a template, rebuild the built-in ones."""
+"""`flask word …`: render the Word outputs to files, check a template, rebuild the built-in ones."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from tracker.common.timeutil import now_utc
 from tracker.errors import DomainError
 from tracker.extensions import db
 
-KIND_CHOICES = {"opinion": "opinion", "filing-report": "filing_report"}
+KIND_CHOICES = {
+    "opinion": "opinion",
+    "filing-report": "filing_report",
+    "cleanup-catalogue": "cleanup_catalogue",
+    "annual-statistics": "annual_statistics",
+    "comment-reply": "comment_reply",
+}
 
 
 def _document(doc_id: int):
@@ -35,8 +41,8 @@ def _write(out: Path, rendered) -> None:
 
 
 def register_word_cli(app: Flask) -> None:
-    word = AppGroup("word", help="Word documents (review opinions, filing reports) from the .docx templates.")
-    render = AppGroup("render", help="Render a document's opinion or filing report to a .docx file (not stored).")
+    word = AppGroup("word", help="Word documents (opinions, filing reports, catalogues, statistics, replies).")
+    render = AppGroup("render", help="Render a Word output to a .docx file (not stored).")
 
     @render.command("opinion")
     @click.option("--document", "doc_id", required=True, type=int, help="文件 ID")
@@ -71,6 +77,55 @@ def register_word_cli(app: Flask) -> None:
             rendered = services.render_filing_report(doc, now=now_utc())
         except DomainError as exc:
             raise click.ClickException(f"《{doc.title}》：{exc.message}") from None
+        _write(out, rendered)
+
+    @render.command("cleanup-catalogue")
+    @click.option("--campaign", "campaign_id", required=True, type=int, help="清理 ID")
+    @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx 路径")
+    def render_cleanup_catalogue(campaign_id: int, out: Path):
+        """关于公布…结果的通知 with the result catalogue of a published clean-up campaign."""
+        from tracker.cleanup.models import CleanupCampaign
+        from tracker.opinions import outputs
+
+        campaign = db.session.get(CleanupCampaign, campaign_id)
+        if campaign is None:
+            raise click.ClickException(f"没有编号（ID）为 {campaign_id} 的清理。")
+        try:
+            rendered = outputs.render_cleanup_catalogue(campaign)
+        except DomainError as exc:
+            raise click.ClickException(f"“{campaign.name}”：{exc.message}") from None
+        _write(out, rendered)
+
+    @render.command("annual-statistics")
+    @click.option("--year", required=True, type=click.IntRange(2000, 2100), help="年度")
+    @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx 路径")
+    def render_annual_statistics(year: int, out: Path):
+        """The year's figures as a section of the annual report."""
+        from flask import current_app
+
+        from tracker.opinions import outputs
+
+        try:
+            rendered = outputs.render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        _write(out, rendered)
+
+    @render.command("comment-reply")
+    @click.option("--solicitation", "sol_id", required=True, type=int, help="征求意见 ID")
+    @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx 路径")
+    def render_comment_reply(sol_id: int, out: Path):
+        """关于《…》的意见: the reply to a higher level's draft for comment."""
+        from tracker.opinions import outputs
+        from tracker.solicitations.models import Solicitation
+
+        sol = db.session.get(Solicitation, sol_id)
+        if sol is None:
+            raise click.ClickException(f"没有编号（ID）为 {sol_id} 的征求意见。")
+        try:
+            rendered = outputs.render_comment_reply(sol, now=now_utc())
+        except DomainError as exc:
+            raise click.ClickException(f"《{sol.title}》：{exc.message}") from None
         _write(out, rendered)
 
     word.add_command(render)

@@ -233,3 +233,210 @@ def filing_report_context(
         "contact": contact.strip(),
         "phone": phone.strip(),
     }
+
+
+# --- the clean-up result notice and catalogue (DOMAIN.md §6) ----------------------------------------------
+
+# Each result category's heading in the catalogue, in the order of the notice.
+CATALOGUE_HEADINGS = {
+    "继续有效": "继续有效的规范性文件",
+    "修改": "需要修改的规范性文件",
+    "废止": "决定废止的规范性文件",
+    "宣布失效": "宣布失效的规范性文件",
+}
+
+
+def _campaign_basis(trigger: str, trigger_ref: str) -> str:
+    """Why the campaign was run, as the opening words of the notice."""
+    if trigger == "higher_law" and trigger_ref:
+        return f"鉴于{trigger_ref}"
+    if trigger == "instruction" and trigger_ref:
+        return f"根据上级部署（{official_number(trigger_ref)}）"
+    return "根据规范性文件定期清理的有关规定"
+
+
+def campaign_name_for_title(name: str) -> str:
+    """“2026年度规范性文件清理” as it reads in 关于公布…结果的通知 (no doubled 结果)."""
+    name = (name or "").strip()
+    return name.removesuffix("结果") if name.endswith("结果") else name
+
+
+def cleanup_catalogue_context(
+    campaign,
+    groups,
+    *,
+    issuer: str,
+    office_name: str,
+    revision_due_on: date | None = None,
+    revision_months: int = 3,
+) -> dict:
+    """The context of 关于公布…结果的通知 with its catalogue: one table per non-empty result category.
+
+    `groups` maps each result (anything with a .label, in the notice's order) to its rows, as
+    tracker.cleanup.services.catalogue returns them: title, issue_number, normative_number, reason.
+    """
+    name = campaign_name_for_title(campaign.name)
+    categories, counts = [], []
+    for result, rows in groups.items():
+        if not rows:
+            continue  # an empty category leaves no heading and no table behind
+        counts.append(f"{result.label}{len(rows)}件")
+        categories.append(
+            {
+                "no": cn_numeral(len(categories) + 1),
+                "label": result.label,
+                "heading": CATALOGUE_HEADINGS.get(result.label, f"{result.label}的规范性文件"),
+                "count": len(rows),
+                "rows": [
+                    {
+                        "no": i,
+                        "title": (row["title"] or "").strip(),
+                        # Both numbers, one a line: the 发文字号 and the 规范性文件统一编号.
+                        "numbers": "\n".join(
+                            _unique([official_number(row["issue_number"]), official_number(row["normative_number"])])
+                        ),
+                        "reason": (row["reason"] or "").strip(),
+                    }
+                    for i, row in enumerate(rows, start=1)
+                ],
+            }
+        )
+    labels = {c["label"] for c in categories}
+    total = sum(c["count"] for c in categories)
+    meeting = (getattr(campaign, "deliberation_meeting", None) or "").strip()
+    deliberation = f"，并经{meeting}于{date_cn(campaign.deliberated_on)}审议通过" if meeting else ""
+    effects = []
+    ended = {"废止": "决定废止", "宣布失效": "宣布失效"}
+    ended_text = "和".join(text for label, text in ended.items() if label in labels)
+    if ended_text:
+        effects.append(f"{ended_text}的规范性文件，自本通知公布之日起停止执行。")
+    if "修改" in labels:
+        due = f"于{date_cn(revision_due_on)}前" if revision_due_on else f"自本通知公布之日起{revision_months}个月内"
+        effects.append(f"需要修改的规范性文件，由起草单位{due}完成修改，并按程序报送合法性审查。")
+    if "继续有效" in labels:
+        effects.append("继续有效的规范性文件继续施行；未规定有效期的，按规定定期评估。")
+    kind = campaign.kind.label
+    facts = [f"清理类型：{kind}", f"清理截止日期：{date_cn(campaign.cutoff_on)}"]
+    if meeting:
+        facts.append(f"审议：{meeting}（{date_cn(campaign.deliberated_on)}）")
+    if campaign.published_on:
+        facts.append(f"公布日期：{date_cn(campaign.published_on)}")
+    return {
+        "issuer": issuer,
+        "title": f"{issuer}关于公布{name}结果的通知",
+        "number": official_number(getattr(campaign, "notice_number", None)),
+        "addressee": "各村（社区），镇属各部门、各单位",
+        "opening": (
+            f"{_campaign_basis(campaign.trigger.value, (campaign.trigger_ref or '').strip())}，{issuer}以"
+            f"{date_cn(campaign.cutoff_on)}为截止日期，对现行有效的规范性文件开展了{kind}。"
+            f"经各起草单位提出清理意见、{office_name}审核{deliberation}，现将清理结果公布如下。"
+        ),
+        "summary": f"本次清理共涉及规范性文件{total}件，其中" + "，".join(counts) + "（目录见附件）。"
+        if counts
+        else "",
+        "effects": [{"text": text} for text in effects],
+        "name": name,
+        "kind": kind,
+        "cutoff_on": date_cn(campaign.cutoff_on),
+        "meeting": meeting,
+        "deliberated_on": date_cn(campaign.deliberated_on),
+        "published_on": date_cn(campaign.published_on),
+        "catalogue_title": f"{name}结果目录",
+        "catalogue_facts": "；".join(facts),
+        "categories": categories,
+        "total": total,
+        "signed_on": date_cn(campaign.published_on),
+    }
+
+
+# --- the annual statistics as a section of the annual report (DOMAIN.md §7) -----------------------------------
+
+# What each rate counts: (numerator, denominator), as the office explains it in the report.
+RATE_BASIS = {
+    "review_rate": ("经合法性审查通过后发布的文件", "年内统一发布的文件"),
+    "publication_rate": ("年底前在政府网站统一发布的文件", "年内登记编号的文件"),
+    "filing_rate": ("已报送备案的文件", "年内统一发布的文件"),
+    "on_time_rate": ("在规定期限内报送备案的文件", "已报送备案的文件"),
+}
+
+
+def annual_statistics_context(stats, *, town: str, paragraph: str, counted_on: date) -> dict:
+    """The context of “{town}{year}年度行政规范性文件管理情况”: the report paragraph, the rates, the figures."""
+    rates = []
+    for i, rate in enumerate(stats.rates.values(), start=1):
+        numerator, denominator = RATE_BASIS.get(rate.key, ("", ""))
+        rates.append(
+            {
+                "no": i,
+                "label": rate.label,
+                "text": rate.text,
+                "numerator": str(rate.numerator),
+                "denominator": str(rate.denominator),
+                "basis": f"{numerator}÷{denominator}" if numerator else "",
+            }
+        )
+    figures = [
+        {
+            "no": i,
+            "label": fig.label,
+            "value": str(fig.value),
+            "breakdown": "；".join(f"{k}{v}" for k, v in fig.breakdown.items()),
+        }
+        for i, fig in enumerate(stats.figures.values(), start=1)
+    ]
+    return {
+        "title": f"{town}{stats.year}年度行政规范性文件管理情况",
+        "town": town,
+        "year": str(stats.year),
+        "paragraph": (paragraph or "").strip(),
+        "rates": rates,
+        "figures": figures,
+        "note": f"注：各项数据按有关记录的日期统计，统计日期为{date_cn(counted_on)}；比率的分母为零时记为“—”。",
+    }
+
+
+# --- the reply to a higher level's draft for comment (征求意见答复) ---------------------------------------------
+
+_HEADING_1 = re.compile(r"^[一二三四五六七八九十]+、")
+_HEADING_2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+# Leading spaces a clerk types to indent (ASCII, ideographic, non-breaking): the template indents itself.
+_INDENT = " \t\u3000\u00a0"
+
+
+def reply_paragraphs(text: str | None) -> list[dict]:
+    """The reply text, one paragraph a non-empty line; 一、 lines are first-level headings, （一） second-level."""
+    out = []
+    for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = line.strip(_INDENT).rstrip()
+        if not line:
+            continue
+        level = 1 if _HEADING_1.match(line) else 2 if _HEADING_2.match(line) else 0
+        out.append({"text": line, "level": level})
+    return out
+
+
+def comment_reply_context(
+    solicitation, *, issuer: str, reply_on: date | None, contact: str = "", phone: str = ""
+) -> dict:
+    """The context of 关于《…》的意见, addressed to the body that sent the draft for comment."""
+    draft = book_title(solicitation.title)
+    paragraphs = reply_paragraphs(solicitation.reply_text)
+    no_comment = not paragraphs and getattr(solicitation.phase, "value", "") == "no_comment"
+    what = draft if "征求意见稿" in draft else f"{draft}（征求意见稿）"
+    if no_comment:
+        opening, closing = f"{what}收悉。经认真研究，我镇对该征求意见稿无修改意见。", "特此函复。"
+    else:
+        opening, closing = f"{what}收悉。经认真研究，现将我镇意见反馈如下：", "以上意见，供参考。"
+    return {
+        "addressee": (solicitation.from_body or "").strip(),
+        "title": f"关于{draft}的意见",
+        "draft_title": draft,
+        "reference": official_number(solicitation.reference),
+        "opening": opening,
+        "paragraphs": paragraphs,
+        "closing": closing,
+        "issuer": issuer,
+        "signed_on": date_cn(reply_on),
+        "contact": (contact or "").strip(),
+        "phone": (phone or "").strip(),
+    }

@@ -372,7 +372,7 @@ def versions_of(kind: OutputKind, object_type: str, object_id: int) -> list[Gene
 def _store(
     kind: OutputKind,
     *,
-    document: Document,
+    document: Document | None,
     object_type: str,
     object_id: int,
     rendered: Rendered,
@@ -380,7 +380,10 @@ def _store(
     actor,
     now: datetime,
 ) -> GeneratedDocument:
-    """Keep the bytes and a record; a new generation is the next version, earlier versions stay."""
+    """Keep the bytes and a record; a new generation is the next version, earlier versions stay.
+
+    `document` is None for an output that belongs to no single document (a clean-up campaign's catalogue).
+    """
     for _attempt in range(3):
         last = db.session.scalar(
             sa.select(sa.func.max(GeneratedDocument.version_no)).where(
@@ -397,7 +400,7 @@ def _store(
                 )
                 row = GeneratedDocument(
                     kind=kind,
-                    document_id=document.id,
+                    document_id=document.id if document is not None else None,
                     object_type=object_type,
                     object_id=object_id,
                     version_no=version_no,
@@ -416,7 +419,7 @@ def _store(
             now=now,
             object_type="generated_document",
             object_id=row.id,
-            document_id=document.id,
+            document_id=document.id if document is not None else None,
             summary=f"生成{kind.label}第 {version_no} 版（模板 {rendered.template.label}）",
         )
         return row

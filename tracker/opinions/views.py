@@ -14,7 +14,7 @@ from tracker.documents.storage import path_of
 from tracker.documents.uploads import DOCX_TYPE, read_upload
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.opinions import services
+from tracker.opinions import context, outputs, services
 from tracker.opinions.fields import SPECS
 from tracker.opinions.forms import ActivateForm, GenerateForm, TemplateUploadForm
 from tracker.opinions.models import GeneratedDocument, OutputKind
@@ -22,6 +22,7 @@ from tracker.opinions.preview import docx_to_html
 from tracker.opinions.render import render_docx
 from tracker.publication.queries import current_publication
 from tracker.review.models import Opinion
+from tracker.solicitations.models import SolicitationPhase
 
 bp = Blueprint("opinions", __name__, url_prefix="/word")
 
@@ -106,11 +107,37 @@ def generate_filing_report(doc_id: int):
     return _back(doc.id)
 
 
+# Who may read a generated record that belongs to no document, by the record it was generated from. The clean-up
+# notice is published, so everyone who may read the register may read its catalogue.
+_OBJECT_PERMISSIONS = {outputs.CAMPAIGN: "document.view"}
+
+
 def _generated(gen_id: int) -> GeneratedDocument:
     row = db.get_or_404(GeneratedDocument, gen_id)
-    if row.document is None or not may(current_user, "document.view", row.document):
+    if row.document is not None:
+        allowed = may(current_user, "document.view", row.document)
+    else:
+        permission = _OBJECT_PERMISSIONS.get(row.object_type)
+        allowed = permission is not None and may(current_user, permission)
+    if not allowed:
         abort(403)
     return row
+
+
+@bp.app_template_global("catalogue_word")
+def catalogue_word(campaign) -> dict:
+    """The clean-up page's Word catalogue: its versions and whether this user may generate one."""
+    return {
+        "versions": outputs.catalogue_versions(campaign),
+        "can_generate": outputs.may_generate_catalogue(current_user),
+    }
+
+
+@bp.app_template_global("reply_word")
+def reply_word(sol) -> dict:
+    """The solicitation page's reply letter: offered to those who handle it once there is a reply to print."""
+    has_reply = bool(context.reply_paragraphs(sol.reply_text)) or sol.phase is SolicitationPhase.NO_COMMENT
+    return {"can_download": has_reply and may(current_user, "solicitation")}
 
 
 @bp.get("/generated/<int:gen_id>/download")

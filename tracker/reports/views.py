@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
 from tracker.documents.models import Document
 from tracker.documents.queries import visible_filter
+from tracker.documents.uploads import DOCX_TYPE
+from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.opinions.outputs import render_annual_statistics
 from tracker.reports import stats as stats_module
 from tracker.reports.export import annual_xlsx
 
@@ -74,3 +78,16 @@ def annual_export(year: int):
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f"attachment; filename=\"statistics.xlsx\"; filename*=UTF-8''{name}"},
     )
+
+
+@bp.get("/annual/<int:year>.docx")
+def annual_docx(year: int):
+    """The year's figures as a Word section of the annual report (rendered on request, like the Excel export)."""
+    if not 2000 <= year <= 2100:
+        abort(404)
+    try:
+        rendered = render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
+    except DomainError as exc:  # an office-edited template that no longer renders
+        flash(exc.message, "danger")
+        return redirect(url_for("reports.annual", year=year))
+    return send_file(io.BytesIO(rendered.data), mimetype=DOCX_TYPE, as_attachment=True, download_name=rendered.filename)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
+from tracker.documents.uploads import DOCX_TYPE
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.opinions.outputs import render_comment_reply
 from tracker.solicitations import services
 from tracker.solicitations.forms import ReplyForm, SentForm, SolicitationForm
 from tracker.solicitations.models import Solicitation, SolicitationPhase
@@ -141,3 +145,17 @@ def show(sol_id: int):
         can_edit=may(current_user, "solicitation")
         and sol.phase in (SolicitationPhase.REGISTERED, SolicitationPhase.DRAFTING),
     )
+
+
+@bp.get("/<int:sol_id>/reply.docx")
+def reply_docx(sol_id: int):
+    """The reply as a Word letter (关于《…》的意见), rendered from the saved reply text."""
+    if not may(current_user, "solicitation"):
+        abort(403)
+    sol = db.get_or_404(Solicitation, sol_id)
+    try:
+        rendered = render_comment_reply(sol, now=now_utc())
+    except DomainError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("solicitations.show", sol_id=sol.id))
+    return send_file(io.BytesIO(rendered.data), mimetype=DOCX_TYPE, as_attachment=True, download_name=rendered.filename)

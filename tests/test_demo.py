@@ -1,0 +1,186 @@
+"""The demo town: `flask demo load` on an empty database, its refusals, `setup`, and the demo logins."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import _truncate_all
+from tracker.audit.services import document_history
+from tracker.auth.models import Role, User
+from tracker.common.timeutil import now_utc
+from tracker.demo import DEMO_PASSWORD, DEMO_USERS
+from tracker.documents.models import Document
+from tracker.extensions import db
+from tracker.publication.models import NumberCounter, Publication
+from tracker.review.models import Opinion
+from tracker.workflow.states import DocStatus, FilingStatus
+
+NUMBER = re.compile(r"^(?P<prefix>\S+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
+
+
+@dataclass
+class Loaded:
+    setup_first: object
+    setup_second: object
+    counts_after_setup: tuple[dict[str, int], dict[str, int]]
+    load: object
+    loaded_after: object
+
+
+def row_counts() -> dict[str, int]:
+    return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+
+
+@pytest.fixture(scope="module")
+def loaded(app):
+    """Empty every table, run `setup` twice, then `demo load` once for the whole module (it takes ~2 s)."""
+    runner = app.test_cli_runner()
+    with app.app_context():
+        _truncate_all()
+    setup_first = runner.invoke(args=["setup"])
+    with app.app_context():
+        after_first = row_counts()
+    setup_second = runner.invoke(args=["setup"])
+    with app.app_context():
+        after_second = row_counts()
+    load = runner.invoke(args=["demo", "load"])
+    after = now_utc()
+    assert load.exit_code == 0, load.output
+    return Loaded(setup_first, setup_second, (after_first, after_second), load, after)
+
+
+@pytest.fixture
+def ctx(app, loaded):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+def test_setup_adds_the_reference_data_once(loaded):
+    assert loaded.setup_first.exit_code == 0
+    added = int(re.search(r"added=(\d+)", loaded.setup_first.output).group(1))
+    assert added > 0
+    assert loaded.setup_second.exit_code == 0
+    assert "added=0" in loaded.setup_second.output
+    first, second = loaded.counts_after_setup
+    assert first == second
+    assert sum(first.values()) == added
+
+
+def test_setup_on_the_loaded_demo_adds_nothing(app, loaded, ctx):
+    before = row_counts()
+    result = app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0
+    assert "added=0" in result.output
+    assert row_counts() == before
+
+
+def test_demo_covers_every_status_with_twenty_documents_or_more(loaded, ctx):
+    assert "演示数据已加载" in loaded.load.output
+    docs = db.session.scalars(sa.select(Document)).all()
+    assert len(docs) >= 20
+    assert {d.status for d in docs} == set(DocStatus)
+    # A filing is under way, registered and asked for correction somewhere in the town.
+    assert {FilingStatus.SUBMITTED, FilingStatus.REGISTERED, FilingStatus.CORRECTION} <= {d.filing_status for d in docs}
+
+
+def test_every_role_has_an_active_demo_user(loaded, ctx):
+    users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
+    assert {u.role for u in users} == set(Role)
+    assert {u.username for u in users} == {username for username, *_ in DEMO_USERS}
+
+
+def _check_series(rows: list[tuple[str, int, int, str, object]]) -> dict[tuple[str, int], int]:
+    """rows: (scope, year, seq, number, date). Returns the highest serial per (scope, year)."""
+    numbers = [r[3] for r in rows]
+    assert len(numbers) == len(set(numbers)), "a number was given twice"
+    series = defaultdict(list)
+    for scope, year, seq, number, day in rows:
+        m = NUMBER.match(number)
+        assert m, f"{number} is not written as 代字〔年份〕序号号"
+        assert (int(m["year"]), int(m["seq"])) == (year, seq), number
+        assert day.year == year, f"{number} dated {day}"
+        series[scope, year].append((seq, day))
+    for key, items in series.items():
+        items.sort()
+        assert [seq for seq, _ in items] == list(range(1, len(items) + 1)), f"gap or duplicate in {key}"
+        # Serials are taken in the order things happened, as in the office: a later number never has an earlier date.
+        days = [day for _, day in items]
+        assert days == sorted(days), f"{key}: serials out of calendar order"
+    return {key: len(items) for key, items in series.items()}
+
+
+def _counters() -> dict[tuple[str, int], int]:
+    return {(c.scope, c.year): c.last_value for c in db.session.scalars(sa.select(NumberCounter))}
+
+
+def test_opinion_numbers_are_unique_and_consecutive_per_year(loaded, ctx):
+    opinions = db.session.scalars(sa.select(Opinion)).all()
+    assert len(opinions) >= 10
+    last = _check_series([("opinion", o.year, o.seq, o.number, o.issued_on) for o in opinions])
+    assert len({year for _, year in last}) >= 2
+    # The counters continue the series: the next opinion of each year gets the next number.
+    assert {k: v for k, v in _counters().items() if k[0] == "opinion"} == last
+
+
+def test_publication_numbers_are_unique_and_consecutive_per_scope_and_year(loaded, ctx):
+    pubs = db.session.scalars(sa.select(Publication)).all()
+    assert len(pubs) >= 8
+    issue = _check_series([(p.issue_scope, p.issue_year, p.issue_seq, p.issue_number, p.signed_on) for p in pubs])
+    normative = _check_series(
+        [(p.normative_scope, p.normative_year, p.normative_seq, p.normative_number, p.signed_on) for p in pubs]
+    )
+    assert len({scope for scope, _ in issue}) >= 2  # two issuers (镇政府, 镇政府办)
+    counters = _counters()
+    assert {k: v for k, v in counters.items() if k[0] != "opinion"} == issue | normative
+
+
+def test_every_timeline_starts_with_registration_and_replays_to_the_current_state(loaded, ctx):
+    docs = db.session.scalars(sa.select(Document).order_by(Document.id)).all()
+    for doc in docs:
+        timeline = document_history(doc.id)
+        assert timeline[0].action == "document.register", doc.title
+        assert doc.title in timeline[0].summary
+        instants = [e.occurred_at for e in timeline]
+        assert instants == sorted(instants)
+        assert instants[-1] <= loaded.loaded_after, f"{doc.title}: an event in the future"
+        state = {"status": DocStatus.DRAFTING.value, "filing_status": FilingStatus.NOT_SUBMITTED.value}
+        for event in timeline:
+            if not event.action.startswith("transition."):
+                continue
+            ((field, before),) = event.before.items()
+            assert before == state[field], f"{doc.title}: {event.action} from {before}, but it was {state[field]}"
+            state[field] = event.after[field]
+        assert state == {"status": doc.status.value, "filing_status": doc.filing_status.value}, doc.title
+
+
+def test_demo_load_refuses_a_loaded_database_and_changes_nothing(app, loaded, ctx):
+    before = row_counts()
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    assert "已有数据" in result.output
+    db.session.expire_all()
+    assert row_counts() == before
+
+
+def test_demo_load_if_empty_on_a_loaded_database_is_a_no_op(app, loaded, ctx):
+    before = row_counts()
+    result = app.test_cli_runner().invoke(args=["demo", "load-if-empty"])
+    assert result.exit_code == 0
+    assert "演示数据已加载" not in result.output
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("username,name,role", [(u, n, r) for u, n, r, _unit, _pw in DEMO_USERS])
+def test_each_demo_login_works(app, loaded, username, name, role):
+    client = app.test_client()
+    r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    # The name in the bar; role and unit in its tooltip (they show in full on wide screens).
+    assert f">{name}<" in page and f'title="{role.label}，' in page
