@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.engine import make_url as sa_url
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -45,6 +46,24 @@ def get_metadata():
     return target_db.metadata
 
 
+def search_objects_filter(dialect_name):
+    """Leave out of autogenerate the search index objects the models cannot describe for this database.
+
+    SQLite: the FTS5 table document_search_fts and its shadow tables (made by migration 0002); the pg_trgm GIN
+    index, declared in the models for PostgreSQL only (ddl_if), does not exist there. Same rule as
+    tracker.documents.search.include_object (a migration imports nothing from the application).
+    """
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "table" and (name or "").startswith("document_search_fts"):
+            return False
+        if type_ == "index" and name == "ix_document_search_content_trgm" and dialect_name != "postgresql":
+            return False
+        return True
+
+    return include_object
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -58,7 +77,12 @@ def run_migrations_offline():
 
     """
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    context.configure(
+        url=url,
+        target_metadata=get_metadata(),
+        literal_binds=True,
+        include_object=search_objects_filter(sa_url(url).get_backend_name()),
+    )
 
     with context.begin_transaction():
         context.run_migrations()
@@ -89,7 +113,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        args = {"include_object": search_objects_filter(connection.dialect.name), **conf_args}
+        context.configure(connection=connection, target_metadata=get_metadata(), **args)
 
         with context.begin_transaction():
             context.run_migrations()

@@ -125,7 +125,14 @@ class Document(TimestampMixin, db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version_id}
-    __table_args__ = (sa.CheckConstraint("length(title) > 0", name="title_not_empty"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(title) > 0", name="title_not_empty"),
+        # The register's sort orders (documents.queries.SORTS) walk these instead of sorting 100,000 rows.
+        sa.Index("ix_documents_updated_at_id", "updated_at", "id"),
+        sa.Index("ix_documents_title_id", "title", "id"),
+        # The register's year filter: documents not yet published count by the year they were registered.
+        sa.Index("ix_documents_created_at", "created_at"),
+    )
 
     def __repr__(self) -> str:
         return f"<Document {self.id} {self.status.value}>"
@@ -219,4 +226,80 @@ class DocumentRelation(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("source_id", "target_id", "kind"),
         sa.CheckConstraint("source_id <> target_id", name="not_self"),
+    )
+
+
+TRGM_INDEX = "ix_document_search_content_trgm"
+
+
+class DocumentSearch(db.Model):
+    """What the register's search reads: title, numbers and latest version text of one document, in one text.
+
+    Kept by documents.search.reindex(); on SQLite an FTS5 trigram index (document_search_fts) follows it through
+    triggers, on PostgreSQL a pg_trgm GIN index covers it. Both find any substring of 3+ characters, which is what
+    Chinese needs: no word segmentation to get wrong.
+    """
+
+    __tablename__ = "document_search"
+
+    document_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    content: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+# PostgreSQL only (SQLite has the FTS5 table instead); ddl_if keeps create_all from building a b-tree on SQLite.
+sa.Index(
+    TRGM_INDEX,
+    DocumentSearch.content,
+    postgresql_using="gin",
+    postgresql_ops={"content": "gin_trgm_ops"},
+).ddl_if(dialect="postgresql")
+
+# SQLite: an external-content FTS5 table over document_search, kept in step by triggers. Migration 0002 runs the
+# same statements; create_all/drop_all (tests, bench) run them through the events below.
+SQLITE_FTS_TABLE = "document_search_fts"
+SQLITE_FTS_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_FTS_TABLE} USING fts5(content, content='document_search',"
+    " content_rowid='document_id', tokenize='trigram', columnsize=0)",
+    "CREATE TRIGGER IF NOT EXISTS document_search_ai AFTER INSERT ON document_search BEGIN"
+    f" INSERT INTO {SQLITE_FTS_TABLE}(rowid, content) VALUES (new.document_id, new.content); END",
+    "CREATE TRIGGER IF NOT EXISTS document_search_ad AFTER DELETE ON document_search BEGIN"
+    f" INSERT INTO {SQLITE_FTS_TABLE}({SQLITE_FTS_TABLE}, rowid, content)"
+    " VALUES ('delete', old.document_id, old.content); END",
+    "CREATE TRIGGER IF NOT EXISTS document_search_au AFTER UPDATE ON document_search BEGIN"
+    f" INSERT INTO {SQLITE_FTS_TABLE}({SQLITE_FTS_TABLE}, rowid, content)"
+    " VALUES ('delete', old.document_id, old.content);"
+    f" INSERT INTO {SQLITE_FTS_TABLE}(rowid, content) VALUES (new.document_id, new.content); END",
+)
+SQLITE_FTS_DROP = (
+    "DROP TRIGGER IF EXISTS document_search_ai",
+    "DROP TRIGGER IF EXISTS document_search_ad",
+    "DROP TRIGGER IF EXISTS document_search_au",
+    f"DROP TABLE IF EXISTS {SQLITE_FTS_TABLE}",
+)
+# pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may create it.
+PG_TRGM_DDL = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+
+_search_table = DocumentSearch.__table__
+sa.event.listen(_search_table, "before_create", sa.DDL(PG_TRGM_DDL).execute_if(dialect="postgresql"))
+for _statement in SQLITE_FTS_DDL:
+    sa.event.listen(_search_table, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in SQLITE_FTS_DROP:
+    sa.event.listen(_search_table, "before_drop", sa.DDL(_statement).execute_if(dialect="sqlite"))
+
+
+class SavedFilter(TimestampMixin, db.Model):
+    """A register query (filters, sort, search) a user saved under a name; seen only by that user."""
+
+    __tablename__ = "saved_filters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(50))
+    query: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "name"),
+        sa.CheckConstraint("length(name) > 0", name="name_not_empty"),
     )

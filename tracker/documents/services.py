@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.audit import services as audit
 from tracker.auth.models import Unit
 from tracker.auth.permissions import may
+from tracker.documents import search
 from tracker.documents.models import Attachment, AttachmentKind, DocKind, Document, DocumentVersion, TrialKind
 from tracker.documents.storage import store_bytes
 from tracker.documents.uploads import CheckedFile, docx_paragraphs
@@ -85,6 +86,7 @@ def register_draft(data: DocumentData, *, actor, now: datetime) -> Document:
         document_id=doc.id,
         after=_snapshot(doc),
     )
+    search.reindex(doc)
     return doc
 
 
@@ -121,6 +123,7 @@ def update_metadata(
         before={k: before.get(k) for k in changed},
         after=changed,
     )
+    search.reindex(doc)
     return doc
 
 
@@ -162,6 +165,7 @@ def add_version(doc: Document, checked: CheckedFile, *, note: str, actor, now: d
         object_id=version.id,
         document_id=doc.id,
     )
+    search.reindex(doc)
     return version
 
 

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
+from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from tracker.audit.services import document_history
 from tracker.auth.models import Unit
 from tracker.auth.permissions import may
-from tracker.common.pagination import paginate
 from tracker.common.timeutil import now_utc, office_today
-from tracker.documents import queries, services
+from tracker.documents import export, queries, search, services
 from tracker.documents.compare import compare_paragraphs
 from tracker.documents.forms import ActionForm, AttachmentForm, DocumentForm, VersionForm
-from tracker.documents.models import Attachment, AttachmentKind, DocKind, Document, DocumentVersion, TrialKind
+from tracker.documents.models import (
+    Attachment,
+    AttachmentKind,
+    DocKind,
+    Document,
+    DocumentVersion,
+    SavedFilter,
+    TrialKind,
+)
 from tracker.documents.storage import path_of
 from tracker.documents.uploads import read_upload
 from tracker.errors import DomainError, InvalidTransition, PermissionDenied
@@ -58,29 +66,75 @@ def _data(form: DocumentForm) -> services.DocumentData:
     )
 
 
+def _register_query(*, flash_errors: bool = True) -> queries.RegisterQuery:
+    rq = queries.RegisterQuery.from_args(request.args)
+    if flash_errors:
+        for message in rq.errors:
+            flash(message, "warning")
+    return rq
+
+
 @bp.get("/")
 def index():
-    status_value = request.args.get("status") or None
-    try:
-        status = DocStatus(status_value) if status_value else None
-    except ValueError:
-        status = None
-    q = (request.args.get("q") or "").strip()[:100]
-    try:
-        in_force = date.fromisoformat(request.args.get("in_force", "")) if request.args.get("in_force") else None
-    except ValueError:
-        flash("“施行中日期”格式应为 年-月-日。", "warning")
-        in_force = None
-    stmt = queries.visible_documents(current_user, status=status, q=q or None, in_force=in_force)
-    page = paginate(stmt, request.args.get("page"), current_app.config["PER_PAGE"])
+    """The register: filters, sort, search with highlights, pages, the user's saved filters."""
+    if not may(current_user, "document.view"):
+        abort(403)
+    rq = _register_query()
+    today = office_today(now_utc())
+    page = queries.register_page(
+        current_user, rq, page_arg=request.args.get("page"), per_page=current_app.config["PER_PAGE"], today=today
+    )
+    issuers, drafting_units = queries.units_for_filters()
     return render_template(
         "documents/index.html",
         page=page,
-        status=status,
-        q=q,
+        rq=rq,
         statuses=list(DocStatus),
+        kinds=list(DocKind),
+        issuers=issuers,
+        drafting_units=drafting_units,
+        saved_filters=search.saved_filters_of(current_user),
         can_create=may(current_user, "document.create"),
     )
+
+
+@bp.get("/export.xlsx")
+def export_register():
+    """The register under the current filter and sort, every page, as .xlsx."""
+    if not may(current_user, "document.view"):
+        abort(403)
+    rq = _register_query(flash_errors=False)
+    today = office_today(now_utc())
+    return export.register_response(queries.register_export_rows(current_user, rq, today=today), today=today)
+
+
+@bp.post("/filters")
+def save_filter():
+    if not may(current_user, "document.view"):
+        abort(403)
+    # Only whitelisted parameters are kept: the query string is parsed and written again.
+    query = queries.RegisterQuery.from_args(MultiDict(parse_qsl(request.form.get("query", "")))).query_string()
+    try:
+        saved = search.save_filter(current_user, name=request.form.get("name", ""), query=query, now=now_utc())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("documents.index") + (f"?{query}" if query else ""))
+    db.session.commit()
+    flash(f"已保存筛选条件“{saved.name}”。", "success")
+    return redirect(url_for("documents.index") + (f"?{saved.query}" if saved.query else ""))
+
+
+@bp.post("/filters/<int:filter_id>/delete")
+def delete_filter(filter_id: int):
+    saved = db.session.get(SavedFilter, filter_id)
+    if saved is None or saved.user_id != current_user.id:
+        abort(404)  # another user's filters are not even said to exist
+    name = saved.name
+    search.delete_filter(saved)
+    db.session.commit()
+    flash(f"已删除筛选条件“{name}”。", "success")
+    return redirect(url_for("documents.index"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -132,6 +186,7 @@ def show(doc_id: int):
     from tracker.cleanup.views import history_for as cleanup_history
     from tracker.deadlines.queries import document_deadlines
     from tracker.filing.services import filing_summary
+    from tracker.opinions.views import document_outputs
     from tracker.publication.queries import publications_of
     from tracker.review import queries as review_queries
 
@@ -156,6 +211,7 @@ def show(doc_id: int):
         deadlines=document_deadlines(doc, today=today),
         can_office=may(current_user, "office", doc),
         cleanup=cleanup_history(doc),
+        word_outputs_data=document_outputs(doc),
         can_relate=doc.status in services.EDITABLE_STATES
         and (may(current_user, "document.edit", doc) or may(current_user, "office", doc)),
     )

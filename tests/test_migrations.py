@@ -1,0 +1,184 @@
+"""migrations/ equals the models: `upgrade head` on an empty database, on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+import re
+import uuid
+from pathlib import Path
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.schema import CreateTable
+
+from config import TestConfig
+from tracker import create_app
+from tracker.documents.models import SQLITE_FTS_TABLE, TRGM_INDEX
+from tracker.documents.search import include_object
+from tracker.extensions import db
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+# PostgreSQL is exercised whenever the suite runs against it (CI's second run); SQLite always.
+BACKENDS = ["sqlite"] + (["postgresql"] if _postgres_url() else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request, tmp_path):
+    """The URL of a database that exists and holds nothing."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    server = sa.make_url(_postgres_url())
+    name = f"tracker_mig_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _keep_logging():
+    """migrations/env.py configures logging from alembic.ini; give the rest of the suite its logging back."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def _app(url: str, tmp_path: Path):
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads"))
+
+
+def _tables(engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names())
+
+
+def _modelled_tables(engine) -> set[str]:
+    """The tables, less those the project declares outside the models (the SQLite full-text index)."""
+    include = include_object(engine.dialect.name)
+    return {name for name in _tables(engine) if include(None, name, "table", True, None)}
+
+
+def _schema_diff(engine) -> list:
+    with engine.connect() as conn:
+        opts = {
+            "compare_type": True,
+            "compare_server_default": True,
+            "render_as_batch": True,
+            "include_object": include_object(engine.dialect.name),
+        }
+        return compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
+
+
+def _search_index_exists(engine) -> bool:
+    """The dialect's own search index, which the comparison leaves out, was made by the migrations too."""
+    inspector = sa.inspect(engine)
+    if engine.dialect.name == "sqlite":
+        return SQLITE_FTS_TABLE in inspector.get_table_names()
+    return TRGM_INDEX in {ix["name"] for ix in inspector.get_indexes("document_search")}
+
+
+def _check_constraint_names(engine) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Alembic's comparison ignores CHECK constraints; compare their names (the house relies on them)."""
+    inspector = sa.inspect(engine)
+    expected, actual = {}, {}
+    for table in db.metadata.sorted_tables:
+        ddl = str(CreateTable(table).compile(dialect=engine.dialect))
+        expected[table.name] = set(re.findall(r'CONSTRAINT "?(\w+)"? CHECK', ddl))
+        actual[table.name] = {c["name"] for c in inspector.get_check_constraints(table.name)}
+    return expected, actual
+
+
+def _head() -> str:
+    heads = ScriptDirectory(str(MIGRATIONS)).get_heads()
+    assert len(heads) == 1, f"migrations have several heads: {heads}"
+    return heads[0]
+
+
+def test_upgrade_head_on_an_empty_database_equals_the_models(empty_database, tmp_path):
+    app = _app(empty_database, tmp_path)
+    with app.app_context():
+        assert _tables(db.engine) == set()
+        flask_migrate.upgrade()
+
+        assert _modelled_tables(db.engine) == set(db.metadata.tables) | {"alembic_version"}
+        assert _schema_diff(db.engine) == []
+        assert _search_index_exists(db.engine)
+        expected, actual = _check_constraint_names(db.engine)
+        assert actual == expected
+        assert sum(len(names) for names in expected.values()) > 10  # the comparison saw the enums' CHECKs
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [_head()]
+        db.engine.dispose()
+
+
+def test_downgrade_to_base_then_upgrade_head_again(empty_database, tmp_path):
+    app = _app(empty_database, tmp_path)
+    with app.app_context():
+        flask_migrate.upgrade()
+        flask_migrate.downgrade(revision="base")
+        assert _tables(db.engine) == {"alembic_version"}
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 0
+
+        flask_migrate.upgrade()
+        assert _modelled_tables(db.engine) == set(db.metadata.tables) | {"alembic_version"}
+        assert _schema_diff(db.engine) == []
+        assert _search_index_exists(db.engine)
+        db.engine.dispose()
+
+
+def test_the_app_factory_never_runs_migrations(empty_database, tmp_path):
+    app = _app(empty_database, tmp_path)
+    client = app.test_client()
+    assert client.get("/health").get_json() == {"status": "ok"}
+    assert client.get("/login").status_code == 200
+    with app.app_context():
+        assert _tables(db.engine) == set()
+        db.engine.dispose()
+
+
+def test_migration_files_import_nothing_from_the_application():
+    files = sorted((MIGRATIONS / "versions").glob("*.py")) + [MIGRATIONS / "env.py"]
+    assert len(files) >= 2
+    offenders = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in {"tracker", "config", "wsgi"}]
+    assert offenders == []
+
+
+def test_running_migrations_leaves_the_application_loggers_enabled(tmp_path):
+    # alembic.ini's fileConfig() disables every logger that already exists unless told not to.
+    logger = logging.getLogger("tracker.scheduler")
+    assert not logger.disabled
+    app = _app(f"sqlite:///{tmp_path / 'log.sqlite3'}", tmp_path)
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    assert not logger.disabled
