@@ -48,7 +48,7 @@ class Publication(TimestampMixin, db.Model):
     normative_number: Mapped[str] = mapped_column(sa.String(60), unique=True)
     # Numbers typed in for documents issued before the system existed.
     numbers_entered_by_hand: Mapped[bool] = mapped_column(default=False)
-    published_on: Mapped[date | None]
+    published_on: Mapped[date | None] = mapped_column(index=True)
     channel: Mapped[str | None] = mapped_column(sa.String(100))
     url: Mapped[str | None] = mapped_column(sa.String(500))
     effective_on: Mapped[date | None]

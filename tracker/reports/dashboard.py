@@ -29,23 +29,40 @@ def reviewer_board(user, *, now: datetime) -> dict:
     }
 
 
+RISK_BOARD_ROWS = 200
+
+
 def risk_board() -> dict:
-    """Every open deadline across units, grouped by unit and by kind, worst first."""
+    """Every open deadline across units, grouped by unit and by kind, worst first.
+
+    The counts come from SQL over all open alerts; the list shows the most urgent RISK_BOARD_ROWS of them.
+    """
     from tracker.auth.models import Unit
 
-    alerts = db.session.scalars(sa.select(Alert).where(Alert.level != AlertLevel.RESOLVED).order_by(Alert.due_on)).all()
+    open_ = Alert.level != AlertLevel.RESOLVED
+    order = {AlertLevel.OVERDUE: 0, AlertLevel.DUE_SOON: 1, AlertLevel.OPEN: 2}
+    urgency = sa.case({AlertLevel.OVERDUE: 0, AlertLevel.DUE_SOON: 1}, value=Alert.level, else_=2)
+    alerts = db.session.scalars(
+        sa.select(Alert).where(open_).order_by(urgency, Alert.due_on, Alert.id).limit(RISK_BOARD_ROWS)
+    ).all()
     units = {u.id: u.name for u in db.session.scalars(sa.select(Unit))}
     by_unit: dict[str, list[Alert]] = defaultdict(list)
-    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"overdue": 0, "due_soon": 0, "open": 0})
     for a in alerts:
         by_unit[units.get(a.unit_id, "（镇级事项）")].append(a)
-        by_kind[a.kind.label][a.level.value] += 1
-    order = {AlertLevel.OVERDUE: 0, AlertLevel.DUE_SOON: 1, AlertLevel.OPEN: 2}
+    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"overdue": 0, "due_soon": 0, "open": 0})
+    counts = dict.fromkeys(order, 0)
+    for kind, level, n in db.session.execute(
+        sa.select(Alert.kind, Alert.level, sa.func.count()).where(open_).group_by(Alert.kind, Alert.level)
+    ):
+        by_kind[kind.label][level.value] += n
+        counts[level] += n
     grouped = sorted(by_unit.items(), key=lambda kv: (min(order[a.level] for a in kv[1]), kv[0]))
     return {
         "by_unit": grouped,
         "by_kind": dict(sorted(by_kind.items())),
-        "counts": {lvl: sum(1 for a in alerts if a.level is lvl) for lvl in order},
+        "counts": counts,
+        "shown": len(alerts),
+        "total": sum(counts.values()),
     }
 
 

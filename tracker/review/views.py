@@ -454,3 +454,14 @@ def deliberate(doc_id: int):
         not_adopted=not_adopted,
         passing=doc.status is DocStatus.PASSED,
     )
+
+
+@bp.get("/export.xlsx")
+def desk_export():
+    """The review desk as .xlsx (the same rows as the page)."""
+    from tracker.documents.export import review_desk_response
+
+    if not may(current_user, "review"):
+        abort(403)
+    now = now_utc()
+    return review_desk_response(queries.desk(now=now), today=office_today(now))
