@@ -60,8 +60,11 @@ class DigestResult:
     failed: int = 0
     skipped: int = 0
     nothing_due: int = 0
+    configured: bool = True
 
     def line(self) -> str:
+        if not self.configured:
+            return "mail not configured (MAIL_SERVER empty): nothing sent"
         return f"sent={self.sent} failed={self.failed} skipped={self.skipped} nothing_due={self.nothing_due}"
 
 
@@ -108,7 +111,7 @@ def send_digests(*, today: date, now: datetime) -> DigestResult:
     result = DigestResult()
     if not mail_configured():
         log.warning("reminders: no MAIL_SERVER configured, nothing sent")
-        result.skipped = -1
+        result.configured = False
         return result
     users = db.session.scalars(sa.select(User).where(User.active.is_(True), User.email.is_not(None))).all()
     for user in users:
