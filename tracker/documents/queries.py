@@ -65,11 +65,22 @@ def in_force_filter(day: date):
     validity_over = sa.exists().where(
         pub.document_id == Document.id, pub.is_current.is_(True), pub.validity_end_on < day
     )
+    # A newer document that amends, replaces or repeals this one ends it the day the newer one takes effect, even
+    # before the daily job has applied the relation (so a future date D is answered right too).
+    newer = aliased(Publication)
+    superseded = sa.exists().where(
+        DocumentRelation.target_id == Document.id,
+        DocumentRelation.applied_on.is_(None),
+        newer.document_id == DocumentRelation.source_id,
+        newer.is_current.is_(True),
+        newer.effective_on <= day,
+    )
     return sa.and_(
         Document.status.in_(EVER_PUBLISHED),
         effective_by_then,
         sa.or_(Document.ended_on.is_(None), Document.ended_on > day),
         ~validity_over,
+        ~superseded,
     )
 
 

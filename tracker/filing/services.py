@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from tracker.audit import services as audit
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
-from tracker.deadlines.rules import get_rule
-from tracker.deadlines.services import load_calendar
+from tracker.deadlines.services import compute_due
 from tracker.documents.models import AttachmentKind, Document, StoredFile
 from tracker.documents.storage import path_of
 from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
@@ -265,8 +264,7 @@ def record_result(
         if not note:
             raise ValidationFailed("请填写备案审查机关要求补正或纠正的内容。")
         if correction_due_on is None:
-            rule = get_rule("correction_period")
-            correction_due_on = load_calendar().add_calendar_days(result_on, rule.value).day
+            correction_due_on = compute_due("correction_period", result_on).day
         elif correction_due_on < result_on:
             raise ValidationFailed("补正期限不能早于结果日期。")
     else:

@@ -143,6 +143,8 @@ def parse_register(data: bytes, *, today: date) -> Preview:
         if v.get("drafting_unit") and (drafter is None or not drafter.can_draft):
             r.errors.append(f"起草单位“{v.get('drafting_unit')}”不在单位名单中")
         v["issuer_unit"], v["drafting_unit_obj"] = issuer, drafter
+        if issuer is not None and issuer.can_issue and not issuer.number_prefix:
+            r.errors.append(f"发文机关“{issuer.name}”尚未设置发文代字（请在单位管理中设置）")
         for key, pattern, prefix, existing, seen, label in (
             (
                 "issue_number",
@@ -155,8 +157,8 @@ def parse_register(data: bytes, *, today: date) -> Preview:
             ("normative_number", norm_pattern, "", existing_norm, seen_norm, "规范性文件编号"),
         ):
             number = str(v.get(key) or "").strip()
-            if not number:
-                continue
+            if not number or (key == "issue_number" and not (issuer and issuer.can_issue and issuer.number_prefix)):
+                continue  # no number, or an issuer already reported above: its 文号 cannot be checked
             try:
                 year, seq = pub_services.parse_number(number, pattern, prefix)
             except ValidationFailed as exc:
@@ -195,6 +197,14 @@ def parse_register(data: bytes, *, today: date) -> Preview:
             r.errors.append("有备案结果的须填写备案日期")
         if v["filed_on"] and pub_on and v["filed_on"] < pub_on:
             r.errors.append("备案日期早于发布日期")
+        if v["filed_on"] and v["filed_on"] > today:
+            r.errors.append("备案日期晚于今天")
+        if v["ended_on"] and pub_on and v["ended_on"] < pub_on:
+            r.errors.append("终止日期早于发布日期")
+        if v["ended_on"] and v["ended_on"] > today:
+            r.errors.append("终止日期晚于今天")
+        if v["action"] == "expire" and end_on and end_on >= today:
+            r.errors.append("有效期尚未届满，状态不能为已失效")
         v["filing_result_enum"] = RESULTS.get(result_text)
         out.append(r)
     if not out:
