@@ -149,12 +149,13 @@ def _configure_login() -> None:
         if not req.path.startswith("/api/"):
             return None
         header = req.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             return None
         from tracker.api.services import user_for_token
         from tracker.common.timeutil import now_utc
 
-        user = user_for_token(header.removeprefix("Bearer ").strip(), now=now_utc())
+        user = user_for_token(token.strip(), now=now_utc())
         if user is not None:
             db.session.commit()  # last_used_at
         return user

@@ -39,7 +39,7 @@ class ValidationFailed(DomainError):
 
 
 def _page(code: int, title: str, message: str):
-    if request.accept_mimetypes.best == "application/json":
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"error": message}, code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 

@@ -22,6 +22,32 @@ _DOC = {
     },
     "required": ["id", "title", "status"],
 }
+_DETAIL = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Document"},
+        {
+            "type": "object",
+            "properties": {
+                "summary": {"type": "string"},
+                "deadlines": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "label": {"type": "string"},
+                            "due_on": {"type": "string", "format": "date"},
+                            "days_left": {"type": "integer"},
+                            "rule": {"type": "string"},
+                            "provisional": {"type": "boolean"},
+                        },
+                        "required": ["label", "due_on", "days_left", "rule", "provisional"],
+                    },
+                },
+            },
+            "required": ["summary", "deadlines"],
+        },
+    ],
+}
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 
 
@@ -43,7 +69,7 @@ SPEC = {
     "security": [{"bearer": []}],
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {"Document": _DOC, "Error": _ERROR},
+        "schemas": {"Document": _DOC, "DocumentDetail": _DETAIL, "Error": _ERROR},
     },
     "paths": {
         "/documents": {
@@ -80,7 +106,7 @@ SPEC = {
                 "operationId": "getDocument",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "responses": {
-                    "200": _json({"$ref": "#/components/schemas/Document"}, "文件"),
+                    "200": _json({"$ref": "#/components/schemas/DocumentDetail"}, "文件（含摘要和期限）"),
                     "403": _json({"$ref": "#/components/schemas/Error"}, "无权查看"),
                     "404": _json({"$ref": "#/components/schemas/Error"}, "不存在"),
                     **_COMMON,

@@ -188,15 +188,18 @@ def annual(year: int) -> AnnualStatistics:
 
     lead = get_rule("evaluation_lead")
     horizon = end + relativedelta(months=lead.value)
-    current_validity = (
+    # The validity in force at year end is that of the latest publication published by then: a renewal in a
+    # later year must not rewrite this year's figure.
+    validity_at_end = (
         sa.select(Publication.validity_end_on)
-        .where(Publication.document_id == Document.id, Publication.is_current.is_(True))
+        .where(Publication.document_id == Document.id, Publication.published_on <= end)
+        .order_by(Publication.published_on.desc(), Publication.id.desc())
         .limit(1)
         .scalar_subquery()
     )
     expiring = sorted(
         db.session.scalars(
-            sa.select(Document.id).where(in_force_filter(end), current_validity > end, current_validity <= horizon)
+            sa.select(Document.id).where(in_force_filter(end), validity_at_end > end, validity_at_end <= horizon)
         )
     )
     figures["expiring"] = Figure("expiring", f"未来{lead.value}个月内有效期届满", len(expiring), expiring)
@@ -259,3 +262,77 @@ def paragraph(stats: AnnualStatistics, town: str) -> str:
         f"其中{f['expiring'].value}件{f['expiring'].label.removeprefix('未来')}。"
         f"全年答复上级征求意见稿{f['solicitations'].value}件。"
     )
+
+
+def figure_records(year: int, key: str, *, visible) -> list[dict]:
+    """One row per counted record: {document, detail, url?}. `visible` is the reader's document filter."""
+    from tracker.cleanup.models import CleanupCampaign, Evaluation
+    from tracker.documents.models import Document
+    from tracker.filing.models import Filing, FilingAttempt
+    from tracker.review.models import Conclusion, Opinion, ReviewRound
+    from tracker.solicitations.models import Solicitation
+
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if key == "opinions":
+        rows = db.session.execute(
+            sa.select(Opinion, Conclusion.label, Document)
+            .join(ReviewRound, ReviewRound.id == Opinion.round_id)
+            .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
+            .join(Document, Document.id == Opinion.document_id)
+            .where(Opinion.issued_on.between(start, end), visible)
+            .order_by(Opinion.issued_on, Opinion.id)
+        ).all()
+        return [{"document": d, "detail": f"{o.number}（{o.issued_on.isoformat()}）：{label}"} for o, label, d in rows]
+    if key == "filing_outcomes":
+        rows = db.session.execute(
+            sa.select(FilingAttempt, Document)
+            .join(Filing, Filing.id == FilingAttempt.filing_id)
+            .join(Document, Document.id == Filing.document_id)
+            .where(FilingAttempt.result_on.between(start, end), visible)
+            .order_by(FilingAttempt.result_on, FilingAttempt.id)
+        ).all()
+        return [{"document": d, "detail": f"{a.result.label}（{a.result_on.isoformat()}）"} for a, d in rows]
+    if key == "cleanups":
+        campaigns = db.session.scalars(
+            sa.select(CleanupCampaign)
+            .where(CleanupCampaign.published_on.between(start, end))
+            .order_by(CleanupCampaign.id)
+        ).all()
+        return [
+            {
+                "title": c.name,
+                "url": ("cleanup.show", {"campaign_id": c.id}),
+                "detail": f"{c.kind.label}，{c.published_on.isoformat()} 公布，{len(c.items)} 件文件",
+            }
+            for c in campaigns
+        ]
+    if key == "solicitations":
+        sols = db.session.scalars(
+            sa.select(Solicitation)
+            .where(Solicitation.sent_on.between(start, end))
+            .order_by(Solicitation.sent_on, Solicitation.id)
+        ).all()
+        return [
+            {
+                "title": s.title,
+                "url": ("solicitations.show", {"sol_id": s.id}),
+                "detail": f"{s.from_body}，{s.sent_on.isoformat()} 答复",
+            }
+            for s in sols
+        ]
+    if key == "evaluations":
+        rows = db.session.execute(
+            sa.select(Evaluation, Document)
+            .join(Document, Document.id == Evaluation.document_id)
+            .where(Evaluation.concluded_on.between(start, end), visible)
+            .order_by(Evaluation.concluded_on)
+        ).all()
+        return [
+            {"document": d, "detail": f"{e.conclusion.label if e.conclusion else ''}（{e.concluded_on.isoformat()}）"}
+            for e, d in rows
+        ]
+    ids = annual(year).figures[key].document_ids
+    docs = db.session.scalars(
+        sa.select(Document).where(Document.id.in_(ids or [0]), visible).order_by(Document.id)
+    ).all()
+    return [{"document": d, "detail": d.status.label} for d in docs]

@@ -50,6 +50,7 @@ def annual():
 
 @bp.get("/annual/<int:year>/records/<key>")
 def records(year: int, key: str):
+    """The records behind a figure: as many rows as the figure counts (opinions, results, campaigns, replies…)."""
     stats = stats_module.annual(year)
     part = request.args.get("part", "numerator")
     if key in stats.rates:
@@ -59,14 +60,20 @@ def records(year: int, key: str):
             if part == "numerator"
             else (rate.denominator_ids, f"{rate.label}（分母）")
         )
+        rows = _document_rows(ids)
     elif key in stats.figures:
-        ids, label = stats.figures[key].document_ids, stats.figures[key].label
+        label = stats.figures[key].label
+        rows = stats_module.figure_records(year, key, visible=visible_filter(current_user))
     else:
         abort(404)
+    return render_template("reports/records.html", year=year, label=label, rows=rows)
+
+
+def _document_rows(ids: list[int]) -> list[dict]:
     docs = db.session.scalars(
         sa.select(Document).where(Document.id.in_(ids or [0]), visible_filter(current_user)).order_by(Document.id)
     ).all()
-    return render_template("reports/records.html", year=year, label=label, docs=docs, total=len(ids))
+    return [{"document": d, "detail": d.status.label} for d in docs]
 
 
 @bp.get("/annual/<int:year>.xlsx")

@@ -123,6 +123,8 @@ def show(sol_id: int):
                 "答复意见已保存。",
             ):
                 return redirect(url_for("solicitations.show", sol_id=sol.id))
+        elif request.form.get("form") == "reply":
+            flash("；".join(e for errs in reply_form.errors.values() for e in errs), "danger")
         elif request.form.get("form") == "sent" and sent_form.validate():
             if _attempt(
                 lambda: services.mark_sent(
