@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -38,9 +40,9 @@ class LiveServer:
     app: object
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("live")
+@contextmanager
+def demo_server(tmp: Path):
+    """Serve a freshly loaded demo town (its own SQLite file and uploads under `tmp`) on a free port."""
     app = create_app(
         TestConfig,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'browser.sqlite3'}",
@@ -55,12 +57,21 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The server the browser tests share (walks change its data: never count on global totals)."""
+    with demo_server(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -94,13 +105,13 @@ def log_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
 # --- helpers for the walks: several people, each in their own browser context ------------------------------
 
 
-@pytest.fixture
-def as_user(browser: Browser, live_server: LiveServer):
-    """`as_user("clerk")` opens a fresh context (own cookies), logs that person in and returns the page."""
+@contextmanager
+def user_opener(browser: Browser, server: LiveServer):
+    """open_as("clerk"): a fresh context (own cookies) on `server`, that person logged in; all closed at the end."""
     contexts = []
 
     def open_as(username: str) -> Page:
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+        context = browser.new_context(base_url=server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
         context.set_default_timeout(10000)
         contexts.append(context)
         page = context.new_page()
@@ -108,9 +119,18 @@ def as_user(browser: Browser, live_server: LiveServer):
         assert page.get_by_test_id("current-user").count() == 1, f"{username} could not log in"
         return page
 
-    yield open_as
-    for context in contexts:
-        context.close()
+    try:
+        yield open_as
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def as_user(browser: Browser, live_server: LiveServer):
+    """`as_user("clerk")` opens a fresh context (own cookies), logs that person in and returns the page."""
+    with user_opener(browser, live_server) as open_as:
+        yield open_as
 
 
 def click_and_wait(page: Page, target) -> None:
@@ -155,4 +175,14 @@ def make_docx(path, title: str, paragraphs: list[str]):
     for text in paragraphs:
         document.add_paragraph(text)
     document.save(str(path))
+    return path
+
+
+def download(page: Page, target, folder: Path) -> Path:
+    """Click a download link (a locator or a selector), wait for the file and save it under its suggested name."""
+    locator = page.locator(target) if isinstance(target, str) else target
+    with page.expect_download() as info:
+        locator.click()
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
     return path

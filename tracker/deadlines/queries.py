@@ -79,4 +79,26 @@ def document_deadlines(doc, *, today: date) -> list[DeadlineView]:
             pub.validity_end_on,
             "validity_trial" if doc.trial_kind.value != "none" else "validity_default",
         )
+    if doc.status in (DocStatus.PUBLISHED, DocStatus.IN_FORCE):
+        import sqlalchemy as sa
+
+        from tracker.cleanup.models import CleanupItem, Evaluation
+        from tracker.extensions import db
+
+        revision_dates = list(
+            db.session.scalars(
+                sa.select(CleanupItem.revision_due_on).where(
+                    CleanupItem.document_id == doc.id, CleanupItem.revision_due_on.is_not(None)
+                )
+            )
+        )
+        revision_dates += list(
+            db.session.scalars(
+                sa.select(Evaluation.revision_due_on).where(
+                    Evaluation.document_id == doc.id, Evaluation.revision_due_on.is_not(None)
+                )
+            )
+        )
+        if revision_dates:
+            add("清理或评估后完成修改", max(revision_dates), "revision_after_cleanup")
     return sorted(out, key=lambda d: d.due_on)
