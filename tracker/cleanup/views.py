@@ -33,6 +33,7 @@ from tracker.cleanup.models import (
     EvaluationConclusion,
 )
 from tracker.common.timeutil import now_utc, office_today
+from tracker.common.views import attempt as _attempt
 from tracker.documents.models import Document, DocumentBasis, LegalSource, SourceState
 from tracker.documents.storage import path_of
 from tracker.documents.uploads import DOCX_TYPE, read_upload
@@ -41,18 +42,6 @@ from tracker.extensions import db
 from tracker.opinions import outputs
 
 bp = Blueprint("cleanup", __name__, url_prefix="/cleanup")
-
-
-def _attempt(fn, success: str) -> bool:
-    try:
-        fn()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 @bp.get("/")

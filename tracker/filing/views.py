@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
+from tracker.common.views import attempt as _attempt
 from tracker.documents.models import Document
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -22,18 +23,6 @@ def _doc(doc_id: int, permission: str) -> Document:
     if not may(current_user, permission, doc):
         abort(403)
     return doc
-
-
-def _attempt(fn, success: str) -> bool:
-    try:
-        fn()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 @bp.route("/documents/<int:doc_id>/submit", methods=["GET", "POST"])

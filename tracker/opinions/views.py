@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc
+from tracker.common.views import attempt as _attempt
 from tracker.documents.models import Document
 from tracker.documents.storage import path_of
 from tracker.documents.uploads import DOCX_TYPE, read_upload
@@ -25,18 +26,6 @@ from tracker.review.models import Opinion
 from tracker.solicitations.models import SolicitationPhase
 
 bp = Blueprint("opinions", __name__, url_prefix="/word")
-
-
-def _attempt(fn, success: str) -> bool:
-    try:
-        fn()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 def _back(doc_id: int):

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
+from tracker.common.views import attempt as _attempt
 from tracker.deadlines.rules import get_rule, get_setting
 from tracker.documents.models import Document, RelationKind
 from tracker.documents.uploads import read_upload
@@ -27,18 +28,6 @@ def _doc(doc_id: int, permission: str) -> Document:
     if not may(current_user, permission, doc):
         abort(403)
     return doc
-
-
-def _attempt(fn, success: str) -> bool:
-    try:
-        fn()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 @bp.route("/documents/<int:doc_id>/number", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
+from tracker.common.views import attempt as _attempt
 from tracker.deadlines.rules import get_rule
 from tracker.documents.models import Document
 from tracker.documents.uploads import read_upload
@@ -57,19 +58,6 @@ def _back(doc: Document, anchor: str | None = None):
 
 def _form_errors(form) -> str:
     return "；".join(e for errs in form.errors.values() for e in errs)
-
-
-def _attempt(fn, success: str) -> bool:
-    """Run one service call; commit and flash on success, roll back and flash the refusal otherwise."""
-    try:
-        fn()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 @bp.get("/")

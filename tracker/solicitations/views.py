@@ -11,6 +11,7 @@ from flask_login import current_user
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
+from tracker.common.views import attempt as _attempt
 from tracker.documents.uploads import DOCX_TYPE
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -29,18 +30,6 @@ def _assignees():
         .order_by(User.display_name)
     ).all()
     return [(0, "（未指定）")] + [(u.id, f"{u.display_name}（{u.role.label}）") for u in users]
-
-
-def _attempt(fn, success: str) -> bool:
-    try:
-        fn()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 @bp.get("/")
