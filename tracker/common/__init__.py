@@ -1,1 +1,1 @@
-"""Helpers with no domain rules: time, formatting, pagination."""
+"""Helpers with no domain rules: time, formatting, navigation, the form-view pattern."""
