@@ -168,14 +168,15 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
     Units and users are made through the services when missing; everything per document by bulk inserts, in
     the layout the services write (the search rows as documents.search.build_content builds them).
     """
+    from tracker.alerts.models import Alert
     from tracker.auth.models import Role, Unit, UnitKind, User
     from tracker.auth.permissions import SYSTEM
     from tracker.auth.services import create_user
-    from tracker.cli import ensure_reference_data
-    from tracker.deadlines.models import Alert
-    from tracker.documents.models import Document, DocumentSearch, DocumentVersion, StoredFile
+    from tracker.documents.models import Document, DocumentSearch, DocumentVersion
     from tracker.extensions import db
+    from tracker.files.models import StoredFile
     from tracker.publication.models import Publication
+    from tracker.setup import ensure_reference_data
 
     rng = random.Random(seed)
     ensure_reference_data(NOW)

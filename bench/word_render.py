@@ -46,9 +46,9 @@ def main() -> None:
     from tracker.common.timeutil import now_utc
     from tracker.demo import load_demo
     from tracker.extensions import db
-    from tracker.opinions import services
-    from tracker.opinions.models import OutputKind
-    from tracker.opinions.render import render_docx
+    from tracker.outputs import services
+    from tracker.outputs.models import OutputKind
+    from tracker.outputs.render import render_docx
     from tracker.review.models import Finding, Opinion
 
     with tempfile.TemporaryDirectory(prefix="word-bench-") as tmp:

@@ -119,7 +119,7 @@ def db(app):
     """A clean database (every table emptied) inside an app context."""
     with app.app_context():
         _truncate_all()
-        from tracker.cli import ensure_reference_data
+        from tracker.setup import ensure_reference_data
 
         ensure_reference_data(FIXED_NOW)
         _db.session.commit()

@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from tests.conftest import _truncate_all
 from tracker.audit.services import document_history
 from tracker.auth.models import Role, User
+from tracker.common.numbering import NumberCounter
 from tracker.common.timeutil import now_utc
 from tracker.demo import DEMO_PASSWORD, DEMO_USERS
 from tracker.documents.models import Document
+from tracker.documents.states import DocStatus, FilingStatus
 from tracker.extensions import db
-from tracker.publication.models import NumberCounter, Publication
+from tracker.publication.models import Publication
 from tracker.review.models import Opinion
-from tracker.workflow.states import DocStatus, FilingStatus
 
 NUMBER = re.compile(r"^(?P<prefix>\S+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
 

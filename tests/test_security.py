@@ -24,16 +24,16 @@ from tests.pages import (
 from tracker import InsecureConfiguration, create_app
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Unit, UnitKind, User
-from tracker.deadlines.models import Rule
 from tracker.documents.models import Document
-from tracker.workflow.states import DocStatus
+from tracker.documents.states import DocStatus
+from tracker.rules.models import Rule
 
 ROLES = ["admin", "reviewer", "clerk", "drafter", "drafter2", "leader"]
 EVERYONE = frozenset(ROLES)
 # Written by hand: reachable without logging in. Anything added to the app must be denied unless listed here.
 PUBLIC = {"auth.login", "static", "bootstrap.static", "main.health"}
 # Authenticated by the secret token in its URL (calendar programs cannot log in): 404 for a wrong token.
-TOKEN_AUTHENTICATED = {"deadlines.ical_feed"}
+TOKEN_AUTHENTICATED = {"alerts.ical_feed"}
 
 
 def _count(db, model) -> int:

@@ -17,7 +17,7 @@ from tracker.extensions import csrf, db, login_manager, migrate
 
 # Endpoints reachable without logging in; everything else is denied by default.
 # The calendar feed authenticates by its secret token in the URL (calendar programs cannot log in).
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health", "deadlines.ical_feed"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health", "alerts.ical_feed"})
 
 
 class InsecureConfiguration(RuntimeError):
@@ -73,33 +73,37 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     _configure_login()
 
     from tracker import models  # noqa: F401  (complete metadata)
+    from tracker.alerts.views import bp as alerts_bp
     from tracker.api.views import bp as api_bp
-    from tracker.audit.views import bp as audit_bp
     from tracker.auth.admin_views import bp as admin_bp
+    from tracker.auth.history_views import bp as audit_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cleanup.views import bp as cleanup_bp
-    from tracker.deadlines.views import bp as deadlines_bp
     from tracker.documents.views import bp as documents_bp
     from tracker.filing.views import bp as filing_bp
     from tracker.main import bp as main_bp
-    from tracker.opinions.views import bp as opinions_bp
+    from tracker.outputs.views import bp as outputs_bp
     from tracker.publication.views import bp as publication_bp
+    from tracker.register.views import bp as register_bp
     from tracker.reports.views import bp as reports_bp
     from tracker.review.views import bp as review_bp
+    from tracker.rules.views import bp as rules_bp
     from tracker.solicitations.views import bp as solicitations_bp
 
     blueprints = (
         main_bp,
         auth_bp,
         admin_bp,
+        register_bp,
         documents_bp,
         audit_bp,
         review_bp,
-        deadlines_bp,
+        rules_bp,
+        alerts_bp,
         publication_bp,
         filing_bp,
         cleanup_bp,
-        opinions_bp,
+        outputs_bp,
         solicitations_bp,
         reports_bp,
         api_bp,
@@ -152,7 +156,7 @@ def _configure_login() -> None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        from tracker.api.services import user_for_token
+        from tracker.auth.tokens import user_for_token
         from tracker.common.timeutil import now_utc
 
         user = user_for_token(token.strip(), now=now_utc())
@@ -168,7 +172,8 @@ def _configure_login() -> None:
 
 
 def _register_filters(app: Flask) -> None:
-    from tracker.common import filters, nav
+    from tracker import nav
+    from tracker.common import filters
 
     filters.register(app)
     nav.register(app)

@@ -13,13 +13,7 @@ from flask.cli import AppGroup
 
 from tracker.common.timeutil import now_utc
 from tracker.extensions import db
-
-
-def ensure_reference_data(now) -> int:
-    from tracker.deadlines.rules import ensure_defaults
-    from tracker.review.conclusions import ensure_conclusions
-
-    return ensure_defaults(now) + ensure_conclusions()
+from tracker.setup import ensure_reference_data
 
 
 def register(app: Flask) -> None:
@@ -117,7 +111,7 @@ def register(app: Flask) -> None:
     @click.option("--unit", type=click.Choice(["wd", "cd"]), default="wd", show_default=True)
     def calendar_due(start, days, unit):
         """Print the due date (ISO), followed by ' provisional' when it depends on an unconfirmed year."""
-        from tracker.deadlines.services import load_calendar
+        from tracker.rules.services import load_calendar
 
         try:
             due = load_calendar().due(start.date(), days, unit)
@@ -130,8 +124,8 @@ def register(app: Flask) -> None:
     def calendar_import(path: Path):
         """Load an official schedule CSV (date,kind,source); a malformed file is refused whole."""
         from tracker.auth.permissions import SYSTEM
-        from tracker.deadlines.calendar import ScheduleError, parse_schedule_csv
-        from tracker.deadlines.services import import_schedule
+        from tracker.rules.calendar import ScheduleError, parse_schedule_csv
+        from tracker.rules.services import import_schedule
 
         try:
             entries = parse_schedule_csv(path.read_text(encoding="utf-8-sig"))
@@ -158,9 +152,9 @@ def register(app: Flask) -> None:
     )
     def deadlines_scan(day):
         """Scan deadlines for a day and print created=N resolved=M open=K (idempotent)."""
+        from tracker.alerts.scan import scan
         from tracker.cleanup.services import open_due_evaluations
         from tracker.common.timeutil import office_today
-        from tracker.deadlines.scan import scan
 
         now = _at_office_time(day.date(), 6, 30) if day else now_utc()
         # The same work as the daily job: evaluations that came due are opened, then the scan.
@@ -197,7 +191,7 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(sched)
 
-    from tracker.opinions.cli import register_word_cli
+    from tracker.outputs.cli import register_word_cli
 
     register_word_cli(app)
 

@@ -30,15 +30,14 @@ from tracker.documents.models import (
     TrialKind,
 )
 from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
-from tracker.documents.uploads import DOCX_TYPE, CheckedFile
 from tracker.extensions import db
+from tracker.files.uploads import DOCX_TYPE, CheckedFile
 from tracker.filing import services as filing_services
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
-from tracker.opinions.services import generate_filing_report, generate_opinion
+from tracker.outputs.services import generate_filing_report, generate_opinion
 from tracker.publication import services as publication
 from tracker.publication.models import Publication
 from tracker.review import services as review
-from tracker.review.conclusions import conclusion_by_label
 from tracker.review.models import (
     Consultation,
     DeliberationDecision,
@@ -50,6 +49,7 @@ from tracker.review.models import (
     ReviewPoint,
     ReviewRound,
 )
+from tracker.rules.conclusions import conclusion_by_label
 from tracker.workflow.service import apply
 
 DEMO_PASSWORD = "Shaxi-2026"
@@ -410,7 +410,7 @@ def _published(
 
 
 def load_demo(*, now: datetime) -> None:
-    from tracker.cli import ensure_reference_data
+    from tracker.setup import ensure_reference_data
 
     ensure_reference_data(now)
     town = Town(now.astimezone(TZ).date())
@@ -449,8 +449,8 @@ def load_demo(*, now: datetime) -> None:
     _stories(town, town.today)
     db.session.flush()
     # The dashboards show today's deadlines at once, as after the scheduler's morning run.
+    from tracker.alerts.scan import scan
     from tracker.cleanup.services import open_due_evaluations
-    from tracker.deadlines.scan import scan
 
     open_due_evaluations(today=town.today, now=now)
     scan(today=town.today, now=now)

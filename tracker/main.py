@@ -6,21 +6,22 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from tracker.documents import queries
+from tracker.documents.queries import status_counts
 from tracker.extensions import db
+from tracker.register.queries import visible_documents
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
+    from tracker.alerts.models import AlertLevel
+    from tracker.alerts.reminders import alerts_for, mail_configured
     from tracker.common.timeutil import now_utc
-    from tracker.deadlines.models import AlertLevel
-    from tracker.deadlines.reminders import alerts_for, mail_configured
     from tracker.reports.dashboard import board_for
 
-    counts = queries.status_counts(current_user)
-    recent = queries.visible_documents(current_user).limit(10)
+    counts = status_counts(current_user)
+    recent = visible_documents(current_user).limit(10)
     return render_template(
         "main/index.html",
         counts=counts,

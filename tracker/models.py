@@ -1,24 +1,17 @@
 """Imports every model so the metadata is complete (Alembic autogenerate, create_all in tests)."""
 
-from tracker.api.models import ApiToken
+from tracker.alerts.models import Alert, ReminderSend
 from tracker.audit.models import AuditEvent
+from tracker.auth.api_tokens import ApiToken
 from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
-from tracker.deadlines.models import Alert, CalendarDay, CalendarYear, JobRun, ReminderSend, Rule, Setting
-from tracker.documents.models import (
-    Attachment,
-    Document,
-    DocumentBasis,
-    DocumentRelation,
-    DocumentVersion,
-    LegalSource,
-    StoredFile,
-)
+from tracker.common.numbering import NumberCounter
+from tracker.documents.models import Attachment, Document, DocumentBasis, DocumentRelation, DocumentVersion, LegalSource
+from tracker.files.models import StoredFile
 from tracker.filing.models import Filing, FilingAttempt
-from tracker.opinions.models import GeneratedDocument, TemplateVersion
-from tracker.publication.models import NumberCounter, Publication
+from tracker.outputs.models import GeneratedDocument, TemplateVersion
+from tracker.publication.models import Publication
 from tracker.review.models import (
-    Conclusion,
     Consultation,
     ConsultationComment,
     Deliberation,
@@ -28,6 +21,8 @@ from tracker.review.models import (
     ReviewPointResult,
     ReviewRound,
 )
+from tracker.rules.models import CalendarDay, CalendarYear, Conclusion, Rule, Setting
+from tracker.scheduler.models import JobRun
 from tracker.solicitations.models import Solicitation
 
 __all__ = [

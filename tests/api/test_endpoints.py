@@ -7,11 +7,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from tests.alerts.lifecycle import seed_alerts
 from tests.api import town
 from tests.api.town import bearer, create_token
 from tests.cleanup.town import d
 from tests.conftest import FIXED_NOW
-from tests.deadlines.lifecycle import seed_alerts
 from tests.factories import make_document
 from tests.pages import is_chinese
 from tracker.documents.models import Document
@@ -24,7 +24,7 @@ TODAY = d("2026-11-02")
 def pinned_clock(monkeypatch):
     for target in (
         "tracker.common.timeutil.now_utc",
-        "tracker.deadlines.views.now_utc",
+        "tracker.alerts.views.now_utc",
         "tracker.api.views.now_utc",
         "tracker.documents.views.now_utc",
     ):
@@ -195,7 +195,7 @@ def test_a_document_the_user_may_not_see_is_forbidden_and_an_unknown_one_not_fou
     assert (r.status_code, r.get_json()) == (404, {"error": "文件不存在。"})
 
 
-# seed_alerts (tests/deadlines/lifecycle.py): who is responsible for which alert on 2026-11-02.
+# seed_alerts (tests/alerts/lifecycle.py): who is responsible for which alert on 2026-11-02.
 ALERTS_OF = {
     "reviewer": ["r1"],
     "clerk": ["f2", "f4"],

@@ -8,10 +8,10 @@ import jsonschema
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
+from tests.alerts.lifecycle import seed_alerts
 from tests.api import town
 from tests.api.town import bearer, create_token
 from tests.conftest import FIXED_NOW
-from tests.deadlines.lifecycle import seed_alerts
 from tracker.extensions import db
 
 PREFIX = "/api/v1"
@@ -19,7 +19,7 @@ PREFIX = "/api/v1"
 
 @pytest.fixture(autouse=True)
 def pinned_clock(monkeypatch):
-    for target in ("tracker.common.timeutil.now_utc", "tracker.deadlines.views.now_utc", "tracker.api.views.now_utc"):
+    for target in ("tracker.common.timeutil.now_utc", "tracker.alerts.views.now_utc", "tracker.api.views.now_utc"):
         monkeypatch.setattr(target, lambda: FIXED_NOW)
 
 

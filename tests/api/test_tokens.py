@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from tests.api.town import bearer, create_token
 from tests.conftest import FIXED_NOW
 from tests.pages import flashes, is_chinese, is_login_redirect, text
-from tracker.api.models import ApiToken
 from tracker.audit.models import AuditEvent
+from tracker.auth.api_tokens import ApiToken
 from tracker.auth.models import Role
 from tracker.auth.services import update_user
 from tracker.solicitations.models import Solicitation
@@ -26,7 +26,7 @@ def clock(monkeypatch):
     """Every clock the token paths read (account page, request loader, API views): 2026-11-02 10:00 Beijing
     unless a test moves it (clock["now"] = ...)."""
     clock = {"now": FIXED_NOW}
-    for target in ("tracker.common.timeutil.now_utc", "tracker.deadlines.views.now_utc", "tracker.api.views.now_utc"):
+    for target in ("tracker.common.timeutil.now_utc", "tracker.alerts.views.now_utc", "tracker.api.views.now_utc"):
         monkeypatch.setattr(target, lambda: clock["now"])
     return clock
 

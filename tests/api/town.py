@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
+from tests.alerts.lifecycle import at, draft, submit
 from tests.cleanup.town import d, in_force, numbered, repeal
-from tests.deadlines.lifecycle import at, draft, submit
 from tests.factories import World, make_document
 from tracker.extensions import db
 

@@ -21,7 +21,7 @@ from tests.browser.conftest import (
     timeline_entries,
 )
 from tracker.common.timeutil import now_utc, office_today
-from tracker.review.models import Conclusion
+from tracker.rules.models import Conclusion
 
 pytestmark = pytest.mark.browser
 

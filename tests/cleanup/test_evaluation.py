@@ -12,23 +12,24 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from tests.alerts.lifecycle import at, docx_bytes, filing_result, publish, submit_filing
 from tests.cleanup.town import d, numbered
-from tests.deadlines.lifecycle import at, docx_bytes, filing_result, publish, submit_filing
 from tests.pages import flashes, text
+from tracker.alerts.models import Alert, AlertKind, AlertLevel
+from tracker.alerts.scan import scan
 from tracker.auth.permissions import SYSTEM
 from tracker.cleanup import services
+from tracker.cleanup import services as cleanup_services
 from tracker.cleanup.models import Evaluation, EvaluationConclusion, EvaluationReason
-from tracker.deadlines.models import Alert, AlertKind, AlertLevel
-from tracker.deadlines.scan import scan
 from tracker.documents.models import AttachmentKind
-from tracker.documents.uploads import check_upload
+from tracker.documents.states import DocStatus, FilingStatus
 from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.files.uploads import check_upload
 from tracker.filing.models import Filing, FilingResult
 from tracker.publication import services as publication
 from tracker.publication.queries import current_publication, publications_of
 from tracker.scheduler.jobs import run_once
-from tracker.workflow.states import DocStatus, FilingStatus
 
 REPORT = docx_bytes("测试镇夜市管理办法实施情况评估报告", "一、实施效果良好。")
 REFUSED = "须经评估并由司法所同意“继续施行”后才能重新登记发布。"
@@ -59,7 +60,7 @@ def evaluations():
 
 
 def renew(w, doc, day: str, user: str = "clerk"):
-    return publication.renew(
+    return cleanup_services.renew(
         doc,
         actor=w[user],
         now=at(d(day)),
@@ -164,7 +165,7 @@ def test_a_document_whose_validity_ends_is_evaluated_and_renewed(db, world):
             ev, actor=world["drafter"], now=at(d("2026-02-03")), conclusion=EvaluationConclusion.REPEAL, reason="废止"
         )
 
-    with pytest.raises(PermissionDenied, match="只有党政办文秘可以重新登记发布"):
+    with pytest.raises(PermissionDenied, match="您无权对该文件执行“评估后重新登记发布”"):
         renew(world, doc, "2026-03-02", user="drafter")
     old = current_publication(doc)
     pub = renew(world, doc, "2026-03-02")

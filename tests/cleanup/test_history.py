@@ -7,8 +7,8 @@ import re
 
 import sqlalchemy as sa
 
+from tests.alerts.lifecycle import at
 from tests.cleanup.town import d, in_force
-from tests.deadlines.lifecycle import at
 from tests.pages import text
 from tracker.cleanup import services
 from tracker.cleanup.models import CampaignKind, CampaignTrigger, CleanupItem

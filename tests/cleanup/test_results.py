@@ -10,20 +10,20 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from tests.alerts.lifecycle import at
 from tests.cleanup.town import d, draft_as, in_force
-from tests.deadlines.lifecycle import at
 from tests.pages import flashes, redirect_target, text
+from tracker.alerts.models import Alert, AlertKind, AlertLevel
+from tracker.alerts.scan import scan
 from tracker.audit.models import AuditEvent
 from tracker.cleanup import services
 from tracker.cleanup.models import CampaignKind, CampaignPhase, CampaignTrigger, CleanupCampaign, CleanupItem
 from tracker.cleanup.models import CleanupResult as R
-from tracker.deadlines.models import Alert, AlertKind, AlertLevel
-from tracker.deadlines.scan import scan
 from tracker.documents.models import RelationKind
+from tracker.documents.states import DocStatus
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.publication import services as publication
-from tracker.workflow.states import DocStatus
 
 NAME = "2026年规范性文件定期清理"
 ENFORCEMENT, AGRI = "测试镇综合行政执法局", "测试镇农业农村办公室"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from tests.alerts.lifecycle import at, publish
 from tests.cleanup.town import (
     build_subjects,
     d,
@@ -20,7 +21,6 @@ from tests.cleanup.town import (
     repeal,
     review_and_number,
 )
-from tests.deadlines.lifecycle import at, publish
 from tests.pages import flashes, redirect_target
 from tracker.audit.models import AuditEvent
 from tracker.cleanup import services

@@ -1,6 +1,6 @@
 """Documents for the clean-up tests, walked through the real services at hand-picked Beijing dates.
 
-Drafting, review, deliberation, numbering, publication and filing reuse tests/deadlines/lifecycle.py; what it
+Drafting, review, deliberation, numbering, publication and filing reuse tests/alerts/lifecycle.py; what it
 cannot do (a second drafting unit, a subject, another issuer, a cited legal basis, no validity period) is added
 here through the same services.
 """
@@ -12,15 +12,15 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from tests.deadlines.lifecycle import PACKET, accept, at, deliberate, docx_bytes, number, pass_review, publish
+from tests.alerts.lifecycle import PACKET, accept, at, deliberate, docx_bytes, number, pass_review, publish
 from tests.factories import World
 from tracker.auth.models import Unit, UnitKind
 from tracker.auth.permissions import SYSTEM
 from tracker.cleanup.models import CleanupCampaign
 from tracker.documents.models import DocKind, Document, DocumentBasis, LegalSource, SourceKind
 from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
-from tracker.documents.uploads import check_upload
 from tracker.extensions import db
+from tracker.files.uploads import check_upload
 from tracker.publication import services as publication
 from tracker.review import services as review
 
@@ -85,7 +85,7 @@ def draft_as(
     for kind in PACKET:
         checked = check_upload(_docx(kind.label), f"{kind.value}.docx")
         add_attachment(doc, checked, kind=kind, title="", actor=user, now=now)
-    # The register has no form for 制定依据 yet: recorded as the demo data and tests/opinions do.
+    # The register has no form for 制定依据 yet: recorded as the demo data and tests/outputs do.
     for pos, name in enumerate(bases):
         db.session.add(DocumentBasis(document=doc, source=source(name), position=pos))
     db.session.flush()

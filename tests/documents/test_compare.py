@@ -6,7 +6,7 @@ from tests.documents import files
 from tests.factories import make_document
 from tracker.documents.compare import Row, Segment, compare_paragraphs
 from tracker.documents.services import add_version
-from tracker.documents.uploads import check_upload
+from tracker.files.uploads import check_upload
 
 S, C = False, True  # a segment is the same, or changed
 

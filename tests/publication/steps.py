@@ -1,6 +1,6 @@
 """Documents for the publication tests, walked through the real services at hand-picked Beijing dates.
 
-Review and deliberation reuse tests/deadlines/lifecycle.py; added here: a draft of any trial kind and issuer, a
+Review and deliberation reuse tests/alerts/lifecycle.py; added here: a draft of any trial kind and issuer, a
 document stopped at "deliberated", publication with every option, row counts for "nothing was written".
 """
 
@@ -10,17 +10,18 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from tests.deadlines.lifecycle import PACKET, accept, at, d, deliberate, docx_bytes, pass_review
+from tests.alerts.lifecycle import PACKET, accept, at, d, deliberate, docx_bytes, pass_review
 from tests.factories import World
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Unit
+from tracker.common.numbering import NumberCounter
 from tracker.documents.models import DocKind, Document, TrialKind
 from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
-from tracker.documents.uploads import check_upload
 from tracker.extensions import db
+from tracker.files.uploads import check_upload
 from tracker.filing.models import Filing, FilingAttempt
 from tracker.publication import services as publication
-from tracker.publication.models import NumberCounter, Publication
+from tracker.publication.models import Publication
 from tracker.review import services as review
 
 __all__ = ["at", "d"]

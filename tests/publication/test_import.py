@@ -17,14 +17,15 @@ from openpyxl import Workbook
 from tests.conftest import FIXED_NOW
 from tests.pages import flashes, hidden_value, is_login_redirect, redirect_target, text
 from tests.publication.steps import counters, d, numbered, row_counts
-from tracker.documents.models import Document, StoredFile, TrialKind
-from tracker.documents.queries import in_force_on
+from tracker.documents.models import Document, TrialKind
+from tracker.documents.states import DocStatus, FilingStatus
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db as _db
+from tracker.files.models import StoredFile
 from tracker.filing.models import Filing, FilingResult
 from tracker.publication import importer
 from tracker.publication.models import Publication
-from tracker.workflow.states import DocStatus, FilingStatus
+from tracker.publication.queries import in_force_on
 
 TODAY = date(2026, 11, 2)  # office date of FIXED_NOW
 HEADER = (

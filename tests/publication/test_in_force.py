@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from tests.publication.steps import at, d, deliberated, number_on, numbered, publish, row_counts
 from tracker.auth.permissions import SYSTEM
 from tracker.documents.models import Document, DocumentRelation, RelationKind
-from tracker.documents.queries import in_force_on
+from tracker.documents.states import DocStatus
 from tracker.errors import InvalidTransition
 from tracker.publication import services as publication
+from tracker.publication.queries import in_force_on
 from tracker.publication.services import DailyEffects
-from tracker.workflow.states import DocStatus
 
 OLD, NEW = "测试镇河道管理办法", "测试镇河道管理办法（2026年修订）"
 

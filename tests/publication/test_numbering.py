@@ -16,11 +16,11 @@ from tests.cleanup.town import gov_office
 from tests.publication.steps import at, counters, d, deliberated, number_on, numbered, row_counts
 from tracker.auth.models import User
 from tracker.documents.models import Document
+from tracker.documents.states import DocStatus
 from tracker.errors import ValidationFailed
 from tracker.extensions import db as _db
 from tracker.publication import services as publication
 from tracker.publication.models import Publication
-from tracker.workflow.states import DocStatus
 
 TIMEOUT = 60
 SIGNED = d("2026-10-21")  # a Wednesday; the two documents were deliberated on 2026-10-19

@@ -17,16 +17,16 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.deadlines.lifecycle import filing_result, submit_filing
+from tests.alerts.lifecycle import filing_result, submit_filing
 from tests.publication.steps import at, d, numbered, publish, row_counts
 from tracker.documents.models import TrialKind
-from tracker.documents.storage import path_of
+from tracker.documents.states import DocStatus, FilingStatus
 from tracker.errors import ValidationFailed
+from tracker.files.storage import path_of
 from tracker.filing import services as filing
 from tracker.filing.models import Filing, FilingResult
-from tracker.opinions.services import generate_filing_report
+from tracker.outputs.services import generate_filing_report
 from tracker.publication.queries import current_publication
-from tracker.workflow.states import DocStatus, FilingStatus
 
 SIGNED = d("2026-10-21")
 PUBLISHED = d("2026-10-22")

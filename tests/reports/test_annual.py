@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from tests.reports import year
 from tests.reports.year import Year
+from tracker.documents.states import DocStatus
 from tracker.filing.models import Filing
 from tracker.reports import stats
-from tracker.workflow.states import DocStatus
 
 ALL_REVIEWED = "均经司法所合法性审查"
 

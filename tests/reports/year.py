@@ -39,7 +39,7 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 
-from tests.deadlines.lifecycle import (
+from tests.alerts.lifecycle import (
     accept,
     at,
     d,
@@ -56,6 +56,7 @@ from tests.deadlines.lifecycle import (
 from tests.factories import World
 from tracker.auth.permissions import SYSTEM
 from tracker.cleanup import services as cleanup
+from tracker.cleanup import services as cleanup_services
 from tracker.cleanup.models import (
     CampaignKind,
     CampaignTrigger,
@@ -66,15 +67,15 @@ from tracker.cleanup.models import (
 )
 from tracker.documents.models import Document
 from tracker.documents.services import add_version
-from tracker.documents.uploads import check_upload
 from tracker.extensions import db
+from tracker.files.uploads import check_upload
 from tracker.filing.models import FilingResult
-from tracker.opinions.services import generate_opinion
+from tracker.outputs.services import generate_opinion
 from tracker.publication import importer
 from tracker.publication import services as publication
 from tracker.review import services as review
-from tracker.review.conclusions import conclusion_by_label
 from tracker.review.models import FindingResponse, PointResult, ReviewPoint
+from tracker.rules.conclusions import conclusion_by_label
 from tracker.solicitations import services as solicitations
 from tracker.solicitations.models import Solicitation
 
@@ -247,7 +248,7 @@ def build(w: World) -> Year:
     _effect(docs["R1"], d("2025-02-06"))
     filing_result(w, docs["R1"], d("2025-02-10"), FilingResult.REGISTERED)
     publish(w, docs["A1"], d("2025-03-03"), effective_on=d("2025-04-03"))
-    publication.renew(
+    cleanup_services.renew(
         docs["OLD"],
         actor=w["clerk"],
         now=at(d("2025-03-03")),
@@ -363,7 +364,7 @@ def next_year(w: World, y: Year) -> None:
 
 def renew_e1(w: World, y: Year) -> None:
     """2026-01-20: E1, evaluated in 2025 (继续施行 agreed), is renewed; its validity restarts to 2031-01-19."""
-    publication.renew(
+    cleanup_services.renew(
         y.docs["E1"],
         actor=w["clerk"],
         now=at(d("2026-01-20")),

@@ -8,10 +8,10 @@ from tests.documents import files
 from tests.factories import World, make_document
 from tracker.documents.models import AttachmentKind, Document
 from tracker.documents.services import add_attachment, add_version
-from tracker.documents.uploads import check_upload
+from tracker.files.uploads import check_upload
 from tracker.review import services
-from tracker.review.conclusions import conclusion_by_label
 from tracker.review.models import PointResult, ReviewPoint, ReviewRound
+from tracker.rules.conclusions import conclusion_by_label
 
 BASE_PACKET = (
     AttachmentKind.REQUEST_LETTER,

@@ -12,13 +12,13 @@ import sqlalchemy as sa
 
 from tests.review import steps
 from tracker.auth.models import User
+from tracker.common.numbering import next_serial
 from tracker.documents.models import Document
+from tracker.documents.states import DocStatus
 from tracker.extensions import db as _db
-from tracker.publication.numbering import next_serial
 from tracker.review import services
-from tracker.review.conclusions import conclusion_by_label
 from tracker.review.models import Opinion
-from tracker.workflow.states import DocStatus
+from tracker.rules.conclusions import conclusion_by_label
 
 TIMEOUT = 60
 

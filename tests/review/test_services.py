@@ -13,12 +13,10 @@ from tests.factories import make_document
 from tests.review import steps
 from tests.review.steps import beijing
 from tracker.audit.models import AuditEvent
-from tracker.deadlines.calendar import ScheduleEntry
-from tracker.deadlines.rules import get_rule
-from tracker.deadlines.services import import_schedule, update_rule
 from tracker.documents.models import AttachmentKind
-from tracker.documents.uploads import check_upload
+from tracker.documents.states import DocStatus
 from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from tracker.files.uploads import check_upload
 from tracker.review import services
 from tracker.review.models import (
     Consultation,
@@ -31,8 +29,10 @@ from tracker.review.models import (
     ReviewPoint,
     ReviewRound,
 )
+from tracker.rules.calendar import ScheduleEntry
+from tracker.rules.ruleset import get_rule
+from tracker.rules.services import import_schedule, update_rule
 from tracker.workflow import service as workflow
-from tracker.workflow.states import DocStatus
 
 ALL_POINT_LABELS = (
     "制定主体是否合法、是否超越法定职权、制定程序是否符合规定、内容是否与上位法及上级文件相抵触、"

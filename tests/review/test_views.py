@@ -13,11 +13,11 @@ from tests.factories import make_document
 from tests.review import steps
 from tests.review.steps import beijing
 from tracker.audit.models import AuditEvent
-from tracker.publication.models import NumberCounter
+from tracker.common.numbering import NumberCounter
+from tracker.documents.states import DocStatus
 from tracker.review import services
-from tracker.review.conclusions import conclusion_by_label
 from tracker.review.models import Consultation, Opinion, ReviewRound
-from tracker.workflow.states import DocStatus
+from tracker.rules.conclusions import conclusion_by_label
 
 
 @pytest.fixture

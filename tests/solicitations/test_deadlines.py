@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.deadlines.lifecycle import at, d
-from tracker.deadlines.models import Alert, AlertKind, AlertLevel
-from tracker.deadlines.reminders import alerts_for
-from tracker.deadlines.scan import scan
+from tests.alerts.lifecycle import at, d
+from tracker.alerts.models import Alert, AlertKind, AlertLevel
+from tracker.alerts.reminders import alerts_for
+from tracker.alerts.scan import scan
 from tracker.extensions import db
 from tracker.reports.dashboard import risk_board
 from tracker.scheduler.jobs import run_once

@@ -9,9 +9,9 @@ from tests.factories import make_document
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Role
 from tracker.auth.permissions import SYSTEM
+from tracker.documents.states import EVER_PUBLISHED, DocStatus, FilingStatus
 from tracker.errors import DomainError, InvalidTransition, PermissionDenied
 from tracker.workflow import service as workflow
-from tracker.workflow.states import EVER_PUBLISHED, DocStatus, FilingStatus
 from tracker.workflow.transitions import TRANSITIONS
 
 ACTORS = ["admin", "reviewer", "clerk", "drafter", "drafter2", "leader", "system"]

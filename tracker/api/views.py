@@ -10,9 +10,9 @@ from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc
 from tracker.documents.models import Document
 from tracker.documents.queries import visible_filter
+from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.publication.queries import current_publication
-from tracker.workflow.states import DocStatus
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PAGE = 200
@@ -37,8 +37,8 @@ def _doc_json(doc: Document, *, full: bool = False) -> dict:
         "ended_on": doc.ended_on.isoformat() if doc.ended_on else None,
     }
     if full:
+        from tracker.alerts.queries import document_deadlines
         from tracker.common.timeutil import office_today
-        from tracker.deadlines.queries import document_deadlines
 
         data["summary"] = doc.summary
         data["deadlines"] = [
@@ -82,7 +82,7 @@ def document(doc_id: int):
 
 @bp.get("/deadlines")
 def deadlines():
-    from tracker.deadlines.reminders import alerts_for
+    from tracker.alerts.reminders import alerts_for
 
     return jsonify(
         items=[

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from tracker.auth.models import User
 from tracker.db import UTCDateTime, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # the audit sits below auth: it names the user table, not the module
+    from tracker.auth.models import User
 
 
 class AuditEvent(db.Model):
@@ -28,7 +31,7 @@ class AuditEvent(db.Model):
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
 
 
 @event.listens_for(AuditEvent, "before_update")

@@ -1,4 +1,8 @@
-"""may(user, permission, obj): the one place where roles are interpreted. Deny by default."""
+"""may(user, permission, obj): the one place where roles are interpreted. Deny by default.
+
+The kernel knows no domain: an object answers for itself through `drafting_unit_id` (whose unit it is) and
+`ever_published` (published documents are seen by every unit).
+"""
 
 from __future__ import annotations
 
@@ -59,8 +63,6 @@ def may(user: User | _System | None, permission: str, obj: Any = None) -> bool:
 
 
 def _drafter_may(user: User, permission: str, obj: Any) -> bool:
-    from tracker.workflow.states import EVER_PUBLISHED
-
     unit_id = getattr(obj, "drafting_unit_id", None)
     if unit_id is None:
         return permission not in _OWN_UNIT_ONLY
@@ -69,5 +71,5 @@ def _drafter_may(user: User, permission: str, obj: Any) -> bool:
         return own
     if permission == "document.view":
         # Drafting units see their own drafts and every published document, not other units' drafts.
-        return own or obj.status in EVER_PUBLISHED
+        return own or getattr(obj, "ever_published", False)
     return own

@@ -10,11 +10,17 @@ from dateutil.relativedelta import relativedelta
 from tracker.audit import services as audit
 from tracker.auth.permissions import may
 from tracker.cleanup.models import CampaignKind, CampaignPhase, CampaignTrigger, CleanupCampaign, CleanupItem
-from tracker.deadlines.rules import get_rule
+from tracker.common.numbering import format_number, next_serial
+from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
-from tracker.documents.queries import in_force_filter
+from tracker.documents.states import FilingStatus
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.publication.models import Publication
+from tracker.publication.queries import current_publication, in_force_filter
+from tracker.publication.services import NORMATIVE_SCOPE, default_validity, issue_scope, open_filing
+from tracker.rules.ruleset import get_rule, get_setting
+from tracker.workflow.service import apply, require
 
 
 def open_campaigns() -> list[CleanupCampaign]:
@@ -298,8 +304,8 @@ def publish_campaign(
     """公布清理结果 and apply it: 废止/宣布失效 end on the publication date; 修改 opens a revision due date."""
     from tracker.cleanup.models import CleanupResult
     from tracker.common.timeutil import office_today
+    from tracker.documents.states import DocStatus
     from tracker.publication.services import end_document
-    from tracker.workflow.states import DocStatus
 
     if not may(actor, "office"):
         raise PermissionDenied("只有党政办文秘可以公布清理结果。")
@@ -401,9 +407,9 @@ def catalogue_xlsx(campaign: CleanupCampaign) -> bytes:
 
 def open_due_evaluations(*, today: date, now: datetime) -> int:
     """Open an evaluation for the drafting unit when a document enters its evaluation window (idempotent)."""
+    from tracker.alerts.models import AlertKind
+    from tracker.alerts.scan import expected_alerts
     from tracker.cleanup.models import Evaluation, EvaluationReason
-    from tracker.deadlines.models import AlertKind
-    from tracker.deadlines.scan import expected_alerts
     from tracker.publication.queries import current_publication
 
     opened = 0
@@ -500,3 +506,80 @@ def review_evaluation(ev, *, actor, now: datetime, agree: bool, note: str) -> No
         document_id=doc.id,
         summary=("司法所同意评估结论" if agree else "司法所退回评估报告") + (f"：{note}" if note else ""),
     )
+
+
+# --- renewal after evaluation (re-registered with new numbers, republished, filed again) ------------------
+
+
+def renew(
+    doc: Document,
+    *,
+    actor,
+    now: datetime,
+    signed_on: date,
+    published_on: date,
+    url: str,
+    validity_mode: str = "default",
+    validity_end_on: date | None = None,
+    validity_reason: str | None = None,
+) -> Publication:
+    """Renewal after an evaluation concluded 继续施行: re-registered with new numbers, republished, validity
+    restarting from republication, and filed again under the new number."""
+
+    # State, permission and the agreed evaluation are the transition's own checks (workflow table).
+    require(doc, "renew", actor=actor, now=now)
+    today = office_today(now)
+    if not signed_on <= published_on <= today:
+        raise ValidationFailed("签发日期、发布日期须依次不晚于今天。")
+    if not (url or "").strip().lower().startswith(("http://", "https://")):
+        raise ValidationFailed("请填写发布网址（以 http:// 或 https:// 开头）。")
+    old = current_publication(doc)
+    issuer = doc.issuer
+    scope = issue_scope(issuer)
+    iseq, nseq = next_serial(scope, signed_on.year), next_serial(NORMATIVE_SCOPE, signed_on.year)
+    default = default_validity(doc, published_on)
+    if validity_mode == "custom" and validity_end_on is None:
+        raise ValidationFailed("请填写有效期截止日期。")
+    end = {"default": default.end_on, "none": None, "custom": validity_end_on}.get(validity_mode, default.end_on)
+    if end is not None and end <= published_on:
+        raise ValidationFailed("有效期截止日期须晚于发布日期。")
+    if end != default.end_on and not (validity_reason or "").strip():
+        raise ValidationFailed("有效期与默认值不同的，须说明理由。")
+    old.is_current = False
+    pub = Publication(
+        document_id=doc.id,
+        signed_on=signed_on,
+        signer="",
+        issue_scope=scope,
+        issue_year=signed_on.year,
+        issue_seq=iseq,
+        issue_number=format_number(
+            get_setting("issue_number_pattern"), year=signed_on.year, seq=iseq, prefix=issuer.number_prefix
+        ),
+        normative_scope=NORMATIVE_SCOPE,
+        normative_year=signed_on.year,
+        normative_seq=nseq,
+        normative_number=format_number(get_setting("normative_number_pattern"), year=signed_on.year, seq=nseq),
+        published_on=published_on,
+        channel=old.channel or "镇人民政府门户网站",
+        url=url.strip()[:500],
+        effective_on=published_on,
+        validity_end_on=end,
+        validity_reason=(validity_reason or "").strip() or None,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(pub)
+    db.session.flush()
+    apply(
+        doc,
+        "renew",
+        actor=actor,
+        now=now,
+        note=f"重新登记为 {pub.normative_number}（原 {old.normative_number}），"
+        + (f"有效期至 {end.isoformat()}" if end else "未设有效期"),
+    )
+    if doc.filing_status is not FilingStatus.NOT_SUBMITTED:
+        apply(doc, "reopen_filing", actor=actor, now=now, note=f"以新编号 {pub.normative_number} 重新报备")
+    open_filing(doc, pub)
+    return pub

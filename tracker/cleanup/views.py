@@ -35,11 +35,11 @@ from tracker.cleanup.models import (
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
 from tracker.documents.models import Document, DocumentBasis, LegalSource, SourceState
-from tracker.documents.storage import path_of
-from tracker.documents.uploads import DOCX_TYPE, read_upload
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.opinions import outputs
+from tracker.files.storage import path_of
+from tracker.files.uploads import DOCX_TYPE, read_upload
+from tracker.outputs import outputs
 
 bp = Blueprint("cleanup", __name__, url_prefix="/cleanup")
 
@@ -342,8 +342,6 @@ def evaluation(evaluation_id: int):
 
 @bp.route("/documents/<int:doc_id>/renew", methods=["GET", "POST"])
 def renew(doc_id: int):
-    from tracker.publication.services import renew as renew_service
-
     doc = db.get_or_404(Document, doc_id)
     if not may(current_user, "office", doc):
         abort(403)
@@ -355,7 +353,7 @@ def renew(doc_id: int):
         if _attempt(
             lambda: result.setdefault(
                 "pub",
-                renew_service(
+                services.renew(
                     doc,
                     actor=current_user,
                     now=now_utc(),
@@ -370,7 +368,7 @@ def renew(doc_id: int):
             "已重新登记发布，请按新编号重新报备。",
         ):
             flash(f"新规范性文件编号：{result['pub'].normative_number}", "info")
-            return redirect(url_for("documents.show", doc_id=doc.id))
+            return redirect(url_for("register.show", doc_id=doc.id))
         doc = db.session.get(Document, doc_id)
     return render_template("cleanup/renew.html", doc=doc, form=form)
 

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import Unit, User
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
+from tracker.documents.states import EVER_PUBLISHED, DocStatus, FilingStatus
 from tracker.extensions import db
-from tracker.workflow.states import DocStatus, FilingStatus
+from tracker.files.models import StoredFile
 
 
 class DocKind(LabelledEnum):
@@ -66,23 +67,6 @@ class RelationKind(LabelledEnum):
     REPLACES = ("replaces", "替代")
 
 
-class StoredFile(db.Model):
-    """A file on disk under a generated name; the original (Chinese) name is kept for download."""
-
-    __tablename__ = "stored_files"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    storage_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    original_name: Mapped[str] = mapped_column(sa.String(255))
-    content_type: Mapped[str] = mapped_column(sa.String(120))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
-
-
 class Document(TimestampMixin, db.Model):
     __tablename__ = "documents"
 
@@ -133,6 +117,11 @@ class Document(TimestampMixin, db.Model):
         # The register's year filter: documents not yet published count by the year they were registered.
         sa.Index("ix_documents_created_at", "created_at"),
     )
+
+    @property
+    def ever_published(self) -> bool:
+        """Published at some point: every unit may read it, and its filing obligation stays after it ends."""
+        return self.status in EVER_PUBLISHED
 
     def __repr__(self) -> str:
         return f"<Document {self.id} {self.status.value}>"

@@ -10,6 +10,7 @@ serve them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -42,26 +43,19 @@ def _one_line(value: str) -> str:
     return " ".join((value or "").split())
 
 
-def build_content(document: Document) -> str:
-    """Title, then every 发文字号 and 规范性文件编号 (current first), then the latest version's text.
+def build_content(document: Document, numbers: str) -> str:
+    """Title, then the document's numbers (发文字号 and 规范性文件编号, current first), then the latest version's text.
 
     Three parts split by the first two newlines; the title and numbers are single lines, so parts() can split
     them again. Migration 0002 builds the same layout in SQL for documents that existed before it.
     """
-    from tracker.publication.models import Publication
-
-    numbers = db.session.execute(
-        sa.select(Publication.issue_number, Publication.normative_number)
-        .where(Publication.document_id == document.id)
-        .order_by(Publication.is_current.desc(), Publication.id.desc())
-    ).all()
     text = db.session.scalar(
         sa.select(DocumentVersion.text)
         .where(DocumentVersion.document_id == document.id)
         .order_by(DocumentVersion.seq.desc())
         .limit(1)
     )
-    return "\n".join((_one_line(document.title), " ".join(n for pair in numbers for n in pair), text or ""))
+    return "\n".join((_one_line(document.title), _one_line(numbers), text or ""))
 
 
 def parts(content: str) -> tuple[str, str, str]:
@@ -69,25 +63,21 @@ def parts(content: str) -> tuple[str, str, str]:
     return title, numbers, text
 
 
-def reindex(document: Document) -> None:
-    """Bring the document's search row up to date; called by the services after every change it shows."""
+def reindex(document: Document, *, numbers: Sequence[str] | None = None) -> None:
+    """Bring the document's search row up to date; called by the services after every change it shows.
+
+    The numbers belong to the publication records, a floor above: publication passes them when it allocates
+    them; every other caller keeps the numbers the row already holds.
+    """
     db.session.flush()
-    content = build_content(document)
     row = db.session.get(DocumentSearch, document.id)
+    kept = parts(row.content)[1] if row is not None else ""
+    content = build_content(document, " ".join(n for n in numbers if n) if numbers is not None else kept)
     if row is None:
         db.session.add(DocumentSearch(document_id=document.id, content=content))
     elif row.content != content:
         row.content = content
     db.session.flush()
-
-
-def reindex_all(batch: int = 500) -> int:
-    """Rebuild every search row (after a bulk import or a repair); the caller commits."""
-    ids = db.session.scalars(sa.select(Document.id).order_by(Document.id)).all()
-    for start in range(0, len(ids), batch):
-        for doc in db.session.scalars(sa.select(Document).where(Document.id.in_(ids[start : start + batch]))):
-            reindex(doc)
-    return len(ids)
 
 
 # --- the index's schema --------------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ from tracker.auth.models import Unit
 from tracker.auth.permissions import may
 from tracker.documents import search
 from tracker.documents.models import Attachment, AttachmentKind, DocKind, Document, DocumentVersion, TrialKind
-from tracker.documents.storage import store_bytes
-from tracker.documents.uploads import CheckedFile, docx_paragraphs
+from tracker.documents.states import DocStatus
 from tracker.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from tracker.extensions import db
-from tracker.workflow.states import DocStatus
+from tracker.files.storage import store_bytes
+from tracker.files.uploads import CheckedFile, docx_paragraphs
 
 EDITABLE_STATES = frozenset(
     {DocStatus.DRAFTING, DocStatus.CONSULTING, DocStatus.RETURNED, DocStatus.NOT_APPROVED, DocStatus.DEFERRED}

@@ -12,15 +12,16 @@ import sqlalchemy as sa
 from tracker.audit import services as audit
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
-from tracker.deadlines.services import compute_due
-from tracker.documents.models import AttachmentKind, Document, StoredFile
-from tracker.documents.storage import path_of
+from tracker.documents.models import AttachmentKind, Document
+from tracker.documents.states import FilingStatus
 from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.files.models import StoredFile
+from tracker.files.storage import path_of
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
 from tracker.publication.queries import current_publication
+from tracker.rules.services import compute_due
 from tracker.workflow.service import apply
-from tracker.workflow.states import FilingStatus
 
 MAX_TEXT = 2000
 
@@ -45,7 +46,7 @@ class PacketItem:
 
 
 def _latest_generated(kind_value: str, object_type: str, object_id: int | None) -> StoredFile | None:
-    from tracker.opinions.models import GeneratedDocument
+    from tracker.outputs.models import GeneratedDocument
 
     if object_id is None:
         return None
@@ -64,7 +65,8 @@ def _latest_generated(kind_value: str, object_type: str, object_id: int | None) 
 
 def _passing_opinion_id(doc: Document) -> int | None:
     """The opinion that cleared the document for deliberation (not an earlier round's return)."""
-    from tracker.review.models import Conclusion, Opinion, Outcome, ReviewRound
+    from tracker.review.models import Opinion, ReviewRound
+    from tracker.rules.models import Conclusion, Outcome
 
     return db.session.scalar(
         sa.select(Opinion.id)

@@ -43,7 +43,7 @@ def submit(doc_id: int):
             ),
             "已登记报送备案。",
         ):
-            return redirect(url_for("documents.show", doc_id=doc.id, _anchor="filing"))
+            return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
         doc = db.session.get(Document, doc_id)
     return render_template(
         "filing/submit.html", doc=doc, form=form, summary=services.filing_summary(doc, today=office_today(now_utc()))
@@ -77,7 +77,7 @@ def result(doc_id: int):
             ),
             "已登记备案审查结果。",
         ):
-            return redirect(url_for("documents.show", doc_id=doc.id, _anchor="filing"))
+            return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
         doc = db.session.get(Document, doc_id)
     return render_template(
         "filing/result.html", doc=doc, form=form, summary=services.filing_summary(doc, today=office_today(now_utc()))
@@ -91,7 +91,7 @@ def export(doc_id: int):
         data, name = services.export_packet(doc)
     except DomainError as exc:
         flash(exc.message, "danger")
-        return redirect(url_for("documents.show", doc_id=doc.id, _anchor="filing"))
+        return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
     from urllib.parse import quote
 
     return Response(

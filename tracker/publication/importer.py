@@ -16,7 +16,6 @@ from tracker.audit import services as audit
 from tracker.auth.models import Unit
 from tracker.auth.permissions import SYSTEM, may
 from tracker.common.timeutil import office_today
-from tracker.deadlines.rules import get_setting
 from tracker.documents.models import DocKind, Document, TrialKind
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
@@ -24,6 +23,7 @@ from tracker.filing import services as filing_services
 from tracker.filing.models import FilingResult
 from tracker.publication import services as pub_services
 from tracker.publication.models import Publication
+from tracker.rules.ruleset import get_setting
 from tracker.workflow.service import apply
 
 MAX_ROWS = 5000

@@ -13,21 +13,6 @@ from tracker.documents.models import Document
 from tracker.extensions import db
 
 
-class NumberCounter(db.Model):
-    """The last serial used per scope (e.g. 'opinion', 'issue:沙府', 'normative') and year.
-
-    Allocation locks this row, so two clerks numbering at the same moment get consecutive serials.
-    """
-
-    __tablename__ = "number_counters"
-
-    scope: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    year: Mapped[int] = mapped_column(primary_key=True)
-    last_value: Mapped[int] = mapped_column(default=0)
-
-    __table_args__ = (sa.CheckConstraint("last_value >= 0", name="last_value_not_negative"),)
-
-
 class Publication(TimestampMixin, db.Model):
     """Signing, numbering and publication of a document; a renewal after evaluation adds a new one."""
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from datetime import date
 
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from tracker.documents.models import Document, DocumentRelation
+from tracker.documents.states import EVER_PUBLISHED
 from tracker.extensions import db
 from tracker.publication.models import Publication
 
@@ -18,9 +23,52 @@ def current_publication(document) -> Publication | None:
     return db.session.scalar(stmt)
 
 
+def numbers_of(document) -> list[str]:
+    """Every 发文字号 and 规范性文件编号 the document had, the current publication's first (for the search index)."""
+    rows = db.session.execute(
+        sa.select(Publication.issue_number, Publication.normative_number)
+        .where(Publication.document_id == document.id)
+        .order_by(Publication.is_current.desc(), Publication.id.desc())
+    ).all()
+    return [n for pair in rows for n in pair if n]
+
+
 def publications_of(document) -> list[Publication]:
     return list(
         db.session.scalars(
             sa.select(Publication).where(Publication.document_id == document.id).order_by(Publication.id)
         )
     )
+
+
+def in_force_filter(day: date):
+    """SQL condition: the document was in force on `day` (effective by then, not yet ended, validity not over)."""
+    # An alias: the register joins the current publication itself, and these must not correlate to it.
+    # EXISTS / NOT EXISTS rather than scalar subqueries: PostgreSQL turns them into (anti-)joins over many rows,
+    # and the current validity is read once, not twice.
+    pub = aliased(Publication)
+    effective_by_then = sa.exists().where(pub.document_id == Document.id, pub.effective_on <= day)
+    validity_over = sa.exists().where(
+        pub.document_id == Document.id, pub.is_current.is_(True), pub.validity_end_on < day
+    )
+    # A newer document that amends, replaces or repeals this one ends it the day the newer one takes effect, even
+    # before the daily job has applied the relation (so a future date D is answered right too).
+    newer = aliased(Publication)
+    superseded = sa.exists().where(
+        DocumentRelation.target_id == Document.id,
+        DocumentRelation.applied_on.is_(None),
+        newer.document_id == DocumentRelation.source_id,
+        newer.is_current.is_(True),
+        newer.effective_on <= day,
+    )
+    return sa.and_(
+        Document.status.in_(EVER_PUBLISHED),
+        effective_by_then,
+        sa.or_(Document.ended_on.is_(None), Document.ended_on > day),
+        ~validity_over,
+        ~superseded,
+    )
+
+
+def in_force_on(day: date) -> list[Document]:
+    return list(db.session.scalars(sa.select(Document).where(in_force_filter(day)).order_by(Document.id)))

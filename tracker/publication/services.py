@@ -12,9 +12,8 @@ from dateutil.relativedelta import relativedelta
 from tracker.audit import services as audit
 from tracker.auth.models import Unit, UnitKind
 from tracker.auth.permissions import SYSTEM, may
+from tracker.common.numbering import NumberCounter, format_number, next_serial
 from tracker.common.timeutil import office_today
-from tracker.deadlines.rules import get_rule, get_setting
-from tracker.deadlines.services import compute_due
 from tracker.documents import search
 from tracker.documents.models import (
     Attachment,
@@ -25,16 +24,17 @@ from tracker.documents.models import (
     TrialKind,
 )
 from tracker.documents.services import add_attachment
-from tracker.documents.uploads import CheckedFile
+from tracker.documents.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
 from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.files.uploads import CheckedFile
 from tracker.filing.models import Filing
-from tracker.publication.models import NumberCounter, Publication
-from tracker.publication.numbering import format_number, next_serial
-from tracker.publication.queries import current_publication
+from tracker.publication.models import Publication
+from tracker.publication.queries import current_publication, numbers_of
 from tracker.review.models import Deliberation, DeliberationDecision
+from tracker.rules.ruleset import get_rule, get_setting
+from tracker.rules.services import compute_due
 from tracker.workflow.service import apply
-from tracker.workflow.states import ENDED_STATES, EVER_PUBLISHED, DocStatus, FilingStatus
 
 NORMATIVE_SCOPE = "normative"
 
@@ -157,7 +157,7 @@ def number_document(
         now=now,
         note=f"{issue_number}，{normative_number}" + ("（手工录入）" if manual else ""),
     )
-    search.reindex(doc)
+    search.reindex(doc, numbers=numbers_of(doc))
     return pub
 
 
@@ -290,7 +290,8 @@ def open_filing(doc: Document, pub: Publication) -> Filing:
     )
     db.session.add(filing)
     db.session.flush()
-    search.reindex(doc)  # every new publication passes here (publish, renew, import): its numbers become searchable
+    # Every new publication passes here (publish, renew, import): its numbers become searchable.
+    search.reindex(doc, numbers=numbers_of(doc))
     return filing
 
 
@@ -410,82 +411,10 @@ def attachments_of(doc: Document, kind: AttachmentKind) -> list[Attachment]:
     return [a for a in doc.attachments if a.kind is kind and not a.superseded]
 
 
-def renew(
-    doc: Document,
-    *,
-    actor,
-    now: datetime,
-    signed_on: date,
-    published_on: date,
-    url: str,
-    validity_mode: str = "default",
-    validity_end_on: date | None = None,
-    validity_reason: str | None = None,
-) -> Publication:
-    """Renewal after an evaluation concluded 继续施行: re-registered with new numbers, republished, validity
-    restarting from republication, and filed again under the new number."""
-
-    if not may(actor, "office", doc):
-        raise PermissionDenied("只有党政办文秘可以重新登记发布。")
-    if doc.status is not DocStatus.IN_FORCE:
-        raise InvalidTransition(f"文件当前为“{doc.status.label}”，不能重新登记发布。")
-    from tracker.workflow.guards import renewal_agreed
-
-    refusal = renewal_agreed(doc, office_today(now))
-    if refusal:
-        raise InvalidTransition(refusal)
-    today = office_today(now)
-    if not signed_on <= published_on <= today:
-        raise ValidationFailed("签发日期、发布日期须依次不晚于今天。")
-    if not (url or "").strip().lower().startswith(("http://", "https://")):
-        raise ValidationFailed("请填写发布网址（以 http:// 或 https:// 开头）。")
-    old = current_publication(doc)
-    issuer = doc.issuer
-    scope = issue_scope(issuer)
-    iseq, nseq = next_serial(scope, signed_on.year), next_serial(NORMATIVE_SCOPE, signed_on.year)
-    default = default_validity(doc, published_on)
-    if validity_mode == "custom" and validity_end_on is None:
-        raise ValidationFailed("请填写有效期截止日期。")
-    end = {"default": default.end_on, "none": None, "custom": validity_end_on}.get(validity_mode, default.end_on)
-    if end is not None and end <= published_on:
-        raise ValidationFailed("有效期截止日期须晚于发布日期。")
-    if end != default.end_on and not (validity_reason or "").strip():
-        raise ValidationFailed("有效期与默认值不同的，须说明理由。")
-    old.is_current = False
-    pub = Publication(
-        document_id=doc.id,
-        signed_on=signed_on,
-        signer="",
-        issue_scope=scope,
-        issue_year=signed_on.year,
-        issue_seq=iseq,
-        issue_number=format_number(
-            get_setting("issue_number_pattern"), year=signed_on.year, seq=iseq, prefix=issuer.number_prefix
-        ),
-        normative_scope=NORMATIVE_SCOPE,
-        normative_year=signed_on.year,
-        normative_seq=nseq,
-        normative_number=format_number(get_setting("normative_number_pattern"), year=signed_on.year, seq=nseq),
-        published_on=published_on,
-        channel=old.channel or "镇人民政府门户网站",
-        url=url.strip()[:500],
-        effective_on=published_on,
-        validity_end_on=end,
-        validity_reason=(validity_reason or "").strip() or None,
-        created_by_id=actor.id,
-        created_at=now,
-    )
-    db.session.add(pub)
-    db.session.flush()
-    apply(
-        doc,
-        "renew",
-        actor=actor,
-        now=now,
-        note=f"重新登记为 {pub.normative_number}（原 {old.normative_number}），"
-        + (f"有效期至 {end.isoformat()}" if end else "未设有效期"),
-    )
-    if doc.filing_status is not FilingStatus.NOT_SUBMITTED:
-        apply(doc, "reopen_filing", actor=actor, now=now, note=f"以新编号 {pub.normative_number} 重新报备")
-    open_filing(doc, pub)
-    return pub
+def reindex_all(batch: int = 500) -> int:
+    """Rebuild every search row with its numbers (after a bulk import or a repair); the caller commits."""
+    ids = db.session.scalars(sa.select(Document.id).order_by(Document.id)).all()
+    for start in range(0, len(ids), batch):
+        for doc in db.session.scalars(sa.select(Document).where(Document.id.in_(ids[start : start + batch]))):
+            search.reindex(doc, numbers=numbers_of(doc))
+    return len(ids)

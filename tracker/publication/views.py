@@ -7,18 +7,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.numbering import format_number
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
-from tracker.deadlines.rules import get_rule, get_setting
 from tracker.documents.models import Document, RelationKind
-from tracker.documents.uploads import read_upload
+from tracker.documents.states import DocStatus
 from tracker.errors import DomainError, InvalidTransition
 from tracker.extensions import db
+from tracker.files.uploads import read_upload
 from tracker.publication import services
 from tracker.publication.forms import EndForm, NumberForm, PublishForm, RelationForm
-from tracker.publication.numbering import format_number
 from tracker.publication.queries import current_publication
-from tracker.workflow.states import DocStatus
+from tracker.rules.ruleset import get_rule, get_setting
 
 bp = Blueprint("publication", __name__, url_prefix="/publication")
 
@@ -55,7 +55,7 @@ def number(doc_id: int):
         ):
             pub = result["pub"]
             flash(f"发文字号：{pub.issue_number}；规范性文件编号：{pub.normative_number}", "info")
-            return redirect(url_for("documents.show", doc_id=doc.id))
+            return redirect(url_for("register.show", doc_id=doc.id))
         doc = db.session.get(Document, doc_id)
     year = office_today(now_utc()).year
     examples = {
@@ -101,7 +101,7 @@ def publish(doc_id: int):
                 ),
                 "已登记发布，报备期限已开始计算。",
             ):
-                return redirect(url_for("documents.show", doc_id=doc.id))
+                return redirect(url_for("register.show", doc_id=doc.id))
         doc = db.session.get(Document, doc_id)
         pub = current_publication(doc)
     years = get_rule("validity_trial" if doc.trial_kind.value != "none" else "validity_default")
@@ -129,7 +129,7 @@ def effect(doc_id: int):
         raise InvalidTransition("没有这个操作。")
     db.session.commit()
     flash("已办理。", "success")
-    return redirect(url_for("documents.show", doc_id=doc.id))
+    return redirect(url_for("register.show", doc_id=doc.id))
 
 
 @bp.route("/documents/<int:doc_id>/end", methods=["GET", "POST"])
@@ -148,7 +148,7 @@ def end(doc_id: int):
             ),
             "已办理。",
         ):
-            return redirect(url_for("documents.show", doc_id=doc.id))
+            return redirect(url_for("register.show", doc_id=doc.id))
         doc = db.session.get(Document, doc_id)
     labels = {"repeal": "废止", "declare_invalid": "宣布失效", "mark_amended": "登记已被修改"}
     return render_template("publication/end.html", doc=doc, form=form, action=action, label=labels[action])
@@ -168,7 +168,7 @@ def relations(doc_id: int):
             lambda: services.add_relation(doc, target, RelationKind(form.kind.data), actor=current_user, now=now_utc()),
             "已登记。",
         ):
-            return redirect(url_for("documents.show", doc_id=doc.id))
+            return redirect(url_for("register.show", doc_id=doc.id))
     candidates = db.session.scalars(
         sa.select(Document)
         .where(Document.status.in_([DocStatus.PUBLISHED, DocStatus.IN_FORCE]), Document.id != doc.id)
@@ -180,9 +180,9 @@ def relations(doc_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 def import_register():
     """Existing documents from the old .xlsx register: upload → preview with per-row errors → confirm."""
-    from tracker.documents.models import StoredFile
-    from tracker.documents.storage import path_of, store_bytes
-    from tracker.documents.uploads import check_upload
+    from tracker.files.models import StoredFile
+    from tracker.files.storage import path_of, store_bytes
+    from tracker.files.uploads import check_upload
     from tracker.publication import importer
 
     if not may(current_user, "office"):
@@ -203,7 +203,7 @@ def import_register():
             else:
                 db.session.commit()
                 flash(f"已补录 {len(docs)} 件文件。", "success")
-                return redirect(url_for("documents.index"))
+                return redirect(url_for("register.index"))
         else:
             upload = request.files.get("file")
             try:

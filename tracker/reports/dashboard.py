@@ -7,12 +7,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from tracker.alerts.models import Alert, AlertLevel
 from tracker.auth.models import Role
 from tracker.common.timeutil import office_today
-from tracker.deadlines.models import Alert, AlertLevel
 from tracker.documents.models import Document
+from tracker.documents.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
-from tracker.workflow.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
 
 
 def reviewer_board(user, *, now: datetime) -> dict:

@@ -65,12 +65,13 @@ def _first_publications():
 
 def annual(year: int) -> AnnualStatistics:
     from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
-    from tracker.deadlines.rules import get_rule
     from tracker.documents.models import Document
-    from tracker.documents.queries import in_force_filter
     from tracker.filing.models import Filing, FilingAttempt
     from tracker.publication.models import Publication
-    from tracker.review.models import Conclusion, Opinion, Outcome, ReviewRound
+    from tracker.publication.queries import in_force_filter
+    from tracker.review.models import Opinion, ReviewRound
+    from tracker.rules.models import Conclusion, Outcome
+    from tracker.rules.ruleset import get_rule
     from tracker.solicitations.models import Solicitation
 
     start, end = date(year, 1, 1), date(year, 12, 31)
@@ -269,7 +270,8 @@ def figure_records(year: int, key: str, *, visible) -> list[dict]:
     from tracker.cleanup.models import CleanupCampaign, Evaluation
     from tracker.documents.models import Document
     from tracker.filing.models import Filing, FilingAttempt
-    from tracker.review.models import Conclusion, Opinion, ReviewRound
+    from tracker.review.models import Opinion, ReviewRound
+    from tracker.rules.models import Conclusion
     from tracker.solicitations.models import Solicitation
 
     start, end = date(year, 1, 1), date(year, 12, 31)

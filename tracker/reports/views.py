@@ -13,10 +13,10 @@ from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
 from tracker.documents.models import Document
 from tracker.documents.queries import visible_filter
-from tracker.documents.uploads import DOCX_TYPE
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.opinions.outputs import render_annual_statistics
+from tracker.files.uploads import DOCX_TYPE
+from tracker.outputs.outputs import render_annual_statistics
 from tracker.reports import stats as stats_module
 from tracker.reports.export import annual_xlsx
 

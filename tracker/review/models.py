@@ -11,6 +11,7 @@ from tracker.auth.models import User
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
 from tracker.documents.models import Attachment, Document
 from tracker.extensions import db
+from tracker.rules.models import Conclusion
 
 
 class Disposition(LabelledEnum):
@@ -47,15 +48,6 @@ class PointResult(LabelledEnum):
     NOT_APPLICABLE = ("na", "不适用")
 
 
-class Outcome(LabelledEnum):
-    """What a conclusion does to the document; the wording of conclusions is configurable."""
-
-    PASS = ("pass", "通过")
-    RETURN = ("return", "退回修改")
-    REJECT = ("reject", "不同意出台")
-    DEFER = ("defer", "暂缓出台")
-
-
 class FindingResponse(LabelledEnum):
     ADOPTED = ("adopted", "采纳")
     PARTLY = ("partly", "部分采纳")
@@ -66,22 +58,6 @@ class DeliberationDecision(LabelledEnum):
     APPROVED = ("approved", "审议通过")
     REVISE = ("revise", "修改后再审议")
     NOT_APPROVED = ("not_approved", "不予通过")
-
-
-class Conclusion(db.Model):
-    """The configurable list of review conclusions (合法，同意出台 …) and what each one does."""
-
-    __tablename__ = "conclusions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    label: Mapped[str] = mapped_column(sa.String(50), unique=True)
-    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome, "outcome"))
-    position: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
-
-    @property
-    def passing(self) -> bool:
-        return self.outcome is Outcome.PASS
 
 
 class Consultation(TimestampMixin, db.Model):

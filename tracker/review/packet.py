@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tracker.deadlines.rules import get_setting
 from tracker.documents.models import AttachmentKind
+from tracker.rules.ruleset import get_setting
 
 
 def required_kinds(document) -> list[AttachmentKind]:

@@ -11,13 +11,13 @@ from sqlalchemy.orm import selectinload
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
-from tracker.deadlines.calendar import WorkCalendar
-from tracker.deadlines.services import load_calendar
 from tracker.documents.models import AttachmentKind, Document
+from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.review.models import Consultation, Deliberation, ProcedureCheck, ReviewRound
 from tracker.review.packet import required_kinds
-from tracker.workflow.states import DocStatus
+from tracker.rules.calendar import WorkCalendar
+from tracker.rules.services import load_calendar
 
 
 @dataclass

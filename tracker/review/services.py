@@ -10,17 +10,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.audit import services as audit
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
+from tracker.common.numbering import format_number, next_serial
 from tracker.common.timeutil import office_today
-from tracker.deadlines.rules import get_rule, get_setting
-from tracker.deadlines.services import compute_due, load_calendar
 from tracker.documents.models import AttachmentKind, Document
 from tracker.documents.services import VERSION_STATES, add_attachment
-from tracker.documents.uploads import CheckedFile
+from tracker.documents.states import DocStatus
 from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
-from tracker.publication.numbering import format_number, next_serial
+from tracker.files.uploads import CheckedFile
 from tracker.review.models import (
-    Conclusion,
     Consultation,
     ConsultationComment,
     Deliberation,
@@ -29,7 +27,6 @@ from tracker.review.models import (
     Finding,
     FindingResponse,
     Opinion,
-    Outcome,
     PointResult,
     ProcedureCheck,
     ProcedureKind,
@@ -37,8 +34,10 @@ from tracker.review.models import (
     ReviewPointResult,
     ReviewRound,
 )
+from tracker.rules.models import Conclusion, Outcome
+from tracker.rules.ruleset import get_rule, get_setting
+from tracker.rules.services import compute_due, load_calendar
 from tracker.workflow.service import apply
-from tracker.workflow.states import DocStatus
 
 MAX_TEXT = 3000
 

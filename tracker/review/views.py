@@ -8,11 +8,11 @@ from flask_login import current_user
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
-from tracker.deadlines.rules import get_rule
 from tracker.documents.models import Document
-from tracker.documents.uploads import read_upload
+from tracker.documents.states import DocStatus
 from tracker.errors import DomainError, InvalidTransition
 from tracker.extensions import db
+from tracker.files.uploads import read_upload
 from tracker.review import queries, services
 from tracker.review.forms import (
     AcceptForm,
@@ -29,7 +29,6 @@ from tracker.review.forms import (
     SubmitForm,
 )
 from tracker.review.models import (
-    Conclusion,
     Consultation,
     DeliberationDecision,
     Disposition,
@@ -40,7 +39,8 @@ from tracker.review.models import (
     ReviewPoint,
 )
 from tracker.review.packet import missing_materials
-from tracker.workflow.states import DocStatus
+from tracker.rules.models import Conclusion
+from tracker.rules.ruleset import get_rule
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -53,7 +53,7 @@ def _doc(doc_id: int, permission: str = "document.view") -> Document:
 
 
 def _back(doc: Document, anchor: str | None = None):
-    return redirect(url_for("documents.show", doc_id=doc.id, _anchor=anchor))
+    return redirect(url_for("register.show", doc_id=doc.id, _anchor=anchor))
 
 
 def _form_errors(form) -> str:
@@ -447,7 +447,7 @@ def deliberate(doc_id: int):
 @bp.get("/export.xlsx")
 def desk_export():
     """The review desk as .xlsx (the same rows as the page)."""
-    from tracker.documents.export import review_desk_response
+    from tracker.review.export import review_desk_response
 
     if not may(current_user, "review"):
         abort(403)

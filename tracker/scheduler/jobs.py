@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tracker.common.timeutil import now_utc, office_today
-from tracker.deadlines.models import JobRun
 from tracker.extensions import db
+from tracker.scheduler.models import JobRun
 
 log = logging.getLogger("tracker.jobs")
 
@@ -23,15 +23,15 @@ def daily_effects(today: date, now: datetime) -> str:
 
 
 def deadline_scan(today: date, now: datetime) -> str:
+    from tracker.alerts.scan import scan
     from tracker.cleanup.services import open_due_evaluations
-    from tracker.deadlines.scan import scan
 
     opened = open_due_evaluations(today=today, now=now)
     return scan(today=today, now=now).line() + f" evaluations_opened={opened}"
 
 
 def reminders(today: date, now: datetime) -> str:
-    from tracker.deadlines.reminders import send_digests
+    from tracker.alerts.reminders import send_digests
 
     return send_digests(today=today, now=now).line()
 

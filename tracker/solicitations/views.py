@@ -12,10 +12,10 @@ from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
-from tracker.documents.uploads import DOCX_TYPE
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.opinions.outputs import render_comment_reply
+from tracker.files.uploads import DOCX_TYPE
+from tracker.outputs.outputs import render_comment_reply
 from tracker.solicitations import services
 from tracker.solicitations.forms import ReplyForm, SentForm, SolicitationForm
 from tracker.solicitations.models import Solicitation, SolicitationPhase

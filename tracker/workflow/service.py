@@ -10,9 +10,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.audit import services as audit
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
+from tracker.documents.states import EVER_PUBLISHED
 from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
-from tracker.workflow.states import EVER_PUBLISHED
+from tracker.workflow import guards
 from tracker.workflow.transitions import BY_NAME, TRANSITIONS, Transition
 
 MAX_NOTE_LENGTH = 2000
@@ -41,10 +42,11 @@ def get_transition(action: str) -> Transition:
         raise InvalidTransition("没有这个操作。") from None
 
 
-def apply(document, action: str, *, actor, now: datetime, note: str = ""):
-    """Check source state, permission and guard; set the state; write the audit event; flush.
+def require(document, action: str, *, actor, now: datetime, note: str = "") -> Transition:
+    """Every check of apply() (source state, permission, note, guard) without changing anything.
 
-    Raises a DomainError (and changes nothing) when any check fails.
+    A service that must refuse before doing its own work (allocating numbers, storing a publication) calls this
+    first, so the rules of a step are stated once, in the table.
     """
     t = get_transition(action)
     current = getattr(document, t.field)
@@ -58,9 +60,20 @@ def apply(document, action: str, *, actor, now: datetime, note: str = ""):
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationFailed(f"说明不能超过 {MAX_NOTE_LENGTH} 字。")
     if t.guard is not None:
-        refusal = t.guard(document, office_today(now))
+        refusal = guards.check(t.guard, document, office_today(now))
         if refusal:
             raise InvalidTransition(refusal)
+    return t
+
+
+def apply(document, action: str, *, actor, now: datetime, note: str = ""):
+    """Check source state, permission and guard; set the state; write the audit event; flush.
+
+    Raises a DomainError (and changes nothing) when any check fails.
+    """
+    t = require(document, action, actor=actor, now=now, note=note)
+    current = getattr(document, t.field)
+    note = (note or "").strip()
 
     setattr(document, t.field, t.target)
     document.status_changed_at = now
@@ -94,6 +107,6 @@ def available_actions(document, user, *, now: datetime) -> list[Action]:
             continue
         if t.field == "filing_status" and not published:
             continue  # filing is not a step of a draft: do not offer it, even greyed out
-        blocked = t.guard(document, today) if t.guard and not t.guard_after_form else None
+        blocked = guards.check(t.guard, document, today) if t.guard and not t.guard_after_form else None
         actions.append(Action(t, blocked))
     return actions

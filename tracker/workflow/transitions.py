@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
-from tracker.workflow import guards
-from tracker.workflow.states import EVER_PUBLISHED, DocStatus, FilingStatus
+from tracker.documents.states import EVER_PUBLISHED, DocStatus, FilingStatus
 
 S = DocStatus
 F = FilingStatus
-
-Guard = Callable[[object, date], str | None]
 
 
 @dataclass(frozen=True)
@@ -22,7 +17,8 @@ class Transition:
     sources: frozenset
     target: DocStatus | FilingStatus
     permission: str
-    guard: Guard | None = None
+    # A guard name (workflow/guards.py): the domain that owns the records registers the function.
+    guard: str | None = None
     needs_note: bool = False
     # Transitions whose data is entered on a form of their own module (numbering, publication, conclusion …).
     form: str | None = None
@@ -59,47 +55,47 @@ _FILING_OPEN = {F.NOT_SUBMITTED, F.CORRECTION, F.CORRECTION_ORDERED, F.NOT_ACCEP
 TRANSITIONS: tuple[Transition, ...] = (
     # Drafting and public comment (DOMAIN.md §2 stages 1–5)
     _t("start_consultation", "开始公开征求意见", {S.DRAFTING}, S.CONSULTING, "draft",
-       guard=guards.has_open_consultation),
+       guard="has_open_consultation"),
     _t("close_consultation", "结束征求意见", {S.CONSULTING}, S.DRAFTING, "draft"),
     # Submission and legality review (stages 6–9)
     _t("submit_for_review", "送交合法性审查", {S.DRAFTING, S.RETURNED}, S.SUBMITTED, "draft",
-       guard=guards.ready_to_submit, form="review.submit"),
+       guard="ready_to_submit", form="review.submit"),
     _t("return_packet", "材料不全，退回补充", {S.SUBMITTED}, S.RETURNED, "review", needs_note=True,
        form="review.accept", style="warning"),
     _t("accept_for_review", "受理并分配审查人", {S.SUBMITTED}, S.UNDER_REVIEW, "review", form="review.accept"),
     _t("conclude_pass", "审查通过", {S.UNDER_REVIEW}, S.PASSED, "review",
-       guard=guards.conclusion_is("pass"), form="review.conclude", style="success"),
+       guard="conclusion_is_pass", form="review.conclude", style="success"),
     _t("conclude_return", "退回修改", {S.UNDER_REVIEW}, S.RETURNED, "review",
-       guard=guards.conclusion_is("return"), form="review.conclude", style="warning"),
+       guard="conclusion_is_return", form="review.conclude", style="warning"),
     _t("conclude_reject", "不同意出台", {S.UNDER_REVIEW}, S.NOT_APPROVED, "review",
-       guard=guards.conclusion_is("reject"), form="review.conclude", style="danger"),
+       guard="conclusion_is_reject", form="review.conclude", style="danger"),
     _t("conclude_defer", "暂缓出台", {S.UNDER_REVIEW}, S.DEFERRED, "review",
-       guard=guards.conclusion_is("defer"), form="review.conclude", style="secondary"),
+       guard="conclusion_is_defer", form="review.conclude", style="secondary"),
     _t("resume_drafting", "重新起草", {S.NOT_APPROVED, S.DEFERRED}, S.DRAFTING, "draft"),
     _t("withdraw", "撤回", _BEFORE_DELIBERATION, S.WITHDRAWN, "draft", needs_note=True, style="danger"),
     # Collective deliberation (stage 10): forbidden without a passing review (国办发〔2018〕37号).
     _t("approve_deliberation", "集体审议通过", {S.PASSED}, S.DELIBERATED, "office",
-       guard=guards.latest_review_passed, form="review.deliberate", style="success"),
+       guard="latest_review_passed", form="review.deliberate", style="success"),
     _t("deliberation_revise", "审议要求修改", {S.PASSED}, S.RETURNED, "office", needs_note=True,
        form="review.deliberate", style="warning"),
     _t("deliberation_reject", "审议不予通过", {S.PASSED}, S.NOT_APPROVED, "office", needs_note=True,
        form="review.deliberate", style="danger"),
     # Signing, numbering, publication, entry into force (stages 11–13)
     _t("register_and_number", "签发登记编号", {S.DELIBERATED}, S.NUMBERED, "office",
-       guard=guards.has_numbers, form="publication.number", guard_after_form=True),
+       guard="has_numbers", form="publication.number", guard_after_form=True),
     _t("publish", "统一发布", {S.NUMBERED}, S.PUBLISHED, "office",
-       guard=guards.has_publication_date, form="publication.publish", guard_after_form=True),
+       guard="has_publication_date", form="publication.publish", guard_after_form=True),
     # Documents issued before the system: registered from the old Excel register in their published state.
-    _t("register_existing", "补录已发布文件", {S.DRAFTING}, S.PUBLISHED, "office", guard=guards.has_publication_date,
+    _t("register_existing", "补录已发布文件", {S.DRAFTING}, S.PUBLISHED, "office", guard="has_publication_date",
        form="publication.import_register", internal=True),
-    _t("take_effect", "开始施行", {S.PUBLISHED}, S.IN_FORCE, "system", guard=guards.effective_date_reached,
+    _t("take_effect", "开始施行", {S.PUBLISHED}, S.IN_FORCE, "system", guard="effective_date_reached",
        form="publication.effect"),
     # Renewal after evaluation: re-registered with a new number, republished, validity restarts.
-    _t("renew", "评估后重新登记发布", {S.IN_FORCE}, S.IN_FORCE, "office", guard=guards.renewal_agreed,
+    _t("renew", "评估后重新登记发布", {S.IN_FORCE}, S.IN_FORCE, "office", guard="renewal_agreed",
        form="cleanup.renew"),
     # A renewed document is filed again under its new number.
     _t("reopen_filing", "重新登记后重新报备", {F.REGISTERED, F.CORRECTION_ORDERED, F.NOT_ACCEPTED, F.SUBMITTED,
-       F.CORRECTION}, F.NOT_SUBMITTED, "office", guard=guards.was_published, form="cleanup.renew", internal=True),
+       F.CORRECTION}, F.NOT_SUBMITTED, "office", guard="was_published", form="cleanup.renew", internal=True),
     # End of life (stage 18). A new document taking effect ends the ones it amends, replaces or repeals.
     _t("superseded_by_new", "被新文件修改/替代", {S.PUBLISHED, S.IN_FORCE}, S.AMENDED, "system", needs_note=True,
        form="publication.effect", style="secondary", internal=True),
@@ -111,19 +107,19 @@ TRANSITIONS: tuple[Transition, ...] = (
        style="danger"),
     _t("declare_invalid", "宣布失效", {S.IN_FORCE}, S.INVALID, "office", needs_note=True, form="publication.end",
        style="danger"),
-    _t("expire", "有效期届满失效", {S.IN_FORCE}, S.EXPIRED, "system", guard=guards.validity_ended,
+    _t("expire", "有效期届满失效", {S.IN_FORCE}, S.EXPIRED, "system", guard="validity_ended",
        form="publication.effect", style="secondary"),
     # Filing with the city justice bureau (stages 14–15); the document must have been published.
-    _t("submit_filing", "报送备案", _FILING_OPEN, F.SUBMITTED, "office", guard=guards.was_published,
+    _t("submit_filing", "报送备案", _FILING_OPEN, F.SUBMITTED, "office", guard="was_published",
        form="filing.submit"),
     _t("filing_registered", "登记：予以备案", {F.SUBMITTED}, F.REGISTERED, "office",
-       guard=guards.was_published, form="filing.result", style="success"),
+       guard="was_published", form="filing.result", style="success"),
     _t("filing_correction", "登记：暂缓登记、限期补正", {F.SUBMITTED}, F.CORRECTION, "office",
-       guard=guards.was_published, form="filing.result", style="warning"),
+       guard="was_published", form="filing.result", style="warning"),
     _t("filing_not_accepted", "登记：不予备案", {F.SUBMITTED}, F.NOT_ACCEPTED, "office",
-       guard=guards.was_published, form="filing.result", style="danger"),
+       guard="was_published", form="filing.result", style="danger"),
     _t("filing_correction_ordered", "登记：纠正意见", {F.SUBMITTED, F.REGISTERED}, F.CORRECTION_ORDERED, "office",
-       guard=guards.was_published, form="filing.result", style="warning"),
+       guard="was_published", form="filing.result", style="warning"),
 )
 # fmt: on
 

@@ -1,0 +1,159 @@
+"""The per-user .ics feed behind a revocable token, and the account page that issues it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+
+from tests.alerts.lifecycle import d, seed_alerts
+from tracker.auth.models import User
+
+SITE = "https://tracker.town.test"
+
+
+@pytest.fixture
+def alerts(app, db, world, now, monkeypatch):
+    monkeypatch.setitem(app.config, "SITE_URL", SITE)
+    seeded = seed_alerts(world, now)
+    db.session.commit()
+    return seeded
+
+
+def feed_path(client) -> str | None:
+    """The subscription address shown on the account page, as a path."""
+    page = client.get("/account").get_data(as_text=True)
+    match = re.search(r'value="http://localhost(/ical/[A-Za-z0-9_-]+\.ics)" data-testid="feed-url"', page)
+    return match[1] if match else None
+
+
+def token_of(username: str) -> str | None:
+    from tracker.extensions import db
+
+    db.session.expire_all()
+    return db.session.scalar(sa.select(User.ical_token).where(User.username == username))
+
+
+def events(response) -> list[dict]:
+    cal = Calendar.from_ical(response.get_data())
+    out = []
+    for ev in cal.walk("VEVENT"):
+        start, end = ev.decoded("dtstart"), ev.decoded("dtend")
+        assert isinstance(start, date) and not isinstance(start, datetime), "an all-day event"
+        assert ev["dtstart"].params.get("VALUE") == "DATE"
+        out.append({"start": start, "end": end, "summary": str(ev["summary"]), "url": str(ev.get("url", ""))})
+    return sorted(out, key=lambda e: e["start"])
+
+
+def test_the_feed_lists_the_users_alerts_as_all_day_events(app, alerts, login_as):
+    clerk = login_as("clerk")
+    assert feed_path(clerk) is None
+    assert "尚未生成订阅地址" in clerk.get("/account").get_data(as_text=True)
+    r = clerk.post("/account", data={"action": "rotate"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/account")
+    path = feed_path(clerk)
+    assert path == f"/ical/{token_of('clerk')}.ics"
+
+    anonymous = app.test_client()  # calendar programs do not log in: the token is the credential
+    r = anonymous.get(path)
+    assert r.status_code == 200
+    assert r.mimetype == "text/calendar"
+    assert r.headers["Cache-Control"] == "no-store"
+    f2, f4 = alerts["f2"], alerts["f4"]
+    # The clerk's alerts are the two filings (due soon and not yet due); the resolved review is not a deadline.
+    assert events(r) == [
+        {
+            "start": d("2026-11-04"),
+            "end": d("2026-11-05"),
+            "summary": "【即将到期】报备期限：《测试镇f2号管理办法》报送备案",
+            "url": f"{SITE}/documents/{f2.document_id}",
+        },
+        {
+            "start": d("2026-11-30"),
+            "end": d("2026-12-01"),
+            "summary": "报备期限：《测试镇f4号管理办法》报送备案",
+            "url": f"{SITE}/documents/{f4.document_id}",
+        },
+    ]
+    cal = Calendar.from_ical(r.get_data())
+    assert str(cal["x-wr-calname"]) == "规范性文件期限（clerk）"
+
+
+@pytest.mark.parametrize(
+    "username, expected",
+    [
+        ("reviewer", [("2026-10-30", "【已逾期】合法性审查期限：《测试镇r1号管理办法》第 1 轮合法性审查")]),
+        ("drafter", [("2026-11-05", "【即将到期】有效期届满前评估：《测试镇e3号管理办法》有效期届满前评估")]),
+        ("drafter2", [("2026-12-31", "有效期届满前评估：《测试镇e6号管理办法》有效期届满前评估")]),
+        ("leader", [("2026-10-30", "【已逾期】合法性审查期限：《测试镇r1号管理办法》第 1 轮合法性审查")]),
+        ("admin", []),
+    ],
+)
+def test_each_user_sees_their_own_deadlines(app, alerts, login_as, username, expected):
+    client = login_as(username)
+    client.post("/account", data={"action": "rotate"})
+    r = app.test_client().get(f"/ical/{token_of(username)}.ics")
+    assert r.status_code == 200
+    assert [(e["start"].isoformat(), e["summary"]) for e in events(r)] == expected
+
+
+def test_unknown_rotated_and_revoked_tokens_are_not_found(app, db, alerts, login_as, world):
+    anonymous = app.test_client()
+    assert anonymous.get("/ical/no-such-token.ics").status_code == 404
+    assert anonymous.get(f"/ical/{'x' * 65}.ics").status_code == 404
+
+    clerk = login_as("clerk")
+    clerk.post("/account", data={"action": "rotate"})
+    old = feed_path(clerk)
+    assert anonymous.get(old).status_code == 200
+
+    clerk.post("/account", data={"action": "rotate"})
+    new = feed_path(clerk)
+    assert new != old
+    assert anonymous.get(old).status_code == 404  # the old address stops working at once
+    assert anonymous.get(new).status_code == 200
+
+    r = clerk.post("/account", data={"action": "revoke"})
+    assert r.status_code == 302
+    assert token_of("clerk") is None
+    assert feed_path(clerk) is None
+    assert anonymous.get(new).status_code == 404
+
+    # A deactivated user's address stops working too.
+    clerk.post("/account", data={"action": "rotate"})
+    path = feed_path(clerk)
+    world["clerk"].active = False
+    db.session.commit()
+    assert anonymous.get(path).status_code == 404
+
+
+def test_the_account_page_needs_login_and_csrf(app, alerts, login_as, monkeypatch):
+    anonymous = app.test_client()
+    r = anonymous.post("/account", data={"action": "rotate"})
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    r = anonymous.get("/account")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    assert token_of("clerk") is None
+
+    clerk = login_as("clerk")
+    assert clerk.post("/account", data={"action": "nonsense"}).status_code == 400
+    clerk.post("/account", data={"action": "rotate"})
+    page = clerk.get("/account").get_data(as_text=True)
+    forms = re.findall(r"<form method=\"post\".*?</form>", page, re.S)
+    assert all('name="csrf_token"' in form for form in forms)  # every form on the page, logout included
+    feed_actions = re.findall(r'name="action" value="(rotate|revoke)"', page)
+    assert sorted(feed_actions) == ["revoke", "rotate"]
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    before = token_of("clerk")
+    r = clerk.post("/account", data={"action": "revoke"})  # a forged request carries no token
+    assert r.status_code == 400
+    assert token_of("clerk") == before
+    page = clerk.get("/account").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    r = clerk.post("/account", data={"action": "revoke", "csrf_token": csrf})
+    assert r.status_code == 302
+    assert token_of("clerk") is None

@@ -1,0 +1,111 @@
+"""The annual statistics as a Word section of the 法治政府建设年度报告: the paragraph, the rates, the figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.outputs.steps import all_text, open_docx
+from tests.outputs.test_catalogue import tables_with_headings
+from tests.outputs.test_generate import assert_official_format
+from tests.outputs.town_year import town_year
+from tests.pages import flashes, text
+from tracker.outputs import outputs
+from tracker.reports import stats
+
+ROLES = ["admin", "reviewer", "clerk", "drafter", "drafter2", "leader"]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+# Counted by hand from the story in town_year.py: four documents reviewed and published in 2026, three of them
+# filed within 15 days, the fourth never; one clean-up (继续有效 2, 修改 1, 废止 1) repealed one of them on 20 October;
+# one draft for comment answered.
+RATES = [
+    ["序号", "指标", "比率", "分子", "分母", "计算口径"],
+    ["1", "合法性审查审核率", "100%", "4", "4", "经合法性审查通过后发布的文件÷年内统一发布的文件"],
+    ["2", "统一发布率", "100%", "4", "4", "年底前在政府网站统一发布的文件÷年内登记编号的文件"],
+    ["3", "备案率", "75%", "3", "4", "已报送备案的文件÷年内统一发布的文件"],
+    ["4", "报备及时率", "100%", "3", "3", "在规定期限内报送备案的文件÷已报送备案的文件"],
+]
+FIGURES = [
+    ["序号", "指标", "数值", "构成"],
+    ["1", "出具合法性审查意见书", "4", "合法，同意出台4"],
+    ["2", "审查的规范性文件", "4", ""],
+    ["3", "统一发布的规范性文件", "4", ""],
+    ["4", "备案审查结果", "0", ""],
+    ["5", "开展规范性文件清理（次）", "1", "继续有效2；修改1；废止1"],
+    ["6", "完成评估", "0", ""],
+    ["7", "年末现行有效的规范性文件", "3", ""],
+    ["8", "未来6个月内有效期届满", "0", ""],
+    ["9", "答复上级征求意见稿（件）", "1", "收到1；答复1"],
+]
+
+
+def test_the_section_reads_like_the_annual_report_with_the_rates_and_figures_of_the_year(db, world, now):
+    town_year(world)
+    data = outputs.render_annual_statistics(2026, town="测试镇", now=now).data
+    assert_official_format(data)
+    body = all_text(data)
+    assert body.startswith("测试镇2026年度行政规范性文件管理情况\n")
+    # The paragraph is the report's own (tracker.reports.stats.paragraph), with the figures counted by hand.
+    paragraph = stats.paragraph(stats.annual(2026), "测试镇")
+    assert f"一、总体情况\n{paragraph}\n二、主要比率" in body
+    for expected in (
+        "全年审查规范性文件4件，出具合法性审查意见书4份（“合法，同意出台”4份）",
+        "合法性审查审核率100%，统一发布率100%",
+        "报送备案3件，备案率75%，报备及时率100%",
+        "全年开展规范性文件清理1次（继续有效2件，修改1件，废止1件）",
+        "现行有效的规范性文件3件",
+        "全年答复上级征求意见稿1件",
+    ):
+        assert expected in paragraph, expected
+    assert tables_with_headings(data) == [("二、主要比率", RATES), ("三、主要数据", FIGURES)]
+    assert "统计日期为2026年11月2日" in body
+    headings = [p for p in open_docx(data).paragraphs if p.style.name == "一级标题"]
+    assert [p.text for p in headings] == ["一、总体情况", "二、主要比率", "三、主要数据"]
+
+
+def test_a_year_without_records_gives_dashes_not_a_division_by_zero(db, world, now):
+    data = outputs.render_annual_statistics(2019, town="测试镇", now=now).data
+    assert_official_format(data)
+    (_, rates), (_, figures) = tables_with_headings(data)
+    assert [row[2:5] for row in rates[1:]] == [["—（无）", "0", "0"]] * 4
+    assert all(row[2] == "0" for row in figures[1:])
+    assert "2019年，测试镇全年审查规范性文件0件" in all_text(data)
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_the_word_export_follows_the_reports_permission(db, world, login_as, who):
+    c = login_as(who)
+    r = c.get("/reports/annual/2026.docx")
+    if who == "drafter" or who == "drafter2":
+        assert r.status_code == 403
+        return
+    assert r.status_code == 200 and r.mimetype == DOCX
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    # The town of the configuration (沙溪镇), as in the page's own paragraph.
+    assert all_text(r.data).startswith("沙溪镇2026年度行政规范性文件管理情况")
+    page = text(c.get("/reports/annual?year=2026"))
+    assert 'data-testid="stats-docx"' in page and "/reports/annual/2026.docx" in page
+
+
+def test_out_of_range_years_are_not_found(db, world, login_as):
+    assert login_as("leader").get("/reports/annual/1999.docx").status_code == 404
+
+
+def test_a_broken_office_template_is_explained_not_a_server_error(db, world, login_as, monkeypatch):
+    from tracker.outputs.render import RenderError
+
+    def broken(*args, **kwargs):
+        raise RenderError("模板使用了未知字段：boss。")
+
+    monkeypatch.setattr("tracker.reports.views.render_annual_statistics", broken)
+    r = login_as("leader").get("/reports/annual/2026.docx", follow_redirects=True)
+    assert r.status_code == 200 and any("未知字段：boss" in m for m in flashes(r))
+
+
+def test_cli_renders_the_statistics_of_a_year(db, app, world, tmp_path):
+    out = tmp_path / "统计.docx"
+    result = app.test_cli_runner().invoke(
+        args=["word", "render", "annual-statistics", "--year", "2026", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "二、主要比率" in all_text(out.read_bytes())

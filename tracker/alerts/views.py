@@ -1,0 +1,76 @@
+"""The user's own deadline feed (.ics) and API tokens, and the feed itself."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.alerts import feeds
+from tracker.auth import tokens as api_services
+from tracker.auth.api_tokens import ApiToken
+from tracker.common.timeutil import now_utc
+from tracker.errors import DomainError
+from tracker.extensions import db
+
+bp = Blueprint("alerts", __name__)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """The user's own deadline feed address (.ics), to subscribe in a calendar program; revocable."""
+    new_token = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "api_create":
+            try:
+                new_token = api_services.create_token(
+                    current_user, actor=current_user, now=now_utc(), name=request.form.get("name", "")
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+            else:
+                db.session.commit()
+                flash("接口令牌已创建。令牌只显示这一次，请立即复制保存。", "warning")
+        elif action == "api_revoke":
+            row = db.get_or_404(ApiToken, request.form.get("token_id", type=int) or 0)
+            try:
+                api_services.revoke_token(row, actor=current_user, now=now_utc())
+            except DomainError as exc:
+                db.session.rollback()
+                abort(403, exc.message)
+            db.session.commit()
+            flash("接口令牌已停用。", "success")
+            return redirect(url_for("alerts.account"))
+        elif action == "rotate":
+            feeds.rotate_token(current_user, actor=current_user, now=now_utc())
+            flash("已生成新的订阅地址，原地址即时失效。", "success")
+        elif action == "revoke":
+            feeds.revoke_token(current_user, actor=current_user, now=now_utc())
+            flash("已停用订阅地址。", "success")
+        else:
+            abort(400)
+        if action in ("rotate", "revoke"):
+            db.session.commit()
+            return redirect(url_for("alerts.account"))
+    feed_url = (
+        url_for("alerts.ical_feed", token=current_user.ical_token, _external=True) if current_user.ical_token else None
+    )
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template("alerts/account.html", feed_url=feed_url, tokens=tokens, new_token=new_token)
+
+
+@bp.get("/ical/<token>.ics")
+def ical_feed(token: str):
+    """Public by design: the unguessable token is the credential (calendar programs cannot log in)."""
+    user = feeds.user_by_token(token)
+    if user is None:
+        abort(404)
+    return Response(
+        feeds.feed(user, now=now_utc()),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": "inline; filename=deadlines.ics", "Cache-Control": "no-store"},
+    )

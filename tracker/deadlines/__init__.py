@@ -1,1 +1,0 @@
-"""Working-day calendar, the rule set, and what is due."""

@@ -1,0 +1,41 @@
+"""Navigation by role: an entry shows when the user holds its permission and its page exists."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from tracker.auth.permissions import may
+
+# (key, label, endpoint, permission); later modules add their pages here.
+NAV = (
+    ("home", "首页", "main.index", "document.view"),
+    ("documents", "文件登记簿", "register.index", "document.view"),
+    ("new-document", "登记草案", "documents.new", "document.create"),
+    ("review-desk", "审查工作台", "review.desk", "review"),
+    ("deadlines", "期限看板", "deadlines.board", "office"),
+    ("cleanup", "清理与评估", "cleanup.index", "document.view"),
+    ("solicitations", "上级征求意见", "solicitations.index", "solicitation.view"),
+    ("reports", "年度统计", "reports.annual", "reports.view"),
+    ("import", "补录文件", "publication.import_register", "office"),
+    ("rules", "规则设置", "rules.rules", "rules.view"),
+    ("users", "用户管理", "admin.users", "admin"),
+    ("units", "单位管理", "admin.units", "admin"),
+    ("word-templates", "文书模板", "outputs.templates", "admin"),
+    ("my-history", "我的操作记录", "audit.my_events", "document.view"),
+    ("account", "订阅与令牌", "alerts.account", "document.view"),
+)
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def nav_items():
+        if not current_user.is_authenticated:
+            return {"nav_items": []}
+        items = []
+        for key, label, endpoint, permission in NAV:
+            if endpoint in app.view_functions and may(current_user, permission):
+                items.append(
+                    {"key": key, "label": label, "url": url_for(endpoint), "active": request.endpoint == endpoint}
+                )
+        return {"nav_items": items}

@@ -1,0 +1,1 @@
+"""Composition: the register (list, search, export, saved filters) and the document page with every panel."""

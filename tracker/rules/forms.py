@@ -1,0 +1,26 @@
+"""Rule set and calendar forms."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from tracker.common.forms import Form
+from tracker.rules.models import Confidence, DayUnit
+
+
+class RuleForm(Form):
+    value = IntegerField(
+        "期限", validators=[InputRequired("请填写期限。"), NumberRange(min=1, max=3660, message="期限须为 1 至 3660。")]
+    )
+    unit = SelectField("计算方式", choices=DayUnit.choices())
+    source = StringField("来源", validators=[DataRequired("请填写来源。"), Length(max=300)])
+    confidence = SelectField("可信度", choices=Confidence.choices())
+    note = TextAreaField("说明", validators=[Optional(), Length(max=2000)])
+    version_id = HiddenField()
+
+
+class ScheduleForm(Form):
+    file = FileField("CSV 文件（date,kind,source）")
+    text = TextAreaField("或直接粘贴（首行为 date,kind,source）", validators=[Optional(), Length(max=20000)])

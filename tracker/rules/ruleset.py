@@ -1,0 +1,165 @@
+"""The rule set: every time limit of DOMAIN.md §3 as data, plus configurable patterns and lists.
+
+Defaults live here once; the database holds the town's values (seeded from these, edited by the admin).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.rules.models import Confidence, DayUnit, Rule, Setting
+
+
+@dataclass(frozen=True)
+class RuleDefault:
+    code: str
+    name: str
+    value: int
+    unit: DayUnit
+    source: str
+    confidence: Confidence
+    note: str = ""
+
+
+WD, CD, MONTHS, YEARS = DayUnit.WORKING_DAYS, DayUnit.CALENDAR_DAYS, DayUnit.MONTHS, DayUnit.YEARS
+V, C, R = Confidence.VERIFIED, Confidence.OTHER_LOCALITY, Confidence.PRACTICE
+
+DEFAULT_RULES: tuple[RuleDefault, ...] = (
+    RuleDefault("review_min", "合法性审查最短期限", 5, WD, "国办发〔2018〕115号", R, "自收到完整送审材料之次日起计算"),
+    RuleDefault(
+        "review_max",
+        "合法性审查期限",
+        15,
+        WD,
+        "国办发〔2018〕115号",
+        R,
+        "自收到完整送审材料之次日起计算；广州参照 10 个工作日",
+    ),
+    RuleDefault(
+        "review_extension", "合法性审查延长期限（上限）", 10, WD, "广州市规定（参照）", C, "延长须书面说明理由"
+    ),
+    RuleDefault(
+        "comment_min",
+        "公开征求意见最短期限",
+        30,
+        CD,
+        "通行做法",
+        R,
+        "少于该期限须记录理由；中山实践中见 7 个、9 个工作日",
+    ),
+    RuleDefault(
+        "effect_min_gap",
+        "发布至施行最短间隔",
+        30,
+        CD,
+        "通行做法",
+        R,
+        "因紧急情况或公共利益须提前施行的，记录理由并随备案材料报送",
+    ),
+    RuleDefault(
+        "filing_deadline",
+        "报送备案期限",
+        15,
+        CD,
+        "通行做法",
+        R,
+        "自发布之日起计算；外地亦有 30 日、10 日、3–5 个工作日",
+    ),
+    RuleDefault("filing_review", "备案审查期限", 30, CD, "外地规定（参照）", C),
+    RuleDefault("filing_review_extension", "备案审查延长期限", 20, CD, "外地规定（参照）", C),
+    RuleDefault("correction_period", "备案审查意见补正/纠正期限", 30, CD, "外地规定（参照）", C),
+    RuleDefault(
+        "validity_default",
+        "有效期（默认）",
+        5,
+        YEARS,
+        "粤府令第277号第34条；外地规定",
+        C,
+        "有效期可不设；设定的一般不超过 5 年",
+    ),
+    RuleDefault("validity_trial", "暂行、试行文件有效期", 2, YEARS, "外地规定（参照）", C),
+    RuleDefault("evaluation_lead", "有效期届满前启动评估", 6, MONTHS, "粤府令第277号第34条", V),
+    RuleDefault("evaluation_interval", "未设有效期文件的评估周期", 5, YEARS, "粤府令第277号第34条", V),
+    RuleDefault("cleanup_interval", "定期清理周期", 2, YEARS, "粤府令第277号第36条；外地做法", C),
+    RuleDefault(
+        "revision_after_cleanup",
+        "清理结果为“修改”的修改期限",
+        3,
+        MONTHS,
+        "外地规定（参照）",
+        C,
+        "自清理结果公布之日起计算",
+    ),
+    RuleDefault("due_soon_lead", "“即将到期”提醒提前量", 3, WD, "本系统默认", R),
+    RuleDefault(
+        "deliberation_pending", "审查通过后提请集体审议", 20, WD, "本系统默认", R, "审查意见出具后未提请审议的提醒期限"
+    ),
+)
+
+DEFAULTS_BY_CODE = {d.code: d for d in DEFAULT_RULES}
+
+DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
+    "opinion_number_pattern": ("沙司审〔{year}〕{seq}号", "审查意见书编号格式"),
+    "normative_number_pattern": ("沙府规字〔{year}〕{seq}号", "规范性文件统一编号格式"),
+    "issue_number_pattern": ("{prefix}〔{year}〕{seq}号", "发文字号格式（{prefix} 为发文单位代字）"),
+    "packet_required": (
+        ["request_letter", "draft", "drafting_note", "legal_basis", "comment_record"],
+        "送审必备材料",
+    ),
+    "packet_if_market": (["fair_competition"], "涉及经营者经济活动时另需的材料"),
+    "packet_if_major": (["expert_report", "risk_assessment"], "重大事项另需的材料"),
+}
+
+
+def get_rule(code: str) -> Rule:
+    """The town's rule (or the default, unsaved, when the database has not been seeded)."""
+    rule = db.session.scalar(sa.select(Rule).where(Rule.code == code))
+    if rule is not None:
+        return rule
+    d = DEFAULTS_BY_CODE[code]
+    return Rule(
+        code=d.code, name=d.name, value=d.value, unit=d.unit, source=d.source, confidence=d.confidence, note=d.note
+    )
+
+
+def get_setting(key: str) -> Any:
+    row = db.session.get(Setting, key)
+    if row is not None:
+        return json.loads(row.value)
+    return DEFAULT_SETTINGS[key][0]
+
+
+def ensure_defaults(now: datetime) -> int:
+    """Insert every default rule and setting that is missing; returns how many were added."""
+    added = 0
+    existing = set(db.session.scalars(sa.select(Rule.code)))
+    for d in DEFAULT_RULES:
+        if d.code not in existing:
+            db.session.add(
+                Rule(
+                    code=d.code,
+                    name=d.name,
+                    value=d.value,
+                    unit=d.unit,
+                    source=d.source,
+                    confidence=d.confidence,
+                    note=d.note,
+                    updated_at=now,
+                )
+            )
+            added += 1
+    existing_settings = set(db.session.scalars(sa.select(Setting.key)))
+    for key, (value, description) in DEFAULT_SETTINGS.items():
+        if key not in existing_settings:
+            db.session.add(
+                Setting(key=key, value=json.dumps(value, ensure_ascii=False), description=description, updated_at=now)
+            )
+            added += 1
+    db.session.flush()
+    return added

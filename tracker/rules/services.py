@@ -1,0 +1,174 @@
+"""Deadlines from the rule set on the working-day calendar; importing an official holiday schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+
+from tracker.audit import services as audit
+from tracker.extensions import db
+from tracker.rules.calendar import ScheduleEntry, WorkCalendar
+from tracker.rules.models import CalendarDay, CalendarYear, DayUnit, Rule
+from tracker.rules.ruleset import get_rule
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A computed due date with the rule it came from (kept with the record: later rule edits do not move it)."""
+
+    day: date
+    provisional: bool
+    rule_code: str
+    rule_value: int
+    unit: DayUnit
+
+
+def load_calendar() -> WorkCalendar:
+    overrides = {row.day: row.kind for row in db.session.scalars(sa.select(CalendarDay))}
+    years = set(db.session.scalars(sa.select(CalendarYear.year)))
+    return WorkCalendar(overrides=overrides, confirmed_years=years)
+
+
+def add_period(start: date, value: int, unit: DayUnit, calendar: WorkCalendar) -> tuple[date, bool]:
+    if unit is DayUnit.WORKING_DAYS:
+        due = calendar.add_working_days(start, value)
+        return due.day, due.provisional
+    if unit is DayUnit.CALENDAR_DAYS:
+        due = calendar.add_calendar_days(start, value)
+        return due.day, due.provisional
+    # Months and years are periods, not counted days: no working-day roll (e.g. validity ends on its date).
+    delta = relativedelta(months=value) if unit is DayUnit.MONTHS else relativedelta(years=value)
+    return start + delta, False
+
+
+def compute_due(rule_code: str, start: date, *, calendar: WorkCalendar | None = None) -> Deadline:
+    rule = get_rule(rule_code)
+    day, provisional = add_period(start, rule.value, rule.unit, calendar or load_calendar())
+    return Deadline(day=day, provisional=provisional, rule_code=rule.code, rule_value=rule.value, unit=rule.unit)
+
+
+@dataclass
+class ImportReport:
+    added: list[ScheduleEntry] = field(default_factory=list)
+    changed: list[tuple[ScheduleEntry, str]] = field(default_factory=list)
+    unchanged: int = 0
+    confirmed_years: list[int] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"新增 {len(self.added)} 天，变更 {len(self.changed)} 天，未变 {self.unchanged} 天。"]
+        out += [f"  新增 {e.day.isoformat()} {e.kind}" for e in self.added]
+        out += [f"  变更 {e.day.isoformat()} {old} → {e.kind}" for e, old in self.changed]
+        if self.confirmed_years:
+            years = "、".join(str(y) for y in self.confirmed_years)
+            out.append(f"已确认年度：{years}（此后计算的期限不再标注“暂定”）")
+        return out
+
+
+def import_schedule(entries: list[ScheduleEntry], *, actor, now: datetime) -> ImportReport:
+    """Write an official schedule (already validated whole); the years it covers become confirmed."""
+    report = ImportReport()
+    existing = {
+        row.day: row
+        for row in db.session.scalars(sa.select(CalendarDay).where(CalendarDay.day.in_([e.day for e in entries])))
+    }
+    for entry in entries:
+        row = existing.get(entry.day)
+        if row is None:
+            db.session.add(CalendarDay(day=entry.day, kind=entry.kind, source=entry.source, imported_at=now))
+            report.added.append(entry)
+        elif row.kind != entry.kind:
+            report.changed.append((entry, row.kind))
+            row.kind, row.source, row.imported_at = entry.kind, entry.source, now
+        else:
+            report.unchanged += 1
+    for year in sorted({e.day.year for e in entries}):
+        sources = sorted({e.source for e in entries if e.day.year == year})
+        row = db.session.get(CalendarYear, year)
+        if row is None:
+            db.session.add(
+                CalendarYear(
+                    year=year,
+                    source="；".join(sources)[:200],
+                    confirmed_at=now,
+                    confirmed_by_id=getattr(actor, "id", None),
+                )
+            )
+        report.confirmed_years.append(year)
+    db.session.flush()
+    audit.record(
+        "calendar.import",
+        actor=actor,
+        now=now,
+        object_type="calendar",
+        object_id=None,
+        summary=f"导入节假日安排：新增 {len(report.added)} 天，变更 {len(report.changed)} 天",
+        after={"years": report.confirmed_years},
+    )
+    return report
+
+
+def rules_in_order() -> list[Rule]:
+    return list(db.session.scalars(sa.select(Rule).order_by(Rule.id)))
+
+
+_DAY_UNITS = {DayUnit.WORKING_DAYS, DayUnit.CALENDAR_DAYS}
+MAX_RULE_VALUE = 3660
+
+
+def update_rule(
+    rule: Rule,
+    *,
+    actor,
+    now: datetime,
+    expected_version: int | None,
+    value: int,
+    unit: DayUnit,
+    source: str,
+    confidence,
+    note: str,
+) -> Rule:
+    """Edit a time limit (audited). Due dates fixed earlier keep the rule they were computed with."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from tracker.auth.permissions import may
+    from tracker.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
+
+    if not may(actor, "admin"):
+        raise PermissionDenied("只有管理员可以修改规则。")
+    if expected_version is not None and expected_version != rule.version_id:
+        raise ConcurrentEdit("该规则已被他人修改，您的修改未保存。请刷新页面查看最新值。")
+    if not 0 < value <= MAX_RULE_VALUE:
+        raise ValidationFailed(f"期限须为 1 至 {MAX_RULE_VALUE} 之间的整数。")
+    if (unit in _DAY_UNITS) != (rule.unit in _DAY_UNITS):
+        raise ValidationFailed("按日计算的期限只能在“工作日/自然日”之间切换，按月、年计算的期限只能在“月/年”之间切换。")
+    source = (source or "").strip()
+    if not source or len(source) > 300:
+        raise ValidationFailed("请填写规则来源（不超过 300 字）。")
+    before = {"value": rule.value, "unit": rule.unit.value, "source": rule.source, "confidence": rule.confidence.value}
+    rule.value, rule.unit, rule.source, rule.confidence = value, unit, source, confidence
+    rule.note = (note or "").strip()[:2000]
+    rule.updated_at, rule.updated_by_id = now, getattr(actor, "id", None)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise ConcurrentEdit("该规则已被他人修改，您的修改未保存。请刷新页面查看最新值。") from None
+    audit.record(
+        "rule.update",
+        actor=actor,
+        now=now,
+        object_type="rule",
+        object_id=rule.id,
+        summary=f"修改规则“{rule.name}”：{before['value']}{DayUnit(before['unit']).label} → {value}{unit.label}",
+        before=before,
+        after={"value": value, "unit": unit.value, "source": source, "confidence": rule.confidence.value},
+    )
+    return rule
+
+
+def calendar_overview() -> dict:
+    years = list(db.session.scalars(sa.select(CalendarYear).order_by(CalendarYear.year)))
+    days = list(db.session.scalars(sa.select(CalendarDay).order_by(CalendarDay.day)))
+    return {"years": years, "days": days}
