@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from config import TestConfig
 from tracker import create_app
+from tracker.common import timeutil
 from tracker.extensions import db as _db
 
 # 2026-11-02 10:00 in Beijing: a Monday, a working day.
@@ -130,6 +131,27 @@ def db(app):
 @pytest.fixture
 def now():
     return FIXED_NOW
+
+
+class Clock:
+    """The wall clock of views, jobs and commands (tracker.common.timeutil.now_utc), pinned by a test."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def set(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock():
+    """Pins now_utc() to FIXED_NOW for the test (the one place time is patched); clock.set(at) moves it."""
+    pinned = Clock(FIXED_NOW)
+    with timeutil.clock_set_to(pinned):
+        yield pinned
 
 
 @pytest.fixture

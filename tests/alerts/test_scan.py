@@ -245,7 +245,7 @@ def test_missed_weeks_are_caught_up_in_one_run_each(db, world, caplog):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 5
 
 
-def test_restarting_the_scheduler_in_the_middle_of_a_day_duplicates_nothing(db, world, app, monkeypatch, caplog):
+def test_restarting_the_scheduler_in_the_middle_of_a_day_duplicates_nothing(db, world, app, clock, caplog):
     w = world
     docs = build_town(w)
     submit(w, docs["A"], d("2026-09-28"))
@@ -269,8 +269,7 @@ def test_restarting_the_scheduler_in_the_middle_of_a_day_duplicates_nothing(db, 
     from tracker.scheduler import catch_up
 
     restart_at = at(d("2026-09-30"), 13, 5)
-    monkeypatch.setattr("tracker.common.timeutil.now_utc", lambda: restart_at)
-    monkeypatch.setattr("tracker.scheduler.jobs.now_utc", lambda: restart_at)
+    clock.set(restart_at)
     catch_up(app)
     catch_up(app)  # and again: a second restart within the same day
     db.session.expire_all()

@@ -21,14 +21,8 @@ TODAY = d("2026-11-02")
 
 
 @pytest.fixture(autouse=True)
-def pinned_clock(monkeypatch):
-    for target in (
-        "tracker.common.timeutil.now_utc",
-        "tracker.alerts.views.now_utc",
-        "tracker.api.views.now_utc",
-        "tracker.documents.views.now_utc",
-    ):
-        monkeypatch.setattr(target, lambda: FIXED_NOW)
+def pinned_clock(clock):
+    return clock
 
 
 class TokenClient:

@@ -18,9 +18,8 @@ PREFIX = "/api/v1"
 
 
 @pytest.fixture(autouse=True)
-def pinned_clock(monkeypatch):
-    for target in ("tracker.common.timeutil.now_utc", "tracker.alerts.views.now_utc", "tracker.api.views.now_utc"):
-        monkeypatch.setattr(target, lambda: FIXED_NOW)
+def pinned_clock(clock):
+    return clock
 
 
 @pytest.fixture

@@ -22,12 +22,9 @@ LOGIN_FIRST = "请先登录或在请求头中提供有效的令牌（Authorizati
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    """Every clock the token paths read (account page, request loader, API views): 2026-11-02 10:00 Beijing
-    unless a test moves it (clock["now"] = ...)."""
-    clock = {"now": FIXED_NOW}
-    for target in ("tracker.common.timeutil.now_utc", "tracker.alerts.views.now_utc", "tracker.api.views.now_utc"):
-        monkeypatch.setattr(target, lambda: clock["now"])
+def pinned_clock(clock):
+    """Every clock the token paths read (account page, request loader, API views) is now_utc(): 2026-11-02
+    10:00 Beijing unless a test moves it (clock.set(...))."""
     return clock
 
 
@@ -167,14 +164,16 @@ def test_each_use_records_when_the_token_was_last_used(db, world, login_as, clie
     assert tokens(db)[0].last_used_at is None
     assert "<td>2026-11-02 10:00</td><td></td>" in text(clerk.get("/account"))
 
-    clock["now"] = used = datetime(2026, 11, 3, 6, 30, tzinfo=UTC)  # 14:30 in Beijing
+    used = datetime(2026, 11, 3, 6, 30, tzinfo=UTC)
+    clock.set(used)  # 14:30 in Beijing
     assert client.get("/api/v1/deadlines", headers=bearer(token)).status_code == 200
     assert tokens(db)[0].last_used_at == used
-    clock["now"] = later = datetime(2026, 11, 4, 1, 5, tzinfo=UTC)
+    later = datetime(2026, 11, 4, 1, 5, tzinfo=UTC)
+    clock.set(later)
     assert client.get("/api/v1/documents", headers=bearer(token)).status_code == 200
     assert tokens(db)[0].last_used_at == later
     # A refused call (no valid token) records nothing.
-    clock["now"] = datetime(2026, 11, 5, 1, 0, tzinfo=UTC)
+    clock.set(datetime(2026, 11, 5, 1, 0, tzinfo=UTC))
     assert client.get("/api/v1/documents", headers=bearer(token + "x")).status_code == 401
     assert tokens(db)[0].last_used_at == later
     # The account page shows the last use in office time.

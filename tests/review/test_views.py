@@ -8,7 +8,6 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import FIXED_NOW
 from tests.factories import make_document
 from tests.review import steps
 from tests.review.steps import beijing
@@ -21,11 +20,9 @@ from tracker.rules.conclusions import conclusion_by_label
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch):
-    """The pages read the clock through now_utc(); pin it to the fixed Monday 2026-11-02 10:00 Beijing."""
-    monkeypatch.setattr("tracker.review.views.now_utc", lambda: FIXED_NOW)
-    monkeypatch.setattr("tracker.documents.views.now_utc", lambda: FIXED_NOW)
-    return FIXED_NOW
+def frozen_clock(clock):
+    """The pages read the clock through now_utc(): the fixed Monday 2026-11-02 10:00 Beijing."""
+    return clock.at
 
 
 def _count(db, model) -> int:
@@ -88,9 +85,9 @@ def test_desk_shows_an_extended_due_date_and_only_my_rounds_on_request(db, world
     assert [text.split()[0] for _, text in mine] == ["测试镇延期办法"]
 
 
-def test_desk_with_a_provisional_due_date_says_so(db, world, login_as, monkeypatch):
+def test_desk_with_a_provisional_due_date_says_so(db, world, login_as, clock):
     december = beijing(2026, 12, 24)
-    monkeypatch.setattr("tracker.review.views.now_utc", lambda: december)
+    clock.set(december)
     steps.submitted(world, december, title="测试镇跨年办法")
     db.session.commit()
     rows = _queue_rows(login_as("reviewer").get("/review/").get_data(as_text=True))

@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from tests.alerts.lifecycle import at, d
-from tests.conftest import FIXED_NOW
 from tracker.extensions import db
 from tracker.solicitations import services
 from tracker.solicitations.models import Solicitation, SolicitationPhase
@@ -18,8 +17,8 @@ READERS = {"leader", "admin"}
 
 
 @pytest.fixture(autouse=True)
-def pinned_clock(monkeypatch):
-    monkeypatch.setattr("tracker.solicitations.views.now_utc", lambda: FIXED_NOW)
+def pinned_clock(clock):
+    return clock
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ ASSIGNEE = "承办人须为在岗的司法所审查员或党政办文秘。"
 
 
 @pytest.fixture(autouse=True)
-def pinned_clock(monkeypatch):
-    monkeypatch.setattr("tracker.solicitations.views.now_utc", lambda: FIXED_NOW)
+def pinned_clock(clock):
+    return clock
 
 
 def form(**overrides) -> dict:

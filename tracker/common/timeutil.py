@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,9 +24,27 @@ def office_today(now: datetime) -> date:
     return now.astimezone(office_tz()).date()
 
 
-def now_utc() -> datetime:
-    """The only place the wall clock is read; services take `now` as a parameter instead."""
+def _wall_clock() -> datetime:
     return datetime.now(UTC)
+
+
+_clock: Callable[[], datetime] = _wall_clock
+
+
+def now_utc() -> datetime:
+    """The only place the wall clock is read (views, jobs, commands); services take `now` as a parameter."""
+    return _clock()
+
+
+@contextmanager
+def clock_set_to(read: Callable[[], datetime]) -> Iterator[None]:
+    """Replace the clock while the block runs (tests pin and move time here, in one place)."""
+    global _clock
+    previous, _clock = _clock, read
+    try:
+        yield
+    finally:
+        _clock = previous
 
 
 def local_time(value: datetime | None) -> datetime | None:
