@@ -121,8 +121,11 @@ def register(app: Flask) -> None:
 
     @cal.command("import")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def calendar_import(path: Path):
-        """Load an official schedule CSV (date,kind,source); a malformed file is refused whole."""
+    @click.option("--complete", is_flag=True, help="文件为所涉年度的全年完整安排（确认这些年度）")
+    def calendar_import(path: Path, complete: bool):
+        """Load an official schedule CSV (date,kind,source); a malformed file is refused whole.
+
+        A year is confirmed when the file covers all its statutory holidays, or with --complete."""
         from tracker.auth.permissions import SYSTEM
         from tracker.rules.calendar import ScheduleError, parse_schedule_csv
         from tracker.rules.services import import_schedule
@@ -133,7 +136,8 @@ def register(app: Flask) -> None:
             raise click.ClickException("文件不是 UTF-8 编码的 CSV，未导入。") from None
         except ScheduleError as exc:
             raise click.ClickException(f"{exc}（整个文件未导入）") from None
-        report = import_schedule(entries, actor=SYSTEM, now=now_utc())
+        years = {e.day.year for e in entries} if complete else set()
+        report = import_schedule(entries, actor=SYSTEM, now=now_utc(), complete_years=years)
         db.session.commit()
         for line in report.lines():
             click.echo(line)

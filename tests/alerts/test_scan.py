@@ -307,9 +307,10 @@ SCHEDULE_2027 = """date,kind,source
 
 
 def test_provisional_2027_deadlines_are_recomputed_after_the_schedule_is_imported(db, world):
-    """2027's schedule is not published: dates in it are estimated (statutory holidays only) and provisional.
+    """2027's schedule is not published: dates in it are estimated (statutory holidays and 补假) and provisional.
 
-    Estimate: 2027-01-01 (Fri) off; Spring Festival 2027-02-06, so 除夕 02-05 (Fri) … 02-08 (Mon) off.
+    Estimate: 2027-01-01 (Fri) off; Spring Festival 2027-02-06, so 除夕 02-05 (Fri) … 02-08 (Mon) off, and 02-09,
+    02-10 as 补假 for 初一 and 初二 (Saturday, Sunday).
     The imported (hypothetical) schedule: 01-01…01-03 off; 02-05…02-13 off; make-up workdays 01-31 (Sun), 02-20 (Sat).
     """
     w = world
@@ -323,12 +324,12 @@ def test_provisional_2027_deadlines_are_recomputed_after_the_schedule_is_importe
     assert first.created == 1
     assert snapshot(names) == {(K.REVIEW_DUE, "D"): (OPEN, d("2027-01-12"), True, d("2026-12-21"), None)}
 
-    # F: published 2027-01-25; +15 days = 02-09, a working day in the estimate.
+    # F: published 2027-01-25; +15 days = 02-09, a 补假 in the estimate: rolled to 02-11.
     doc_f = ready_to_publish(w, "测试镇己管理办法", d("2027-01-04"))
     publish(w, doc_f, d("2027-01-25"), effective_on=d("2027-02-24"))
     names[doc_f.id] = "F"
-    # E: received 2027-01-25; 15 WD estimated: 01-26…29 (4), 02-01…04 (8), [02-05…08 off], 02-09…12 (12),
-    # 02-15, 02-16, 02-17 (15).
+    # E: received 2027-01-25; 15 WD estimated: 01-26…29 (4), 02-01…04 (8), [02-05…10 off], 02-11, 12 (10),
+    # 02-15 … 02-19 (15).
     doc_e = draft(w, "测试镇戊管理办法", d("2027-01-22"))
     submit(w, doc_e, d("2027-01-25"))
     names[doc_e.id] = "E"
@@ -338,12 +339,13 @@ def test_provisional_2027_deadlines_are_recomputed_after_the_schedule_is_importe
     assert before.created == 3
     assert snapshot(names) == {
         (K.REVIEW_DUE, "D"): (LATE, d("2027-01-12"), True, day, None),
-        (K.REVIEW_DUE, "E"): (OPEN, d("2027-02-17"), True, day, None),
-        (K.FILING_DUE, "F"): (OPEN, d("2027-02-09"), True, day, None),
+        (K.REVIEW_DUE, "E"): (OPEN, d("2027-02-19"), True, day, None),
+        (K.FILING_DUE, "F"): (OPEN, d("2027-02-11"), True, day, None),
         (K.EFFECT_DUE, "F"): (OPEN, d("2027-02-24"), False, day, None),
     }
 
-    import_schedule(parse_schedule_csv(SCHEDULE_2027), actor=w["admin"], now=at(day, 10))
+    # The administrator says the file is 2027's whole schedule (its lines alone do not cover every holiday).
+    import_schedule(parse_schedule_csv(SCHEDULE_2027), actor=w["admin"], now=at(day, 10), complete_years={2027})
     db.session.commit()
     after = scan(today=day, now=at(day, 18))
     db.session.commit()
@@ -362,8 +364,8 @@ def test_provisional_2027_deadlines_are_recomputed_after_the_schedule_is_importe
         names[a.document_id]: (a.due_on, a.level.value, a.message) for a in db_alerts() if a.kind is K.DEADLINE_CHANGED
     }
     assert changed == {
-        "E": (d("2027-02-20"), OPEN, "《测试镇戊管理办法》合法性审查期限由 2027-02-17 调整为 2027-02-20"),
-        "F": (d("2027-02-15"), OPEN, "《测试镇己管理办法》报送备案期限由 2027-02-09 调整为 2027-02-15"),
+        "E": (d("2027-02-20"), OPEN, "《测试镇戊管理办法》合法性审查期限由 2027-02-19 调整为 2027-02-20"),
+        "F": (d("2027-02-15"), OPEN, "《测试镇己管理办法》报送备案期限由 2027-02-11 调整为 2027-02-15"),
     }
     # The records themselves carry the new dates, and the change is in each document's history.
     rounds = {r.document_id: r for r in db.session.scalars(sa.select(ReviewRound))}
@@ -373,8 +375,8 @@ def test_provisional_2027_deadlines_are_recomputed_after_the_schedule_is_importe
         sa.select(AuditEvent.summary).where(AuditEvent.action == "deadline.changed").order_by(AuditEvent.id)
     ).all()
     assert history == [
-        "合法性审查期限因节假日安排确认由 2027-02-17 调整为 2027-02-20",
-        "报送备案期限因节假日安排确认由 2027-02-09 调整为 2027-02-15",
+        "合法性审查期限因节假日安排确认由 2027-02-19 调整为 2027-02-20",
+        "报送备案期限因节假日安排确认由 2027-02-11 调整为 2027-02-15",
     ]
 
     # Scanning again the same day and the next: the notices stay, nothing is created twice.

@@ -19,6 +19,8 @@ from tracker.rules.calendar import (
     ScheduleEntry,
     ScheduleError,
     WorkCalendar,
+    estimated_rest_days,
+    missing_holidays,
     parse_schedule_csv,
     qingming_by_astronomy,
     qingming_day,
@@ -209,14 +211,18 @@ def test_statutory_holidays_returns_a_copy():
     [
         ("2027-02-05", False),  # 除夕, Friday
         ("2027-02-08", False),  # 初三, Monday
-        ("2027-02-09", True),  # no guessed extra rest days
-        ("2027-05-01", False),  # Saturday anyway
-        ("2027-05-03", True),  # no guessed 补休 for the weekend holiday
+        ("2027-02-09", False),  # 补假 for 初一 (Saturday), Art. 6
+        ("2027-02-10", False),  # 补假 for 初二 (Sunday)
+        ("2027-02-11", True),  # no guessed extra rest days beyond the 补假
+        ("2027-05-01", False),  # 劳动节 on a Saturday …
+        ("2027-05-03", False),  # … made up on Monday
+        ("2027-05-04", False),  # and 05-02 (Sunday) on Tuesday
+        ("2027-05-05", True),
         ("2027-02-20", False),  # no guessed make-up Saturday
         ("2027-09-15", False),  # 中秋, Wednesday
     ],
 )
-def test_provisional_2027_uses_weekdays_minus_statutory_holidays(iso, working):
+def test_provisional_2027_uses_weekdays_minus_statutory_holidays_and_their_makeup(iso, working):
     assert WorkCalendar().is_working_day(d(iso)) is working
 
 
@@ -236,10 +242,11 @@ def test_cd_deadline_rolling_into_2027_is_provisional():
 
 
 def test_wd_deadline_across_2027_spring_festival_provisional():
-    # From Fri 1-29: 2-1..4 (4); 2-5 除夕 … 2-8 初三 off; 2-9..12 (8); 2-15 (9), 16 (10), 17 (11).
+    # From Fri 1-29: 2-1..4 (4); 2-5 除夕 … 2-8 初三 off, 2-9 and 2-10 补假 (初一, 初二 fall on the weekend);
+    # 2-11, 12 (6); 2-15 (7) … 2-18 (10), 2-19 (11).
     c = WorkCalendar()
-    assert c.due(d("2027-01-29"), 10, "wd") == Due(d("2027-02-16"), True)
-    assert c.due(d("2027-01-29"), 11, "wd") == Due(d("2027-02-17"), True)
+    assert c.due(d("2027-01-29"), 10, "wd") == Due(d("2027-02-18"), True)
+    assert c.due(d("2027-01-29"), 11, "wd") == Due(d("2027-02-19"), True)
 
 
 # A *fictitious* 2027 schedule for the tests (the real one is whatever the State Council publishes):
@@ -273,8 +280,8 @@ def test_overrides_without_confirmation_are_honoured_but_provisional():
 
 def test_confirmed_2027_does_not_confirm_2028():
     c = WorkCalendar(overrides=FICTITIOUS_2027, confirmed_years={2027})
-    # 12-27 Mon … 12-31 Fri (5); 2028-01-03 Mon (6) — 2028-01-01 is a Saturday.
-    assert c.due(d("2027-12-24"), 6, "wd") == Due(d("2028-01-03"), True)
+    # 12-27 Mon … 12-31 Fri (5); 2028-01-01 元旦 is a Saturday, made up on Monday 01-03; 01-04 (6).
+    assert c.due(d("2027-12-24"), 6, "wd") == Due(d("2028-01-04"), True)
     assert c.due(d("2027-12-24"), 5, "wd") == Due(d("2027-12-31"), False)
 
 
@@ -552,3 +559,19 @@ def test_ten_thousand_deadlines_are_fast():
         c.due(start + timedelta(days=i % 700), 1 + i % 30, "wd" if i % 2 else "cd")
     # ≈0.1 s measured; a per-day recomputation of lunar and solar-term data would be far slower.
     assert time.perf_counter() - began < 3.0
+
+
+def test_the_estimate_makes_up_a_weekend_holiday_on_the_next_working_day():
+    """《全国年节及纪念日放假办法》 Art. 6: 元旦 2028 falls on a Saturday, so Monday 2028-01-03 is rest (estimated)."""
+    c = WorkCalendar()
+    assert not c.is_working_day(d("2028-01-03"))
+    assert c.is_working_day(d("2028-01-04"))
+    assert d("2028-01-03") in estimated_rest_days(2028)
+    assert statutory_holidays(2028) <= estimated_rest_days(2028)
+
+
+def test_missing_holidays_names_what_a_partial_schedule_leaves_out():
+    new_year_only = [d("2027-01-01"), d("2027-01-02"), d("2027-01-03")]
+    missing = missing_holidays(2027, new_year_only)
+    assert d("2027-02-06") in missing and d("2027-01-01") not in missing
+    assert missing_holidays(2027, statutory_holidays(2027)) == []

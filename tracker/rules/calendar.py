@@ -14,7 +14,8 @@ Where the days come from, in order of precedence:
 1. ``overrides``: a schedule the office imported from the official notice (``parse_schedule_csv``);
 2. the ``chinese_calendar`` package, for the years it shipped with;
 3. otherwise a *provisional* estimate: Monday–Friday minus the statutory holidays of
-   《全国年节及纪念日放假办法》 (2024 revision), with no guessed 调休.  Deadlines that depend on
+   《全国年节及纪念日放假办法》 (2024 revision) and the 补假 of its Art. 6 (a holiday that falls on a
+   Saturday or Sunday is made up on the following working day), with no guessed 调休.  Deadlines that depend on
    such a year are flagged ``provisional`` so the UI can say so: a packaged calendar must never
    make an unknown year silently wrong (DOMAIN.md §3).
 """
@@ -190,6 +191,47 @@ def _statutory_holidays(year: int) -> frozenset[date]:
     return frozenset(days)
 
 
+@cache
+def estimated_rest_days(year: int) -> frozenset[date]:
+    """The statutory holidays of ``year`` plus their 补假 (Art. 6 of the 2024 revision).
+
+    A holiday for everyone that falls on a Saturday or Sunday is made up by resting on a working day: for each
+    run of rest days (holidays and the weekends around them), as many following weekdays become rest days as the
+    run has holidays on a weekend.  元旦 2028 is a Saturday: Monday 2028-01-03 is the estimated 补假.  The State
+    Council's real schedule usually also moves weekends (调休); that cannot be guessed, so such a year stays
+    provisional until its schedule is imported.
+    """
+    holidays = _statutory_holidays(year)
+    rest = set(holidays)
+    seen: set[date] = set()
+    for day in sorted(holidays):
+        if day in seen:
+            continue
+        # The run of rest days around this holiday: holidays and weekend days next to each other.
+        start = day
+        while start - _ONE_DAY in holidays or (start - _ONE_DAY).weekday() >= 5:
+            start -= _ONE_DAY
+        end = day
+        while end + _ONE_DAY in rest or (end + _ONE_DAY).weekday() >= 5:
+            end += _ONE_DAY
+        run = {start + timedelta(days=i) for i in range((end - start).days + 1)}
+        seen |= run & holidays
+        owed = sum(1 for d in run & holidays if d.weekday() >= 5)
+        d = end
+        while owed:
+            d += _ONE_DAY
+            if d.weekday() < 5 and d not in rest:
+                rest.add(d)
+                owed -= 1
+    return frozenset(rest)
+
+
+def missing_holidays(year: int, holidays: Iterable[date]) -> list[date]:
+    """Statutory holidays of ``year`` that a schedule's rest days do not cover (empty: the schedule is whole)."""
+    covered = set(holidays)
+    return sorted(d for d in _statutory_holidays(year) if d not in covered)
+
+
 def statutory_holidays(year: int) -> set[date]:
     """The 13 statutory holiday dates of ``year`` under the 2024 revision of 《全国年节及纪念日放假办法》.
 
@@ -271,7 +313,7 @@ class WorkCalendar:
         in_package = year in package_known_years()
         # Only years the package does not know need the statutory estimate (this also keeps
         # package years usable should they ever fall outside the lunar data's range).
-        statutory = frozenset() if in_package else _statutory_holidays(year)
+        statutory = frozenset() if in_package else estimated_rest_days(year)
         first = date(year, 1, 1)
         n_days = (date(year + 1, 1, 1) - first).days if year < 9999 else 365
         flags = bytearray(n_days)
@@ -283,8 +325,8 @@ class WorkCalendar:
             elif in_package:
                 working = self._package_is_working_day(d)
             else:
-                # No guessed 调休: the rest days and make-up days around a holiday are only known
-                # once the State Council publishes them, hence "provisional".
+                # Holidays and their 补假, but no guessed 调休: the weekends the State Council moves are
+                # only known once it publishes them, hence "provisional".
                 working = d.weekday() < 5 and d not in statutory
             flags[i] = 1 if working else 0
         prefix = [0, *accumulate(flags)]

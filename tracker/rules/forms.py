@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tracker.common.forms import Form
@@ -24,3 +24,4 @@ class RuleForm(Form):
 class ScheduleForm(Form):
     file = FileField("CSV 文件（date,kind,source）")
     text = TextAreaField("或直接粘贴（首行为 date,kind,source）", validators=[Optional(), Length(max=20000)])
+    complete = BooleanField("全年完整安排：文件包含该年度全部放假和调休日期（确认后不再标注“暂定”）")

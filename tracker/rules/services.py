@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -10,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 
 from tracker.audit import services as audit
 from tracker.extensions import db
-from tracker.rules.calendar import ScheduleEntry, WorkCalendar
+from tracker.rules.calendar import ScheduleEntry, WorkCalendar, missing_holidays
 from tracker.rules.models import CalendarDay, CalendarYear, DayUnit, Rule
 from tracker.rules.ruleset import get_rule
 
@@ -56,6 +57,8 @@ class ImportReport:
     changed: list[tuple[ScheduleEntry, str]] = field(default_factory=list)
     unchanged: int = 0
     confirmed_years: list[int] = field(default_factory=list)
+    # Years the file touched but did not cover whole: year -> statutory holidays it lacks.
+    partial_years: dict[int, list[date]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = [f"新增 {len(self.added)} 天，变更 {len(self.changed)} 天，未变 {self.unchanged} 天。"]
@@ -64,11 +67,25 @@ class ImportReport:
         if self.confirmed_years:
             years = "、".join(str(y) for y in self.confirmed_years)
             out.append(f"已确认年度：{years}（此后计算的期限不再标注“暂定”）")
+        for year, missing in sorted(self.partial_years.items()):
+            days = "、".join(d.isoformat() for d in missing[:5]) + ("等" if len(missing) > 5 else "")
+            out.append(
+                f"{year}年未确认：文件未包含全部法定节假日（缺 {days}），已导入的日期生效，"
+                "该年其余期限仍标注“暂定”；如确为全年完整安排，请勾选“全年完整安排”后重新导入。"
+            )
         return out
 
 
-def import_schedule(entries: list[ScheduleEntry], *, actor, now: datetime) -> ImportReport:
-    """Write an official schedule (already validated whole); the years it covers become confirmed."""
+def import_schedule(
+    entries: list[ScheduleEntry], *, actor, now: datetime, complete_years: Iterable[int] = ()
+) -> ImportReport:
+    """Write an official schedule (already validated whole).
+
+    A year becomes confirmed only when its whole schedule is known: the administrator says the file is the
+    year's complete schedule (``complete_years``), or the year's imported rest days cover every statutory
+    holiday.  Four lines for 元旦 say nothing about 春节: such a year keeps its provisional mark.
+    """
+    complete = {int(y) for y in complete_years}
     report = ImportReport()
     existing = {
         row.day: row
@@ -84,8 +101,21 @@ def import_schedule(entries: list[ScheduleEntry], *, actor, now: datetime) -> Im
             row.kind, row.source, row.imported_at = entry.kind, entry.source, now
         else:
             report.unchanged += 1
+    db.session.flush()
     for year in sorted({e.day.year for e in entries}):
         sources = sorted({e.source for e in entries if e.day.year == year})
+        if year not in complete:
+            rest_days = db.session.scalars(
+                sa.select(CalendarDay.day).where(
+                    CalendarDay.kind == "holiday",
+                    CalendarDay.day >= date(year, 1, 1),
+                    CalendarDay.day <= date(year, 12, 31),
+                )
+            )
+            missing = missing_holidays(year, rest_days)
+            if missing:
+                report.partial_years[year] = missing
+                continue
         row = db.session.get(CalendarYear, year)
         if row is None:
             db.session.add(
@@ -105,7 +135,7 @@ def import_schedule(entries: list[ScheduleEntry], *, actor, now: datetime) -> Im
         object_type="calendar",
         object_id=None,
         summary=f"导入节假日安排：新增 {len(report.added)} 天，变更 {len(report.changed)} 天",
-        after={"years": report.confirmed_years},
+        after={"years": report.confirmed_years, "partial": sorted(report.partial_years)},
     )
     return report
 

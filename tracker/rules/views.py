@@ -80,7 +80,8 @@ def calendar():
                 else:
                     text = form.text.data or ""
                 entries = parse_schedule_csv(text)
-                report = services.import_schedule(entries, actor=current_user, now=now_utc())
+                years = {e.day.year for e in entries} if form.complete.data else set()
+                report = services.import_schedule(entries, actor=current_user, now=now_utc(), complete_years=years)
             except UnicodeDecodeError:
                 flash("文件不是 UTF-8 编码的 CSV，整个文件未导入。", "danger")
             except ScheduleError as exc:
