@@ -195,6 +195,27 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(sched)
 
+    review = AppGroup("review", help="Legality review helpers.")
+
+    @review.command("precheck")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def review_precheck(path: Path):
+        """Pre-check a draft (.docx): one flag a line, REFERENCE<TAB>POINT<TAB>RULE<TAB>MATCHED WORDS."""
+        from tracker.documents.structure import parse
+        from tracker.errors import DomainError
+        from tracker.files.uploads import check_upload, docx_paragraphs
+        from tracker.review.precheck import precheck
+
+        try:
+            checked = check_upload(path.read_bytes(), path.name, docx_only=True)
+            structure = parse(docx_paragraphs(checked.data))
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        for flag in precheck(structure):
+            click.echo(flag.line())
+
+    app.cli.add_command(review)
+
     from tracker.outputs.cli import register_word_cli
 
     register_word_cli(app)

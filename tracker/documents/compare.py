@@ -19,7 +19,7 @@ class Row:
     new: list[Segment]
 
 
-def _inline(a: str, b: str) -> tuple[list[Segment], list[Segment]]:
+def inline_diff(a: str, b: str) -> tuple[list[Segment], list[Segment]]:
     old, new = [], []
     for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if i2 > i1:
@@ -41,7 +41,7 @@ def compare_paragraphs(old: list[str], new: list[str]) -> list[Row]:
         else:
             pairs = list(zip(old[i1:i2], new[j1:j2], strict=False))
             for a, b in pairs:
-                o, n = _inline(a, b)
+                o, n = inline_diff(a, b)
                 rows.append(Row("changed", o, n))
             rows += [Row("removed", [Segment(p, True)], []) for p in old[i1 + len(pairs) : i2]]
             rows += [Row("added", [], [Segment(p, True)]) for p in new[j1 + len(pairs) : j2]]
