@@ -1,6 +1,6 @@
 """Working-day calendar for statutory time limits (pure: no Flask, no database).
 
-Rules implemented (DOMAIN.md §3):
+Rules implemented (docs/rules.md §3):
 
 * WD = working days: Monday–Friday, minus statutory holidays and the rest days the State Council
   adds around them, plus the official make-up workdays (调休).  The schedule changes every year:
@@ -16,7 +16,7 @@ Where the days come from, in order of precedence:
 3. otherwise a *provisional* estimate: Monday–Friday minus the statutory holidays of
    《全国年节及纪念日放假办法》 (2024 revision), with no guessed 调休.  Deadlines that depend on
    such a year are flagged ``provisional`` so the UI can say so: a packaged calendar must never
-   make an unknown year silently wrong (DOMAIN.md §3).
+   make an unknown year silently wrong (docs/rules.md §3).
 """
 
 from __future__ import annotations
