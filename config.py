@@ -27,7 +27,7 @@ class Config:
     # Uploads (draft versions, attachments). The limit is enforced by Werkzeug before the view runs.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
-    # The office's time zone: deadlines are calendar dates there (DOMAIN.md §3).
+    # The office's time zone: deadlines are calendar dates there (docs/rules.md §3).
     OFFICE_TIMEZONE = os.environ.get("OFFICE_TIMEZONE", "Asia/Shanghai")
     WTF_I18N_ENABLED = False  # use WTForms' bundled translations (Chinese), no Flask-Babel needed
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit

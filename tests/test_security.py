@@ -201,7 +201,7 @@ def test_health_is_public_and_says_only_ok(client):
 # Pages × roles
 # --------------------------------------------------------------------------------------------------------------
 
-# (URL template, roles that get 200); every other role gets 403. Written from DOMAIN.md §8, not read off the code.
+# (URL template, roles that get 200); every other role gets 403. Written from docs/rules.md §8, not read off the code.
 PAGES = {
     "home": ("/", EVERYONE),
     "register": ("/documents/", EVERYONE),
@@ -443,7 +443,7 @@ def test_forged_action_is_refused_and_changes_nothing(db, docs, login_as, who, d
     assert _count(db, AuditEvent) == events
 
 
-# The review steps' own pages refuse the wrong role too (DOMAIN.md §8: the judicial office accepts and returns
+# The review steps' own pages refuse the wrong role too (docs/rules.md §8: the judicial office accepts and returns
 # packets, the drafting unit submits its own drafts, the office records deliberation; the leader only reads).
 FORGED_FORMS = [
     ("drafter", "submitted", "/review/documents/{doc}/accept"),

@@ -1,6 +1,6 @@
 """The daily deadline scan, driven day by day through a month that crosses the 2026 National Day holiday.
 
-Every due date and every level below is counted by hand on the official 2026 schedule (DOMAIN.md §3, as shipped
+Every due date and every level below is counted by hand on the official 2026 schedule (docs/rules.md §3, as shipped
 in chinese_calendar): 中秋 09-25 (Fri) off; 国庆 10-01…10-07 off; make-up workdays 09-20 (Sun) and 10-10 (Sat).
 
     September 2026                 October 2026

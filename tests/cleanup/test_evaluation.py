@@ -1,4 +1,4 @@
-"""Evaluation before expiry (评估, 277 Art. 34) and renewal with a new normative number (DOMAIN.md §3, §6).
+"""Evaluation before expiry (评估, 277 Art. 34) and renewal with a new normative number (docs/rules.md §3, §6).
 
 Rule set: evaluation 6 months before the validity ends, every 5 years without one; default validity 5 years ending
 the day before the anniversary; filing within 15 days of publication, rolled past rest days; 修改 within 3 months.

@@ -1,5 +1,5 @@
 """Per-document results: the drafting unit proposes, the 司法所 reviews, the campaign is deliberated and
-published, and publication applies the results through the lifecycle (DOMAIN.md §6)."""
+published, and publication applies the results through the lifecycle (docs/rules.md §6)."""
 
 from __future__ import annotations
 

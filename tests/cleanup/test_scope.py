@@ -1,4 +1,4 @@
-"""A campaign's scope: the documents in force on the cut-off date, narrowed for a 专项 campaign (DOMAIN.md §6).
+"""A campaign's scope: the documents in force on the cut-off date, narrowed for a 专项 campaign (docs/rules.md §6).
 
 Every date below is picked by hand; the default validity is 5 years ending the day before the anniversary.
 """

@@ -1,9 +1,9 @@
 """Publication (stage 12–13) and filing (stage 14–15): the effective-date gap, validity, the filing due date on the
 2026 calendar, the packet and its .zip export, submission, the correction loop and the on-time flag.
 
-Rule set defaults (DOMAIN.md §3): effective no earlier than 30 CD after publication unless a reason is recorded;
+Rule set defaults (docs/rules.md §3): effective no earlier than 30 CD after publication unless a reason is recorded;
 validity 5 years, 2 for 暂行/试行; filing within 15 CD of publication; correction within 30 CD of the result; a CD
-limit ending on a rest day rolls to the next working day. 2026 (DOMAIN.md §3): holidays 09-25…27 (中秋) and
+limit ending on a rest day rolls to the next working day. 2026 (docs/rules.md §3): holidays 09-25…27 (中秋) and
 10-01…07 (国庆), make-up workdays 09-20 (Sun) and 10-10 (Sat). Every expected date below is counted by hand.
 """
 

@@ -1,4 +1,4 @@
-"""The annual figures (DOMAIN.md §7) of tracker.reports.stats.annual against a hand count of tests/reports/year.py."""
+"""The annual figures (docs/rules.md §7) of tracker.reports.stats.annual vs a hand count of tests/reports/year.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The judicial office's services against the database: public comment, submission, desk, worksheet, rounds,
 opinion numbers, deliberation and withdrawal. Every date below was counted by hand on the 2026 calendar
-(DOMAIN.md §3: 09-20 and 10-10 are make-up workdays; 09-25…27 and 10-01…07 are holidays)."""
+(docs/rules.md §3: 09-20 and 10-10 are make-up workdays; 09-25…27 and 10-01…07 are holidays)."""
 
 from __future__ import annotations
 

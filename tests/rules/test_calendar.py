@@ -1,7 +1,7 @@
 """Tests for tracker.rules.calendar.
 
 Every expected date below is written by hand from the official State Council schedules quoted in
-DOMAIN.md §3 (2025, 2026) or from the almanac (2027 lunar festivals, Qingming), and counted by hand
+docs/rules.md §3 (2025, 2026) or from the almanac (2027 lunar festivals, Qingming), and counted by hand
 on a wall calendar; none is produced by the code under test.
 """
 
@@ -37,7 +37,7 @@ def days(first: str, last: str) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-# --- Official schedules, copied from DOMAIN.md §3 -------------------------------------------
+# --- Official schedules, copied from docs/rules.md §3 -------------------------------------------
 
 MAKEUP_2025 = ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"]
 HOLIDAYS_2025 = [

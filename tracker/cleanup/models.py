@@ -1,4 +1,4 @@
-"""Campaigns with a per-document result, and evaluations (DOMAIN.md §6)."""
+"""Campaigns with a per-document result, and evaluations (docs/rules.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Clean-up campaigns: opening one over every document in force on the cut-off date (DOMAIN.md §6)."""
+"""Clean-up campaigns: opening one over every document in force on the cut-off date (docs/rules.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Documents and everything filed with them (DOMAIN.md §2 stages 1–2, 18)."""
+"""Documents and everything filed with them (docs/rules.md §2 stages 1–2, 18)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class DocKind(LabelledEnum):
 
 
 class TrialKind(LabelledEnum):
-    """暂行/试行 documents get a shorter default validity (DOMAIN.md §3)."""
+    """暂行/试行 documents get a shorter default validity (docs/rules.md §3)."""
 
     NONE = ("none", "否")
     INTERIM = ("interim", "暂行")

@@ -1,4 +1,4 @@
-"""Lifecycle states of a normative document (DOMAIN.md §2) and of its filing (§5)."""
+"""Lifecycle states of a normative document (docs/rules.md §2) and of its filing (§5)."""
 
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ def _attachment_file(doc: Document, kind: AttachmentKind) -> StoredFile | None:
 
 
 def packet(doc: Document) -> list[PacketItem]:
-    """The 备案材料 of DOMAIN.md §5, each attached, generated or missing."""
+    """The 备案材料 of docs/rules.md §5, each attached, generated or missing."""
     pub = current_publication(doc)
     items = [
         PacketItem("备案报告", True, _latest_generated("filing_report", "publication", pub.id if pub else None)),

@@ -418,7 +418,7 @@ def table(document, headers: list[str], widths_mm: list[int], rows: list[list[st
 
 
 def build_opinion() -> docx.Document:
-    """《规范性文件合法性审查意见书》: every item of DOMAIN.md §4, optional parts wrapped in {%p if %}."""
+    """《规范性文件合法性审查意见书》: every item of docs/rules.md §4, optional parts wrapped in {%p if %}."""
     d = new_document("规范性文件合法性审查意见书")
     para(d, "{{ office_name }}", "公文标题")
     para(d, "规范性文件合法性审查意见书", "公文标题")
@@ -503,7 +503,7 @@ def build_opinion() -> docx.Document:
 
 
 def build_filing_report() -> docx.Document:
-    """关于《…》的备案报告: to the filing authority, with the issuing date and the enclosed list (DOMAIN.md §5)."""
+    """关于《…》的备案报告: to the filing authority, with the issuing date and the enclosed list (docs/rules.md §5)."""
     d = new_document("备案报告")
     para(d, "关于《{{ title }}》的{{ title_break }}备案报告", "公文标题")
     para(d)
@@ -554,7 +554,7 @@ def _cant_split(t: Table, row: int) -> None:
 
 
 def build_cleanup_catalogue() -> docx.Document:
-    """关于公布…结果的通知, with the catalogue as its attachment: one table per result category (DOMAIN.md §6).
+    """关于公布…结果的通知, with the catalogue as its attachment: one table per result category (docs/rules.md §6).
 
     The categories are a loop, so a category without documents leaves neither heading nor table behind.
     """

@@ -72,7 +72,7 @@ def _unique(items: Iterable[str]) -> list[str]:
     return [s for s in dict.fromkeys(i.strip() for i in items) if s]
 
 
-# --- the review opinion (DOMAIN.md §4) ------------------------------------------------------------------
+# --- the review opinion (docs/rules.md §4) ------------------------------------------------------------------
 
 OPINION_SECTIONS = ("basic", "basis", "points", "findings", "conclusion")
 # Several findings are laid out as a table; one finding reads better as paragraphs.
@@ -145,7 +145,7 @@ def opinion_context(opinion, *, office_name: str, materials: Sequence[str], poin
     }
 
 
-# --- the filing report (DOMAIN.md §5) -------------------------------------------------------------------
+# --- the filing report (docs/rules.md §5) -------------------------------------------------------------------
 
 
 def is_early(publication, min_gap_days: int) -> bool:
@@ -156,7 +156,7 @@ def is_early(publication, min_gap_days: int) -> bool:
 
 
 TITLE_LINE_CHARS = 20
-# What goes with every filing (DOMAIN.md §5) when the caller does not pass the packet's own list.
+# What goes with every filing (docs/rules.md §5) when the caller does not pass the packet's own list.
 DEFAULT_ENCLOSURES = ("正式文本", "起草说明", "制定依据", "合法性审查意见书")
 EARLY_EFFECT_ENCLOSURE = "提前施行的理由说明"
 
@@ -235,7 +235,7 @@ def filing_report_context(
     }
 
 
-# --- the clean-up result notice and catalogue (DOMAIN.md §6) ----------------------------------------------
+# --- the clean-up result notice and catalogue (docs/rules.md §6) ----------------------------------------------
 
 # Each result category's heading in the catalogue, in the order of the notice.
 CATALOGUE_HEADINGS = {
@@ -349,7 +349,7 @@ def cleanup_catalogue_context(
     }
 
 
-# --- the annual statistics as a section of the annual report (DOMAIN.md §7) -----------------------------------
+# --- the annual statistics as a section of the annual report (docs/rules.md §7) -----------------------------------
 
 # What each rate counts: (numerator, denominator), as the office explains it in the report.
 RATE_BASIS = {

@@ -29,7 +29,7 @@ from tracker.publication.queries import current_publication
 from tracker.review.models import Opinion, ReviewPoint, ReviewRound
 from tracker.rules.ruleset import get_rule
 
-# Materials of a submission packet (DOMAIN.md §4), in the order they are listed in the opinion.
+# Materials of a submission packet (docs/rules.md §4), in the order they are listed in the opinion.
 PACKET_KINDS = (
     AttachmentKind.REQUEST_LETTER,
     AttachmentKind.DRAFTING_NOTE,

@@ -1,4 +1,4 @@
-"""The figures of the annual 法治政府建设年度报告 (DOMAIN.md §7), computed from dated records.
+"""The figures of the annual 法治政府建设年度报告 (docs/rules.md §7), computed from dated records.
 
 Every figure is the count of a set of records whose dates fall in the year, so a past year's figures stay
 the same after later changes. Each figure keeps the ids of the records behind it, for the links.

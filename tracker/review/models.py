@@ -1,4 +1,4 @@
-"""Public comment, procedure checks, review rounds, findings, opinions and deliberations (DOMAIN.md §2–§4)."""
+"""Public comment, procedure checks, review rounds, findings, opinions and deliberations (docs/rules.md §2–§4)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class ProcedureKind(LabelledEnum):
 
 
 class ReviewPoint(LabelledEnum):
-    """The nine review points of DOMAIN.md §4, in the order of the worksheet."""
+    """The nine review points of docs/rules.md §4, in the order of the worksheet."""
 
     AUTHORITY_BODY = ("body", "制定主体是否合法")
     COMPETENCE = ("competence", "是否超越法定职权")

@@ -1,4 +1,4 @@
-"""The submission packet checklist (DOMAIN.md §4), driven by the rule set's settings."""
+"""The submission packet checklist (docs/rules.md §4), driven by the rule set's settings."""
 
 from __future__ import annotations
 

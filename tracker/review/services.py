@@ -70,7 +70,7 @@ def rounds_of(doc: Document) -> list[ReviewRound]:
     )
 
 
-# --- public comment and other procedures (DOMAIN.md §2 stages 3–5) --------------------------------------
+# --- public comment and other procedures (docs/rules.md §2 stages 3–5) --------------------------------------
 
 
 def save_consultation(

@@ -427,7 +427,7 @@ def deliberate(doc_id: int):
             ):
                 return _back(doc)
         doc = db.session.get(Document, doc_id)
-    # Opinions not adopted in any round must be explained to the deliberating body (DOMAIN.md §2 stage 9).
+    # Opinions not adopted in any round must be explained to the deliberating body (docs/rules.md §2 stage 9).
     not_adopted = [
         f
         for rnd in services.rounds_of(doc)

@@ -1,6 +1,6 @@
 """Working-day calendar for statutory time limits (pure: no Flask, no database).
 
-Rules implemented (DOMAIN.md §3):
+Rules implemented (docs/rules.md §3):
 
 * WD = working days: Monday–Friday, minus statutory holidays and the rest days the State Council
   adds around them, plus the official make-up workdays (调休).  The schedule changes every year:
@@ -17,7 +17,7 @@ Where the days come from, in order of precedence:
    《全国年节及纪念日放假办法》 (2024 revision) and the 补假 of its Art. 6 (a holiday that falls on a
    Saturday or Sunday is made up on the following working day), with no guessed 调休.  Deadlines that depend on
    such a year are flagged ``provisional`` so the UI can say so: a packaged calendar must never
-   make an unknown year silently wrong (DOMAIN.md §3).
+   make an unknown year silently wrong (docs/rules.md §3).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The default list of review conclusions seen in practice (DOMAIN.md §4); the admin may edit it."""
+"""The default list of review conclusions seen in practice (docs/rules.md §4); the admin may edit it."""
 
 from __future__ import annotations
 

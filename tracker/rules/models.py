@@ -25,7 +25,7 @@ class Confidence(LabelledEnum):
 
 
 class Rule(db.Model):
-    """A time limit of DOMAIN.md §3 as data: value, day type, source and how sure we are."""
+    """A time limit of docs/rules.md §3 as data: value, day type, source and how sure we are."""
 
     __tablename__ = "rules"
 

@@ -1,4 +1,4 @@
-"""The rule set: every time limit of DOMAIN.md §3 as data, plus configurable patterns and lists.
+"""The rule set: every time limit of docs/rules.md §3 as data, plus configurable patterns and lists.
 
 Defaults live here once; the database holds the town's values (seeded from these, edited by the admin).
 """

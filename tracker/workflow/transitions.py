@@ -53,7 +53,7 @@ _FILING_OPEN = {F.NOT_SUBMITTED, F.CORRECTION, F.CORRECTION_ORDERED, F.NOT_ACCEP
 
 # fmt: off
 TRANSITIONS: tuple[Transition, ...] = (
-    # Drafting and public comment (DOMAIN.md §2 stages 1–5)
+    # Drafting and public comment (docs/rules.md §2 stages 1–5)
     _t("start_consultation", "开始公开征求意见", {S.DRAFTING}, S.CONSULTING, "draft",
        guard="has_open_consultation"),
     _t("close_consultation", "结束征求意见", {S.CONSULTING}, S.DRAFTING, "draft"),
