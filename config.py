@@ -8,8 +8,10 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("TRACKER_INSTANCE_DIR", BASE_DIR / "instance"))
 
-# Secrets shorter than this, or equal to the development default, are refused in production.
+# Secrets shorter than this, or equal to the fixed key development used to sign with, are refused in production.
 MIN_SECRET_KEY_LENGTH = 32
+# Development signed sessions with this published key until issue #15: anyone could forge an administrator's
+# session. No configuration uses it now; production refuses it and development replaces it by the instance's key.
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
@@ -21,7 +23,8 @@ def _bool(name: str, default: bool) -> bool:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Unset: production refuses to start; development (`make run`) uses a random key kept in the instance folder.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tracker.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # Uploads (draft versions, attachments). The limit is enforced by Werkzeug before the view runs.

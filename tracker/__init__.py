@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config as config_module
+from tracker.common.instance_key import instance_secret_key
 from tracker.errors import register_error_handlers
 from tracker.extensions import csrf, db, login_manager, migrate
 
@@ -62,6 +63,11 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if issubclass(config_class, config_module.ProductionConfig):
         _check_production(app)
+    elif app.config.get("SECRET_KEY") in (None, "", config_module.DEV_SECRET_KEY):
+        # `make run` is reachable by others on the network: never sign with a key anyone can read in the source.
+        app.config["SECRET_KEY"] = instance_secret_key(
+            Path(app.instance_path), min_length=config_module.MIN_SECRET_KEY_LENGTH
+        )
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
 
