@@ -382,7 +382,7 @@ def test_csrf_user_creation(app, db, world, csrf_on):
         "display_name": "新文秘",
         "role": "clerk",
         "unit_id": world.units["office"].id,
-        "password": "Newclerk-pass-2026",
+        "password": "Wenmi-pass-2026",
         "active": "y",
     }
     _assert_csrf_refusal(c.post("/admin/users/new", data=data))

@@ -6,9 +6,8 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Strin
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from tracker.auth.models import Role, UnitKind
+from tracker.auth.passwords import password_problem
 from tracker.common.forms import Form
-
-MIN_PASSWORD_LENGTH = 10
 
 
 class LoginForm(Form):
@@ -21,10 +20,9 @@ def _strong_password(form, field):
     value = field.data or ""
     if not value:
         return
-    if len(value) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位。")
-    if value.isdigit() or value.isalpha():
-        raise ValidationError("密码须同时包含字母和数字或符号。")
+    problem = password_problem(value, username=form.username.data)
+    if problem:
+        raise ValidationError(problem)
 
 
 class UserForm(Form):

@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.audit import services as audit
 from tracker.auth.models import Role, Unit, UnitKind, User
+from tracker.auth.passwords import password_problem
 from tracker.errors import ConcurrentEdit, ValidationFailed
 from tracker.extensions import db
 
@@ -46,6 +47,12 @@ def authenticate(username: str, password: str, *, now: datetime) -> User | None:
     return user
 
 
+def _check_password(password: str, *, username: str) -> None:
+    problem = password_problem(password, username=username)
+    if problem:
+        raise ValidationFailed(problem)
+
+
 def _unit(unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None:
@@ -68,6 +75,7 @@ def create_user(
 ) -> User:
     if not password:
         raise ValidationFailed("新建用户须设置密码。")
+    _check_password(password, username=username)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed(f"用户名“{username}”已被使用。")
     user = User(
@@ -113,6 +121,8 @@ def update_user(
         raise ConcurrentEdit("该用户信息已被他人修改，请刷新后再编辑。")
     if user.id == getattr(actor, "id", None) and (not active or role is not Role.ADMIN):
         raise ValidationFailed("不能停用自己的账号或取消自己的管理员角色。")
+    if password:
+        _check_password(password, username=user.username)
     before = {"role": user.role.value, "unit_id": user.unit_id, "active": user.active}
     user.display_name = display_name
     user.role = role
