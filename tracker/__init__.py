@@ -167,10 +167,16 @@ def _configure_login() -> None:
         return user
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
+    def load_user(session_id: str):
+        # "id:session_version" (User.get_id): a session made before the user's last logout, password change or
+        # reset carries an older version and loads nobody.
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or len(version) > 18:
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version):
+            return None
+        return user
 
 
 def _register_filters(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from tracker.api.models import ApiToken
 from tracker.audit.models import AuditEvent
-from tracker.auth.models import Role, Unit, UnitKind, User
+from tracker.auth.models import LoginFailure, Role, Unit, UnitKind, User
 from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
 from tracker.deadlines.models import Alert, CalendarDay, CalendarYear, JobRun, ReminderSend, Rule, Setting
 from tracker.documents.models import (
@@ -54,6 +54,7 @@ __all__ = [
     "GeneratedDocument",
     "JobRun",
     "LegalSource",
+    "LoginFailure",
     "NumberCounter",
     "Opinion",
     "ProcedureCheck",
