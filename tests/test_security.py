@@ -206,6 +206,8 @@ PAGES = {
     "home": ("/", EVERYONE),
     "register": ("/documents/", EVERYONE),
     "my_history": ("/audit/me", EVERYONE),
+    # Everyone changes their own password.
+    "change_password": ("/password", EVERYONE),
     # Only drafting units register drafts.
     "new_document": ("/documents/new", {"drafter", "drafter2"}),
     # Another unit's draft is not for drafter2's eyes; published (even later repealed) documents are public record.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from tracker.auth.models import Role, UnitKind
 from tracker.auth.passwords import password_problem
@@ -14,6 +14,16 @@ class LoginForm(Form):
     username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=50)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码。"), Length(max=200)])
     next = HiddenField()
+
+
+class ChangePasswordForm(Form):
+    # The rule itself (length, common, username, runs) is checked by the service, which knows the username.
+    current_password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码。"), Length(max=200)])
+    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码。"), Length(max=200)])
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", message="两次输入的新密码不一致。")],
+    )
 
 
 def _strong_password(form, field):

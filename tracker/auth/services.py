@@ -47,6 +47,48 @@ def authenticate(username: str, password: str, *, now: datetime) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every session made so far for `user` stops loading a user (the loader compares User.session_version).
+
+    One UPDATE … SET session_version = session_version + 1: two logouts at once both count, and the user's
+    version_id is left alone, so an administrator editing this user at the same moment meets no false conflict.
+    """
+    db.session.execute(sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+
+
+def log_out(user: User, *, now: datetime) -> None:
+    """Logging out ends the user's sessions everywhere, not only in this browser (issue #15)."""
+    end_sessions(user)
+    audit.record(
+        "auth.logout",
+        actor=user,
+        now=now,
+        summary="退出登录（该账号的全部会话随之结束）",
+        object_type="user",
+        object_id=user.id,
+    )
+
+
+def change_password(user: User, *, current_password: str, new_password: str, now: datetime) -> None:
+    """The user's own change: the current password first; every other session of the user ends."""
+    if not user.check_password(current_password or ""):
+        raise ValidationFailed("当前密码不正确。")
+    if new_password == current_password:
+        raise ValidationFailed("新密码不能与当前密码相同。")
+    _check_password(new_password, username=user.username)
+    user.set_password(new_password)
+    db.session.flush()
+    end_sessions(user)
+    audit.record(
+        "user.password_change",
+        actor=user,
+        now=now,
+        summary="修改本人密码（其他会话随之结束）",
+        object_type="user",
+        object_id=user.id,
+    )
+
+
 def _check_password(password: str, *, username: str) -> None:
     problem = password_problem(password, username=username)
     if problem:
@@ -124,6 +166,7 @@ def update_user(
     if password:
         _check_password(password, username=user.username)
     before = {"role": user.role.value, "unit_id": user.unit_id, "active": user.active}
+    deactivated = user.active and not active
     user.display_name = display_name
     user.role = role
     user.unit = _unit(unit_id)
@@ -136,6 +179,9 @@ def update_user(
         db.session.flush()
     except StaleDataError:
         raise ConcurrentEdit("该用户信息已被他人修改，请刷新后再编辑。") from None
+    if password or deactivated:
+        # A reset password or a closed account: whoever is logged in with the old one is out at once.
+        end_sessions(user)
     audit.record(
         "user.update",
         actor=actor,

@@ -8,8 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import services
-from tracker.auth.forms import LoginForm
+from tracker.auth.forms import ChangePasswordForm, LoginForm
 from tracker.common.timeutil import now_utc
+from tracker.common.views import attempt
 from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -47,6 +48,30 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    services.log_out(current_user._get_current_object(), now=now_utc())
+    db.session.commit()
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The user's own password; this session goes on, every other session of the user ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        changed = attempt(
+            lambda: services.change_password(
+                user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+                now=now_utc(),
+            ),
+            "密码已修改。在其他电脑或浏览器上的登录已全部退出。",
+        )
+        if changed:
+            login_user(user)  # stamp this session with the new session version
+            return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form)
