@@ -38,6 +38,15 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    # Login throttling (README, 生产部署): failures are counted in the database, so all workers share them. An
+    # account name, or an address, with this many failures within the window is refused until the oldest of them
+    # leaves the window. 0 turns a limit off.
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For / X-Forwarded-Proto are believed. 0 (the default)
+    # believes none: behind a proxy set it to 1, or every person would share the proxy's address for throttling.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     BOOTSTRAP_SERVE_LOCAL = True  # intranets are offline: never a CDN
     SITE_NAME = os.environ.get("SITE_NAME", "规范性文件审查备案跟踪")
     TOWN_NAME = os.environ.get("TOWN_NAME", "沙溪镇")

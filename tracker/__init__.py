@@ -10,6 +10,7 @@ from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from tracker.common.instance_key import instance_secret_key
@@ -68,6 +69,10 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(
             Path(app.instance_path), min_length=config_module.MIN_SECRET_KEY_LENGTH
         )
+    if app.config.get("PROXY_COUNT"):
+        # Behind the reverse proxy the client's address (login throttling) and scheme come from its headers.
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
 

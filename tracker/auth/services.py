@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.audit import services as audit
+from tracker.auth import throttle
 from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.auth.passwords import password_problem
 from tracker.errors import ConcurrentEdit, ValidationFailed
@@ -18,10 +19,17 @@ from tracker.extensions import db
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
-def authenticate(username: str, password: str, *, now: datetime) -> User | None:
+class WrongCurrentPassword(ValidationFailed):
+    """Refused because the current password is wrong; the failure was recorded and is kept (the view commits)."""
+
+
+def authenticate(username: str, password: str, *, address: str | None, now: datetime) -> User | None:
+    """The user, or None after recording the failure; LoginThrottled while the name or the address is locked."""
+    throttle.check(username, address, now=now)  # before the password: a locked account tells nothing
     user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
+        throttle.record_failure(username, address, now=now)
         audit.record(
             "auth.login_failed",
             actor=None,
@@ -32,6 +40,7 @@ def authenticate(username: str, password: str, *, now: datetime) -> User | None:
         )
         return None
     if not user.check_password(password or "") or not user.active:
+        throttle.record_failure(username, address, now=now)
         audit.record(
             "auth.login_failed",
             actor=None,
@@ -42,6 +51,7 @@ def authenticate(username: str, password: str, *, now: datetime) -> User | None:
         )
         return None
     user.last_login_at = now
+    throttle.forget_account(username)
     audit.record("auth.login", actor=user, now=now, summary="登录", object_type="user", object_id=user.id)
     db.session.flush()
     return user
@@ -69,10 +79,18 @@ def log_out(user: User, *, now: datetime) -> None:
     )
 
 
-def change_password(user: User, *, current_password: str, new_password: str, now: datetime) -> None:
-    """The user's own change: the current password first; every other session of the user ends."""
+def change_password(
+    user: User, *, current_password: str, new_password: str, address: str | None, now: datetime
+) -> None:
+    """The user's own change: the current password first; every other session of the user ends.
+
+    A wrong current password counts as a failed login of the account, so an open session left unattended cannot be
+    used to guess the password without limit.
+    """
+    throttle.check(user.username, address, now=now)
     if not user.check_password(current_password or ""):
-        raise ValidationFailed("当前密码不正确。")
+        throttle.record_failure(user.username, address, now=now)
+        raise WrongCurrentPassword("当前密码不正确。")
     if new_password == current_password:
         raise ValidationFailed("新密码不能与当前密码相同。")
     _check_password(new_password, username=user.username)

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import services
 from tracker.auth.forms import ChangePasswordForm, LoginForm
+from tracker.auth.throttle import LoginThrottled
 from tracker.common.timeutil import now_utc
-from tracker.common.views import attempt
+from tracker.errors import DomainError
 from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -35,7 +36,14 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data, now=now_utc())
+        try:
+            user = services.authenticate(
+                form.username.data, form.password.data, address=request.remote_addr, now=now_utc()
+            )
+        except LoginThrottled as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("auth/login.html", form=form), exc.status_code
         db.session.commit()
         if user is None:
             flash("用户名或密码不正确，或账号已停用。", "danger")
@@ -62,16 +70,27 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        changed = attempt(
-            lambda: services.change_password(
+        try:
+            services.change_password(
                 user,
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
+                address=request.remote_addr,
                 now=now_utc(),
-            ),
-            "密码已修改。在其他电脑或浏览器上的登录已全部退出。",
-        )
-        if changed:
+            )
+        except services.WrongCurrentPassword as exc:
+            db.session.commit()  # keep the recorded failure: the login throttle counts it
+            flash(exc.message, "danger")
+        except LoginThrottled as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("auth/password.html", form=form), exc.status_code
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
             login_user(user)  # stamp this session with the new session version
+            flash("密码已修改。在其他电脑或浏览器上的登录已全部退出。", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)
