@@ -37,6 +37,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    HSTS_SECONDS = 0  # Strict-Transport-Security only in production (below)
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     # Login throttling (README, 生产部署): failures are counted in the database, so all workers share them. An
     # account name, or an address, with this many failures within the window is refused until the oldest of them
@@ -82,6 +83,14 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # The __Host- prefix makes browsers accept the cookie only if Secure, Path=/ and without Domain: nothing on
+    # another subdomain or over plain HTTP can plant or overwrite it. Browsers refuse the prefix without Secure.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    REMEMBER_COOKIE_NAME = "__Host-remember_token" if SESSION_COOKIE_SECURE else "remember_token"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
+    # One year; not on plain-HTTP intranets (SESSION_COOKIE_SECURE=false), where browsers ignore it anyway.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if SESSION_COOKIE_SECURE else 0
     PREFERRED_URL_SCHEME = "https"
 
 

@@ -20,6 +20,7 @@ from tracker.extensions import csrf, db, login_manager, migrate
 # Endpoints reachable without logging in; everything else is denied by default.
 # The calendar feed authenticates by its secret token in the URL (calendar programs cannot log in).
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health", "deadlines.ical_feed"})
+STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 
 
 class InsecureConfiguration(RuntimeError):
@@ -137,10 +138,18 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # base-uri and form-action are not covered by default-src: without them injected markup could re-point
+        # relative links or send a form (with its CSRF token) elsewhere.
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+            "base-uri 'self'; form-action 'self'; object-src 'none'",
         )
+        if app.config.get("HSTS_SECONDS"):
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
+        if current_user.is_authenticated and request.endpoint not in STATIC_ENDPOINTS:
+            # What a logged-in person sees stays out of shared and browser caches (the back button after logout).
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     return app
