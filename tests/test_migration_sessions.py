@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from tests import test_migrations
-from tracker.deadlines.feeds import user_by_token
 from tracker.extensions import db
 
 # The fixtures of the migrations test: an empty database on SQLite and, when configured, PostgreSQL.
@@ -53,8 +52,10 @@ def test_existing_feed_tokens_are_hashed_and_keep_working(empty_database, tmp_pa
             columns = {c["name"] for c in sa.inspect(conn).get_columns("users")}
         assert rows == [(1, hashlib.sha256(b"subscribed-token-of-clerk").hexdigest(), 1), (2, None, 1)]
         assert "ical_token" not in columns  # the secret itself is gone from the table
-        assert user_by_token("subscribed-token-of-clerk").id == 1  # the address already subscribed still works
-        assert user_by_token(hashlib.sha256(b"subscribed-token-of-clerk").hexdigest()) is None
+        calendar = app.test_client()  # a calendar program fetching the address it subscribed to before
+        r = calendar.get("/ical/subscribed-token-of-clerk.ics")
+        assert r.status_code == 200 and r.mimetype == "text/calendar"
+        assert calendar.get(f"/ical/{rows[0][1]}.ics").status_code == 404  # the stored hash is no address
         db.session.remove()
 
         flask_migrate.downgrade(revision=before)
