@@ -8,8 +8,10 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("TRACKER_INSTANCE_DIR", BASE_DIR / "instance"))
 
-# Secrets shorter than this, or equal to the development default, are refused in production.
+# Secrets shorter than this, or equal to the fixed key development used to sign with, are refused in production.
 MIN_SECRET_KEY_LENGTH = 32
+# Development signed sessions with this published key until issue #15: anyone could forge an administrator's
+# session. No configuration uses it now; production refuses it and development replaces it by the instance's key.
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
@@ -21,7 +23,8 @@ def _bool(name: str, default: bool) -> bool:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Unset: production refuses to start; development (`make run`) uses a random key kept in the instance folder.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tracker.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # Uploads (draft versions, attachments). The limit is enforced by Werkzeug before the view runs.
@@ -34,7 +37,17 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    HSTS_SECONDS = 0  # Strict-Transport-Security only in production (below)
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    # Login throttling (README, 生产部署): failures are counted in the database, so all workers share them. An
+    # account name, or an address, with this many failures within the window is refused until the oldest of them
+    # leaves the window. 0 turns a limit off.
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For / X-Forwarded-Proto are believed. 0 (the default)
+    # believes none: behind a proxy set it to 1, or every person would share the proxy's address for throttling.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     BOOTSTRAP_SERVE_LOCAL = True  # intranets are offline: never a CDN
     SITE_NAME = os.environ.get("SITE_NAME", "规范性文件审查备案跟踪")
     TOWN_NAME = os.environ.get("TOWN_NAME", "沙溪镇")
@@ -70,6 +83,14 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # The __Host- prefix makes browsers accept the cookie only if Secure, Path=/ and without Domain: nothing on
+    # another subdomain or over plain HTTP can plant or overwrite it. Browsers refuse the prefix without Secure.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    REMEMBER_COOKIE_NAME = "__Host-remember_token" if SESSION_COOKIE_SECURE else "remember_token"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
+    # One year; not on plain-HTTP intranets (SESSION_COOKIE_SECURE=false), where browsers ignore it anyway.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if SESSION_COOKIE_SECURE else 0
     PREFERRED_URL_SCHEME = "https"
 
 

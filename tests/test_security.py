@@ -206,6 +206,8 @@ PAGES = {
     "home": ("/", EVERYONE),
     "register": ("/documents/", EVERYONE),
     "my_history": ("/audit/me", EVERYONE),
+    # Everyone changes their own password.
+    "change_password": ("/password", EVERYONE),
     # Only drafting units register drafts.
     "new_document": ("/documents/new", {"drafter", "drafter2"}),
     # Another unit's draft is not for drafter2's eyes; published (even later repealed) documents are public record.
@@ -382,7 +384,7 @@ def test_csrf_user_creation(app, db, world, csrf_on):
         "display_name": "新文秘",
         "role": "clerk",
         "unit_id": world.units["office"].id,
-        "password": "Newclerk-pass-2026",
+        "password": "Wenmi-pass-2026",
         "active": "y",
     }
     _assert_csrf_refusal(c.post("/admin/users/new", data=data))

@@ -10,14 +10,17 @@ from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
+from tracker.common.instance_key import instance_secret_key
 from tracker.errors import register_error_handlers
 from tracker.extensions import csrf, db, login_manager, migrate
 
 # Endpoints reachable without logging in; everything else is denied by default.
 # The calendar feed authenticates by its secret token in the URL (calendar programs cannot log in).
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health", "alerts.ical_feed"})
+STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 
 
 class InsecureConfiguration(RuntimeError):
@@ -62,6 +65,15 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if issubclass(config_class, config_module.ProductionConfig):
         _check_production(app)
+    elif app.config.get("SECRET_KEY") in (None, "", config_module.DEV_SECRET_KEY):
+        # `make run` is reachable by others on the network: never sign with a key anyone can read in the source.
+        app.config["SECRET_KEY"] = instance_secret_key(
+            Path(app.instance_path), min_length=config_module.MIN_SECRET_KEY_LENGTH
+        )
+    if app.config.get("PROXY_COUNT"):
+        # Behind the reverse proxy the client's address (login throttling) and scheme come from its headers.
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
 
@@ -130,10 +142,18 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # base-uri and form-action are not covered by default-src: without them injected markup could re-point
+        # relative links or send a form (with its CSRF token) elsewhere.
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+            "base-uri 'self'; form-action 'self'; object-src 'none'",
         )
+        if app.config.get("HSTS_SECONDS"):
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
+        if current_user.is_authenticated and request.endpoint not in STATIC_ENDPOINTS:
+            # What a logged-in person sees stays out of shared and browser caches (the back button after logout).
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     return app
@@ -165,10 +185,16 @@ def _configure_login() -> None:
         return user
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
+    def load_user(session_id: str):
+        # "id:session_version" (User.get_id): a session made before the user's last logout, password change or
+        # reset carries an older version and loads nobody.
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or len(version) > 18:
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version):
+            return None
+        return user
 
 
 def _register_filters(app: Flask) -> None:

@@ -72,14 +72,15 @@ def register(app: Flask) -> None:
     @click.password_option(prompt="密码")
     def create_admin(username, display_name, unit_name, password):
         """Create an administrator (the first account of a new installation)."""
-        from tracker.auth.forms import MIN_PASSWORD_LENGTH
         from tracker.auth.models import Role, Unit, UnitKind
+        from tracker.auth.passwords import password_problem
         from tracker.auth.permissions import SYSTEM
         from tracker.auth.services import create_user
         from tracker.errors import DomainError
 
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise click.ClickException(f"密码至少 {MIN_PASSWORD_LENGTH} 位。")
+        problem = password_problem(password, username=username)
+        if problem:
+            raise click.ClickException(problem)
         now = now_utc()
         unit = db.session.scalar(sa.select(Unit).where(Unit.name == unit_name))
         if unit is None:

@@ -3,7 +3,7 @@
 from tracker.alerts.models import Alert, ReminderSend
 from tracker.audit.models import AuditEvent
 from tracker.auth.api_tokens import ApiToken
-from tracker.auth.models import Role, Unit, UnitKind, User
+from tracker.auth.models import LoginFailure, Role, Unit, UnitKind, User
 from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
 from tracker.common.numbering import NumberCounter
 from tracker.documents.models import Attachment, Document, DocumentBasis, DocumentRelation, DocumentVersion, LegalSource
@@ -49,6 +49,7 @@ __all__ = [
     "GeneratedDocument",
     "JobRun",
     "LegalSource",
+    "LoginFailure",
     "NumberCounter",
     "Opinion",
     "ProcedureCheck",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, datetime
 
@@ -23,18 +24,33 @@ def alerts(app, db, world, now, monkeypatch):
     return seeded
 
 
-def feed_path(client) -> str | None:
-    """The subscription address shown on the account page, as a path."""
-    page = client.get("/account").get_data(as_text=True)
+def feed_path(response) -> str | None:
+    """The subscription address shown on a page (only the answer to 生成 shows it), as a path."""
+    page = response.get_data(as_text=True)
     match = re.search(r'value="http://localhost(/ical/[A-Za-z0-9_-]+\.ics)" data-testid="feed-url"', page)
     return match[1] if match else None
 
 
+def rotate(client) -> str:
+    """Press 生成订阅地址 and read the address off the answer, the one time it is shown."""
+    r = client.post("/account", data={"action": "rotate"})
+    assert r.status_code == 200
+    path = feed_path(r)
+    assert path is not None
+    return path
+
+
 def token_of(username: str) -> str | None:
+    """What the database keeps of the user's feed secret: its SHA-256, never the secret."""
     from tracker.extensions import db
 
     db.session.expire_all()
-    return db.session.scalar(sa.select(User.ical_token).where(User.username == username))
+    return db.session.scalar(sa.select(User.ical_token_hash).where(User.username == username))
+
+
+def _sha256(path: str) -> str:
+    token = path.removeprefix("/ical/").removesuffix(".ics")
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def events(response) -> list[dict]:
@@ -50,12 +66,14 @@ def events(response) -> list[dict]:
 
 def test_the_feed_lists_the_users_alerts_as_all_day_events(app, alerts, login_as):
     clerk = login_as("clerk")
-    assert feed_path(clerk) is None
+    assert feed_path(clerk.get("/account")) is None
     assert "尚未生成订阅地址" in clerk.get("/account").get_data(as_text=True)
-    r = clerk.post("/account", data={"action": "rotate"})
-    assert r.status_code == 302 and r.headers["Location"].endswith("/account")
-    path = feed_path(clerk)
-    assert path == f"/ical/{token_of('clerk')}.ics"
+    path = rotate(clerk)
+    assert token_of("clerk") == _sha256(path)  # the database keeps the hash, not the address's secret
+    assert token_of("clerk") not in path
+    page = clerk.get("/account")
+    assert feed_path(page) is None  # shown once: a later visit says it exists without showing it
+    assert 'data-testid="feed-exists"' in page.get_data(as_text=True)
 
     anonymous = app.test_client()  # calendar programs do not log in: the token is the credential
     r = anonymous.get(path)
@@ -94,8 +112,7 @@ def test_the_feed_lists_the_users_alerts_as_all_day_events(app, alerts, login_as
 )
 def test_each_user_sees_their_own_deadlines(app, alerts, login_as, username, expected):
     client = login_as(username)
-    client.post("/account", data={"action": "rotate"})
-    r = app.test_client().get(f"/ical/{token_of(username)}.ics")
+    r = app.test_client().get(rotate(client))
     assert r.status_code == 200
     assert [(e["start"].isoformat(), e["summary"]) for e in events(r)] == expected
 
@@ -106,12 +123,11 @@ def test_unknown_rotated_and_revoked_tokens_are_not_found(app, db, alerts, login
     assert anonymous.get(f"/ical/{'x' * 65}.ics").status_code == 404
 
     clerk = login_as("clerk")
-    clerk.post("/account", data={"action": "rotate"})
-    old = feed_path(clerk)
+    old = rotate(clerk)
     assert anonymous.get(old).status_code == 200
+    assert anonymous.get(f"/ical/{token_of('clerk')}.ics").status_code == 404  # the stored hash opens nothing
 
-    clerk.post("/account", data={"action": "rotate"})
-    new = feed_path(clerk)
+    new = rotate(clerk)
     assert new != old
     assert anonymous.get(old).status_code == 404  # the old address stops working at once
     assert anonymous.get(new).status_code == 200
@@ -119,12 +135,11 @@ def test_unknown_rotated_and_revoked_tokens_are_not_found(app, db, alerts, login
     r = clerk.post("/account", data={"action": "revoke"})
     assert r.status_code == 302
     assert token_of("clerk") is None
-    assert feed_path(clerk) is None
+    assert "尚未生成订阅地址" in clerk.get("/account").get_data(as_text=True)
     assert anonymous.get(new).status_code == 404
 
     # A deactivated user's address stops working too.
-    clerk.post("/account", data={"action": "rotate"})
-    path = feed_path(clerk)
+    path = rotate(clerk)
     world["clerk"].active = False
     db.session.commit()
     assert anonymous.get(path).status_code == 404

@@ -27,7 +27,7 @@ def _new_user_form(world, **changes) -> dict:
         "unit_id": world.units["judicial"].id,
         "email": "wangfang@example.gov.cn",
         "phone": "0760-88880000",
-        "password": "Wangfang-2026",
+        "password": "Lanhua-2026",
         "active": "y",
     }
     data.update(changes)
@@ -64,7 +64,7 @@ def test_admin_creates_a_user_who_can_log_in(app, db, world, login_as):
     user = _user(db, "wangfang")
     assert user is not None
     assert (user.display_name, user.role, user.unit_id) == ("王芳", Role.REVIEWER, world.units["judicial"].id)
-    assert user.password_hash != "Wangfang-2026"
+    assert user.password_hash != "Lanhua-2026"
     event = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "user.create", AuditEvent.object_id == user.id)
     )
@@ -72,7 +72,7 @@ def test_admin_creates_a_user_who_can_log_in(app, db, world, login_as):
     assert "wangfang" in event.summary
     # The new account works.
     c = app.test_client()
-    r = c.post("/login", data={"username": "wangfang", "password": "Wangfang-2026"})
+    r = c.post("/login", data={"username": "wangfang", "password": "Lanhua-2026"})
     assert redirect_target(r)[0] == "/"
 
 

@@ -119,11 +119,13 @@ def test_logout_is_post_only(world, login_as):
     assert is_login_redirect(c.get("/"))
 
 
-def test_logout_does_not_log_out_another_session(world, login_as):
-    first, second = login_as("clerk"), login_as("clerk")
+def test_logout_ends_every_session_of_that_user_and_no_one_elses(world, login_as):
+    # Issue #15: logging out (say at the end of the day) also ends a session left open on another computer.
+    first, second, other = login_as("clerk"), login_as("clerk"), login_as("leader")
     first.post("/logout")
-    assert second.get("/").status_code == 200
     assert is_login_redirect(first.get("/"))
+    assert is_login_redirect(second.get("/"))
+    assert other.get("/").status_code == 200
 
 
 # --------------------------------------------------------------------------------------------------------------

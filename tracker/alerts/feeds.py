@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -16,9 +17,14 @@ from tracker.auth.models import User
 from tracker.extensions import db
 
 
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def rotate_token(user: User, *, actor, now: datetime) -> str:
-    """Issue a new feed token; the old address stops working at once."""
-    user.ical_token = secrets.token_urlsafe(32)
+    """Issue a new feed token, returned once (only its SHA-256 is kept); the old address stops working at once."""
+    token = secrets.token_urlsafe(32)
+    user.ical_token_hash = _hash(token)
     db.session.flush()
     audit.record(
         "user.ical_token",
@@ -28,11 +34,11 @@ def rotate_token(user: User, *, actor, now: datetime) -> str:
         object_id=user.id,
         summary="重新生成期限订阅地址（原地址失效）",
     )
-    return user.ical_token
+    return token
 
 
 def revoke_token(user: User, *, actor, now: datetime) -> None:
-    user.ical_token = None
+    user.ical_token_hash = None
     db.session.flush()
     audit.record(
         "user.ical_token", actor=actor, now=now, object_type="user", object_id=user.id, summary="停用期限订阅地址"
@@ -42,7 +48,7 @@ def revoke_token(user: User, *, actor, now: datetime) -> None:
 def user_by_token(token: str) -> User | None:
     if not token or len(token) > 64:
         return None
-    user = db.session.scalar(sa.select(User).where(User.ical_token == token))
+    user = db.session.scalar(sa.select(User).where(User.ical_token_hash == _hash(token)))
     return user if user is not None and user.active else None
 
 

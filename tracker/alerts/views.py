@@ -19,7 +19,7 @@ bp = Blueprint("alerts", __name__)
 @bp.route("/account", methods=["GET", "POST"])
 def account():
     """The user's own deadline feed address (.ics), to subscribe in a calendar program; revocable."""
-    new_token = None
+    new_token = new_feed_url = None
     if request.method == "POST":
         action = request.form.get("action")
         if action == "api_create":
@@ -44,23 +44,29 @@ def account():
             flash("接口令牌已停用。", "success")
             return redirect(url_for("alerts.account"))
         elif action == "rotate":
-            feeds.rotate_token(current_user, actor=current_user, now=now_utc())
-            flash("已生成新的订阅地址，原地址即时失效。", "success")
+            # Only the token's hash is kept: the address is shown on this response and never again.
+            token = feeds.rotate_token(current_user, actor=current_user, now=now_utc())
+            db.session.commit()
+            new_feed_url = url_for("alerts.ical_feed", token=token, _external=True)
+            flash("已生成新的订阅地址，原地址即时失效。地址只显示这一次，请立即复制到日历软件中。", "warning")
         elif action == "revoke":
             feeds.revoke_token(current_user, actor=current_user, now=now_utc())
             flash("已停用订阅地址。", "success")
         else:
             abort(400)
-        if action in ("rotate", "revoke"):
+        if action == "revoke":
             db.session.commit()
             return redirect(url_for("alerts.account"))
-    feed_url = (
-        url_for("alerts.ical_feed", token=current_user.ical_token, _external=True) if current_user.ical_token else None
-    )
     tokens = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
-    return render_template("alerts/account.html", feed_url=feed_url, tokens=tokens, new_token=new_token)
+    return render_template(
+        "alerts/account.html",
+        has_feed=current_user.ical_token_hash is not None,
+        new_feed_url=new_feed_url,
+        tokens=tokens,
+        new_token=new_token,
+    )
 
 
 @bp.get("/ical/<token>.ics")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from tracker.auth import services
 from tracker.auth.forms import UnitForm, UserForm
@@ -76,6 +76,8 @@ def user_edit(user_id: int | None = None):
             flash(exc.message, "danger")
         else:
             db.session.commit()
+            if user.id == current_user.id and form.password.data:
+                login_user(user)  # an administrator resetting their own password stays logged in here only
             flash("用户已保存。", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)

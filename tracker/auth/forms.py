@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from tracker.auth.models import Role, UnitKind
+from tracker.auth.passwords import password_problem
 from tracker.common.forms import Form
-
-MIN_PASSWORD_LENGTH = 10
 
 
 class LoginForm(Form):
@@ -17,14 +16,23 @@ class LoginForm(Form):
     next = HiddenField()
 
 
+class ChangePasswordForm(Form):
+    # The rule itself (length, common, username, runs) is checked by the service, which knows the username.
+    current_password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码。"), Length(max=200)])
+    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码。"), Length(max=200)])
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", message="两次输入的新密码不一致。")],
+    )
+
+
 def _strong_password(form, field):
     value = field.data or ""
     if not value:
         return
-    if len(value) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位。")
-    if value.isdigit() or value.isalpha():
-        raise ValidationError("密码须同时包含字母和数字或符号。")
+    problem = password_problem(value, username=form.username.data)
+    if problem:
+        raise ValidationError(problem)
 
 
 class UserForm(Form):

@@ -63,8 +63,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Secret of the personal deadline feed (.ics); revoking sets a new one.
-    ical_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # SHA-256 of the personal deadline feed's secret (.ics), like the API tokens: the address itself is shown once.
+    ical_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Stamped into each session at login; raising it ends every session made before (logout, password change,
+    # reset, deactivation). Checked by the user loader.
+    session_version: Mapped[int] = mapped_column(default=1)
     version_id: Mapped[int] = mapped_column(default=1)
 
     unit: Mapped[Unit] = relationship(back_populates="users")
@@ -84,5 +87,27 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        """What the session keeps: the id and the session version, so an ended session no longer loads a user."""
+        return f"{self.id}:{self.session_version}"
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
+
+
+class LoginFailure(db.Model):
+    """A failed login, kept while the throttle's window looks at it; in the database, so every worker counts it."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The name as typed (lower case, cut to the form's 50 characters): names that do not exist count too, so the
+    # throttle says nothing about which accounts exist.
+    username: Mapped[str] = mapped_column(sa.String(50))
+    address: Mapped[str] = mapped_column(sa.String(45))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    __table_args__ = (
+        sa.Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+        sa.Index("ix_login_failures_address_failed_at", "address", "failed_at"),
+    )

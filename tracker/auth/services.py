@@ -9,7 +9,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.audit import services as audit
+from tracker.auth import throttle
 from tracker.auth.models import Role, Unit, UnitKind, User
+from tracker.auth.passwords import password_problem
 from tracker.errors import ConcurrentEdit, ValidationFailed
 from tracker.extensions import db
 
@@ -17,10 +19,17 @@ from tracker.extensions import db
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
-def authenticate(username: str, password: str, *, now: datetime) -> User | None:
+class WrongCurrentPassword(ValidationFailed):
+    """Refused because the current password is wrong; the failure was recorded and is kept (the view commits)."""
+
+
+def authenticate(username: str, password: str, *, address: str | None, now: datetime) -> User | None:
+    """The user, or None after recording the failure; LoginThrottled while the name or the address is locked."""
+    throttle.check(username, address, now=now)  # before the password: a locked account tells nothing
     user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
+        throttle.record_failure(username, address, now=now)
         audit.record(
             "auth.login_failed",
             actor=None,
@@ -31,6 +40,7 @@ def authenticate(username: str, password: str, *, now: datetime) -> User | None:
         )
         return None
     if not user.check_password(password or "") or not user.active:
+        throttle.record_failure(username, address, now=now)
         audit.record(
             "auth.login_failed",
             actor=None,
@@ -41,9 +51,66 @@ def authenticate(username: str, password: str, *, now: datetime) -> User | None:
         )
         return None
     user.last_login_at = now
+    throttle.forget_account(username)
     audit.record("auth.login", actor=user, now=now, summary="登录", object_type="user", object_id=user.id)
     db.session.flush()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session made so far for `user` stops loading a user (the loader compares User.session_version).
+
+    One UPDATE … SET session_version = session_version + 1: two logouts at once both count, and the user's
+    version_id is left alone, so an administrator editing this user at the same moment meets no false conflict.
+    """
+    db.session.execute(sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+
+
+def log_out(user: User, *, now: datetime) -> None:
+    """Logging out ends the user's sessions everywhere, not only in this browser (issue #15)."""
+    end_sessions(user)
+    audit.record(
+        "auth.logout",
+        actor=user,
+        now=now,
+        summary="退出登录（该账号的全部会话随之结束）",
+        object_type="user",
+        object_id=user.id,
+    )
+
+
+def change_password(
+    user: User, *, current_password: str, new_password: str, address: str | None, now: datetime
+) -> None:
+    """The user's own change: the current password first; every other session of the user ends.
+
+    A wrong current password counts as a failed login of the account, so an open session left unattended cannot be
+    used to guess the password without limit.
+    """
+    throttle.check(user.username, address, now=now)
+    if not user.check_password(current_password or ""):
+        throttle.record_failure(user.username, address, now=now)
+        raise WrongCurrentPassword("当前密码不正确。")
+    if new_password == current_password:
+        raise ValidationFailed("新密码不能与当前密码相同。")
+    _check_password(new_password, username=user.username)
+    user.set_password(new_password)
+    db.session.flush()
+    end_sessions(user)
+    audit.record(
+        "user.password_change",
+        actor=user,
+        now=now,
+        summary="修改本人密码（其他会话随之结束）",
+        object_type="user",
+        object_id=user.id,
+    )
+
+
+def _check_password(password: str, *, username: str) -> None:
+    problem = password_problem(password, username=username)
+    if problem:
+        raise ValidationFailed(problem)
 
 
 def _unit(unit_id: int) -> Unit:
@@ -68,6 +135,7 @@ def create_user(
 ) -> User:
     if not password:
         raise ValidationFailed("新建用户须设置密码。")
+    _check_password(password, username=username)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed(f"用户名“{username}”已被使用。")
     user = User(
@@ -113,7 +181,10 @@ def update_user(
         raise ConcurrentEdit("该用户信息已被他人修改，请刷新后再编辑。")
     if user.id == getattr(actor, "id", None) and (not active or role is not Role.ADMIN):
         raise ValidationFailed("不能停用自己的账号或取消自己的管理员角色。")
+    if password:
+        _check_password(password, username=user.username)
     before = {"role": user.role.value, "unit_id": user.unit_id, "active": user.active}
+    deactivated = user.active and not active
     user.display_name = display_name
     user.role = role
     user.unit = _unit(unit_id)
@@ -126,6 +197,9 @@ def update_user(
         db.session.flush()
     except StaleDataError:
         raise ConcurrentEdit("该用户信息已被他人修改，请刷新后再编辑。") from None
+    if password or deactivated:
+        # A reset password or a closed account: whoever is logged in with the old one is out at once.
+        end_sessions(user)
     audit.record(
         "user.update",
         actor=actor,

@@ -8,8 +8,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import services
-from tracker.auth.forms import LoginForm
+from tracker.auth.forms import ChangePasswordForm, LoginForm
+from tracker.auth.throttle import LoginThrottled
 from tracker.common.timeutil import now_utc
+from tracker.errors import DomainError
 from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -34,7 +36,14 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data, now=now_utc())
+        try:
+            user = services.authenticate(
+                form.username.data, form.password.data, address=request.remote_addr, now=now_utc()
+            )
+        except LoginThrottled as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("auth/login.html", form=form), exc.status_code
         db.session.commit()
         if user is None:
             flash("用户名或密码不正确，或账号已停用。", "danger")
@@ -47,6 +56,41 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    services.log_out(current_user._get_current_object(), now=now_utc())
+    db.session.commit()
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The user's own password; this session goes on, every other session of the user ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+                address=request.remote_addr,
+                now=now_utc(),
+            )
+        except services.WrongCurrentPassword as exc:
+            db.session.commit()  # keep the recorded failure: the login throttle counts it
+            flash(exc.message, "danger")
+        except LoginThrottled as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("auth/password.html", form=form), exc.status_code
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            login_user(user)  # stamp this session with the new session version
+            flash("密码已修改。在其他电脑或浏览器上的登录已全部退出。", "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form)
