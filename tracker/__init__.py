@@ -180,8 +180,8 @@ def _configure_login() -> None:
         from tracker.common.timeutil import now_utc
 
         user = user_for_token(token.strip(), now=now_utc())
-        if user is not None:
-            db.session.commit()  # last_used_at
+        if user is not None and db.session.dirty:
+            db.session.commit()  # last_used_at, at most once an hour per token
         return user
 
     @login_manager.user_loader

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -170,6 +170,10 @@ def test_each_use_records_when_the_token_was_last_used(db, world, login_as, clie
     assert tokens(db)[0].last_used_at == used
     later = datetime(2026, 11, 4, 1, 5, tzinfo=UTC)
     clock.set(later)
+    assert client.get("/api/v1/documents", headers=bearer(token)).status_code == 200
+    assert tokens(db)[0].last_used_at == later
+    # Within the hour a use is not written again: a polling script does not turn every read into a write.
+    clock.set(later + timedelta(minutes=59))
     assert client.get("/api/v1/documents", headers=bearer(token)).status_code == 200
     assert tokens(db)[0].last_used_at == later
     # A refused call (no valid token) records nothing.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -57,7 +57,13 @@ def revoke_token(row: ApiToken, *, actor, now: datetime) -> None:
     )
 
 
+# "Last used" is kept to the hour: a script polling the API every few seconds must not turn each read into a
+# write (and a commit) of the token row.
+LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
 def user_for_token(token: str, *, now: datetime):
+    """The token's user, or None; records the use when the last one recorded is an hour old or more."""
     if not token or not token.startswith(PREFIX) or len(token) > 100:
         return None
     row = db.session.scalar(
@@ -65,5 +71,6 @@ def user_for_token(token: str, *, now: datetime):
     )
     if row is None or not row.user.active:
         return None
-    row.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
     return row.user
