@@ -12,6 +12,7 @@ from tests.factories import PASSWORD, build_world
 from tests.pages import flashes, is_login_redirect
 from tracker import create_app
 from tracker.auth.models import LoginFailure
+from tracker.common import timeutil
 from tracker.extensions import db as _db
 
 WRONG = "Wrong-pass-2026"
@@ -32,11 +33,12 @@ class Clock:
 
 
 @pytest.fixture
-def login_clock(monkeypatch, now):
+def login_clock(now):
+    """Beijing times of the fixed day, set on the one clock the views read (tracker.common.timeutil)."""
     c = Clock(now)
     c.start = now  # 2026-11-02 10:00:00 in Beijing
-    monkeypatch.setattr("tracker.auth.views.now_utc", c)
-    return c
+    with timeutil.clock_set_to(c):
+        yield c
 
 
 def _login(client, username, password=PASSWORD, address="10.0.0.1"):
