@@ -18,6 +18,7 @@ from tracker.documents.models import DocKind, Document, SavedFilter
 from tracker.documents.states import DocStatus
 from tracker.extensions import db as _db
 from tracker.publication.models import Publication
+from tracker.publication.queries import numbers_of
 from tracker.register import queries
 
 # The fixed `now` of conftest is 2026-11-02 (Beijing); "today" below is that date.
@@ -73,7 +74,8 @@ def make(
             )
         )
     _db.session.flush()
-    search.reindex(doc)
+    # Numbers go in the way publication passes them (the test builds its publications by hand).
+    search.reindex(doc, numbers=numbers_of(doc))
     return doc
 
 
