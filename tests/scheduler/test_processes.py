@@ -54,7 +54,7 @@ class Processes:
     def __init__(self, env: dict[str, str], logs: Path):
         self.env, self.logs, self.procs = env, logs, []
 
-    def flask(self, *args: str, timeout: int = 60) -> str:
+    def flask(self, *args: str, timeout: int = 240) -> str:
         done = subprocess.run(
             [str(BIN / "flask"), "--app", "wsgi", *args],
             cwd=ROOT,
