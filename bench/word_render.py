@@ -46,10 +46,11 @@ def main() -> None:
     from tracker.common.timeutil import now_utc
     from tracker.demo import load_demo
     from tracker.extensions import db
-    from tracker.outputs import services
-    from tracker.outputs.models import OutputKind
-    from tracker.outputs.render import render_docx
+    from tracker.review import word as review_word
     from tracker.review.models import Finding, Opinion
+    from tracker.word.models import OutputKind
+    from tracker.word.render import render_docx
+    from tracker.word.templates import active_template
 
     with tempfile.TemporaryDirectory(prefix="word-bench-") as tmp:
         app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/bench.sqlite3", UPLOAD_DIR=f"{tmp}/up")
@@ -64,13 +65,13 @@ def main() -> None:
                 ),
             )
             reviewer = db.session.scalar(db.select(User).where(User.username == "reviewer"))
-            template = services.active_template(OutputKind.OPINION).data
-            context = services.opinion_context_for(opinion)
+            template = active_template(OutputKind.OPINION).data
+            context = review_word.opinion_context_for(opinion)
             now = now_utc()
 
             render_only = _time(lambda: render_docx(template, context), args.runs)
-            with_context = _time(lambda: services.render_opinion(opinion), args.runs)
-            with_store = _time(lambda: services.generate_opinion(opinion, actor=reviewer, now=now), args.runs)
+            with_context = _time(lambda: review_word.render_opinion(opinion), args.runs)
+            with_store = _time(lambda: review_word.generate_opinion(opinion, actor=reviewer, now=now), args.runs)
             db.session.rollback()
 
             findings, materials = context["findings_count"], len(context["materials"])

@@ -34,7 +34,7 @@ from tracker.extensions import db
 from tracker.files.uploads import DOCX_TYPE, CheckedFile
 from tracker.filing import services as filing_services
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
-from tracker.outputs.services import generate_filing_report, generate_opinion
+from tracker.filing.word import generate_filing_report
 from tracker.publication import services as publication
 from tracker.publication.models import Publication
 from tracker.review import services as review
@@ -49,6 +49,7 @@ from tracker.review.models import (
     ReviewPoint,
     ReviewRound,
 )
+from tracker.review.word import generate_opinion
 from tracker.rules.conclusions import conclusion_by_label
 from tracker.workflow.service import apply
 

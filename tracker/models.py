@@ -9,7 +9,6 @@ from tracker.common.numbering import NumberCounter
 from tracker.documents.models import Attachment, Document, DocumentBasis, DocumentRelation, DocumentVersion, LegalSource
 from tracker.files.models import StoredFile
 from tracker.filing.models import Filing, FilingAttempt
-from tracker.outputs.models import GeneratedDocument, TemplateVersion
 from tracker.publication.models import Publication
 from tracker.review.models import (
     Consultation,
@@ -24,6 +23,7 @@ from tracker.review.models import (
 from tracker.rules.models import CalendarDay, CalendarYear, Conclusion, Rule, Setting
 from tracker.scheduler.models import JobRun
 from tracker.solicitations.models import Solicitation
+from tracker.word.models import GeneratedDocument, TemplateVersion
 
 __all__ = [
     "ApiToken",

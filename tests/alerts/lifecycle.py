@@ -15,11 +15,12 @@ from tracker.extensions import db
 from tracker.files.uploads import check_upload
 from tracker.filing import services as filing
 from tracker.filing.models import Filing, FilingResult
-from tracker.outputs.services import generate_filing_report, generate_opinion
+from tracker.filing.word import generate_filing_report
 from tracker.publication import services as publication
 from tracker.publication.models import Publication
 from tracker.review import services as review
 from tracker.review.models import DeliberationDecision, PointResult, ReviewPoint, ReviewRound
+from tracker.review.word import generate_opinion
 from tracker.rules.conclusions import conclusion_by_label
 
 BEIJING = ZoneInfo("Asia/Shanghai")

@@ -19,9 +19,10 @@ KERNEL = ("db", "extensions", "errors", "common", "files", "audit", "auth", "rul
 DOMAINS = ("documents", "workflow", "review", "publication", "filing", "cleanup", "solicitations")
 COMPOSITION = (
     "alerts",
-    "outputs",
     "register",
     "reports",
+    # The Word pages gather every domain's output and the annual statistics of reports (outputs/kinds.py).
+    "outputs",
     "api",
     "nav",
     "main",
@@ -46,10 +47,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
 PENDING: frozenset[tuple[str, str]] = frozenset(
     {
         ("cleanup", "alerts"),
-        ("cleanup", "outputs"),
-        ("filing", "outputs"),
-        ("outputs", "reports"),
-        ("solicitations", "outputs"),
     }
 )
 

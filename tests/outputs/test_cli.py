@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.outputs.steps import all_text, published, reviewed, xml_parts_parse
-from tests.outputs.test_templates import builtin, edit
-from tracker.outputs.models import OutputKind
+from tests.word.steps import all_text, builtin, edit, published, reviewed, xml_parts_parse
+from tracker.word.models import OutputKind
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.outputs.steps import published, reviewed
+from tests.word.steps import published, reviewed
 from tracker.files.storage import path_of
-from tracker.outputs import services
+from tracker.filing import word as filing_word
+from tracker.review import word as review_word
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT, PDFINFO = shutil.which("pdftotext"), shutil.which("pdfinfo")
@@ -90,9 +91,9 @@ def test_libreoffice_converts_an_opinion_and_a_filing_report_to_pdf(db, world, n
     filed, pub = published(world, now, title="测试镇出租屋安全管理规定", gap_days=10)
     opinion = tmp_path / "opinion.docx"
     report = tmp_path / "report.docx"
-    stored = services.generate_opinion(walk.opinion, actor=world["reviewer"], now=now)
+    stored = review_word.generate_opinion(walk.opinion, actor=world["reviewer"], now=now)
     opinion.write_bytes(path_of(stored.file).read_bytes())
-    stored = services.generate_filing_report(filed.doc, actor=world["clerk"], now=now)
+    stored = filing_word.generate_filing_report(filed.doc, actor=world["clerk"], now=now)
     report.write_bytes(path_of(stored.file).read_bytes())
 
     opinion_pdf, report_pdf = convert_to_pdf([opinion, report], tmp_path)

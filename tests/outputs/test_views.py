@@ -8,12 +8,11 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from tests.outputs.steps import published, reviewed, word_file
-from tests.outputs.test_templates import builtin, edit
 from tests.pages import flashes, text
+from tests.word.steps import builtin, edit, published, reviewed, word_file
 from tracker.files.storage import path_of
-from tracker.outputs import services
-from tracker.outputs.models import GeneratedDocument, OutputKind, TemplateVersion
+from tracker.word import templates as word_templates
+from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
 
 ROLES = ["admin", "reviewer", "clerk", "drafter", "drafter2", "leader"]
 
@@ -179,7 +178,7 @@ def test_upload_refuse_and_restore_through_the_page(db, world, login_as):
         )
         assert any(reason in m for m in flashes(r)), (reason, flashes(r))
         assert "当前启用：第 1 版" in text(r)
-    assert [v.version_no for v in services.template_versions(OutputKind.OPINION)] == [1]
+    assert [v.version_no for v in word_templates.template_versions(OutputKind.OPINION)] == [1]
 
     r = c.post("/word/templates/opinion/0/activate", follow_redirects=True)
     assert "当前启用：第 0 版（内置）" in text(r)

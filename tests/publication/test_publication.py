@@ -25,7 +25,7 @@ from tracker.errors import ValidationFailed
 from tracker.files.storage import path_of
 from tracker.filing import services as filing
 from tracker.filing.models import Filing, FilingResult
-from tracker.outputs.services import generate_filing_report
+from tracker.filing.word import generate_filing_report
 from tracker.publication.queries import current_publication
 
 SIGNED = d("2026-10-21")

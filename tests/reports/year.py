@@ -70,11 +70,11 @@ from tracker.documents.services import add_version
 from tracker.extensions import db
 from tracker.files.uploads import check_upload
 from tracker.filing.models import FilingResult
-from tracker.outputs.services import generate_opinion
 from tracker.publication import importer
 from tracker.publication import services as publication
 from tracker.review import services as review
 from tracker.review.models import FindingResponse, PointResult, ReviewPoint
+from tracker.review.word import generate_opinion
 from tracker.rules.conclusions import conclusion_by_label
 from tracker.solicitations import services as solicitations
 from tracker.solicitations.models import Solicitation

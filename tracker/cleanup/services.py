@@ -9,6 +9,8 @@ from dateutil.relativedelta import relativedelta
 
 from tracker.audit import services as audit
 from tracker.auth.permissions import may
+from tracker.cleanup import word as cleanup_word
+from tracker.cleanup.catalogue import catalogue
 from tracker.cleanup.models import CampaignKind, CampaignPhase, CampaignTrigger, CleanupCampaign, CleanupItem
 from tracker.common.numbering import format_number, next_serial
 from tracker.common.timeutil import office_today
@@ -301,7 +303,10 @@ def deliberate_campaign(campaign: CleanupCampaign, *, actor, now: datetime, meet
 def publish_campaign(
     campaign: CleanupCampaign, *, actor, now: datetime, published_on: date, notice_number: str, url: str
 ) -> None:
-    """公布清理结果 and apply it: 废止/宣布失效 end on the publication date; 修改 opens a revision due date."""
+    """公布清理结果 and apply it: 废止/宣布失效 end on the publication date; 修改 opens a revision due date.
+
+    The result notice with its catalogue (Word) is generated in the same transaction.
+    """
     from tracker.cleanup.models import CleanupResult
     from tracker.common.timeutil import office_today
     from tracker.documents.states import DocStatus
@@ -354,27 +359,8 @@ def publish_campaign(
         object_id=campaign.id,
         summary=f"公布清理“{campaign.name}”结果（{published_on.isoformat()}）",
     )
-
-
-def catalogue(campaign: CleanupCampaign) -> dict:
-    """The result catalogue: one list per result category, in the order of the notice."""
-    from tracker.cleanup.models import CleanupResult
-    from tracker.publication.queries import current_publication
-
-    groups = {r: [] for r in CleanupResult}
-    for item in campaign.items:
-        if item.reviewed_result is not None:
-            pub = current_publication(item.document)
-            groups[item.reviewed_result].append(
-                {
-                    "title": item.document.title,
-                    "issue_number": pub.issue_number if pub else "",
-                    "normative_number": pub.normative_number if pub else "",
-                    "issuer": item.document.issuer.name,
-                    "reason": item.review_note or item.proposed_reason,
-                }
-            )
-    return groups
+    # The notice with its catalogue is produced by this step: a download later only serves the stored file.
+    cleanup_word.generate_cleanup_catalogue(campaign, actor=actor, now=now)
 
 
 def catalogue_xlsx(campaign: CleanupCampaign) -> bytes:

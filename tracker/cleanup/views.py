@@ -11,6 +11,7 @@ from flask_login import current_user
 from tracker.auth.models import Unit
 from tracker.auth.permissions import may
 from tracker.cleanup import services
+from tracker.cleanup import word as cleanup_word
 from tracker.cleanup.forms import (
     CampaignDeliberationForm,
     CampaignForm,
@@ -39,7 +40,6 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.files.storage import path_of
 from tracker.files.uploads import DOCX_TYPE, read_upload
-from tracker.outputs import outputs
 
 bp = Blueprint("cleanup", __name__, url_prefix="/cleanup")
 
@@ -137,6 +137,10 @@ def show(campaign_id: int):
         can_office=may(current_user, "office"),
         results=list(CleanupResult),
         Phase=CampaignPhase,
+        word={
+            "versions": cleanup_word.catalogue_versions(campaign),
+            "can_generate": cleanup_word.may_generate_catalogue(current_user),
+        },
     )
 
 
@@ -230,31 +234,31 @@ def catalogue_xlsx(campaign_id: int):
     )
 
 
-@bp.route("/<int:campaign_id>/catalogue.docx", methods=["GET", "POST"])
+@bp.get("/<int:campaign_id>/catalogue.docx")
 def catalogue_docx(campaign_id: int):
-    """GET: the latest Word catalogue (the first download generates it); POST: generate a new version."""
+    """The latest stored Word catalogue (generated when the result was published); a GET never generates."""
     campaign = db.get_or_404(CleanupCampaign, campaign_id)
-    back = redirect(url_for("cleanup.show", campaign_id=campaign.id))
-    if request.method == "POST":
-        if not outputs.may_generate_catalogue(current_user):
-            abort(403)
-        _attempt(
-            lambda: outputs.generate_cleanup_catalogue(campaign, actor=current_user, now=now_utc()),
-            "已生成结果目录（Word），此前的版本仍保留。",
-        )
-        return back
-    try:
-        row, created = outputs.latest_catalogue(campaign, actor=current_user, now=now_utc())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return back
-    if created:
-        db.session.commit()
-    path = path_of(row.file)
+    versions = cleanup_word.catalogue_versions(campaign)
+    if not versions:
+        flash("结果目录（Word）尚未生成，请党政办文秘或司法所审查员在本页生成后再下载。", "warning")
+        return redirect(url_for("cleanup.show", campaign_id=campaign.id))
+    path = path_of(versions[0].file)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype=DOCX_TYPE, as_attachment=True, download_name=row.file.original_name)
+    return send_file(path, mimetype=DOCX_TYPE, as_attachment=True, download_name=versions[0].file.original_name)
+
+
+@bp.post("/<int:campaign_id>/catalogue.docx/generate")
+def generate_catalogue(campaign_id: int):
+    """Generate the Word catalogue again (a new version; the earlier ones stay)."""
+    campaign = db.get_or_404(CleanupCampaign, campaign_id)
+    if not cleanup_word.may_generate_catalogue(current_user):
+        abort(403)
+    _attempt(
+        lambda: cleanup_word.generate_cleanup_catalogue(campaign, actor=current_user, now=now_utc()),
+        "已生成结果目录（Word），此前的版本仍保留。",
+    )
+    return redirect(url_for("cleanup.show", campaign_id=campaign.id))
 
 
 @bp.route("/sources", methods=["GET", "POST"])

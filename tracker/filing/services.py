@@ -21,6 +21,8 @@ from tracker.files.storage import path_of
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
 from tracker.publication.queries import current_publication
 from tracker.rules.services import compute_due
+from tracker.word.models import OutputKind
+from tracker.word.store import latest_file
 from tracker.workflow.service import apply
 
 MAX_TEXT = 2000
@@ -43,24 +45,6 @@ class PacketItem:
     @property
     def present(self) -> bool:
         return self.file is not None or bool(self.note)
-
-
-def _latest_generated(kind_value: str, object_type: str, object_id: int | None) -> StoredFile | None:
-    from tracker.outputs.models import GeneratedDocument
-
-    if object_id is None:
-        return None
-    row = db.session.scalar(
-        sa.select(GeneratedDocument)
-        .where(
-            GeneratedDocument.kind == kind_value,
-            GeneratedDocument.object_type == object_type,
-            GeneratedDocument.object_id == object_id,
-        )
-        .order_by(GeneratedDocument.version_no.desc())
-        .limit(1)
-    )
-    return row.file if row is not None else None
 
 
 def _passing_opinion_id(doc: Document) -> int | None:
@@ -87,11 +71,11 @@ def packet(doc: Document) -> list[PacketItem]:
     """The 备案材料 of docs/rules.md §5, each attached, generated or missing."""
     pub = current_publication(doc)
     items = [
-        PacketItem("备案报告", True, _latest_generated("filing_report", "publication", pub.id if pub else None)),
+        PacketItem("备案报告", True, latest_file(OutputKind.FILING_REPORT, "publication", pub.id if pub else None)),
         PacketItem("正式文本", True, _attachment_file(doc, AttachmentKind.OFFICIAL_TEXT)),
         PacketItem("起草说明", True, _attachment_file(doc, AttachmentKind.DRAFTING_NOTE)),
         PacketItem("制定依据", True, _attachment_file(doc, AttachmentKind.LEGAL_BASIS)),
-        PacketItem("合法性审查意见书", True, _latest_generated("opinion", "opinion", _passing_opinion_id(doc))),
+        PacketItem("合法性审查意见书", True, latest_file(OutputKind.OPINION, "opinion", _passing_opinion_id(doc))),
         PacketItem("政策解读", False, _attachment_file(doc, AttachmentKind.INTERPRETATION)),
     ]
     if pub is not None and pub.early_effect_reason:

@@ -1,1 +1,4 @@
-"""Word output: context building, docxtpl rendering, stored generated documents and templates."""
+"""Word outputs (composition): download, preview and regenerate pages, the template administration, the CLI.
+
+The engine is tracker/word (kernel); each domain's word.py builds its own output; kinds.py lists them.
+"""

@@ -1,6 +1,6 @@
 """Builds the built-in .docx templates (GB/T 9704-2012 layout) with python-docx; rerun after changing this file.
 
-    .venv/bin/python -m tracker.outputs.build_templates          # writes tracker/outputs/docx/*.docx
+    .venv/bin/python -m tracker.outputs.build_templates          # writes tracker/word/docx/*.docx
     .venv/bin/flask --app wsgi word build-templates                # the same
 
 The output is byte-for-byte reproducible (fixed zip timestamps and core properties), and a test checks that the
@@ -27,7 +27,7 @@ from docx.shared import Mm, Pt, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-DOCX_DIR = Path(__file__).resolve().parent / "docx"
+from tracker.word.templates import DOCX_DIR
 
 # GB/T 9704-2012 §5.2: A4, text area 156 × 225 mm; top 37, bottom 35, left 28, right 26 mm.
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)

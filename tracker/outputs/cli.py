@@ -6,12 +6,25 @@ import hashlib
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from tracker.cleanup import word as cleanup_word
+from tracker.cleanup.models import CleanupCampaign
 from tracker.common.timeutil import now_utc
+from tracker.documents.models import Document
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.filing import word as filing_word
+from tracker.outputs.build_templates import write_all
+from tracker.outputs.kinds import spec_for
+from tracker.reports import word as reports_word
+from tracker.review import word as review_word
+from tracker.solicitations import word as solicitations_word
+from tracker.solicitations.models import Solicitation
+from tracker.word.models import OutputKind
+from tracker.word.render import check_template
+from tracker.word.templates import DOCX_DIR
 
 KIND_CHOICES = {
     "opinion": "opinion",
@@ -23,7 +36,6 @@ KIND_CHOICES = {
 
 
 def _document(doc_id: int):
-    from tracker.documents.models import Document
 
     doc = db.session.get(Document, doc_id)
     if doc is None:
@@ -50,17 +62,15 @@ def register_word_cli(app: Flask) -> None:
     @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx 路径")
     def render_opinion(doc_id: int, round_no: int | None, out: Path):
         """《规范性文件合法性审查意见书》 of a document."""
-        from tracker.outputs import services
-
         doc = _document(doc_id)
-        opinions = services.opinions_of(doc)
+        opinions = review_word.opinions_of(doc)
         if round_no is not None:
             opinions = [o for o in opinions if o.round.round_no == round_no]
         if not opinions:
             where = f"第 {round_no} 轮审查" if round_no is not None else "该文件"
             raise click.ClickException(f"《{doc.title}》：{where}尚未出具审查意见书，无法生成。")
         try:
-            rendered = services.render_opinion(opinions[-1])
+            rendered = review_word.render_opinion(opinions[-1])
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
         _write(out, rendered)
@@ -70,11 +80,9 @@ def register_word_cli(app: Flask) -> None:
     @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx 路径")
     def render_filing_report(doc_id: int, out: Path):
         """关于《…》的备案报告 of a published document."""
-        from tracker.outputs import services
-
         doc = _document(doc_id)
         try:
-            rendered = services.render_filing_report(doc, now=now_utc())
+            rendered = filing_word.render_filing_report(doc, now=now_utc())
         except DomainError as exc:
             raise click.ClickException(f"《{doc.title}》：{exc.message}") from None
         _write(out, rendered)
@@ -84,14 +92,11 @@ def register_word_cli(app: Flask) -> None:
     @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx 路径")
     def render_cleanup_catalogue(campaign_id: int, out: Path):
         """关于公布…结果的通知 with the result catalogue of a published clean-up campaign."""
-        from tracker.cleanup.models import CleanupCampaign
-        from tracker.outputs import outputs
-
         campaign = db.session.get(CleanupCampaign, campaign_id)
         if campaign is None:
             raise click.ClickException(f"没有编号（ID）为 {campaign_id} 的清理。")
         try:
-            rendered = outputs.render_cleanup_catalogue(campaign)
+            rendered = cleanup_word.render_cleanup_catalogue(campaign)
         except DomainError as exc:
             raise click.ClickException(f"“{campaign.name}”：{exc.message}") from None
         _write(out, rendered)
@@ -101,12 +106,8 @@ def register_word_cli(app: Flask) -> None:
     @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx 路径")
     def render_annual_statistics(year: int, out: Path):
         """The year's figures as a section of the annual report."""
-        from flask import current_app
-
-        from tracker.outputs import outputs
-
         try:
-            rendered = outputs.render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
+            rendered = reports_word.render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
         _write(out, rendered)
@@ -116,14 +117,11 @@ def register_word_cli(app: Flask) -> None:
     @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx 路径")
     def render_comment_reply(sol_id: int, out: Path):
         """关于《…》的意见: the reply to a higher level's draft for comment."""
-        from tracker.outputs import outputs
-        from tracker.solicitations.models import Solicitation
-
         sol = db.session.get(Solicitation, sol_id)
         if sol is None:
             raise click.ClickException(f"没有编号（ID）为 {sol_id} 的征求意见。")
         try:
-            rendered = outputs.render_comment_reply(sol, now=now_utc())
+            rendered = solicitations_word.render_comment_reply(sol, now=now_utc())
         except DomainError as exc:
             raise click.ClickException(f"《{sol.title}》：{exc.message}") from None
         _write(out, rendered)
@@ -135,21 +133,15 @@ def register_word_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def check_template_command(kind: str, path: Path):
         """Check an edited template as the upload page would (exit 1 with the reasons when it is refused)."""
-        from tracker.outputs.fields import spec_for
-        from tracker.outputs.models import OutputKind
-        from tracker.outputs.render import check_template
-
         result = check_template(spec_for(OutputKind(KIND_CHOICES[kind])), path.read_bytes())
         if not result.ok:
             raise click.ClickException("模板未通过检查：" + "".join(result.problems))
         click.echo(f"模板通过检查，使用字段：{'、'.join(sorted(result.used))}")
 
     @word.command("build-templates")
-    @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="默认为 tracker/outputs/docx")
+    @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="默认为 tracker/word/docx")
     def build_templates_command(out_dir: Path | None):
         """Rebuild the built-in templates (version 0) from tracker/outputs/build_templates.py."""
-        from tracker.outputs.build_templates import DOCX_DIR, write_all
-
         for path in write_all(out_dir or DOCX_DIR):
             click.echo(str(path))
 

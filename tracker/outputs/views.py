@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, send_file,
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.cleanup import word as cleanup_word
 from tracker.common.timeutil import now_utc
 from tracker.common.views import attempt as _attempt
 from tracker.documents.models import Document
@@ -15,15 +16,15 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.files.storage import path_of
 from tracker.files.uploads import DOCX_TYPE, read_upload
-from tracker.outputs import context, outputs, services
-from tracker.outputs.fields import SPECS
+from tracker.filing import word as filing_word
 from tracker.outputs.forms import ActivateForm, GenerateForm, TemplateUploadForm
-from tracker.outputs.models import GeneratedDocument, OutputKind
+from tracker.outputs.kinds import SPECS
 from tracker.outputs.preview import docx_to_html
-from tracker.outputs.render import render_docx
-from tracker.publication.queries import current_publication
+from tracker.review import word as review_word
 from tracker.review.models import Opinion
-from tracker.solicitations.models import SolicitationPhase
+from tracker.word import templates as word_templates
+from tracker.word.models import GeneratedDocument, OutputKind
+from tracker.word.render import render_docx
 
 bp = Blueprint("outputs", __name__, url_prefix="/word")
 
@@ -45,30 +46,6 @@ def _kind(value: str) -> OutputKind:
 # --- on a document ---------------------------------------------------------------------------------------
 
 
-def document_outputs(doc: Document) -> dict:
-    """What the document page shows: each opinion and the filing report, their versions and allowed buttons."""
-    opinions = [
-        {"opinion": o, "versions": services.versions_of(OutputKind.OPINION, "opinion", o.id)}
-        for o in services.opinions_of(doc)
-    ]
-    pub = current_publication(doc)
-    report = None
-    if pub is not None and pub.published_on is not None:
-        report = {"publication": pub, "versions": services.versions_of(OutputKind.FILING_REPORT, "publication", pub.id)}
-    return {
-        "opinions": opinions,
-        "filing_report": report,
-        "can_generate_opinion": may(current_user, "review", doc),
-        "can_generate_report": may(current_user, "office", doc),
-        "form": GenerateForm(),
-    }
-
-
-@bp.app_template_global("word_outputs")
-def word_outputs(doc: Document) -> dict:
-    return document_outputs(doc)
-
-
 @bp.post("/opinions/<int:opinion_id>/generate")
 def generate_opinion(opinion_id: int):
     opinion = db.get_or_404(Opinion, opinion_id)
@@ -78,7 +55,7 @@ def generate_opinion(opinion_id: int):
     if not form.validate():
         abort(400)
     _attempt(
-        lambda: services.generate_opinion(opinion, actor=current_user, now=now_utc()),
+        lambda: review_word.generate_opinion(opinion, actor=current_user, now=now_utc()),
         f"已生成审查意见书 {opinion.number}。",
     )
     return _back(opinion.document_id)
@@ -92,41 +69,25 @@ def generate_filing_report(doc_id: int):
     form = GenerateForm()
     if not form.validate():
         abort(400)
-    _attempt(lambda: services.generate_filing_report(doc, actor=current_user, now=now_utc()), "已生成备案报告。")
+    _attempt(lambda: filing_word.generate_filing_report(doc, actor=current_user, now=now_utc()), "已生成备案报告。")
     return _back(doc.id)
 
 
 # Who may read a generated record that belongs to no document, by the record it was generated from. The clean-up
 # notice is published, so everyone who may read the register may read its catalogue.
-_OBJECT_PERMISSIONS = {outputs.CAMPAIGN: "document.view"}
+_OBJECT_PERMISSIONS = {cleanup_word.OBJECT_TYPE: "document.view"}
 
 
 def _generated(gen_id: int) -> GeneratedDocument:
     row = db.get_or_404(GeneratedDocument, gen_id)
-    if row.document is not None:
-        allowed = may(current_user, "document.view", row.document)
+    if row.document_id is not None:
+        allowed = may(current_user, "document.view", db.session.get(Document, row.document_id))
     else:
         permission = _OBJECT_PERMISSIONS.get(row.object_type)
         allowed = permission is not None and may(current_user, permission)
     if not allowed:
         abort(403)
     return row
-
-
-@bp.app_template_global("catalogue_word")
-def catalogue_word(campaign) -> dict:
-    """The clean-up page's Word catalogue: its versions and whether this user may generate one."""
-    return {
-        "versions": outputs.catalogue_versions(campaign),
-        "can_generate": outputs.may_generate_catalogue(current_user),
-    }
-
-
-@bp.app_template_global("reply_word")
-def reply_word(sol) -> dict:
-    """The solicitation page's reply letter: offered to those who handle it once there is a reply to print."""
-    has_reply = bool(context.reply_paragraphs(sol.reply_text)) or sol.phase is SolicitationPhase.NO_COMMENT
-    return {"can_download": has_reply and may(current_user, "solicitation")}
 
 
 @bp.get("/generated/<int:gen_id>/download")
@@ -160,13 +121,13 @@ def templates():
     _require_admin()
     kinds = []
     for kind, spec in SPECS.items():
-        active = services.active_template(kind)
+        active = word_templates.active_template(kind)
         kinds.append(
             {
                 "kind": kind,
                 "spec": spec,
                 "active": active,
-                "versions": services.template_versions(kind),
+                "versions": word_templates.template_versions(kind),
                 "upload_form": TemplateUploadForm(prefix=kind.value),
             }
         )
@@ -184,8 +145,8 @@ def upload_template(kind: str):
 
     try:
         checked = read_upload(form.file.data, docx_only=True)
-        row = services.upload_template(
-            output_kind, checked, actor=current_user, now=now_utc(), note=form.note.data or ""
+        row = word_templates.upload_template(
+            SPECS[output_kind], checked, actor=current_user, now=now_utc(), note=form.note.data or ""
         )
     except DomainError as exc:
         db.session.rollback()
@@ -203,7 +164,7 @@ def activate_template(kind: str, version_no: int):
     if not ActivateForm().validate():
         abort(400)
     _attempt(
-        lambda: services.activate_template(output_kind, version_no, actor=current_user, now=now_utc()),
+        lambda: word_templates.activate_template(SPECS[output_kind], version_no, actor=current_user, now=now_utc()),
         f"已启用{output_kind.label}模板第 {version_no} 版。",
     )
     return redirect(url_for("outputs.templates", _anchor=output_kind.value))
@@ -213,7 +174,7 @@ def activate_template(kind: str, version_no: int):
 def download_template(kind: str, version_no: int):
     _require_admin()
     output_kind = _kind(kind)
-    data = services.template_bytes(output_kind, version_no)
+    data = word_templates.template_bytes(output_kind, version_no)
     name = f"{output_kind.label}模板（第{version_no}版）.docx"
     return send_file(io.BytesIO(data), mimetype=DOCX_TYPE, as_attachment=True, download_name=name)
 
@@ -225,7 +186,7 @@ def preview_template(kind: str, version_no: int):
     output_kind = _kind(kind)
     sample = SPECS[output_kind].samples()[0]
     try:
-        html = docx_to_html(render_docx(services.template_bytes(output_kind, version_no), sample))
+        html = docx_to_html(render_docx(word_templates.template_bytes(output_kind, version_no), sample))
     except DomainError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("outputs.templates", _anchor=output_kind.value))

@@ -23,7 +23,7 @@ from tracker.documents.queries import relations_of
 from tracker.documents.states import DocStatus
 from tracker.errors import DomainError, InvalidTransition
 from tracker.extensions import db
-from tracker.register import export, queries
+from tracker.register import export, queries, word_panel
 from tracker.workflow import service as workflow
 
 bp = Blueprint("register", __name__, url_prefix="/documents")
@@ -112,7 +112,6 @@ def show(doc_id: int):
     from tracker.alerts.queries import document_deadlines
     from tracker.cleanup.views import history_for as cleanup_history
     from tracker.filing.services import filing_summary
-    from tracker.outputs.views import document_outputs
     from tracker.publication.queries import publications_of
     from tracker.review import queries as review_queries
 
@@ -137,7 +136,7 @@ def show(doc_id: int):
         deadlines=document_deadlines(doc, today=today),
         can_office=may(current_user, "office", doc),
         cleanup=cleanup_history(doc),
-        word_outputs_data=document_outputs(doc),
+        word_outputs_data=word_panel.document_outputs(doc, current_user),
         can_relate=doc.status in services.EDITABLE_STATES
         and (may(current_user, "document.edit", doc) or may(current_user, "office", doc)),
     )

@@ -16,8 +16,8 @@ from tracker.documents.queries import visible_filter
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.files.uploads import DOCX_TYPE
-from tracker.outputs.outputs import render_annual_statistics
 from tracker.reports import stats as stats_module
+from tracker.reports import word as reports_word
 from tracker.reports.export import annual_xlsx
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -93,7 +93,7 @@ def annual_docx(year: int):
     if not 2000 <= year <= 2100:
         abort(404)
     try:
-        rendered = render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
+        rendered = reports_word.render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
     except DomainError as exc:  # an office-edited template that no longer renders
         flash(exc.message, "danger")
         return redirect(url_for("reports.annual", year=year))

@@ -15,8 +15,8 @@ from tracker.common.views import attempt as _attempt
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.files.uploads import DOCX_TYPE
-from tracker.outputs.outputs import render_comment_reply
 from tracker.solicitations import services
+from tracker.solicitations import word as solicitations_word
 from tracker.solicitations.forms import ReplyForm, SentForm, SolicitationForm
 from tracker.solicitations.models import Solicitation, SolicitationPhase
 
@@ -135,6 +135,7 @@ def show(sol_id: int):
         sent_form=sent_form,
         can_edit=may(current_user, "solicitation")
         and sol.phase in (SolicitationPhase.REGISTERED, SolicitationPhase.DRAFTING),
+        can_download_reply=solicitations_word.has_reply(sol) and may(current_user, "solicitation"),
     )
 
 
@@ -145,7 +146,7 @@ def reply_docx(sol_id: int):
         abort(403)
     sol = db.get_or_404(Solicitation, sol_id)
     try:
-        rendered = render_comment_reply(sol, now=now_utc())
+        rendered = solicitations_word.render_comment_reply(sol, now=now_utc())
     except DomainError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("solicitations.show", sol_id=sol.id))

@@ -1,4 +1,9 @@
-"""Generated Word documents are records: stored with sha256, template version, time and author."""
+"""Templates and generated Word documents as records: stored with sha256, template version, time and author.
+
+A generated file names the record it was made from by object_type/object_id (an opinion, a publication, a
+clean-up campaign, a solicitation); document_id is set when that record belongs to one document, for the
+document's history and for who may read it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
 from tracker.db import LabelledEnum, TimestampMixin, enum_column
-from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.files.models import StoredFile
 
@@ -44,7 +48,7 @@ class GeneratedDocument(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OutputKind] = mapped_column(enum_column(OutputKind, "generated_kind"))
-    # The record it was generated from: a document (opinion, filing report) or another object.
+    # The document the record belongs to (opinion, filing report), by table name: the engine knows no domain.
     document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[int]
@@ -54,7 +58,6 @@ class GeneratedDocument(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     file: Mapped[StoredFile] = relationship()
-    document: Mapped[Document | None] = relationship()
     created_by: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("kind", "object_type", "object_id", "version_no"),)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.outputs.steps import all_text, open_docx
-from tests.outputs.test_catalogue import tables_with_headings
-from tests.outputs.test_generate import assert_official_format
-from tests.outputs.town_year import town_year
 from tests.pages import flashes, text
-from tracker.outputs import outputs
+from tests.word.steps import all_text, assert_official_format, open_docx, tables_with_headings
+from tests.word.town_year import town_year
 from tracker.reports import stats
+from tracker.reports import word as reports_word
+from tracker.word.render import RenderError
 
 ROLES = ["admin", "reviewer", "clerk", "drafter", "drafter2", "leader"]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -41,7 +40,7 @@ FIGURES = [
 
 def test_the_section_reads_like_the_annual_report_with_the_rates_and_figures_of_the_year(db, world, now):
     town_year(world)
-    data = outputs.render_annual_statistics(2026, town="测试镇", now=now).data
+    data = reports_word.render_annual_statistics(2026, town="测试镇", now=now).data
     assert_official_format(data)
     body = all_text(data)
     assert body.startswith("测试镇2026年度行政规范性文件管理情况\n")
@@ -64,7 +63,7 @@ def test_the_section_reads_like_the_annual_report_with_the_rates_and_figures_of_
 
 
 def test_a_year_without_records_gives_dashes_not_a_division_by_zero(db, world, now):
-    data = outputs.render_annual_statistics(2019, town="测试镇", now=now).data
+    data = reports_word.render_annual_statistics(2019, town="测试镇", now=now).data
     assert_official_format(data)
     (_, rates), (_, figures) = tables_with_headings(data)
     assert [row[2:5] for row in rates[1:]] == [["—（无）", "0", "0"]] * 4
@@ -92,12 +91,10 @@ def test_out_of_range_years_are_not_found(db, world, login_as):
 
 
 def test_a_broken_office_template_is_explained_not_a_server_error(db, world, login_as, monkeypatch):
-    from tracker.outputs.render import RenderError
-
     def broken(*args, **kwargs):
         raise RenderError("模板使用了未知字段：boss。")
 
-    monkeypatch.setattr("tracker.reports.views.render_annual_statistics", broken)
+    monkeypatch.setattr(reports_word, "render_annual_statistics", broken)
     r = login_as("leader").get("/reports/annual/2026.docx", follow_redirects=True)
     assert r.status_code == 200 and any("未知字段：boss" in m for m in flashes(r))
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.alerts.lifecycle import at, d
-from tests.outputs.steps import all_text, open_docx
-from tests.outputs.test_generate import assert_official_format
-from tests.outputs.town_year import HOSTILE, answer_solicitation
 from tests.pages import flashes, text
+from tests.word.steps import all_text, assert_official_format, open_docx
+from tests.word.town_year import HOSTILE, answer_solicitation
 from tracker.errors import ValidationFailed
-from tracker.outputs import context as ctx
-from tracker.outputs import outputs
 from tracker.solicitations import services as solicitations
+from tracker.solicitations import word as solicitations_word
 
 ROLES = ["admin", "reviewer", "clerk", "drafter", "drafter2", "leader"]
 TITLE = "关于《中山市行政规范性文件管理规定（征求意见稿）》的意见"
@@ -20,7 +18,7 @@ TITLE = "关于《中山市行政规范性文件管理规定（征求意见稿�
 
 def test_the_reply_is_addressed_titled_numbered_and_signed(db, world, now):
     sol = answer_solicitation(world)
-    rendered = outputs.render_comment_reply(sol, now=now)
+    rendered = solicitations_word.render_comment_reply(sol, now=now)
     assert rendered.filename == f"{TITLE}.docx"
     data = rendered.data
     assert_official_format(data)
@@ -51,7 +49,7 @@ def test_the_reply_is_addressed_titled_numbered_and_signed(db, world, now):
 def test_a_reply_being_drafted_is_dated_today_and_names_the_assignees_phone(db, world, now):
     world["reviewer"].phone = "0760-87654321"
     sol = answer_solicitation(world, reply="建议删除第三条。", sent=False)
-    body = all_text(outputs.render_comment_reply(sol, now=now).data)
+    body = all_text(solicitations_word.render_comment_reply(sol, now=now).data)
     assert "建议删除第三条。\n以上意见，供参考。" in body
     assert "2026年11月2日" in body and "（联系人：reviewer，联系电话：0760-87654321）" in body
 
@@ -59,22 +57,22 @@ def test_a_reply_being_drafted_is_dated_today_and_names_the_assignees_phone(db, 
 def test_no_comment_gives_a_one_sentence_reply(db, world, now):
     sol = answer_solicitation(world, reply="", sent=False)
     with pytest.raises(ValidationFailed, match="尚未填写答复意见"):
-        outputs.render_comment_reply(sol, now=now)
+        solicitations_word.render_comment_reply(sol, now=now)
     solicitations.mark_sent(
         sol, actor=world["clerk"], now=at(d("2026-09-12")), sent_on=d("2026-09-12"), method="电子邮件", no_comment=True
     )
-    body = all_text(outputs.render_comment_reply(sol, now=now).data)
+    body = all_text(solicitations_word.render_comment_reply(sol, now=now).data)
     assert "收悉。经认真研究，我镇对该征求意见稿无修改意见。\n特此函复。" in body
     assert "2026年9月12日" in body
 
 
 def test_reply_paragraphs_drop_blank_lines_and_typed_indents():
-    assert ctx.reply_paragraphs("  一、总体\r\n\r\n\u3000\u3000（二）细节 \n正文") == [
+    assert solicitations_word.reply_paragraphs("  一、总体\r\n\r\n\u3000\u3000（二）细节 \n正文") == [
         {"text": "一、总体", "level": 1},
         {"text": "（二）细节", "level": 2},
         {"text": "正文", "level": 0},
     ]
-    assert ctx.reply_paragraphs(None) == []
+    assert solicitations_word.reply_paragraphs(None) == []
 
 
 @pytest.mark.parametrize("who", ROLES)

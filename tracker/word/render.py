@@ -23,7 +23,7 @@ from lxml import etree
 
 from tracker.errors import ValidationFailed
 from tracker.files.uploads import check_docx
-from tracker.outputs.fields import TemplateSpec
+from tracker.word.spec import TemplateSpec
 
 # Jinja names a template may use besides the fields: loop variables are declared by the template itself.
 ALLOWED_GLOBALS = frozenset({"loop", "range", "namespace", "cycler", "joiner"})

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import docx
 from docx.oxml.ns import qn
+from docx.shared import Mm
 from lxml import etree
 
 from tests.factories import World, make_document
@@ -17,11 +18,14 @@ from tracker.common.timeutil import office_today
 from tracker.documents.models import AttachmentKind, DocumentBasis, LegalSource, SourceKind
 from tracker.documents.services import add_attachment, add_version
 from tracker.extensions import db
+from tracker.files.storage import path_of
 from tracker.files.uploads import DOCX_TYPE, CheckedFile
 from tracker.publication import services as publication
 from tracker.review import services as review
 from tracker.review.models import DeliberationDecision, PointResult, ReviewPoint
 from tracker.rules.conclusions import conclusion_by_label
+from tracker.word.models import GeneratedDocument, OutputKind
+from tracker.word.templates import builtin_template
 
 PASS = "合法，同意出台"
 PASS_WITH_CHANGES = "基本合法，建议修改后出台"
@@ -199,3 +203,57 @@ def run_text(run) -> str:
 
 def beijing_date(now: datetime) -> date:
     return office_today(now)
+
+
+# --- stored files, the official format, templates and tables ----------------------------------------------
+
+
+def stored_bytes(row: GeneratedDocument) -> bytes:
+    return path_of(row.file).read_bytes()
+
+
+def assert_official_format(data: bytes) -> None:
+    """Reopen with python-docx: A4, GB/T 9704 margins, every Chinese run on an East-Asian font; XML parses."""
+    xml_parts_parse(data)
+    d = open_docx(data)
+    for section in d.sections:
+        assert abs(section.page_width - Mm(210)) < Mm(0.1) and abs(section.page_height - Mm(297)) < Mm(0.1)
+        assert abs(section.top_margin - Mm(37)) < Mm(0.1) and abs(section.bottom_margin - Mm(35)) < Mm(0.1)
+        assert abs(section.left_margin - Mm(28)) < Mm(0.1) and abs(section.right_margin - Mm(26)) < Mm(0.1)
+    chinese = [r for r in runs_of(d) if CJK.search(run_text(r))]
+    assert chinese
+    missing = [run_text(r)[:20] for r in chinese if east_asian_font(r) not in CHINESE_FONTS]
+    assert not missing, f"runs without an East-Asian font: {missing}"
+
+
+def builtin(kind: OutputKind) -> bytes:
+    return builtin_template(kind)
+
+
+def edit(data: bytes, old: str, new: str) -> bytes:
+    """The template with one text of its body replaced, as an office clerk would in Word."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    xml = src.read("word/document.xml").decode("utf-8")
+    assert old in xml, old
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                content = xml.replace(old, new, 1).encode("utf-8")
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def tables_with_headings(data: bytes) -> list[tuple[str, list[list[str]]]]:
+    """Each table of the body with the text of the paragraph right before it, rows as cell texts."""
+    d = open_docx(data)
+    by_element = {t._tbl: t for t in d.tables}
+    out, last = [], None
+    for block in d.element.body.iterchildren():
+        if block.tag == qn("w:p"):
+            last = "".join(t.text or "" for t in block.iter(qn("w:t")))
+        elif block.tag == qn("w:tbl"):
+            table = by_element[block]
+            out.append((last, [[cell.text for cell in row.cells] for row in table.rows]))
+    return out

@@ -1,0 +1,25 @@
+"""The document page's Word panel: every round's opinion and the filing report, their versions, allowed buttons."""
+
+from __future__ import annotations
+
+from tracker.auth.permissions import may
+from tracker.common.forms import Form
+from tracker.documents.models import Document
+from tracker.filing import word as filing_word
+from tracker.publication.queries import current_publication
+from tracker.review import word as review_word
+
+
+def document_outputs(doc: Document, user) -> dict:
+    opinions = [{"opinion": o, "versions": review_word.versions(o)} for o in review_word.opinions_of(doc)]
+    pub = current_publication(doc)
+    report = None
+    if pub is not None and pub.published_on is not None:
+        report = {"publication": pub, "versions": filing_word.versions(pub)}
+    return {
+        "opinions": opinions,
+        "filing_report": report,
+        "can_generate_opinion": may(user, "review", doc),
+        "can_generate_report": may(user, "office", doc),
+        "form": Form(),  # the CSRF token of the generate buttons
+    }
