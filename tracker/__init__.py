@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config as config_module
+from tracker.common.views import run_view
 from tracker.errors import register_error_handlers
 from tracker.extensions import csrf, db, login_manager, migrate
 
@@ -22,6 +23,13 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.
 
 class InsecureConfiguration(RuntimeError):
     pass
+
+
+class Tracker(Flask):
+    """Flask with the one request wrapper around every view: commit once, refusals said on the page."""
+
+    def dispatch_request(self):
+        return run_view(super().dispatch_request)
 
 
 def _check_production(app: Flask) -> None:
@@ -52,7 +60,7 @@ event.listen(Engine, "connect", _sqlite_pragmas)
 
 def create_app(config_object: type | None = None, **overrides) -> Flask:
     config_class = config_object or config_module.config_from_env()
-    app = Flask(
+    app = Tracker(
         __name__,
         template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
         instance_path=str(config_module.INSTANCE_DIR),
