@@ -10,7 +10,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from tracker.auth import services
 from tracker.auth.forms import LoginForm
 from tracker.common.timeutil import now_utc
-from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
 
@@ -34,8 +33,8 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        # The attempt is recorded either way (the request commits it).
         user = services.authenticate(form.username.data, form.password.data, now=now_utc())
-        db.session.commit()
         if user is None:
             flash("用户名或密码不正确，或账号已停用。", "danger")
         else:
