@@ -24,6 +24,15 @@ def error_message(response) -> str:
     return html.unescape(m.group(1)).strip()
 
 
+def refusal(response) -> str:
+    """Why a request was refused: the error page's sentence, or the danger message on the page shown again."""
+    if 'data-testid="error-message"' in text(response):
+        return error_message(response)
+    found = re.findall(r'<div class="alert alert-danger[^"]*" role="alert">\s*(.*?)\s*<button', text(response), re.S)
+    assert found, f"neither an error page nor a refusal on the page (status {response.status_code})"
+    return html.unescape(found[0]).strip()
+
+
 def flashes(response) -> list[str]:
     found = re.findall(r'<div class="alert [^"]*" role="alert">\s*(.*?)\s*<button', text(response), re.S)
     return [html.unescape(m).strip() for m in found]

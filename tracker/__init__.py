@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from tracker.common.instance_key import instance_secret_key
+from tracker.common.views import run_view
 from tracker.errors import register_error_handlers
 from tracker.extensions import csrf, db, login_manager, migrate
 
@@ -25,6 +26,13 @@ STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 
 class InsecureConfiguration(RuntimeError):
     pass
+
+
+class Tracker(Flask):
+    """Flask with the one request wrapper around every view: commit once, refusals said on the page."""
+
+    def dispatch_request(self):
+        return run_view(super().dispatch_request)
 
 
 def _check_production(app: Flask) -> None:
@@ -55,7 +63,7 @@ event.listen(Engine, "connect", _sqlite_pragmas)
 
 def create_app(config_object: type | None = None, **overrides) -> Flask:
     config_class = config_object or config_module.config_from_env()
-    app = Flask(
+    app = Tracker(
         __name__,
         template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
         instance_path=str(config_module.INSTANCE_DIR),

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.alerts import feeds
 from tracker.auth import tokens as api_services
 from tracker.auth.api_tokens import ApiToken
+from tracker.auth.queries import tokens_of
 from tracker.common.timeutil import now_utc
-from tracker.errors import DomainError
+from tracker.common.views import attempt, notify
 from tracker.extensions import db
 
 bp = Blueprint("alerts", __name__)
@@ -23,48 +23,33 @@ def account():
     if request.method == "POST":
         action = request.form.get("action")
         if action == "api_create":
-            try:
-                new_token = api_services.create_token(
+            with attempt("接口令牌已创建。令牌只显示这一次，请立即复制保存。") as done:
+                created = api_services.create_token(
                     current_user, actor=current_user, now=now_utc(), name=request.form.get("name", "")
                 )
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
-            else:
-                db.session.commit()
-                flash("接口令牌已创建。令牌只显示这一次，请立即复制保存。", "warning")
+            if done:
+                new_token = created
         elif action == "api_revoke":
             row = db.get_or_404(ApiToken, request.form.get("token_id", type=int) or 0)
-            try:
-                api_services.revoke_token(row, actor=current_user, now=now_utc())
-            except DomainError as exc:
-                db.session.rollback()
-                abort(403, exc.message)
-            db.session.commit()
-            flash("接口令牌已停用。", "success")
+            api_services.revoke_token(row, actor=current_user, now=now_utc())
+            notify("接口令牌已停用。")
             return redirect(url_for("alerts.account"))
         elif action == "rotate":
             # Only the token's hash is kept: the address is shown on this response and never again.
             token = feeds.rotate_token(current_user, actor=current_user, now=now_utc())
-            db.session.commit()
             new_feed_url = url_for("alerts.ical_feed", token=token, _external=True)
-            flash("已生成新的订阅地址，原地址即时失效。地址只显示这一次，请立即复制到日历软件中。", "warning")
+            notify("已生成新的订阅地址，原地址即时失效。地址只显示这一次，请立即复制到日历软件中。", "warning")
         elif action == "revoke":
             feeds.revoke_token(current_user, actor=current_user, now=now_utc())
-            flash("已停用订阅地址。", "success")
+            notify("已停用订阅地址。")
+            return redirect(url_for("alerts.account"))
         else:
             abort(400)
-        if action == "revoke":
-            db.session.commit()
-            return redirect(url_for("alerts.account"))
-    tokens = db.session.scalars(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
     return render_template(
         "alerts/account.html",
         has_feed=current_user.ical_token_hash is not None,
         new_feed_url=new_feed_url,
-        tokens=tokens,
+        tokens=tokens_of(current_user),
         new_token=new_token,
     )
 

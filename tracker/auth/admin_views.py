@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
-from tracker.auth import services
+from tracker.auth import queries, services
 from tracker.auth.forms import UnitForm, UserForm
 from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.auth.permissions import may
+from tracker.common.forms import expected_version
 from tracker.common.timeutil import now_utc
-from tracker.errors import DomainError
+from tracker.common.views import attempt
 from tracker.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -24,14 +24,12 @@ def require_admin():
 
 
 def _unit_choices():
-    units = db.session.scalars(sa.select(Unit).order_by(Unit.name)).all()
-    return [(u.id, u.name + ("" if u.active else "（停用）")) for u in units]
+    return [(u.id, u.name + ("" if u.active else "（停用）")) for u in queries.units_by_name()]
 
 
 @bp.get("/users")
 def users():
-    rows = db.session.scalars(sa.select(User).order_by(User.role, User.username)).all()
-    return render_template("admin/users.html", users=rows)
+    return render_template("admin/users.html", users=queries.users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -52,7 +50,7 @@ def user_edit(user_id: int | None = None):
             phone=form.phone.data,
             active=form.active.data,
         )
-        try:
+        with attempt("用户已保存。") as done:
             if user is None:
                 user = services.create_user(
                     actor=current_user,
@@ -62,7 +60,7 @@ def user_edit(user_id: int | None = None):
                     **fields,
                 )
             else:
-                expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
+                expected = expected_version(form.version_id)
                 services.update_user(
                     user,
                     actor=current_user,
@@ -71,22 +69,16 @@ def user_edit(user_id: int | None = None):
                     password=form.password.data,
                     **fields,
                 )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        if done:
             if user.id == current_user.id and form.password.data:
                 login_user(user)  # an administrator resetting their own password stays logged in here only
-            flash("用户已保存。", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
 
 
 @bp.get("/units")
 def units():
-    rows = db.session.scalars(sa.select(Unit).order_by(Unit.kind, Unit.name)).all()
-    return render_template("admin/units.html", units=rows)
+    return render_template("admin/units.html", units=queries.units_by_kind())
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -97,7 +89,7 @@ def unit_edit(unit_id: int | None = None):
     if unit is not None and not form.is_submitted():
         form.kind.data = unit.kind.value
     if form.validate_on_submit():
-        try:
+        with attempt("单位已保存。") as done:
             services.save_unit(
                 unit,
                 actor=current_user,
@@ -110,11 +102,6 @@ def unit_edit(unit_id: int | None = None):
                 number_prefix=form.number_prefix.data,
                 active=form.active.data,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash("单位已保存。", "success")
+        if done:
             return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=unit)

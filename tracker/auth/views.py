@@ -11,6 +11,7 @@ from tracker.auth import services
 from tracker.auth.forms import ChangePasswordForm, LoginForm
 from tracker.auth.throttle import LoginThrottled
 from tracker.common.timeutil import now_utc
+from tracker.common.views import notify
 from tracker.errors import DomainError
 from tracker.extensions import db
 
@@ -41,10 +42,10 @@ def login():
                 form.username.data, form.password.data, address=request.remote_addr, now=now_utc()
             )
         except LoginThrottled as exc:
-            db.session.rollback()
+            # Refused before any check: nothing to record (the request wrapper rolls back a 4xx answer).
             flash(exc.message, "danger")
             return render_template("auth/login.html", form=form), exc.status_code
-        db.session.commit()
+        # A failed attempt is recorded either way (the request wrapper commits it).
         if user is None:
             flash("用户名或密码不正确，或账号已停用。", "danger")
         else:
@@ -57,7 +58,6 @@ def login():
 @login_required
 def logout():
     services.log_out(current_user._get_current_object(), now=now_utc())
-    db.session.commit()
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
@@ -79,18 +79,16 @@ def change_password():
                 now=now_utc(),
             )
         except services.WrongCurrentPassword as exc:
-            db.session.commit()  # keep the recorded failure: the login throttle counts it
+            # The recorded failure stays (the request commits it): the login throttle counts it.
             flash(exc.message, "danger")
         except LoginThrottled as exc:
-            db.session.rollback()
             flash(exc.message, "danger")
             return render_template("auth/password.html", form=form), exc.status_code
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
         else:
-            db.session.commit()
             login_user(user)  # stamp this session with the new session version
-            flash("密码已修改。在其他电脑或浏览器上的登录已全部退出。", "success")
+            notify("密码已修改。在其他电脑或浏览器上的登录已全部退出。")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)

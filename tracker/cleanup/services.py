@@ -11,7 +11,8 @@ from tracker.audit import services as audit
 from tracker.auth.permissions import may
 from tracker.cleanup import word as cleanup_word
 from tracker.cleanup.catalogue import catalogue
-from tracker.cleanup.models import CampaignKind, CampaignPhase, CampaignTrigger, CleanupCampaign, CleanupItem
+from tracker.cleanup.models import CampaignKind, CampaignTrigger, CleanupCampaign, CleanupItem, CleanupResult
+from tracker.cleanup.phases import CAMPAIGN, RESULTS_OPEN
 from tracker.common.numbering import format_number, next_serial
 from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
@@ -20,16 +21,16 @@ from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication, in_force_filter
-from tracker.publication.services import NORMATIVE_SCOPE, default_validity, issue_scope, open_filing
+from tracker.publication.services import NORMATIVE_SCOPE, default_validity, end_document, issue_scope, open_filing
 from tracker.rules.ruleset import get_rule, get_setting
-from tracker.workflow.service import apply, require
+from tracker.workflow.service import allows, apply, require
 
 
 def open_campaigns() -> list[CleanupCampaign]:
     return list(
         db.session.scalars(
             sa.select(CleanupCampaign)
-            .where(CleanupCampaign.phase != CampaignPhase.PUBLISHED)
+            .where(CleanupCampaign.phase.in_(CAMPAIGN.sources_of("deliberate", "publish")))
             .order_by(CleanupCampaign.id)
         )
     )
@@ -148,12 +149,17 @@ def scoped_document_ids(
     return list(db.session.scalars(stmt.order_by(Document.id)))
 
 
+def require_source_recorder(actor) -> None:
+    """The 司法所 watches the higher laws (the page checks this before reading the form)."""
+    if not may(actor, "review"):
+        raise PermissionDenied("只有司法所审查员可以登记上位法变化。")
+
+
 def record_source_change(source, *, actor, now: datetime, state, changed_on: date) -> list[Document]:
     """A law or higher document was amended or repealed: flag every document citing it (in its timeline)."""
     from tracker.documents.models import DocumentBasis, SourceState
 
-    if not may(actor, "review"):
-        raise PermissionDenied("只有司法所审查员可以登记上位法变化。")
+    require_source_recorder(actor)
     if state is SourceState.IN_FORCE:
         raise ValidationFailed("请选择“已修改”或“已废止”。")
     source.state, source.state_changed_on = state, changed_on
@@ -191,14 +197,24 @@ def record_source_change(source, *, actor, now: datetime, state, changed_on: dat
 
 
 def _item_open(item: CleanupItem) -> None:
-    if item.campaign.phase not in (CampaignPhase.PROPOSING, CampaignPhase.REVIEWING):
+    if item.campaign.phase not in RESULTS_OPEN:
         raise ValidationFailed("该清理已提交审议，不能再修改清理意见。")
+
+
+def require_proposer(item: CleanupItem, actor) -> None:
+    """Only the document's drafting unit proposes its result (the page checks this before reading the form)."""
+    if not may(actor, "draft", item.document):
+        raise PermissionDenied("只有文件起草单位的经办人可以提出清理意见。")
+
+
+def require_reviewer(item: CleanupItem, actor) -> None:
+    if not may(actor, "review", item.document):
+        raise PermissionDenied("只有司法所审查员可以审核清理意见。")
 
 
 def propose(item: CleanupItem, *, actor, now: datetime, result, reason: str) -> None:
     """The drafting unit proposes 继续有效 / 修改 / 废止 / 宣布失效 with a reason."""
-    if not may(actor, "draft", item.document):
-        raise PermissionDenied("只有文件起草单位的经办人可以提出清理意见。")
+    require_proposer(item, actor)
     _item_open(item)
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
@@ -221,8 +237,7 @@ def propose(item: CleanupItem, *, actor, now: datetime, result, reason: str) -> 
 
 def review(item: CleanupItem, *, actor, now: datetime, result, note: str) -> None:
     """The 司法所 agrees with the proposal or changes it (a change needs a note)."""
-    if not may(actor, "review", item.document):
-        raise PermissionDenied("只有司法所审查员可以审核清理意见。")
+    require_reviewer(item, actor)
     _item_open(item)
     if item.proposed_result is None:
         raise ValidationFailed("起草单位尚未提出清理意见。")
@@ -232,8 +247,8 @@ def review(item: CleanupItem, *, actor, now: datetime, result, note: str) -> Non
     if len(note) > 2000:
         raise ValidationFailed("审核意见不超过 2000 字。")
     item.reviewed_result, item.review_note, item.reviewed_by_id, item.reviewed_at = result, note, actor.id, now
-    if item.campaign.phase is CampaignPhase.PROPOSING:
-        item.campaign.phase = CampaignPhase.REVIEWING
+    if CAMPAIGN.allows(item.campaign, "start_review"):
+        CAMPAIGN.apply(item.campaign, "start_review", actor=actor, now=now)
     db.session.flush()
     verb = "同意" if result is item.proposed_result else "改为"
     audit.record(
@@ -271,31 +286,19 @@ def progress(campaign: CleanupCampaign) -> dict:
 
 
 def deliberate_campaign(campaign: CleanupCampaign, *, actor, now: datetime, meeting: str, held_on: date) -> None:
-    from tracker.common.timeutil import office_today
-
-    if not may(actor, "office"):
-        raise PermissionDenied("只有党政办文秘可以登记集体审议。")
-    if campaign.phase not in (CampaignPhase.PROPOSING, CampaignPhase.REVIEWING):
-        raise ValidationFailed("该清理已登记审议。")
-    missing = [i.document.title for i in campaign.items if i.reviewed_result is None]
-    if missing:
-        raise ValidationFailed(
-            f"尚有 {len(missing)} 件文件没有经司法所审核的清理结果，不能提交审议：《{missing[0]}》等。"
-        )
+    # Phase, permission and "every result reviewed" are the table's (cleanup/phases.py).
+    CAMPAIGN.require(campaign, "deliberate", actor=actor, now=now)
     if held_on > office_today(now) or held_on < campaign.cutoff_on:
         raise ValidationFailed("会议日期须在清理截止日期之后、今天之前。")
     meeting = (meeting or "").strip()
     if not meeting or len(meeting) > 100:
         raise ValidationFailed("请填写会议名称。")
     campaign.deliberation_meeting, campaign.deliberated_on = meeting, held_on
-    campaign.phase = CampaignPhase.DELIBERATED
-    db.session.flush()
-    audit.record(
-        "cleanup.deliberate",
+    CAMPAIGN.apply(
+        campaign,
+        "deliberate",
         actor=actor,
         now=now,
-        object_type="cleanup_campaign",
-        object_id=campaign.id,
         summary=f"清理“{campaign.name}”经{meeting}（{held_on.isoformat()}）审议",
     )
 
@@ -307,29 +310,30 @@ def publish_campaign(
 
     The result notice with its catalogue (Word) is generated in the same transaction.
     """
-    from tracker.cleanup.models import CleanupResult
-    from tracker.common.timeutil import office_today
-    from tracker.documents.states import DocStatus
-    from tracker.publication.services import end_document
-
-    if not may(actor, "office"):
-        raise PermissionDenied("只有党政办文秘可以公布清理结果。")
-    if campaign.phase is not CampaignPhase.DELIBERATED:
-        raise ValidationFailed("清理结果须经集体审议后才能公布。")
+    CAMPAIGN.require(campaign, "publish", actor=actor, now=now)
     if published_on > office_today(now) or published_on < campaign.deliberated_on:
         raise ValidationFailed("公布日期须在审议日期之后、今天之前。")
     if not (url or "").strip().lower().startswith(("http://", "https://")):
         raise ValidationFailed("请填写公布网址（以 http:// 或 https:// 开头）。")
     campaign.published_on, campaign.notice_number = published_on, (notice_number or "").strip()[:60] or None
-    campaign.notice_url, campaign.phase = url.strip()[:500], CampaignPhase.PUBLISHED
+    campaign.notice_url = url.strip()[:500]
+    CAMPAIGN.apply(
+        campaign,
+        "publish",
+        actor=actor,
+        now=now,
+        summary=f"公布清理“{campaign.name}”结果（{published_on.isoformat()}）",
+    )
     revision = get_rule("revision_after_cleanup")
     for item in campaign.items:
         doc = item.document
         if item.reviewed_result in (CleanupResult.REPEAL, CleanupResult.DECLARE_INVALID):
-            if doc.status in (DocStatus.PUBLISHED, DocStatus.IN_FORCE):
-                action = "repeal" if item.reviewed_result is CleanupResult.REPEAL else "declare_invalid"
-                if action == "declare_invalid" and doc.status is DocStatus.PUBLISHED:
-                    action = "repeal"
+            action = "repeal" if item.reviewed_result is CleanupResult.REPEAL else "declare_invalid"
+            # A document not yet in force cannot be declared invalid (the table): it is repealed instead.
+            if not allows(doc, action):
+                action = "repeal"
+            # One ended meanwhile by other means keeps its end.
+            if allows(doc, action):
                 end_document(
                     doc,
                     action,
@@ -351,14 +355,6 @@ def publish_campaign(
             )
         item.applied_on = published_on
     db.session.flush()
-    audit.record(
-        "cleanup.publish",
-        actor=actor,
-        now=now,
-        object_type="cleanup_campaign",
-        object_id=campaign.id,
-        summary=f"公布清理“{campaign.name}”结果（{published_on.isoformat()}）",
-    )
     # The notice with its catalogue is produced by this step: a download later only serves the stored file.
     cleanup_word.generate_cleanup_catalogue(campaign, actor=actor, now=now)
 
@@ -429,14 +425,24 @@ def open_due_evaluations(*, today: date, now: datetime) -> int:
     return opened
 
 
+def require_evaluation_reporter(ev, actor) -> None:
+    """The document's drafting unit evaluates it (the page checks this before reading the form)."""
+    if not may(actor, "draft", ev.document):
+        raise PermissionDenied("只有文件起草单位的经办人可以提交评估报告。")
+
+
+def require_evaluation_reviewer(ev, actor) -> None:
+    if not may(actor, "review", ev.document):
+        raise PermissionDenied("只有司法所审查员可以审核评估。")
+
+
 def submit_evaluation(ev, *, actor, now: datetime, conclusion, reason: str, report=None) -> None:
     """The drafting unit's evaluation report and proposed conclusion."""
     from tracker.documents.models import AttachmentKind
     from tracker.documents.services import add_attachment
 
     doc = ev.document
-    if not may(actor, "draft", doc):
-        raise PermissionDenied("只有文件起草单位的经办人可以提交评估报告。")
+    require_evaluation_reporter(ev, actor)
     if ev.concluded_on is not None:
         raise ValidationFailed("该评估已完成。")
     reason = (reason or "").strip()
@@ -467,8 +473,7 @@ def review_evaluation(ev, *, actor, now: datetime, agree: bool, note: str) -> No
     from tracker.common.timeutil import office_today
 
     doc = ev.document
-    if not may(actor, "review", doc):
-        raise PermissionDenied("只有司法所审查员可以审核评估。")
+    require_evaluation_reviewer(ev, actor)
     if ev.conclusion is None or ev.concluded_on is not None:
         raise ValidationFailed("没有待审核的评估报告。")
     note = (note or "").strip()

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from tracker.auth.models import Unit
 from tracker.auth.permissions import may
-from tracker.cleanup import services
+from tracker.cleanup import queries, services
 from tracker.cleanup import word as cleanup_word
 from tracker.cleanup.forms import (
     CampaignDeliberationForm,
@@ -33,10 +31,10 @@ from tracker.cleanup.models import (
     Evaluation,
     EvaluationConclusion,
 )
+from tracker.cleanup.phases import CAMPAIGN, RESULTS_OPEN
 from tracker.common.timeutil import now_utc, office_today
-from tracker.common.views import attempt as _attempt
-from tracker.documents.models import Document, DocumentBasis, LegalSource, SourceState
-from tracker.errors import DomainError
+from tracker.common.views import attempt, form_errors, notify, posted, refusal_page, validated
+from tracker.documents.models import Document, LegalSource, SourceState
 from tracker.extensions import db
 from tracker.files.storage import path_of
 from tracker.files.uploads import DOCX_TYPE, read_upload
@@ -46,14 +44,11 @@ bp = Blueprint("cleanup", __name__, url_prefix="/cleanup")
 
 @bp.get("/")
 def index():
-    campaigns = db.session.scalars(sa.select(CleanupCampaign).order_by(CleanupCampaign.id.desc())).all()
-    evaluations = db.session.scalars(
-        sa.select(Evaluation).order_by(Evaluation.concluded_on.is_not(None), Evaluation.due_on)
-    ).all()
+    campaigns = queries.campaigns()
     return render_template(
         "cleanup/index.html",
         campaigns=campaigns,
-        evaluations=evaluations,
+        evaluations=queries.evaluations(),
         can_open=may(current_user, "review"),
         progress={c.id: services.progress(c) for c in campaigns},
     )
@@ -64,10 +59,8 @@ def new():
     if not may(current_user, "review"):
         abort(403)
     form = CampaignForm()
-    issuers = db.session.scalars(sa.select(Unit).where(Unit.can_issue.is_(True)).order_by(Unit.name)).all()
-    sources = db.session.scalars(sa.select(LegalSource).order_by(LegalSource.title)).all()
-    form.issuer_id.choices = [(0, "（不限）")] + [(u.id, u.name) for u in issuers]
-    form.source_id.choices = [(0, "（不限）")] + [(s.id, s.title) for s in sources]
+    form.issuer_id.choices = [(0, "（不限）")] + [(u.id, u.name) for u in queries.issuing_units()]
+    form.source_id.choices = [(0, "（不限）")] + [(s.id, s.title) for s in queries.legal_sources()]
     if request.method == "GET":
         today = office_today(now_utc())
         form.cutoff_on.data = today
@@ -94,24 +87,19 @@ def new():
             if narrowed
             else None
         )
-        result = {}
-        if _attempt(
-            lambda: result.setdefault(
-                "c",
-                services.open_campaign(
-                    actor=current_user,
-                    now=now_utc(),
-                    name=form.name.data,
-                    kind=kind,
-                    trigger=CampaignTrigger(form.trigger.data),
-                    trigger_ref=form.trigger_ref.data,
-                    cutoff_on=form.cutoff_on.data,
-                    document_ids=ids,
-                ),
-            ),
-            "已发起清理，各起草单位可以提出清理意见。",
-        ):
-            return redirect(url_for("cleanup.show", campaign_id=result["c"].id))
+        with attempt("已发起清理，各起草单位可以提出清理意见。") as done:
+            campaign = services.open_campaign(
+                actor=current_user,
+                now=now_utc(),
+                name=form.name.data,
+                kind=kind,
+                trigger=CampaignTrigger(form.trigger.data),
+                trigger_ref=form.trigger_ref.data,
+                cutoff_on=form.cutoff_on.data,
+                document_ids=ids,
+            )
+        if done:
+            return redirect(url_for("cleanup.show", campaign_id=campaign.id))
     return render_template("cleanup/new.html", form=form)
 
 
@@ -120,9 +108,10 @@ def show(campaign_id: int):
     campaign = db.get_or_404(CleanupCampaign, campaign_id)
     items = sorted(campaign.items, key=lambda i: (i.document.drafting_unit.name, i.document.title))
     mine = [i for i in items if may(current_user, "draft", i.document)]
-    today = office_today(now_utc())
+    now = now_utc()
     deliberate_form, publish_form = CampaignDeliberationForm(), CampaignPublishForm()
-    deliberate_form.held_on.data = publish_form.published_on.data = today
+    if request.method == "GET":
+        deliberate_form.held_on.data = publish_form.published_on.data = office_today(now)
     return render_template(
         "cleanup/show.html",
         campaign=campaign,
@@ -134,8 +123,9 @@ def show(campaign_id: int):
         deliberate_form=deliberate_form,
         publish_form=publish_form,
         can_review=may(current_user, "review"),
-        can_office=may(current_user, "office"),
-        results=list(CleanupResult),
+        # The campaign's own steps (deliberation, publication) as the table offers them to this user.
+        steps={a.name: a for a in CAMPAIGN.available(campaign, current_user, now=now)},
+        results_open=campaign.phase in RESULTS_OPEN,
         Phase=CampaignPhase,
         word={
             "versions": cleanup_word.catalogue_versions(campaign),
@@ -145,79 +135,63 @@ def show(campaign_id: int):
 
 
 def _item(item_id: int) -> CleanupItem:
-    return db.get_or_404(CleanupItem, item_id)
+    item = db.get_or_404(CleanupItem, item_id)
+    refusal_page("cleanup.show", campaign_id=item.campaign_id)
+    return item
 
 
 @bp.post("/items/<int:item_id>/propose")
 def propose(item_id: int):
     item = _item(item_id)
-    form = ProposeForm()
-    if form.validate():
-        _attempt(
-            lambda: services.propose(
-                item, actor=current_user, now=now_utc(), result=CleanupResult(form.result.data), reason=form.reason.data
-            ),
-            "清理意见已提交。",
-        )
-    else:
-        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+    services.require_proposer(item, current_user)
+    form = validated(ProposeForm())
+    services.propose(
+        item, actor=current_user, now=now_utc(), result=CleanupResult(form.result.data), reason=form.reason.data
+    )
+    notify("清理意见已提交。")
     return redirect(url_for("cleanup.show", campaign_id=item.campaign_id, _anchor=f"item-{item.id}"))
 
 
 @bp.post("/items/<int:item_id>/review")
 def review(item_id: int):
     item = _item(item_id)
-    form = ReviewItemForm()
-    if form.validate():
-        _attempt(
-            lambda: services.review(
-                item,
-                actor=current_user,
-                now=now_utc(),
-                result=CleanupResult(form.result.data),
-                note=form.note.data or "",
-            ),
-            "审核意见已保存。",
-        )
-    else:
-        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+    services.require_reviewer(item, current_user)
+    form = validated(ReviewItemForm())
+    services.review(
+        item, actor=current_user, now=now_utc(), result=CleanupResult(form.result.data), note=form.note.data or ""
+    )
+    notify("审核意见已保存。")
     return redirect(url_for("cleanup.show", campaign_id=item.campaign_id, _anchor=f"item-{item.id}"))
 
 
 @bp.post("/<int:campaign_id>/deliberate")
 def deliberate(campaign_id: int):
     campaign = db.get_or_404(CleanupCampaign, campaign_id)
-    form = CampaignDeliberationForm()
-    if form.validate():
-        _attempt(
-            lambda: services.deliberate_campaign(
-                campaign, actor=current_user, now=now_utc(), meeting=form.meeting.data, held_on=form.held_on.data
-            ),
-            "已登记集体审议。",
-        )
-    else:
-        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+    refusal_page("cleanup.show", campaign_id=campaign.id)
+    CAMPAIGN.require(campaign, "deliberate", actor=current_user, now=now_utc())
+    form = validated(CampaignDeliberationForm())
+    services.deliberate_campaign(
+        campaign, actor=current_user, now=now_utc(), meeting=form.meeting.data, held_on=form.held_on.data
+    )
+    notify("已登记集体审议。")
     return redirect(url_for("cleanup.show", campaign_id=campaign.id))
 
 
 @bp.post("/<int:campaign_id>/publish")
 def publish(campaign_id: int):
     campaign = db.get_or_404(CleanupCampaign, campaign_id)
-    form = CampaignPublishForm()
-    if form.validate():
-        _attempt(
-            lambda: services.publish_campaign(
-                campaign,
-                actor=current_user,
-                now=now_utc(),
-                published_on=form.published_on.data,
-                notice_number=form.notice_number.data or "",
-                url=form.url.data,
-            ),
-            "清理结果已公布，文件状态已随之更新。",
-        )
-    else:
-        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+    refusal_page("cleanup.show", campaign_id=campaign.id)
+    CAMPAIGN.require(campaign, "publish", actor=current_user, now=now_utc())
+    form = validated(CampaignPublishForm())
+    services.publish_campaign(
+        campaign,
+        actor=current_user,
+        now=now_utc(),
+        published_on=form.published_on.data,
+        notice_number=form.notice_number.data or "",
+        url=form.url.data,
+    )
+    notify("清理结果已公布，文件状态已随之更新。")
     return redirect(url_for("cleanup.show", campaign_id=campaign.id))
 
 
@@ -254,45 +228,41 @@ def generate_catalogue(campaign_id: int):
     campaign = db.get_or_404(CleanupCampaign, campaign_id)
     if not cleanup_word.may_generate_catalogue(current_user):
         abort(403)
-    _attempt(
-        lambda: cleanup_word.generate_cleanup_catalogue(campaign, actor=current_user, now=now_utc()),
-        "已生成结果目录（Word），此前的版本仍保留。",
-    )
+    with attempt("已生成结果目录（Word），此前的版本仍保留。"):
+        cleanup_word.generate_cleanup_catalogue(campaign, actor=current_user, now=now_utc())
     return redirect(url_for("cleanup.show", campaign_id=campaign.id))
 
 
 @bp.route("/sources", methods=["GET", "POST"])
 def sources():
-    rows = db.session.execute(
-        sa.select(LegalSource, sa.func.count(DocumentBasis.id))
-        .outerjoin(DocumentBasis, DocumentBasis.source_id == LegalSource.id)
-        .group_by(LegalSource.id)
-        .order_by(LegalSource.title)
-    ).all()
     flagged = None
     form = SourceChangeForm()
-    if request.method == "POST":
-        source = db.get_or_404(LegalSource, request.form.get("source_id", type=int) or 0)
-        if form.validate():
-            result = {}
-            if _attempt(
-                lambda: result.setdefault(
-                    "docs",
-                    services.record_source_change(
-                        source,
-                        actor=current_user,
-                        now=now_utc(),
-                        state=SourceState(form.state.data),
-                        changed_on=form.changed_on.data,
-                    ),
-                ),
-                f"已登记《{source.title}》的变化。",
-            ):
-                flagged = {"source": source, "documents": result["docs"]}
+    if posted():
+        refusal_page("cleanup.sources")
+        services.require_source_recorder(current_user)
+        source_id = request.form.get("source_id", type=int)
+        if source_id is None:
+            abort(400)
+        source = db.get_or_404(LegalSource, source_id)
+        if not form.validate():
+            flash(form_errors(form), "danger")
         else:
-            flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+            with attempt(f"已登记《{source.title}》的变化。") as done:
+                citing = services.record_source_change(
+                    source,
+                    actor=current_user,
+                    now=now_utc(),
+                    state=SourceState(form.state.data),
+                    changed_on=form.changed_on.data,
+                )
+            if done:
+                flagged = {"source": source, "documents": citing}
     return render_template(
-        "cleanup/sources.html", rows=rows, form=form, flagged=flagged, can_change=may(current_user, "review")
+        "cleanup/sources.html",
+        rows=queries.sources_with_citations(),
+        form=form,
+        flagged=flagged,
+        can_change=may(current_user, "review"),
     )
 
 
@@ -302,38 +272,38 @@ def evaluation(evaluation_id: int):
     if not may(current_user, "document.view", ev.document):
         abort(403)
     form, review_form = EvaluationForm(prefix="e"), EvaluationReviewForm(prefix="r")
-    if request.method == "POST":
-        if request.form.get("form") == "submit" and form.validate():
-            try:
-                report = read_upload(form.report.data, required=False)
-            except DomainError as exc:
-                flash(exc.message, "danger")
-            else:
-                if _attempt(
-                    lambda: services.submit_evaluation(
-                        ev,
-                        actor=current_user,
-                        now=now_utc(),
-                        conclusion=EvaluationConclusion(form.conclusion.data),
-                        reason=form.reason.data,
-                        report=report,
-                    ),
-                    "评估报告已提交司法所审核。",
-                ):
-                    return redirect(url_for("cleanup.evaluation", evaluation_id=ev.id))
-        elif request.form.get("form") == "review" and review_form.validate():
-            if _attempt(
-                lambda: services.review_evaluation(
+    if posted():
+        refusal_page("cleanup.evaluation", evaluation_id=ev.id)
+        which = request.form.get("form")
+        if which == "submit":
+            services.require_evaluation_reporter(ev, current_user)
+        elif which == "review":
+            services.require_evaluation_reviewer(ev, current_user)
+        else:
+            abort(400)
+        if which == "submit" and form.validate():
+            with attempt("评估报告已提交司法所审核。") as done:
+                services.submit_evaluation(
+                    ev,
+                    actor=current_user,
+                    now=now_utc(),
+                    conclusion=EvaluationConclusion(form.conclusion.data),
+                    reason=form.reason.data,
+                    report=read_upload(form.report.data, required=False),
+                )
+            if done:
+                return redirect(url_for("cleanup.evaluation", evaluation_id=ev.id))
+        elif which == "review" and review_form.validate():
+            with attempt("已审核。") as done:
+                services.review_evaluation(
                     ev,
                     actor=current_user,
                     now=now_utc(),
                     agree=review_form.decision.data == "agree",
                     note=review_form.note.data or "",
-                ),
-                "已审核。",
-            ):
+                )
+            if done:
                 return redirect(url_for("cleanup.evaluation", evaluation_id=ev.id))
-        ev = db.session.get(Evaluation, evaluation_id)
     return render_template(
         "cleanup/evaluation.html",
         ev=ev,
@@ -353,36 +323,19 @@ def renew(doc_id: int):
     if request.method == "GET":
         form.signed_on.data = form.published_on.data = office_today(now_utc())
     if form.validate_on_submit():
-        result = {}
-        if _attempt(
-            lambda: result.setdefault(
-                "pub",
-                services.renew(
-                    doc,
-                    actor=current_user,
-                    now=now_utc(),
-                    signed_on=form.signed_on.data,
-                    published_on=form.published_on.data,
-                    url=form.url.data,
-                    validity_mode=form.validity_mode.data,
-                    validity_end_on=form.validity_end_on.data,
-                    validity_reason=form.validity_reason.data,
-                ),
-            ),
-            "已重新登记发布，请按新编号重新报备。",
-        ):
-            flash(f"新规范性文件编号：{result['pub'].normative_number}", "info")
+        with attempt("已重新登记发布，请按新编号重新报备。") as done:
+            pub = services.renew(
+                doc,
+                actor=current_user,
+                now=now_utc(),
+                signed_on=form.signed_on.data,
+                published_on=form.published_on.data,
+                url=form.url.data,
+                validity_mode=form.validity_mode.data,
+                validity_end_on=form.validity_end_on.data,
+                validity_reason=form.validity_reason.data,
+            )
+        if done:
+            notify(f"新规范性文件编号：{pub.normative_number}", "info")
             return redirect(url_for("register.show", doc_id=doc.id))
-        doc = db.session.get(Document, doc_id)
     return render_template("cleanup/renew.html", doc=doc, form=form)
-
-
-def history_for(doc: Document) -> dict:
-    """Every campaign the document was in, with its result and reason, and its evaluations."""
-    items = db.session.scalars(
-        sa.select(CleanupItem).where(CleanupItem.document_id == doc.id).order_by(CleanupItem.campaign_id)
-    ).all()
-    evals = db.session.scalars(
-        sa.select(Evaluation).where(Evaluation.document_id == doc.id).order_by(Evaluation.opened_on)
-    ).all()
-    return {"campaign_items": items, "evaluations": evals}

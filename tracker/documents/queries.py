@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tracker.auth.models import Role
+from tracker.auth.permissions import may
 from tracker.documents.models import Document, DocumentRelation
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
@@ -24,8 +25,12 @@ def status_counts(user) -> list[tuple[DocStatus, int]]:
     return [(s, counts[s]) for s in DocStatus if counts.get(s)]
 
 
-def relations_of(doc: Document) -> dict[str, list[DocumentRelation]]:
-    """What this document amends/repeals, and what amends/repeals it."""
+def relations_of(doc: Document, *, user=None) -> dict[str, list[DocumentRelation]]:
+    """What this document amends/repeals, and what amends/repeals it; with a user, only the documents they may see
+    (another unit's draft that will amend a published document is not named to other drafting units)."""
     outgoing = db.session.scalars(sa.select(DocumentRelation).where(DocumentRelation.source_id == doc.id)).all()
     incoming = db.session.scalars(sa.select(DocumentRelation).where(DocumentRelation.target_id == doc.id)).all()
+    if user is not None:
+        outgoing = [r for r in outgoing if may(user, "document.view", r.target)]
+        incoming = [r for r in incoming if may(user, "document.view", r.source)]
     return {"outgoing": list(outgoing), "incoming": list(incoming)}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from tracker.auth.models import Unit
 from tracker.auth.permissions import may
+from tracker.auth.queries import active_units
+from tracker.common.forms import expected_version
 from tracker.common.timeutil import now_utc
+from tracker.common.views import attempt, notify, refusal_page, validated
 from tracker.documents import services
 from tracker.documents.forms import AttachmentForm, DocumentForm, VersionForm
 from tracker.documents.models import (
@@ -19,7 +20,7 @@ from tracker.documents.models import (
     DocumentVersion,
     TrialKind,
 )
-from tracker.errors import DomainError, InvalidTransition, PermissionDenied
+from tracker.errors import PermissionDenied
 from tracker.extensions import db
 from tracker.files.storage import path_of
 from tracker.files.uploads import read_upload
@@ -35,7 +36,7 @@ def _load(doc_id: int, permission: str = "document.view") -> Document:
 
 
 def _unit_choices(form: DocumentForm) -> None:
-    units = db.session.scalars(sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)).all()
+    units = active_units()
     form.issuer_id.choices = [(u.id, u.name) for u in units if u.can_issue]
     drafting = [u for u in units if u.can_draft]
     if current_user.role.value == "drafter":
@@ -65,14 +66,9 @@ def new():
     form = DocumentForm()
     _unit_choices(form)
     if form.validate_on_submit():
-        try:
+        with attempt("文件草案已登记。") as done:
             doc = services.register_draft(_data(form), actor=current_user, now=now_utc())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash("文件草案已登记。", "success")
+        if done:
             return redirect(url_for("register.show", doc_id=doc.id))
     return render_template("documents/form.html", form=form, doc=None)
 
@@ -88,16 +84,10 @@ def edit(doc_id: int):
         form.kind.data, form.trial_kind.data = doc.kind.value, doc.trial_kind.value
         form.version_id.data = str(doc.version_id)
     if form.validate_on_submit():
-        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
-        try:
+        expected = expected_version(form.version_id)
+        with attempt("基本信息已保存。") as done:
             services.update_metadata(doc, _data(form), actor=current_user, now=now_utc(), expected_version=expected)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            doc = db.session.get(Document, doc_id)
-        else:
-            db.session.commit()
-            flash("基本信息已保存。", "success")
+        if done:
             return redirect(url_for("register.show", doc_id=doc.id))
     return render_template("documents/form.html", form=form, doc=doc)
 
@@ -105,22 +95,22 @@ def edit(doc_id: int):
 @bp.post("/<int:doc_id>/versions")
 def upload_version(doc_id: int):
     doc = _load(doc_id, "document.edit")
-    form = VersionForm()
-    if not form.validate():
-        raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
+    refusal_page("register.show", doc_id=doc.id)
+    form = validated(VersionForm())
     checked = read_upload(form.file.data, docx_only=True)
     version = services.add_version(doc, checked, note=form.note.data or "", actor=current_user, now=now_utc())
-    db.session.commit()
-    flash(f"已上传第 {version.seq} 稿。", "success")
+    notify(f"已上传第 {version.seq} 稿。")
     return redirect(url_for("register.show", doc_id=doc.id, _anchor="versions"))
 
 
 @bp.post("/<int:doc_id>/attachments")
 def upload_attachment(doc_id: int):
     doc = _load(doc_id)
-    form = AttachmentForm()
-    if not form.validate():
-        raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
+    # The drafting unit uploads the packet, the office its own records (minutes, official text …).
+    if not (may(current_user, "document.edit", doc) or may(current_user, "office", doc)):
+        abort(403)
+    refusal_page("register.show", doc_id=doc.id)
+    form = validated(AttachmentForm())
     checked = read_upload(form.file.data)
     att = services.add_attachment(
         doc,
@@ -130,8 +120,7 @@ def upload_attachment(doc_id: int):
         actor=current_user,
         now=now_utc(),
     )
-    db.session.commit()
-    flash(f"已上传材料：{att.kind.label}。", "success")
+    notify(f"已上传材料：{att.kind.label}。")
     return redirect(url_for("register.show", doc_id=doc.id, _anchor="materials"))
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
-from tracker.common.views import attempt as _attempt
+from tracker.common.views import attempt
 from tracker.documents.models import Document
-from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.filing import services
 from tracker.filing.forms import FilingResultForm, SubmitFilingForm
@@ -32,19 +33,17 @@ def submit(doc_id: int):
     if request.method == "GET":
         form.submitted_on.data = office_today(now_utc())
     if form.validate_on_submit():
-        if _attempt(
-            lambda: services.submit(
+        with attempt("已登记报送备案。") as done:
+            services.submit(
                 doc,
                 actor=current_user,
                 now=now_utc(),
                 submitted_on=form.submitted_on.data,
                 method=form.method.data,
                 system_ref=form.system_ref.data or "",
-            ),
-            "已登记报送备案。",
-        ):
+            )
+        if done:
             return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
-        doc = db.session.get(Document, doc_id)
     return render_template(
         "filing/submit.html", doc=doc, form=form, summary=services.filing_summary(doc, today=office_today(now_utc()))
     )
@@ -65,8 +64,8 @@ def result(doc_id: int):
         if action_result:
             form.result.data = action_result.value
     if form.validate_on_submit():
-        if _attempt(
-            lambda: services.record_result(
+        with attempt("已登记备案审查结果。") as done:
+            services.record_result(
                 doc,
                 actor=current_user,
                 now=now_utc(),
@@ -74,11 +73,9 @@ def result(doc_id: int):
                 result_on=form.result_on.data,
                 note=form.note.data or "",
                 correction_due_on=form.correction_due_on.data,
-            ),
-            "已登记备案审查结果。",
-        ):
+            )
+        if done:
             return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
-        doc = db.session.get(Document, doc_id)
     return render_template(
         "filing/result.html", doc=doc, form=form, summary=services.filing_summary(doc, today=office_today(now_utc()))
     )
@@ -87,13 +84,10 @@ def result(doc_id: int):
 @bp.get("/documents/<int:doc_id>/packet.zip")
 def export(doc_id: int):
     doc = _doc(doc_id, "office")
-    try:
+    with attempt() as done:
         data, name = services.export_packet(doc)
-    except DomainError as exc:
-        flash(exc.message, "danger")
+    if not done:
         return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
-    from urllib.parse import quote
-
     return Response(
         data,
         mimetype="application/zip",

@@ -10,9 +10,8 @@ from flask_login import current_user
 from tracker.auth.permissions import may
 from tracker.cleanup import word as cleanup_word
 from tracker.common.timeutil import now_utc
-from tracker.common.views import attempt as _attempt
+from tracker.common.views import attempt, notify
 from tracker.documents.models import Document
-from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.files.storage import path_of
 from tracker.files.uploads import DOCX_TYPE, read_upload
@@ -54,10 +53,8 @@ def generate_opinion(opinion_id: int):
     form = GenerateForm()
     if not form.validate():
         abort(400)
-    _attempt(
-        lambda: review_word.generate_opinion(opinion, actor=current_user, now=now_utc()),
-        f"已生成审查意见书 {opinion.number}。",
-    )
+    with attempt(f"已生成审查意见书 {opinion.number}。"):
+        review_word.generate_opinion(opinion, actor=current_user, now=now_utc())
     return _back(opinion.document_id)
 
 
@@ -69,7 +66,8 @@ def generate_filing_report(doc_id: int):
     form = GenerateForm()
     if not form.validate():
         abort(400)
-    _attempt(lambda: filing_word.generate_filing_report(doc, actor=current_user, now=now_utc()), "已生成备案报告。")
+    with attempt("已生成备案报告。"):
+        filing_word.generate_filing_report(doc, actor=current_user, now=now_utc())
     return _back(doc.id)
 
 
@@ -143,17 +141,13 @@ def upload_template(kind: str):
         flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
         return redirect(url_for("outputs.templates", _anchor=output_kind.value))
 
-    try:
+    with attempt() as done:
         checked = read_upload(form.file.data, docx_only=True)
         row = word_templates.upload_template(
             SPECS[output_kind], checked, actor=current_user, now=now_utc(), note=form.note.data or ""
         )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(f"模板已通过检查，第 {row.version_no} 版已启用。", "success")
+    if done:
+        notify(f"模板已通过检查，第 {row.version_no} 版已启用。")
     return redirect(url_for("outputs.templates", _anchor=output_kind.value))
 
 
@@ -163,10 +157,8 @@ def activate_template(kind: str, version_no: int):
     output_kind = _kind(kind)
     if not ActivateForm().validate():
         abort(400)
-    _attempt(
-        lambda: word_templates.activate_template(SPECS[output_kind], version_no, actor=current_user, now=now_utc()),
-        f"已启用{output_kind.label}模板第 {version_no} 版。",
-    )
+    with attempt(f"已启用{output_kind.label}模板第 {version_no} 版。"):
+        word_templates.activate_template(SPECS[output_kind], version_no, actor=current_user, now=now_utc())
     return redirect(url_for("outputs.templates", _anchor=output_kind.value))
 
 
@@ -185,9 +177,8 @@ def preview_template(kind: str, version_no: int):
     _require_admin()
     output_kind = _kind(kind)
     sample = SPECS[output_kind].samples()[0]
-    try:
+    with attempt() as done:
         html = docx_to_html(render_docx(word_templates.template_bytes(output_kind, version_no), sample))
-    except DomainError as exc:
-        flash(exc.message, "danger")
+    if not done:
         return redirect(url_for("outputs.templates", _anchor=output_kind.value))
     return render_template("outputs/template_preview.html", kind=output_kind, version_no=version_no, html=html)

@@ -11,6 +11,10 @@ from tracker.documents.models import Document, DocumentRelation
 from tracker.documents.states import EVER_PUBLISHED
 from tracker.extensions import db
 from tracker.publication.models import Publication
+from tracker.workflow.service import DOCUMENT
+
+# A relation ends its target when the new document takes effect: the target must be where those steps start.
+RELATION_TARGET_STATES = DOCUMENT.sources_of("repealed_by_new", "superseded_by_new")
 
 
 def current_publication(document) -> Publication | None:
@@ -37,6 +41,18 @@ def publications_of(document) -> list[Publication]:
     return list(
         db.session.scalars(
             sa.select(Publication).where(Publication.document_id == document.id).order_by(Publication.id)
+        )
+    )
+
+
+def relation_candidates(document) -> list[Document]:
+    """Documents a new document may amend, replace or repeal: those its taking effect can end (the table's
+    sources of repealed_by_new / superseded_by_new: published, public record for every unit)."""
+    return list(
+        db.session.scalars(
+            sa.select(Document)
+            .where(Document.status.in_(RELATION_TARGET_STATES), Document.id != document.id)
+            .order_by(Document.title)
         )
     )
 

@@ -24,7 +24,7 @@ from tracker.documents.models import (
     TrialKind,
 )
 from tracker.documents.services import add_attachment
-from tracker.documents.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
+from tracker.documents.states import PRE_PUBLICATION, DocStatus
 from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.files.uploads import CheckedFile
@@ -34,9 +34,11 @@ from tracker.publication.queries import current_publication, numbers_of
 from tracker.review.models import Deliberation, DeliberationDecision
 from tracker.rules.ruleset import get_rule, get_setting
 from tracker.rules.services import compute_due
-from tracker.workflow.service import apply
+from tracker.workflow.service import allows, apply, require
 
 NORMATIVE_SCOPE = "normative"
+# A document records what it will amend, replace or repeal while it is not yet published.
+RELATION_SOURCE_STATES = PRE_PUBLICATION
 
 
 def issue_scope(issuer: Unit) -> str:
@@ -90,10 +92,8 @@ def number_document(
     normative_number: str | None = None,
 ) -> Publication:
     """Record signing and allocate (or take, for documents issued before the system) both numbers."""
-    if not may(actor, "office", doc):
-        raise PermissionDenied("只有党政办文秘可以签发登记编号。")
-    if doc.status is not DocStatus.DELIBERATED:
-        raise InvalidTransition(f"文件当前为“{doc.status.label}”，须集体审议通过后才能签发编号。")
+    # State and permission are the transition's (its guard, the numbers, holds once they are allocated below).
+    require(doc, "register_and_number", actor=actor, now=now, form_pending=True)
     today = office_today(now)
     if signed_on > today:
         raise ValidationFailed("签发日期不能晚于今天。")
@@ -197,11 +197,9 @@ def publish(
     interpretation: CheckedFile | None = None,
 ) -> Filing:
     """统一发布: dates, URL, interpretation and official text; opens the filing with its due date."""
-    if not may(actor, "office", doc):
-        raise PermissionDenied("只有党政办文秘可以登记发布。")
+    # State and permission are the transition's; a numbered document has its publication record.
+    require(doc, "publish", actor=actor, now=now, form_pending=True)
     pub = current_publication(doc)
-    if doc.status is not DocStatus.NUMBERED or pub is None:
-        raise InvalidTransition(f"文件当前为“{doc.status.label}”，须先签发编号才能发布。")
     today = office_today(now)
     if published_on > today:
         raise ValidationFailed("发布日期不能晚于今天。")
@@ -298,15 +296,21 @@ def open_filing(doc: Document, pub: Publication) -> Filing:
 # --- entry into force, relations and end of life (stage 13, 18) -------------------------------------------
 
 
-def add_relation(source: Document, target: Document, kind: RelationKind, *, actor, now: datetime) -> DocumentRelation:
+def add_relation(
+    source: Document, target: Document | None, kind: RelationKind, *, actor, now: datetime
+) -> DocumentRelation:
     """The new document (source) will amend, replace or repeal an earlier one when it takes effect."""
     if not (may(actor, "document.edit", source) or may(actor, "office", source)):
         raise PermissionDenied("您无权为该文件登记关联关系。")
+    if target is None or not may(actor, "document.view", target):
+        # Another unit's draft is not even said to exist: no title, no state (docs/rules.md §8).
+        raise ValidationFailed("所选文件不存在。")
     if source.id == target.id:
         raise ValidationFailed("文件不能关联自身。")
-    if source.status in EVER_PUBLISHED or source.status in ENDED_STATES:
+    if source.status not in RELATION_SOURCE_STATES:
         raise ValidationFailed("已发布或已终止的文件不能再新增修改/废止关系。")
-    if target.status not in (DocStatus.PUBLISHED, DocStatus.IN_FORCE):
+    # Taking effect ends the target through repealed_by_new / superseded_by_new: it must be where those start.
+    if not (allows(target, "repealed_by_new") and allows(target, "superseded_by_new")):
         raise ValidationFailed(f"《{target.title}》当前为“{target.status.label}”，不能被修改或废止。")
     exists = db.session.scalar(
         sa.select(DocumentRelation.id).where(
@@ -334,21 +338,25 @@ def add_relation(source: Document, target: Document, kind: RelationKind, *, acto
         object_type="document_relation",
         object_id=rel.id,
         document_id=target.id,
-        summary=f"将被《{source.title}》{kind.label}",
+        # The target's timeline is read by every unit; the new document may still be another unit's draft, so it
+        # is not named here (its title shows in the relations panel to those who may see it).
+        summary=f"将被新登记的文件{kind.label}（新文件施行时生效）",
     )
     return rel
 
 
 def take_effect(doc: Document, *, actor, now: datetime) -> None:
     """施行: the document enters into force and its amend/replace/repeal relations are applied that day."""
+    require(doc, "take_effect", actor=actor, now=now)  # the guard makes sure the effective date is recorded
     pub = current_publication(doc)
     apply(doc, "take_effect", actor=actor, now=now, note=f"{pub.effective_on.isoformat()} 起施行")
     for rel in db.session.scalars(
         sa.select(DocumentRelation).where(DocumentRelation.source_id == doc.id, DocumentRelation.applied_on.is_(None))
     ):
         target = rel.target
-        if target.status in (DocStatus.PUBLISHED, DocStatus.IN_FORCE):
-            action = "repealed_by_new" if rel.kind is RelationKind.REPEALS else "superseded_by_new"
+        action = "repealed_by_new" if rel.kind is RelationKind.REPEALS else "superseded_by_new"
+        # A target ended meanwhile by other means keeps its end; the relation is recorded as applied.
+        if allows(target, action):
             apply(target, action, actor=actor, now=now, note=f"被《{doc.title}》{rel.kind.label}")
             target.ended_on = pub.effective_on
         rel.applied_on = pub.effective_on
@@ -371,6 +379,7 @@ def end_document(doc: Document, action: str, *, actor, now: datetime, on: date, 
 
 def expire(doc: Document, *, actor, now: datetime) -> None:
     """有效期届满: the document ends the day after the last day of its validity."""
+    require(doc, "expire", actor=actor, now=now)  # the guard makes sure a validity end is recorded
     pub = current_publication(doc)
     apply(doc, "expire", actor=actor, now=now, note=f"有效期至 {pub.validity_end_on.isoformat()} 届满")
     doc.ended_on = pub.validity_end_on + timedelta(days=1)

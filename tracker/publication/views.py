@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.numbering import format_number
 from tracker.common.timeutil import now_utc, office_today
-from tracker.common.views import attempt as _attempt
+from tracker.common.views import attempt, notify, refusal_page
 from tracker.documents.models import Document, RelationKind
-from tracker.documents.states import DocStatus
-from tracker.errors import DomainError, InvalidTransition
+from tracker.errors import ValidationFailed
 from tracker.extensions import db
-from tracker.files.uploads import read_upload
-from tracker.publication import services
+from tracker.files.models import StoredFile
+from tracker.files.storage import path_of, store_bytes
+from tracker.files.uploads import check_upload, read_upload
+from tracker.publication import importer, queries, services
 from tracker.publication.forms import EndForm, NumberForm, PublishForm, RelationForm
 from tracker.publication.queries import current_publication
 from tracker.rules.ruleset import get_rule, get_setting
@@ -34,29 +34,22 @@ def _doc(doc_id: int, permission: str) -> Document:
 def number(doc_id: int):
     doc = _doc(doc_id, "office")
     form = NumberForm()
-    if request.method == "GET":
+    if not form.is_submitted():
         form.signed_on.data = office_today(now_utc())
     if form.validate_on_submit():
-        result = {}
-        if _attempt(
-            lambda: result.setdefault(
-                "pub",
-                services.number_document(
-                    doc,
-                    actor=current_user,
-                    now=now_utc(),
-                    signed_on=form.signed_on.data,
-                    signer=form.signer.data or "",
-                    issue_number=(form.issue_number.data or "").strip() or None,
-                    normative_number=(form.normative_number.data or "").strip() or None,
-                ),
-            ),
-            "已签发登记。",
-        ):
-            pub = result["pub"]
-            flash(f"发文字号：{pub.issue_number}；规范性文件编号：{pub.normative_number}", "info")
+        with attempt("已签发登记。") as done:
+            pub = services.number_document(
+                doc,
+                actor=current_user,
+                now=now_utc(),
+                signed_on=form.signed_on.data,
+                signer=form.signer.data or "",
+                issue_number=(form.issue_number.data or "").strip() or None,
+                normative_number=(form.normative_number.data or "").strip() or None,
+            )
+        if done:
+            notify(f"发文字号：{pub.issue_number}；规范性文件编号：{pub.normative_number}", "info")
             return redirect(url_for("register.show", doc_id=doc.id))
-        doc = db.session.get(Document, doc_id)
     year = office_today(now_utc()).year
     examples = {
         "issue": format_number(
@@ -70,45 +63,35 @@ def number(doc_id: int):
 @bp.route("/documents/<int:doc_id>/publish", methods=["GET", "POST"])
 def publish(doc_id: int):
     doc = _doc(doc_id, "office")
-    pub = current_publication(doc)
-    if pub is None:
+    if current_publication(doc) is None:
         abort(404)
     form = PublishForm()
-    if request.method == "GET":
+    if not form.is_submitted():
         form.published_on.data = office_today(now_utc())
     if form.validate_on_submit():
-        try:
-            official = read_upload(form.official_text.data, required=False)
-            interpretation = read_upload(form.interpretation.data, required=False)
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            if _attempt(
-                lambda: services.publish(
-                    doc,
-                    actor=current_user,
-                    now=now_utc(),
-                    published_on=form.published_on.data,
-                    channel=form.channel.data,
-                    url=form.url.data,
-                    effective_on=form.effective_on.data,
-                    early_effect_reason=form.early_effect_reason.data,
-                    validity_mode=form.validity_mode.data,
-                    validity_end_on=form.validity_end_on.data,
-                    validity_reason=form.validity_reason.data,
-                    official_text=official,
-                    interpretation=interpretation,
-                ),
-                "已登记发布，报备期限已开始计算。",
-            ):
-                return redirect(url_for("register.show", doc_id=doc.id))
-        doc = db.session.get(Document, doc_id)
-        pub = current_publication(doc)
+        with attempt("已登记发布，报备期限已开始计算。") as done:
+            services.publish(
+                doc,
+                actor=current_user,
+                now=now_utc(),
+                published_on=form.published_on.data,
+                channel=form.channel.data,
+                url=form.url.data,
+                effective_on=form.effective_on.data,
+                early_effect_reason=form.early_effect_reason.data,
+                validity_mode=form.validity_mode.data,
+                validity_end_on=form.validity_end_on.data,
+                validity_reason=form.validity_reason.data,
+                official_text=read_upload(form.official_text.data, required=False),
+                interpretation=read_upload(form.interpretation.data, required=False),
+            )
+        if done:
+            return redirect(url_for("register.show", doc_id=doc.id))
     years = get_rule("validity_trial" if doc.trial_kind.value != "none" else "validity_default")
     return render_template(
         "publication/publish.html",
         doc=doc,
-        pub=pub,
+        pub=current_publication(doc),
         form=form,
         gap=get_rule("effect_min_gap"),
         validity_rule=years,
@@ -116,42 +99,46 @@ def publish(doc_id: int):
     )
 
 
-@bp.post("/documents/<int:doc_id>/effect")
-def effect(doc_id: int):
-    """Record entry into force or expiry by hand (the daily job does the same on its own)."""
+@bp.post("/documents/<int:doc_id>/take-effect")
+def take_effect(doc_id: int):
+    """Record entry into force by hand (the daily job does the same on its own)."""
     doc = _doc(doc_id, "system")
-    action = request.args.get("action") or request.form.get("action")
-    if action == "take_effect":
-        services.take_effect(doc, actor=current_user, now=now_utc())
-    elif action == "expire":
-        services.expire(doc, actor=current_user, now=now_utc())
-    else:
-        raise InvalidTransition("没有这个操作。")
-    db.session.commit()
-    flash("已办理。", "success")
+    refusal_page("register.show", doc_id=doc.id)
+    services.take_effect(doc, actor=current_user, now=now_utc())
+    notify("已登记开始施行。")
     return redirect(url_for("register.show", doc_id=doc.id))
+
+
+@bp.post("/documents/<int:doc_id>/expire")
+def expire(doc_id: int):
+    """Record expiry at the end of the validity by hand (the daily job does the same on its own)."""
+    doc = _doc(doc_id, "system")
+    refusal_page("register.show", doc_id=doc.id)
+    services.expire(doc, actor=current_user, now=now_utc())
+    notify("已登记有效期届满失效。")
+    return redirect(url_for("register.show", doc_id=doc.id))
+
+
+_END_LABELS = {"repeal": "废止", "declare_invalid": "宣布失效", "mark_amended": "登记已被修改"}
 
 
 @bp.route("/documents/<int:doc_id>/end", methods=["GET", "POST"])
 def end(doc_id: int):
     doc = _doc(doc_id, "office")
     action = request.args.get("action", "")
-    if action not in ("repeal", "declare_invalid", "mark_amended"):
+    if action not in _END_LABELS:
         abort(404)
     form = EndForm()
-    if request.method == "GET":
+    if not form.is_submitted():
         form.on.data = office_today(now_utc())
     if form.validate_on_submit():
-        if _attempt(
-            lambda: services.end_document(
+        with attempt("已办理。") as done:
+            services.end_document(
                 doc, action, actor=current_user, now=now_utc(), on=form.on.data, reason=form.reason.data
-            ),
-            "已办理。",
-        ):
+            )
+        if done:
             return redirect(url_for("register.show", doc_id=doc.id))
-        doc = db.session.get(Document, doc_id)
-    labels = {"repeal": "废止", "declare_invalid": "宣布失效", "mark_amended": "登记已被修改"}
-    return render_template("publication/end.html", doc=doc, form=form, action=action, label=labels[action])
+    return render_template("publication/end.html", doc=doc, form=form, action=action, label=_END_LABELS[action])
 
 
 @bp.route("/documents/<int:doc_id>/relations", methods=["GET", "POST"])
@@ -161,30 +148,24 @@ def relations(doc_id: int):
         abort(403)
     form = RelationForm()
     if form.validate_on_submit():
-        target = db.session.get(Document, form.target_id.data)
-        if target is None:
-            flash("所选文件不存在。", "danger")
-        elif _attempt(
-            lambda: services.add_relation(doc, target, RelationKind(form.kind.data), actor=current_user, now=now_utc()),
-            "已登记。",
-        ):
+        with attempt("已登记。") as done:
+            services.add_relation(
+                doc,
+                db.session.get(Document, form.target_id.data),
+                RelationKind(form.kind.data),
+                actor=current_user,
+                now=now_utc(),
+            )
+        if done:
             return redirect(url_for("register.show", doc_id=doc.id))
-    candidates = db.session.scalars(
-        sa.select(Document)
-        .where(Document.status.in_([DocStatus.PUBLISHED, DocStatus.IN_FORCE]), Document.id != doc.id)
-        .order_by(Document.title)
-    ).all()
-    return render_template("publication/relations.html", doc=doc, form=form, candidates=candidates)
+    return render_template(
+        "publication/relations.html", doc=doc, form=form, candidates=queries.relation_candidates(doc)
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_register():
     """Existing documents from the old .xlsx register: upload → preview with per-row errors → confirm."""
-    from tracker.files.models import StoredFile
-    from tracker.files.storage import path_of, store_bytes
-    from tracker.files.uploads import check_upload
-    from tracker.publication import importer
-
     if not may(current_user, "office"):
         abort(403)
     preview, stored = None, None
@@ -195,25 +176,19 @@ def import_register():
             if stored.created_by_id != current_user.id:
                 abort(403)
             preview = importer.parse_register(path_of(stored).read_bytes(), today=office_today(now))
-            try:
+            with attempt() as done:
                 docs = importer.import_register(preview, actor=current_user, now=now)
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
-            else:
-                db.session.commit()
-                flash(f"已补录 {len(docs)} 件文件。", "success")
+            if done:
+                notify(f"已补录 {len(docs)} 件文件。")
                 return redirect(url_for("register.index"))
         else:
             upload = request.files.get("file")
-            try:
+            with attempt():
                 checked = check_upload(upload.read() if upload else b"", upload.filename if upload else "")
                 if checked.kind != "xlsx":
-                    raise DomainError("请上传 Excel（.xlsx）文件。")
-            except DomainError as exc:
-                flash(exc.message, "danger")
-            else:
+                    raise ValidationFailed("请上传 Excel（.xlsx）文件。")
                 preview = importer.parse_register(checked.data, today=office_today(now))
+                # Kept for the confirmation step (committed with this request).
                 stored = store_bytes(
                     checked.data,
                     original_name=checked.filename,
@@ -221,5 +196,4 @@ def import_register():
                     actor=current_user,
                     now=now,
                 )
-                db.session.commit()
     return render_template("publication/import.html", preview=preview, stored=stored, columns=importer.COLUMNS)

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from tracker.audit.services import document_history
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
+from tracker.common.views import attempt, notify, refusal_page, validated
 from tracker.documents import search, services
 from tracker.documents.compare import compare_paragraphs
 from tracker.documents.forms import ActionForm, AttachmentForm, VersionForm
@@ -21,8 +22,9 @@ from tracker.documents.models import (
 )
 from tracker.documents.queries import relations_of
 from tracker.documents.states import DocStatus
-from tracker.errors import DomainError, InvalidTransition
+from tracker.errors import InvalidTransition
 from tracker.extensions import db
+from tracker.publication.services import RELATION_SOURCE_STATES
 from tracker.register import export, queries, word_panel
 from tracker.workflow import service as workflow
 
@@ -84,14 +86,11 @@ def save_filter():
         abort(403)
     # Only whitelisted parameters are kept: the query string is parsed and written again.
     query = queries.RegisterQuery.from_args(MultiDict(parse_qsl(request.form.get("query", "")))).query_string()
-    try:
+    with attempt() as done:
         saved = search.save_filter(current_user, name=request.form.get("name", ""), query=query, now=now_utc())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not done:
         return redirect(url_for("register.index") + (f"?{query}" if query else ""))
-    db.session.commit()
-    flash(f"已保存筛选条件“{saved.name}”。", "success")
+    notify(f"已保存筛选条件“{saved.name}”。")
     return redirect(url_for("register.index") + (f"?{saved.query}" if saved.query else ""))
 
 
@@ -102,15 +101,14 @@ def delete_filter(filter_id: int):
         abort(404)  # another user's filters are not even said to exist
     name = saved.name
     search.delete_filter(saved)
-    db.session.commit()
-    flash(f"已删除筛选条件“{name}”。", "success")
+    notify(f"已删除筛选条件“{name}”。")
     return redirect(url_for("register.index"))
 
 
 @bp.get("/<int:doc_id>")
 def show(doc_id: int):
     from tracker.alerts.queries import document_deadlines
-    from tracker.cleanup.views import history_for as cleanup_history
+    from tracker.cleanup.queries import history_for as cleanup_history
     from tracker.filing.services import filing_summary
     from tracker.publication.queries import publications_of
     from tracker.review import queries as review_queries
@@ -125,36 +123,38 @@ def show(doc_id: int):
         actions=workflow.available_actions(doc, current_user, now=now),
         history=document_history(doc.id),
         action_form=ActionForm(),
+        # After a refused action the page is shown again inside that POST: its note is kept in its box.
+        kept_note={request.view_args.get("action"): request.form.get("note", "")} if request.method == "POST" else {},
         can_edit=can_edit,
-        form_endpoints=current_app.view_functions,
         version_form=VersionForm() if can_edit else None,
         attachment_form=AttachmentForm() if can_edit else None,
         review=review_queries.review_summary(doc, current_user, now=now),
         publications=publications_of(doc),
         filing=filing_summary(doc, today=today),
-        relations=relations_of(doc),
+        relations=relations_of(doc, user=current_user),
         deadlines=document_deadlines(doc, today=today),
         can_office=may(current_user, "office", doc),
         cleanup=cleanup_history(doc),
         word_outputs_data=word_panel.document_outputs(doc, current_user),
-        can_relate=doc.status in services.EDITABLE_STATES
+        can_relate=doc.status in RELATION_SOURCE_STATES
         and (may(current_user, "document.edit", doc) or may(current_user, "office", doc)),
     )
 
 
 @bp.post("/<int:doc_id>/actions/<action>")
 def act(doc_id: int, action: str):
+    """A step without data of its own: a button on the document page (refusals are shown on that page)."""
     doc = _load(doc_id)
-    form = ActionForm()
-    if not form.validate():
-        raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
+    refusal_page("register.show", doc_id=doc.id)
+    form = validated(ActionForm())
     transition = workflow.get_transition(action)
-    if transition.form is not None:
-        # Steps that record data (numbers, dates, conclusions) are done on their own form, never by a bare POST.
+    if transition.internal:
+        raise InvalidTransition(f"“{transition.label}”随其他步骤自动办理，不能单独办理。")
+    if transition.page is not None or transition.endpoint is not None:
+        # Steps that record data (numbers, dates, conclusions) are done on their own page or endpoint.
         raise InvalidTransition(f"“{transition.label}”须在专门的办理页面填写相关信息后办理。")
     workflow.apply(doc, action, actor=current_user, now=now_utc(), note=form.note.data or "")
-    db.session.commit()
-    flash(f"已办理：{transition.label}。", "success")
+    notify(f"已办理：{transition.label}。")
     return redirect(url_for("register.show", doc_id=doc.id))
 
 

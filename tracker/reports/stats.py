@@ -333,7 +333,13 @@ def figure_records(year: int, key: str, *, visible) -> list[dict]:
             {"document": d, "detail": f"{e.conclusion.label if e.conclusion else ''}（{e.concluded_on.isoformat()}）"}
             for e, d in rows
         ]
-    ids = annual(year).figures[key].document_ids
+    return document_records(annual(year).figures[key].document_ids, visible=visible)
+
+
+def document_records(ids: list[int], *, visible) -> list[dict]:
+    """The documents behind a figure or a rate that the reader may see, with their state."""
+    from tracker.documents.models import Document
+
     docs = db.session.scalars(
         sa.select(Document).where(Document.id.in_(ids or [0]), visible).order_by(Document.id)
     ).all()

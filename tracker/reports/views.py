@@ -5,16 +5,13 @@ from __future__ import annotations
 import io
 from urllib.parse import quote
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
-from tracker.documents.models import Document
+from tracker.common.views import attempt
 from tracker.documents.queries import visible_filter
-from tracker.errors import DomainError
-from tracker.extensions import db
 from tracker.files.uploads import DOCX_TYPE
 from tracker.reports import stats as stats_module
 from tracker.reports import word as reports_word
@@ -60,20 +57,13 @@ def records(year: int, key: str):
             if part == "numerator"
             else (rate.denominator_ids, f"{rate.label}（分母）")
         )
-        rows = _document_rows(ids)
+        rows = stats_module.document_records(ids, visible=visible_filter(current_user))
     elif key in stats.figures:
         label = stats.figures[key].label
         rows = stats_module.figure_records(year, key, visible=visible_filter(current_user))
     else:
         abort(404)
     return render_template("reports/records.html", year=year, label=label, rows=rows)
-
-
-def _document_rows(ids: list[int]) -> list[dict]:
-    docs = db.session.scalars(
-        sa.select(Document).where(Document.id.in_(ids or [0]), visible_filter(current_user)).order_by(Document.id)
-    ).all()
-    return [{"document": d, "detail": d.status.label} for d in docs]
 
 
 @bp.get("/annual/<int:year>.xlsx")
@@ -92,9 +82,8 @@ def annual_docx(year: int):
     """The year's figures as a Word section of the annual report (rendered on request, like the Excel export)."""
     if not 2000 <= year <= 2100:
         abort(404)
-    try:
+    with attempt() as done:  # an office-edited template that no longer renders is refused with its reason
         rendered = reports_word.render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
-    except DomainError as exc:  # an office-edited template that no longer renders
-        flash(exc.message, "danger")
+    if not done:
         return redirect(url_for("reports.annual", year=year))
     return send_file(io.BytesIO(rendered.data), mimetype=DOCX_TYPE, as_attachment=True, download_name=rendered.filename)

@@ -12,10 +12,10 @@ from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
 from tracker.documents.models import AttachmentKind, Document
-from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.review.models import Consultation, Deliberation, ProcedureCheck, ReviewRound
 from tracker.review.packet import required_kinds
+from tracker.review.services import ANSWER_STATES, IN_REVIEW_STATES, WORKSHEET_STATES
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.services import load_calendar
 
@@ -48,7 +48,7 @@ def desk(*, now: datetime, reviewer_id: int | None = None) -> list[DeskRow]:
         sa.select(ReviewRound)
         .join(latest, sa.and_(latest.c.document_id == ReviewRound.document_id, latest.c.n == ReviewRound.round_no))
         .join(Document, Document.id == ReviewRound.document_id)
-        .where(Document.status.in_([DocStatus.SUBMITTED, DocStatus.UNDER_REVIEW]))
+        .where(Document.status.in_(IN_REVIEW_STATES))
         .options(selectinload(ReviewRound.document), selectinload(ReviewRound.reviewer))
     )
     if reviewer_id is not None:
@@ -82,6 +82,12 @@ def checklist(doc: Document) -> list[ChecklistItem]:
     return [ChecklistItem(k, k in present) for k in required_kinds(doc)]
 
 
+def latest_consultation(doc: Document) -> Consultation | None:
+    return db.session.scalar(
+        sa.select(Consultation).where(Consultation.document_id == doc.id).order_by(Consultation.id.desc()).limit(1)
+    )
+
+
 def review_summary(doc: Document, user, *, now: datetime) -> dict:
     rounds = list(
         db.session.scalars(
@@ -99,7 +105,7 @@ def review_summary(doc: Document, user, *, now: datetime) -> dict:
     current = rounds[-1] if rounds else None
     today = office_today(now)
     left = None
-    if current is not None and doc.status in (DocStatus.SUBMITTED, DocStatus.UNDER_REVIEW):
+    if current is not None and doc.status in IN_REVIEW_STATES:
         left = days_left(load_calendar(), today, current.effective_due_on)
     return {
         "rounds": rounds,
@@ -121,8 +127,7 @@ def review_summary(doc: Document, user, *, now: datetime) -> dict:
             )
         ),
         "checklist": checklist(doc),
-        "can_answer": may(user, "draft", doc)
-        and doc.status in (DocStatus.RETURNED, DocStatus.NOT_APPROVED, DocStatus.DEFERRED),
-        "can_review": may(user, "review", doc) and doc.status is DocStatus.UNDER_REVIEW,
+        "can_answer": may(user, "draft", doc) and doc.status in ANSWER_STATES,
+        "can_review": may(user, "review", doc) and doc.status in WORKSHEET_STATES,
         "can_edit_procedures": may(user, "document.edit", doc),
     }

@@ -37,9 +37,18 @@ from tracker.review.models import (
 from tracker.rules.models import Conclusion, Outcome
 from tracker.rules.ruleset import get_rule, get_setting
 from tracker.rules.services import compute_due, load_calendar
-from tracker.workflow.service import apply
+from tracker.workflow.service import DOCUMENT, apply
 
 MAX_TEXT = 3000
+
+_CONCLUDE = ("conclude_pass", "conclude_return", "conclude_reject", "conclude_defer")
+# From the table: a packet is in the judicial office's hands from submission until a conclusion or a return;
+# the worksheet is open while a conclusion can still be drawn.
+IN_REVIEW_STATES = DOCUMENT.sources_of("accept_for_review", "return_packet", *_CONCLUDE)
+WORKSHEET_STATES = DOCUMENT.sources_of(*_CONCLUDE)
+# Findings are answered once the document is back with its drafting unit after a concluded review
+# (before a resubmission, or before drafting resumes after 不同意出台 / 暂缓出台).
+ANSWER_STATES = frozenset({DocStatus.RETURNED}) | DOCUMENT.sources_of("resume_drafting")
 
 
 def _text(value: str | None, label: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
@@ -274,7 +283,7 @@ def accept(doc: Document, *, actor, now: datetime, reviewer_id: int) -> ReviewRo
 
 def reassign(rnd: ReviewRound, *, actor, now: datetime, reviewer_id: int) -> None:
     _require(actor, "review", rnd.document, "只有司法所审查员可以分配审查任务。")
-    if rnd.document.status is not DocStatus.UNDER_REVIEW or rnd.concluded_at:
+    if rnd.document.status not in WORKSHEET_STATES or rnd.concluded_at:
         raise InvalidTransition("本轮审查已结束，不能改派审查人。")
     reviewer = _reviewer(reviewer_id)
     rnd.reviewer_id = reviewer.id
@@ -293,7 +302,7 @@ def reassign(rnd: ReviewRound, *, actor, now: datetime, reviewer_id: int) -> Non
 def extend(rnd: ReviewRound, *, actor, now: datetime, days: int, reason: str) -> date:
     """An extension needs a written reason; it moves the due date by working days, within the rule's cap."""
     _require(actor, "review", rnd.document, "只有司法所审查员可以延长审查期限。")
-    if rnd.document.status is not DocStatus.UNDER_REVIEW or rnd.concluded_at:
+    if rnd.document.status not in WORKSHEET_STATES or rnd.concluded_at:
         raise InvalidTransition("只有审查中的送审件可以延长期限。")
     if rnd.extended_due_on is not None:
         raise InvalidTransition("本轮审查已延长过一次期限。")
@@ -324,7 +333,7 @@ def extend(rnd: ReviewRound, *, actor, now: datetime, days: int, reason: str) ->
 
 def _open_round(rnd: ReviewRound, actor) -> None:
     _require(actor, "review", rnd.document, "只有司法所审查员可以填写审查工作表。")
-    if rnd.document.status is not DocStatus.UNDER_REVIEW or rnd.concluded_at is not None:
+    if rnd.document.status not in WORKSHEET_STATES or rnd.concluded_at is not None:
         raise InvalidTransition("本轮审查已结束或尚未受理，工作表不能修改。")
 
 
@@ -469,7 +478,7 @@ def issue_opinion(
 def answer_finding(finding: Finding, *, actor, now: datetime, response: FindingResponse, reason: str) -> None:
     doc = finding.round.document
     _require(actor, "draft", doc, "只有本单位经办人可以答复审查意见。")
-    if doc.status not in (DocStatus.RETURNED, DocStatus.NOT_APPROVED, DocStatus.DEFERRED):
+    if doc.status not in ANSWER_STATES:
         raise InvalidTransition("当前无需答复审查意见。")
     if finding.round_id != latest_round(doc).id:
         raise InvalidTransition("只能答复最近一轮的审查意见。")

@@ -6,14 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.forms import expected_version
 from tracker.common.timeutil import now_utc, office_today
-from tracker.common.views import attempt as _attempt
+from tracker.common.views import attempt, form_errors, notify, posted, refusal_page, validated
 from tracker.documents.models import Document
-from tracker.documents.states import DocStatus
-from tracker.errors import DomainError, InvalidTransition
 from tracker.extensions import db
 from tracker.files.uploads import read_upload
 from tracker.review import queries, services
+from tracker.review.export import review_desk_response
 from tracker.review.forms import (
     AcceptForm,
     AnswerForm,
@@ -29,7 +29,6 @@ from tracker.review.forms import (
     SubmitForm,
 )
 from tracker.review.models import (
-    Consultation,
     DeliberationDecision,
     Disposition,
     Finding,
@@ -39,8 +38,9 @@ from tracker.review.models import (
     ReviewPoint,
 )
 from tracker.review.packet import missing_materials
-from tracker.rules.models import Conclusion
+from tracker.rules.conclusions import active_conclusions
 from tracker.rules.ruleset import get_rule
+from tracker.workflow.service import allows
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -54,10 +54,6 @@ def _doc(doc_id: int, permission: str = "document.view") -> Document:
 
 def _back(doc: Document, anchor: str | None = None):
     return redirect(url_for("register.show", doc_id=doc.id, _anchor=anchor))
-
-
-def _form_errors(form) -> str:
-    return "；".join(e for errs in form.errors.values() for e in errs)
 
 
 @bp.get("/")
@@ -76,14 +72,10 @@ def submit(doc_id: int):
     if request.method == "GET":
         form.received_on.data = office_today(now_utc())
     if form.validate_on_submit():
-        if _attempt(
-            lambda: services.submit_for_review(
-                doc, actor=current_user, now=now_utc(), received_on=form.received_on.data
-            ),
-            "已送交司法所审查。",
-        ):
+        with attempt("已送交司法所审查。") as done:
+            services.submit_for_review(doc, actor=current_user, now=now_utc(), received_on=form.received_on.data)
+        if done:
             return _back(doc)
-        doc = db.session.get(Document, doc_id)
     return render_template(
         "review/submit.html", doc=doc, form=form, missing=missing_materials(doc), checklist=queries.checklist(doc)
     )
@@ -97,12 +89,10 @@ def accept(doc_id: int):
     if request.method == "GET":
         form.reviewer_id.data = current_user.id
     if form.validate_on_submit():
-        if _attempt(
-            lambda: services.accept(doc, actor=current_user, now=now_utc(), reviewer_id=form.reviewer_id.data),
-            "已受理，审查期限开始计算。",
-        ):
+        with attempt("已受理，审查期限开始计算。") as done:
+            services.accept(doc, actor=current_user, now=now_utc(), reviewer_id=form.reviewer_id.data)
+        if done:
             return redirect(url_for("review.conclude", doc_id=doc.id))
-        doc = db.session.get(Document, doc_id)
     return render_template(
         "review/accept.html",
         doc=doc,
@@ -116,29 +106,24 @@ def accept(doc_id: int):
 @bp.post("/documents/<int:doc_id>/return")
 def return_packet(doc_id: int):
     doc = _doc(doc_id, "review")
-    form = ReturnForm()
-    if not form.validate():
-        raise InvalidTransition(_form_errors(form))
+    refusal_page("review.accept", doc_id=doc.id)
+    form = validated(ReturnForm())
     services.return_packet(doc, actor=current_user, now=now_utc(), note=form.note.data)
-    db.session.commit()
-    flash("已退回起草单位补充材料。", "success")
+    notify("已退回起草单位补充材料。")
     return _back(doc)
 
 
 def _worksheet_forms(rnd):
     points = PointsForm(prefix="p")
     by_point = {p.point: p for p in rnd.points}
-    if request.method == "GET" or request.form.get("form") != "points":
+    if not posted() or request.form.get("form") != "points":
         points.version_id.data = str(rnd.version_id)
         for point in ReviewPoint:
             row = by_point.get(point)
             getattr(points, f"result_{point.value}").data = row.result.value if row else ""
             getattr(points, f"note_{point.value}").data = row.note if row else ""
     conclude_form = ConcludeForm(prefix="c")
-    conclusions = db.session.scalars(
-        db.select(Conclusion).where(Conclusion.active.is_(True)).order_by(Conclusion.position)
-    ).all()
-    conclude_form.conclusion_id.choices = [(c.id, c.label) for c in conclusions]
+    conclude_form.conclusion_id.choices = [(c.id, c.label) for c in active_conclusions()]
     return points, conclude_form
 
 
@@ -153,10 +138,15 @@ def conclude(doc_id: int):
     finding_form, extend_form = FindingForm(prefix="f"), ExtendForm(prefix="e")
     which = request.form.get("form")
     now = now_utc()
-    if request.method == "POST":
+    if posted():
         if not may(current_user, "review", doc):
             abort(403)
-        if which == "points" and points_form.validate():
+        if which not in ("points", "finding", "extend", "conclude"):
+            abort(400)
+        form = {"points": points_form, "finding": finding_form, "extend": extend_form, "conclude": conclude_form}[which]
+        if not form.validate():
+            flash("请检查填写的内容：" + form_errors(form), "danger")
+        elif which == "points":
             results = {
                 p: (
                     PointResult(getattr(points_form, f"result_{p.value}").data),
@@ -164,17 +154,14 @@ def conclude(doc_id: int):
                 )
                 for p in ReviewPoint
             }
-            expected = int(points_form.version_id.data) if (points_form.version_id.data or "").isdigit() else None
-            if _attempt(
-                lambda: services.save_points(
-                    rnd, actor=current_user, now=now, results=results, expected_version=expected
-                ),
-                "审查要点已保存。",
-            ):
+            expected = expected_version(points_form.version_id)
+            with attempt("审查要点已保存。") as done:
+                services.save_points(rnd, actor=current_user, now=now, results=results, expected_version=expected)
+            if done:
                 return redirect(url_for("review.conclude", doc_id=doc.id))
-        elif which == "finding" and finding_form.validate():
-            if _attempt(
-                lambda: services.add_finding(
+        elif which == "finding":
+            with attempt("已添加审查意见。") as done:
+                services.add_finding(
                     rnd,
                     actor=current_user,
                     now=now,
@@ -182,49 +169,29 @@ def conclude(doc_id: int):
                     problem=finding_form.problem.data,
                     legal_basis=finding_form.legal_basis.data,
                     suggestion=finding_form.suggestion.data,
-                ),
-                "已添加审查意见。",
-            ):
+                )
+            if done:
                 return redirect(url_for("review.conclude", doc_id=doc.id, _anchor="findings"))
-        elif which == "extend" and extend_form.validate():
-            if _attempt(
-                lambda: services.extend(
+        elif which == "extend":
+            with attempt("审查期限已延长。") as done:
+                services.extend(
                     rnd, actor=current_user, now=now, days=extend_form.days.data, reason=extend_form.reason.data
-                ),
-                "审查期限已延长。",
-            ):
+                )
+            if done:
                 return redirect(url_for("review.conclude", doc_id=doc.id))
-        elif which == "conclude" and conclude_form.validate():
-            result = {}
-            if _attempt(
-                lambda: result.setdefault(
-                    "op",
-                    services.issue_opinion(
-                        doc,
-                        actor=current_user,
-                        now=now,
-                        conclusion_id=conclude_form.conclusion_id.data,
-                        summary=conclude_form.summary.data,
-                        addressee=conclude_form.addressee.data,
-                    ),
-                ),
-                "审查意见书已出具。",
-            ):
-                flash(f"审查意见书编号：{result['op'].number}", "info")
-                return _back(doc, "review")
-        elif which not in ("points", "finding", "extend", "conclude"):
-            abort(400)
         else:
-            flash(
-                "请检查填写的内容："
-                + _form_errors(
-                    {"points": points_form, "finding": finding_form, "extend": extend_form, "conclude": conclude_form}[
-                        which
-                    ]
-                ),
-                "danger",
-            )
-        doc = db.session.get(Document, doc_id)
+            with attempt("审查意见书已出具。") as done:
+                opinion = services.issue_opinion(
+                    doc,
+                    actor=current_user,
+                    now=now,
+                    conclusion_id=conclude_form.conclusion_id.data,
+                    summary=conclude_form.summary.data,
+                    addressee=conclude_form.addressee.data,
+                )
+            if done:
+                notify(f"审查意见书编号：{opinion.number}", "info")
+                return _back(doc, "review")
         rnd = services.latest_round(doc)
     summary = queries.review_summary(doc, current_user, now=now)
     return render_template(
@@ -245,9 +212,9 @@ def conclude(doc_id: int):
 def delete_finding(finding_id: int):
     finding = db.get_or_404(Finding, finding_id)
     doc = _doc(finding.round.document_id, "review")
+    refusal_page("review.conclude", doc_id=doc.id)
     services.delete_finding(finding, actor=current_user, now=now_utc())
-    db.session.commit()
-    flash("已删除该条审查意见。", "success")
+    notify("已删除该条审查意见。")
     return redirect(url_for("review.conclude", doc_id=doc.id, _anchor="findings"))
 
 
@@ -257,32 +224,34 @@ def answers(doc_id: int):
     rnd = services.latest_round(doc)
     if rnd is None:
         abort(404)
-    if request.method == "POST":
+    if posted():
         if not may(current_user, "draft", doc):
             abort(403)
-        finding = db.get_or_404(Finding, request.form.get("finding_id", type=int) or 0)
+        finding_id = request.form.get("finding_id", type=int)
+        if finding_id is None:
+            abort(400)
+        finding = db.get_or_404(Finding, finding_id)
         form = AnswerForm(prefix=f"a{finding.id}")
         if finding.round_id != rnd.id:
             abort(404)
         if form.validate():
-            if _attempt(
-                lambda: services.answer_finding(
+            with attempt("答复已保存。") as done:
+                services.answer_finding(
                     finding,
                     actor=current_user,
                     now=now_utc(),
                     response=FindingResponse(form.response.data),
                     reason=form.reason.data or "",
-                ),
-                "答复已保存。",
-            ):
+                )
+            if done:
                 return redirect(url_for("review.answers", doc_id=doc.id))
         else:
-            flash(_form_errors(form), "danger")
-        rnd = services.latest_round(db.session.get(Document, doc_id))
+            flash(form_errors(form), "danger")
+        rnd = services.latest_round(doc)
     forms = {}
     for f in rnd.findings:
         form = AnswerForm(prefix=f"a{f.id}")
-        if request.method == "GET" or request.form.get("finding_id", type=int) != f.id:
+        if not posted() or request.form.get("finding_id", type=int) != f.id:
             form.response.data = f.response.value if f.response else FindingResponse.ADOPTED.value
             form.reason.data = f.response_reason
         forms[f.id] = form
@@ -294,18 +263,18 @@ def answers(doc_id: int):
 @bp.route("/documents/<int:doc_id>/consultation", methods=["GET", "POST"])
 def consultation(doc_id: int):
     doc = _doc(doc_id)
-    existing = db.session.scalar(
-        db.select(Consultation).where(Consultation.document_id == doc.id).order_by(Consultation.id.desc()).limit(1)
-    )
+    existing = queries.latest_consultation(doc)
     form = ConsultationForm(prefix="w", obj=existing)
     comment_form = CommentForm(prefix="m")
     which = request.form.get("form")
-    if request.method == "POST":
+    if posted():
         if not may(current_user, "document.edit", doc):
             abort(403)
+        if which not in ("window", "comment"):
+            abort(400)
         if which == "window" and form.validate():
-            if _attempt(
-                lambda: services.save_consultation(
+            with attempt("征求意见信息已保存。") as done:
+                services.save_consultation(
                     doc,
                     existing,
                     actor=current_user,
@@ -316,13 +285,12 @@ def consultation(doc_id: int):
                     end_on=form.end_on.data,
                     short_reason=form.short_reason.data,
                     summary=form.summary.data or "",
-                ),
-                "征求意见信息已保存。",
-            ):
+                )
+            if done:
                 return redirect(url_for("review.consultation", doc_id=doc.id))
         elif which == "comment" and existing is not None and comment_form.validate():
-            if _attempt(
-                lambda: services.add_comment(
+            with attempt("意见已登记。") as done:
+                services.add_comment(
                     existing,
                     actor=current_user,
                     now=now_utc(),
@@ -331,14 +299,9 @@ def consultation(doc_id: int):
                     received_on=comment_form.received_on.data,
                     disposition=Disposition(comment_form.disposition.data),
                     reason=comment_form.reason.data or "",
-                ),
-                "意见已登记。",
-            ):
+                )
+            if done:
                 return redirect(url_for("review.consultation", doc_id=doc.id, _anchor="comments"))
-        elif which not in ("window", "comment"):
-            abort(400)
-        doc = db.session.get(Document, doc_id)
-        existing = db.session.get(Consultation, existing.id) if existing is not None else None
     return render_template(
         "review/consultation.html",
         doc=doc,
@@ -353,7 +316,7 @@ def consultation(doc_id: int):
 @bp.route("/documents/<int:doc_id>/procedures", methods=["GET", "POST"])
 def procedures(doc_id: int):
     doc = _doc(doc_id)
-    if request.method == "POST":
+    if posted():
         if not may(current_user, "document.edit", doc):
             abort(403)
         form = ProcedureForm()
@@ -361,26 +324,21 @@ def procedures(doc_id: int):
             kind = ProcedureKind(form.kind.data)
         except ValueError:
             abort(400)
-        if form.validate():
-            try:
-                record = read_upload(form.record.data, required=False)
-            except DomainError as exc:
-                flash(exc.message, "danger")
-            else:
-                if _attempt(
-                    lambda: services.record_procedure(
-                        doc,
-                        kind,
-                        actor=current_user,
-                        now=now_utc(),
-                        applicable=form.applicable.data,
-                        conclusion=form.conclusion.data or "",
-                        record=record,
-                    ),
-                    f"{kind.label}情况已保存。",
-                ):
-                    return redirect(url_for("review.procedures", doc_id=doc.id))
-        doc = db.session.get(Document, doc_id)
+        if not form.validate():
+            flash(form_errors(form), "danger")
+        else:
+            with attempt(f"{kind.label}情况已保存。") as done:
+                services.record_procedure(
+                    doc,
+                    kind,
+                    actor=current_user,
+                    now=now_utc(),
+                    applicable=form.applicable.data,
+                    conclusion=form.conclusion.data or "",
+                    record=read_upload(form.record.data, required=False),
+                )
+            if done:
+                return redirect(url_for("review.procedures", doc_id=doc.id))
     summary = queries.review_summary(doc, current_user, now=now_utc())
     existing = {p.kind: p for p in summary["procedures"]}
     forms = {}
@@ -407,26 +365,19 @@ def deliberate(doc_id: int):
     if request.method == "GET":
         form.held_on.data = office_today(now_utc())
     if form.validate_on_submit():
-        try:
-            minutes = read_upload(form.minutes.data, required=False)
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            if _attempt(
-                lambda: services.record_deliberation(
-                    doc,
-                    actor=current_user,
-                    now=now_utc(),
-                    meeting_name=form.meeting_name.data,
-                    held_on=form.held_on.data,
-                    decision=DeliberationDecision(form.decision.data),
-                    note=form.note.data or "",
-                    minutes=minutes,
-                ),
-                "集体审议结果已登记。",
-            ):
-                return _back(doc)
-        doc = db.session.get(Document, doc_id)
+        with attempt("集体审议结果已登记。") as done:
+            services.record_deliberation(
+                doc,
+                actor=current_user,
+                now=now_utc(),
+                meeting_name=form.meeting_name.data,
+                held_on=form.held_on.data,
+                decision=DeliberationDecision(form.decision.data),
+                note=form.note.data or "",
+                minutes=read_upload(form.minutes.data, required=False),
+            )
+        if done:
+            return _back(doc)
     # Opinions not adopted in any round must be explained to the deliberating body (docs/rules.md §2 stage 9).
     not_adopted = [
         f
@@ -440,15 +391,13 @@ def deliberate(doc_id: int):
         form=form,
         current=services.latest_round(doc),
         not_adopted=not_adopted,
-        passing=doc.status is DocStatus.PASSED,
+        passing=allows(doc, "approve_deliberation"),
     )
 
 
 @bp.get("/export.xlsx")
 def desk_export():
     """The review desk as .xlsx (the same rows as the page)."""
-    from tracker.review.export import review_desk_response
-
     if not may(current_user, "review"):
         abort(403)
     now = now_utc()

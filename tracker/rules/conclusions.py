@@ -30,3 +30,10 @@ def ensure_conclusions() -> int:
 
 def conclusion_by_label(label: str) -> Conclusion:
     return db.session.scalar(sa.select(Conclusion).where(Conclusion.label == label))
+
+
+def active_conclusions() -> list[Conclusion]:
+    """The conclusions a reviewer may choose, in the administrator's order."""
+    return list(
+        db.session.scalars(sa.select(Conclusion).where(Conclusion.active.is_(True)).order_by(Conclusion.position))
+    )

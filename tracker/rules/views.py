@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.forms import expected_version
 from tracker.common.timeutil import now_utc, office_today
-from tracker.errors import DomainError
+from tracker.common.views import attempt, notify, posted
+from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.rules import services
 from tracker.rules.calendar import ScheduleError, parse_schedule_csv
@@ -22,8 +23,7 @@ bp = Blueprint("rules", __name__)
 def rules():
     if not may(current_user, "rules.view"):
         abort(403)
-    rows = list(db.session.scalars(sa.select(Rule).order_by(Rule.id)))
-    return render_template("rules/rules.html", rules=rows, can_edit=may(current_user, "admin"))
+    return render_template("rules/rules.html", rules=services.rules_in_order(), can_edit=may(current_user, "admin"))
 
 
 @bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
@@ -36,8 +36,8 @@ def rule_edit(rule_id: int):
         form.unit.data, form.confidence.data = rule.unit.value, rule.confidence.value
         form.version_id.data = str(rule.version_id)
     if form.validate_on_submit():
-        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
-        try:
+        expected = expected_version(form.version_id)
+        with attempt("规则已修改；此后计算的期限按新规则，已确定的期限不变。") as done:
             services.update_rule(
                 rule,
                 actor=current_user,
@@ -49,15 +49,27 @@ def rule_edit(rule_id: int):
                 confidence=Confidence(form.confidence.data),
                 note=form.note.data or "",
             )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            rule = db.session.get(Rule, rule_id)
-        else:
-            db.session.commit()
-            flash("规则已修改；此后计算的期限按新规则，已确定的期限不变。", "success")
+        if done:
             return redirect(url_for("rules.rules"))
     return render_template("rules/rule_form.html", form=form, rule=rule)
+
+
+def _schedule_entries(form):
+    """The uploaded or pasted CSV, parsed; a file that cannot be read is refused whole."""
+    upload = form.file.data
+    try:
+        if upload and upload.filename:
+            raw = upload.read(2 * 1024 * 1024 + 1)
+            if len(raw) > 2 * 1024 * 1024:
+                raise ScheduleError("文件过大（超过 2 MB），不像是节假日安排表。")
+            text = raw.decode("utf-8-sig")
+        else:
+            text = form.text.data or ""
+        return parse_schedule_csv(text)
+    except UnicodeDecodeError:
+        raise ValidationFailed("文件不是 UTF-8 编码的 CSV，整个文件未导入。") from None
+    except ScheduleError as exc:
+        raise ValidationFailed(f"{exc}（整个文件未导入）") from None
 
 
 @bp.route("/rules/calendar", methods=["GET", "POST"])
@@ -66,29 +78,18 @@ def calendar():
         abort(403)
     form = ScheduleForm()
     report = None
-    if request.method == "POST":
+    if posted():
         if not may(current_user, "admin"):
             abort(403)
         if form.validate():
-            upload = form.file.data
-            try:
-                if upload and upload.filename:
-                    raw = upload.read(2 * 1024 * 1024 + 1)
-                    if len(raw) > 2 * 1024 * 1024:
-                        raise ScheduleError("文件过大（超过 2 MB），不像是节假日安排表。")
-                    text = raw.decode("utf-8-sig")
-                else:
-                    text = form.text.data or ""
-                entries = parse_schedule_csv(text)
+            with attempt() as done:
+                entries = _schedule_entries(form)
                 years = {e.day.year for e in entries} if form.complete.data else set()
                 report = services.import_schedule(entries, actor=current_user, now=now_utc(), complete_years=years)
-            except UnicodeDecodeError:
-                flash("文件不是 UTF-8 编码的 CSV，整个文件未导入。", "danger")
-            except ScheduleError as exc:
-                flash(f"{exc}（整个文件未导入）", "danger")
+            if done:
+                notify("节假日安排已导入：" + report.lines()[0])
             else:
-                db.session.commit()
-                flash("节假日安排已导入：" + report.lines()[0], "success")
+                report = None
     calendar = services.load_calendar()
     today = office_today(now_utc())
     years = range(today.year - 1, today.year + 3)

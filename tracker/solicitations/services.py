@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from tracker.audit import services as audit
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
-from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed
+from tracker.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from tracker.extensions import db
-from tracker.solicitations.models import Solicitation, SolicitationPhase
+from tracker.solicitations.models import Solicitation
+from tracker.solicitations.phases import SOLICITATION, initial_phase
 
 MAX_REPLY = 20000
+_CONFLICT = "答复内容已被他人修改，您的修改未保存。请刷新页面查看最新内容。"
 
 
 def _text(value: str | None, label: str, limit: int, required: bool = False) -> str:
@@ -67,8 +67,8 @@ def register(
         updated_at=now,
     )
     assignee = _assignee(assignee_id)
-    if assignee is not None:
-        sol.assignee_id, sol.phase = assignee.id, SolicitationPhase.DRAFTING
+    sol.assignee_id = assignee.id if assignee else None
+    sol.phase = initial_phase(assigned=assignee is not None)
     db.session.add(sol)
     db.session.flush()
     audit.record(
@@ -85,42 +85,32 @@ def register(
 def save_reply(
     sol: Solicitation, *, actor, now: datetime, reply_text: str, assignee_id: int | None, expected_version: int | None
 ) -> None:
-    _check(actor)
-    if sol.phase in (SolicitationPhase.SENT, SolicitationPhase.NO_COMMENT):
-        raise InvalidTransition("该征求意见已答复，不能再修改。")
+    SOLICITATION.require(sol, "reply", actor=actor, now=now)
     if expected_version is not None and expected_version != sol.version_id:
-        raise ConcurrentEdit("答复内容已被他人修改，您的修改未保存。请刷新页面查看最新内容。")
+        raise ConcurrentEdit(_CONFLICT)
     sol.reply_text = _text(reply_text, "答复意见", MAX_REPLY)
     assignee = _assignee(assignee_id)
     sol.assignee_id = assignee.id if assignee else sol.assignee_id
-    sol.phase, sol.updated_at = SolicitationPhase.DRAFTING, now
     try:
-        db.session.flush()
-    except StaleDataError:
-        raise ConcurrentEdit("答复内容已被他人修改，您的修改未保存。请刷新页面查看最新内容。") from None
-    audit.record(
-        "solicitation.reply", actor=actor, now=now, object_type="solicitation", object_id=sol.id, summary="保存答复意见"
-    )
+        SOLICITATION.apply(sol, "reply", actor=actor, now=now, summary="保存答复意见")
+    except ConcurrentEdit:
+        raise ConcurrentEdit(_CONFLICT) from None
 
 
 def mark_sent(sol: Solicitation, *, actor, now: datetime, sent_on: date, method: str, no_comment: bool) -> None:
-    _check(actor)
-    if sol.phase in (SolicitationPhase.SENT, SolicitationPhase.NO_COMMENT):
-        raise InvalidTransition("该征求意见已登记答复。")
+    step = "no_comment" if no_comment else "sent"
+    SOLICITATION.require(sol, step, actor=actor, now=now)
     if sent_on > office_today(now) or sent_on < sol.received_on:
         raise ValidationFailed("答复日期须在收到日期之后、今天之前。")
     if not no_comment and not sol.reply_text.strip():
         raise ValidationFailed("请先填写答复意见，或选择“无意见”。")
     sol.sent_on, sol.sent_method = sent_on, _text(method, "答复方式", 50, True)
-    sol.phase = SolicitationPhase.NO_COMMENT if no_comment else SolicitationPhase.SENT
-    sol.updated_at = now
-    db.session.flush()
-    audit.record(
-        "solicitation.sent",
+    target = SOLICITATION.get(step).target
+    SOLICITATION.apply(
+        sol,
+        step,
         actor=actor,
         now=now,
-        object_type="solicitation",
-        object_id=sol.id,
-        summary=f"{sent_on.isoformat()} 答复{sol.from_body}（{sol.phase.label}）"
+        summary=f"{sent_on.isoformat()} 答复{sol.from_body}（{target.label}）"
         + ("，逾期" if sent_on > sol.reply_due_on else ""),
     )

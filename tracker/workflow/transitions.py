@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from tracker.documents.states import EVER_PUBLISHED, DocStatus, FilingStatus
+from tracker.workflow.machine import Transition
 
 S = DocStatus
 F = FilingStatus
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: frozenset
-    target: DocStatus | FilingStatus
-    permission: str
-    # A guard name (workflow/guards.py): the domain that owns the records registers the function.
-    guard: str | None = None
-    needs_note: bool = False
-    # Transitions whose data is entered on a form of their own module (numbering, publication, conclusion …).
-    form: str | None = None
-    style: str = "primary"
-    # Applied only as a consequence of another step (never offered as a button of its own).
-    internal: bool = False
-    # The guard checks what the transition's own form records (numbers, dates): it holds at apply(), but must not
-    # grey out the button that leads to that form.
-    guard_after_form: bool = False
-    # The field this transition moves: the lifecycle status or the filing status.
-    field: str = field(init=False)
-
-    def __post_init__(self):
-        object.__setattr__(self, "field", "filing_status" if isinstance(self.target, FilingStatus) else "status")
-
-
 def _t(name, label, sources, target, permission, **kw) -> Transition:
-    return Transition(name, label, frozenset(sources), target, permission, **kw)
+    field = "filing_status" if isinstance(target, FilingStatus) else "status"
+    return Transition(name, label, frozenset(sources), target, permission, field=field, **kw)
 
 
 _BEFORE_DELIBERATION = {
@@ -59,72 +34,71 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("close_consultation", "结束征求意见", {S.CONSULTING}, S.DRAFTING, "draft"),
     # Submission and legality review (stages 6–9)
     _t("submit_for_review", "送交合法性审查", {S.DRAFTING, S.RETURNED}, S.SUBMITTED, "draft",
-       guard="ready_to_submit", form="review.submit"),
+       guard="ready_to_submit", page="review.submit"),
     _t("return_packet", "材料不全，退回补充", {S.SUBMITTED}, S.RETURNED, "review", needs_note=True,
-       form="review.accept", style="warning"),
-    _t("accept_for_review", "受理并分配审查人", {S.SUBMITTED}, S.UNDER_REVIEW, "review", form="review.accept"),
+       page="review.accept", style="warning"),
+    _t("accept_for_review", "受理并分配审查人", {S.SUBMITTED}, S.UNDER_REVIEW, "review", page="review.accept"),
     _t("conclude_pass", "审查通过", {S.UNDER_REVIEW}, S.PASSED, "review",
-       guard="conclusion_is_pass", form="review.conclude", style="success"),
+       guard="conclusion_is_pass", page="review.conclude", style="success"),
     _t("conclude_return", "退回修改", {S.UNDER_REVIEW}, S.RETURNED, "review",
-       guard="conclusion_is_return", form="review.conclude", style="warning"),
+       guard="conclusion_is_return", page="review.conclude", style="warning"),
     _t("conclude_reject", "不同意出台", {S.UNDER_REVIEW}, S.NOT_APPROVED, "review",
-       guard="conclusion_is_reject", form="review.conclude", style="danger"),
+       guard="conclusion_is_reject", page="review.conclude", style="danger"),
     _t("conclude_defer", "暂缓出台", {S.UNDER_REVIEW}, S.DEFERRED, "review",
-       guard="conclusion_is_defer", form="review.conclude", style="secondary"),
+       guard="conclusion_is_defer", page="review.conclude", style="secondary"),
     _t("resume_drafting", "重新起草", {S.NOT_APPROVED, S.DEFERRED}, S.DRAFTING, "draft"),
     _t("withdraw", "撤回", _BEFORE_DELIBERATION, S.WITHDRAWN, "draft", needs_note=True, style="danger"),
     # Collective deliberation (stage 10): forbidden without a passing review (国办发〔2018〕37号).
     _t("approve_deliberation", "集体审议通过", {S.PASSED}, S.DELIBERATED, "office",
-       guard="latest_review_passed", form="review.deliberate", style="success"),
+       guard="latest_review_passed", page="review.deliberate", style="success"),
     _t("deliberation_revise", "审议要求修改", {S.PASSED}, S.RETURNED, "office", needs_note=True,
-       form="review.deliberate", style="warning"),
+       page="review.deliberate", style="warning"),
     _t("deliberation_reject", "审议不予通过", {S.PASSED}, S.NOT_APPROVED, "office", needs_note=True,
-       form="review.deliberate", style="danger"),
+       page="review.deliberate", style="danger"),
     # Signing, numbering, publication, entry into force (stages 11–13)
     _t("register_and_number", "签发登记编号", {S.DELIBERATED}, S.NUMBERED, "office",
-       guard="has_numbers", form="publication.number", guard_after_form=True),
+       guard="has_numbers", page="publication.number", guard_after_form=True),
     _t("publish", "统一发布", {S.NUMBERED}, S.PUBLISHED, "office",
-       guard="has_publication_date", form="publication.publish", guard_after_form=True),
+       guard="has_publication_date", page="publication.publish", guard_after_form=True),
     # Documents issued before the system: registered from the old Excel register in their published state.
     _t("register_existing", "补录已发布文件", {S.DRAFTING}, S.PUBLISHED, "office", guard="has_publication_date",
-       form="publication.import_register", internal=True),
+       internal=True),
     _t("take_effect", "开始施行", {S.PUBLISHED}, S.IN_FORCE, "system", guard="effective_date_reached",
-       form="publication.effect"),
+       endpoint="publication.take_effect"),
     # Renewal after evaluation: re-registered with a new number, republished, validity restarts.
     _t("renew", "评估后重新登记发布", {S.IN_FORCE}, S.IN_FORCE, "office", guard="renewal_agreed",
-       form="cleanup.renew"),
+       page="cleanup.renew"),
     # A renewed document is filed again under its new number.
     _t("reopen_filing", "重新登记后重新报备", {F.REGISTERED, F.CORRECTION_ORDERED, F.NOT_ACCEPTED, F.SUBMITTED,
-       F.CORRECTION}, F.NOT_SUBMITTED, "office", guard="was_published", form="cleanup.renew", internal=True),
+       F.CORRECTION}, F.NOT_SUBMITTED, "office", guard="was_published", internal=True),
     # End of life (stage 18). A new document taking effect ends the ones it amends, replaces or repeals.
     _t("superseded_by_new", "被新文件修改/替代", {S.PUBLISHED, S.IN_FORCE}, S.AMENDED, "system", needs_note=True,
-       form="publication.effect", style="secondary", internal=True),
+       style="secondary", internal=True),
     _t("repealed_by_new", "被新文件废止", {S.PUBLISHED, S.IN_FORCE}, S.REPEALED, "system", needs_note=True,
-       form="publication.effect", style="secondary", internal=True),
+       style="secondary", internal=True),
     _t("mark_amended", "已被新文件修改", {S.PUBLISHED, S.IN_FORCE}, S.AMENDED, "office", needs_note=True,
-       form="publication.end", style="secondary"),
-    _t("repeal", "废止", {S.PUBLISHED, S.IN_FORCE}, S.REPEALED, "office", needs_note=True, form="publication.end",
+       page="publication.end", style="secondary"),
+    _t("repeal", "废止", {S.PUBLISHED, S.IN_FORCE}, S.REPEALED, "office", needs_note=True, page="publication.end",
        style="danger"),
-    _t("declare_invalid", "宣布失效", {S.IN_FORCE}, S.INVALID, "office", needs_note=True, form="publication.end",
+    _t("declare_invalid", "宣布失效", {S.IN_FORCE}, S.INVALID, "office", needs_note=True, page="publication.end",
        style="danger"),
     _t("expire", "有效期届满失效", {S.IN_FORCE}, S.EXPIRED, "system", guard="validity_ended",
-       form="publication.effect", style="secondary"),
+       endpoint="publication.expire", style="secondary"),
     # Filing with the city justice bureau (stages 14–15); the document must have been published.
     _t("submit_filing", "报送备案", _FILING_OPEN, F.SUBMITTED, "office", guard="was_published",
-       form="filing.submit"),
+       page="filing.submit"),
     _t("filing_registered", "登记：予以备案", {F.SUBMITTED}, F.REGISTERED, "office",
-       guard="was_published", form="filing.result", style="success"),
+       guard="was_published", page="filing.result", style="success"),
     _t("filing_correction", "登记：暂缓登记、限期补正", {F.SUBMITTED}, F.CORRECTION, "office",
-       guard="was_published", form="filing.result", style="warning"),
+       guard="was_published", page="filing.result", style="warning"),
     _t("filing_not_accepted", "登记：不予备案", {F.SUBMITTED}, F.NOT_ACCEPTED, "office",
-       guard="was_published", form="filing.result", style="danger"),
+       guard="was_published", page="filing.result", style="danger"),
     _t("filing_correction_ordered", "登记：纠正意见", {F.SUBMITTED, F.REGISTERED}, F.CORRECTION_ORDERED, "office",
-       guard="was_published", form="filing.result", style="warning"),
+       guard="was_published", page="filing.result", style="warning"),
 )
 # fmt: on
 
 BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
-assert len(BY_NAME) == len(TRANSITIONS), "duplicate transition name"
 
 # Filing transitions only make sense once the document reached publication.
 FILING_DOC_STATES = EVER_PUBLISHED

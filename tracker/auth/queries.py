@@ -1,0 +1,29 @@
+"""Reads of users, units and API tokens for the administration and account pages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tracker.auth.api_tokens import ApiToken
+from tracker.auth.models import Unit, User
+from tracker.extensions import db
+
+
+def users() -> list[User]:
+    return list(db.session.scalars(sa.select(User).order_by(User.role, User.username)))
+
+
+def units_by_name() -> list[Unit]:
+    return list(db.session.scalars(sa.select(Unit).order_by(Unit.name)))
+
+
+def units_by_kind() -> list[Unit]:
+    return list(db.session.scalars(sa.select(Unit).order_by(Unit.kind, Unit.name)))
+
+
+def active_units() -> list[Unit]:
+    return list(db.session.scalars(sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)))
+
+
+def tokens_of(user) -> list[ApiToken]:
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
