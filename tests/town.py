@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import Flask
-from tracker.outputs.models import GeneratedDocument, OutputKind, TemplateVersion
 
 from tests.conftest import _truncate_all
 from tracker.alerts import feeds
@@ -28,6 +27,7 @@ from tracker.publication import services as publication
 from tracker.review.models import Finding, Opinion, ReviewRound
 from tracker.rules.models import Rule
 from tracker.solicitations import services as solicitations
+from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
 
 # The roles of the matrix: "drafter" works in 执法局, "drafter2" is a drafter of another unit (农业办).
 ROLES = ("admin", "reviewer", "clerk", "drafter", "drafter2", "leader")

@@ -19,8 +19,7 @@ from tracker.extensions import db
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
-class WrongCurrentPassword(ValidationFailed):
-    """Refused because the current password is wrong; the failure was recorded and is kept (the view commits)."""
+WRONG_CURRENT_PASSWORD = "当前密码不正确。"
 
 
 def authenticate(username: str, password: str, *, address: str | None, now: datetime) -> User | None:
@@ -81,16 +80,17 @@ def log_out(user: User, *, now: datetime) -> None:
 
 def change_password(
     user: User, *, current_password: str, new_password: str, address: str | None, now: datetime
-) -> None:
+) -> str | None:
     """The user's own change: the current password first; every other session of the user ends.
 
     A wrong current password counts as a failed login of the account, so an open session left unattended cannot be
-    used to guess the password without limit.
+    used to guess the password without limit: the failure is recorded (and kept: the request commits it) and the
+    refusal is returned, not raised, so that nothing rolls it back. Other refusals raise as usual.
     """
     throttle.check(user.username, address, now=now)
     if not user.check_password(current_password or ""):
         throttle.record_failure(user.username, address, now=now)
-        raise WrongCurrentPassword("当前密码不正确。")
+        return WRONG_CURRENT_PASSWORD
     if new_password == current_password:
         raise ValidationFailed("新密码不能与当前密码相同。")
     _check_password(new_password, username=user.username)
@@ -105,6 +105,7 @@ def change_password(
         object_type="user",
         object_id=user.id,
     )
+    return None
 
 
 def _check_password(password: str, *, username: str) -> None:

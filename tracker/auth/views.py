@@ -7,13 +7,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker.auth import services
+from tracker.auth import services, throttle
 from tracker.auth.forms import ChangePasswordForm, LoginForm
 from tracker.auth.throttle import LoginThrottled
 from tracker.common.timeutil import now_utc
-from tracker.common.views import notify
-from tracker.errors import DomainError
-from tracker.extensions import db
+from tracker.common.views import attempt, notify
 
 bp = Blueprint("auth", __name__)
 
@@ -71,23 +69,21 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            services.change_password(
+            throttle.check(user.username, request.remote_addr, now=now_utc())
+        except LoginThrottled as exc:
+            flash(exc.message, "danger")
+            return render_template("auth/password.html", form=form), exc.status_code
+        with attempt() as done:
+            refused = services.change_password(
                 user,
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
                 address=request.remote_addr,
                 now=now_utc(),
             )
-        except services.WrongCurrentPassword as exc:
-            # The recorded failure stays (the request commits it): the login throttle counts it.
-            flash(exc.message, "danger")
-        except LoginThrottled as exc:
-            flash(exc.message, "danger")
-            return render_template("auth/password.html", form=form), exc.status_code
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
+        if done and refused:
+            flash(refused, "danger")  # the recorded failure stays: the login throttle counts it
+        elif done:
             login_user(user)  # stamp this session with the new session version
             notify("密码已修改。在其他电脑或浏览器上的登录已全部退出。")
             return redirect(url_for("main.index"))
