@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config as config_module
+from tracker.audit.refusals import register as register_refusals
 from tracker.errors import register_error_handlers
 from tracker.extensions import csrf, db, login_manager, migrate
 
@@ -108,6 +109,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         app.register_blueprint(bp)
 
     register_error_handlers(app)
+    register_refusals(app)
     _register_filters(app)
     _register_cli(app)
 

@@ -201,6 +201,10 @@ def register(app: Flask) -> None:
 
     register_word_cli(app)
 
+    from tracker.audit.cli import register_audit_cli
+
+    register_audit_cli(app)
+
 
 def _at_office_time(day, hour: int, minute: int):
     from datetime import datetime, time
