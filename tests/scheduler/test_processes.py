@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-JOBS = ("daily_effects", "deadline_scan", "periodic_cleanup", "reminders")
+JOBS = ("daily_effects", "deadline_scan", "periodic_cleanup", "backup", "reminders")
 
 
 def free_port() -> int:
@@ -154,7 +154,7 @@ def test_two_web_workers_and_two_schedulers_run_each_job_once_per_day(tmp_path):
             rows = job_runs(db_path)
             return {job for job, _, finished in rows if finished} == set(JOBS)
 
-        assert wait_for(all_finished, 20), (job_runs(db_path), procs.log("scheduler1"), procs.log("scheduler2"))
+        assert wait_for(all_finished, 60), (job_runs(db_path), procs.log("scheduler1"), procs.log("scheduler2"))
         time.sleep(3)  # several more fires of every job in both schedulers
         last_day = office_today()
 
@@ -173,6 +173,8 @@ def test_two_web_workers_and_two_schedulers_run_each_job_once_per_day(tmp_path):
             assert len(skipped) >= 3, (job, len(skipped))  # … though both schedulers fired it again and again
         # Its effects happened once: one periodic clean-up campaign, the scan's alerts created once.
         assert count(db_path, "cleanup_campaigns") == 1
+        archives = list((tmp_path / "backups").glob("tracker-backup-*.tar.gz"))
+        assert len(archives) == len([r for r in rows if r[0] == "backup"])  # one backup a day
         scan_line = re.search(r"tracker\.jobs: deadline_scan \S+: created=(\d+) resolved=0 open=(\d+)", logs)
         assert scan_line and baseline + int(scan_line[1]) == int(scan_line[2]) == count(db_path, "alerts"), logs
         assert "scheduler starting" in procs.log("scheduler1") and "scheduler starting" in procs.log("scheduler2")
