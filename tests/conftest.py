@@ -79,8 +79,13 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    uploads = tmp_path_factory.mktemp("uploads")
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path_factory), UPLOAD_DIR=str(uploads))
+    uploads, backups = tmp_path_factory.mktemp("uploads"), tmp_path_factory.mktemp("backups")
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url(tmp_path_factory),
+        UPLOAD_DIR=str(uploads),
+        BACKUP_DIR=str(backups),
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()

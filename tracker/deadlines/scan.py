@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from tracker.audit import services as audit
+from tracker.common.locks import serialize
 from tracker.deadlines.models import Alert, AlertKind, AlertLevel, DayUnit
 from tracker.deadlines.rules import get_rule
 from tracker.deadlines.services import add_period, load_calendar
@@ -324,6 +325,8 @@ def _level(today: date, due_on: date, lead_wd: int, calendar) -> AlertLevel:
 
 
 def scan(*, today: date, now: datetime) -> ScanResult:
+    # Two scans at once (the scheduler's and one typed by hand) would both create the same alerts: one waits.
+    serialize(Alert.__table__)
     result = ScanResult()
     moved = _recompute_provisional(today, now)
     expected = {(e.kind, e.key): e for e in expected_alerts(today)}
