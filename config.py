@@ -64,6 +64,11 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
     # Pauses (seconds) before retrying a failed send within the same run.
     MAIL_RETRY_DELAYS = (5, 30)
+    # The nightly backup (README: Backups): where the archives go and how many are kept.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+    # Where pg_dump and pg_restore are, when not on PATH (their version must be at least the server's).
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
 
 
 class DevelopmentConfig(Config):

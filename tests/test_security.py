@@ -231,7 +231,15 @@ def test_a_non_admin_post_to_admin_pages_changes_nothing(db, world, login_as):
         f"/admin/users/{world['clerk'].id}", data={"username": "clerk", "display_name": "clerk", "role": "admin"}
     )
     assert r.status_code == 403
-    assert _fingerprint(db) == before
+    after = _fingerprint(db)
+    # Nothing changed but the record of the two refused attempts (tests/audit/test_refusals.py).
+    assert after["counts"].pop("audit_events") == before["counts"].pop("audit_events") + 2
+    assert after == before
+    assert _last_actions(db, 2) == ["refused.permission", "refused.permission"]
+
+
+def _last_actions(db, n: int) -> list[str]:
+    return db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(n)).all()[::-1]
 
 
 def test_a_drafter_cannot_register_for_another_unit(db, world, login_as):
@@ -403,7 +411,11 @@ def test_forged_action_is_refused_and_changes_nothing(db, docs, login_as, who, d
         if note and status == 400:
             assert note in text(r)  # what was typed is kept
     assert _status(db, doc_id) == before
-    assert _count(db, AuditEvent) == events
+    # The attempt itself is on the record; a mere input error (400) is not an attempt to record.
+    refused = {403: "refused.permission", 409: "refused.transition"}.get(status)
+    assert _count(db, AuditEvent) == events + (1 if refused else 0)
+    if refused:
+        assert _last_actions(db, 1) == [refused]
 
 
 # The review steps' own pages refuse the wrong role too (docs/rules.md §8: the judicial office accepts and returns
@@ -430,7 +442,8 @@ def test_forged_post_to_a_step_page_is_refused(db, docs, login_as, who, doc_key,
     assert r.status_code == 403
     assert is_chinese(error_message(r))
     assert _status(db, doc_id) == before
-    assert _count(db, AuditEvent) == events
+    assert _count(db, AuditEvent) == events + 1
+    assert _last_actions(db, 1) == ["refused.permission"]
 
 
 def test_a_legal_action_through_the_same_door_works(db, docs, login_as):

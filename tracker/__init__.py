@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
+from tracker.audit.refusals import register as register_refusals
 from tracker.common.instance_key import instance_secret_key
 from tracker.common.views import run_view
 from tracker.errors import register_error_handlers
@@ -132,6 +133,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         app.register_blueprint(bp)
 
     register_error_handlers(app)
+    register_refusals(app)
     _register_filters(app)
     _register_cli(app)
 

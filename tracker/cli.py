@@ -173,7 +173,9 @@ def register(app: Flask) -> None:
     jobs = AppGroup("jobs", help="Run a scheduled job by hand (the same function the scheduler calls).")
 
     @jobs.command("run")
-    @click.argument("job_id", type=click.Choice(["daily_effects", "deadline_scan", "reminders", "periodic_cleanup"]))
+    @click.argument(
+        "job_id", type=click.Choice(["daily_effects", "deadline_scan", "reminders", "periodic_cleanup", "backup"])
+    )
     @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
     @click.option("--force", is_flag=True, help="run even if it already ran that day")
     def jobs_run(job_id, day, force):
@@ -220,6 +222,12 @@ def register(app: Flask) -> None:
     from tracker.outputs.cli import register_word_cli
 
     register_word_cli(app)
+
+    from tracker.audit.cli import register_audit_cli
+    from tracker.backup.cli import register_backup_cli
+
+    register_audit_cli(app)
+    register_backup_cli(app)
 
 
 def _at_office_time(day, hour: int, minute: int):

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from tracker.extensions import db
+
+REFUSALS = "refused_attempts"
+
+
+def note_refusal(kind: str, message: str) -> None:
+    """Keep a refused attempt of this request; tracker/audit/refusals.py records it once the request is done."""
+    if has_request_context():
+        g.setdefault(REFUSALS, []).append((kind, message))
 
 
 class DomainError(Exception):
     """A refusal with a message for people; views turn it into a flash or a 4xx page."""
 
     status_code = 400
+    # Refusals that are evidence (an attempt without the permission, a step not allowed now) are noted when they
+    # are raised during a request, whichever view catches them.
+    refusal: str | None = None
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+        if self.refusal:
+            note_refusal(self.refusal, message)
 
 
 class PermissionDenied(DomainError):
     status_code = 403
+    refusal = "permission"
 
 
 class NotFound(DomainError):
@@ -28,6 +42,7 @@ class NotFound(DomainError):
 
 class InvalidTransition(DomainError):
     status_code = 409
+    refusal = "transition"
 
 
 class ConcurrentEdit(DomainError):
@@ -53,7 +68,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return _page(400, "请求已失效", "页面已过期或请求来源无法验证（CSRF），操作未执行。请刷新页面后重试。")
+        message = "页面已过期或请求来源无法验证（CSRF），操作未执行。请刷新页面后重试。"
+        note_refusal("csrf", message)
+        return _page(400, "请求已失效", message)
 
     @app.errorhandler(400)
     def bad_request(exc):
@@ -61,7 +78,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(exc):
-        return _page(403, "无权访问", "您没有权限查看此页面或执行此操作。")
+        message = "您没有权限查看此页面或执行此操作。"
+        note_refusal("permission", message)
+        return _page(403, "无权访问", message)
 
     @app.errorhandler(404)
     def not_found(exc):

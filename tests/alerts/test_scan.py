@@ -275,6 +275,7 @@ def test_restarting_the_scheduler_in_the_middle_of_a_day_duplicates_nothing(db, 
     db.session.expire_all()
     runs = db.session.execute(sa.select(JobRun.job_id, JobRun.run_on).order_by(JobRun.job_id)).all()
     assert runs == [
+        ("backup", d("2026-09-30")),
         ("daily_effects", d("2026-09-30")),
         ("deadline_scan", d("2026-09-30")),
         ("periodic_cleanup", d("2026-09-30")),

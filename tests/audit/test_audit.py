@@ -77,14 +77,17 @@ def test_a_transition_writes_exactly_one_event(db, world, now, login_as):
     assert "上级已统一规定" in ev.summary
 
 
-def test_a_refused_transition_writes_nothing(db, world, now, login_as):
+def test_a_refused_transition_changes_nothing_and_is_recorded_as_refused(db, world, now, login_as):
     doc = make_document(world, now)
     db.session.commit()
     c = login_as("leader")
     before = _count(db)
     r = c.post(f"/documents/{doc.id}/actions/withdraw", data={"note": "越权"})
     assert r.status_code == 403
-    assert _count(db) == before
+    assert _count(db) == before + 1
+    assert _count(db, action="transition.withdraw") == 0
+    refused = db.session.scalar(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+    assert refused.action == "refused.permission" and refused.actor_id == world["leader"].id
 
 
 def test_successful_login_is_audited(db, world, client):

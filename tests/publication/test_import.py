@@ -16,7 +16,7 @@ from openpyxl import Workbook
 
 from tests.conftest import FIXED_NOW
 from tests.pages import flashes, hidden_value, is_login_redirect, redirect_target, text
-from tests.publication.steps import counters, d, numbered, row_counts
+from tests.publication.steps import counters, d, numbered, refusals, row_counts
 from tracker.documents.models import Document, TrialKind
 from tracker.documents.states import DocStatus, FilingStatus
 from tracker.errors import PermissionDenied, ValidationFailed
@@ -428,6 +428,7 @@ def test_other_roles_get_403(db, world, login_as, username):
     assert _upload(c, xlsx(HTTP_GOOD)).status_code == 403
     assert c.post("/publication/import", data={"confirm": "1", "file_id": "1"}).status_code == 403
     assert row_counts() == before
+    assert refusals() == 3  # each attempt is on the record
 
 
 def test_an_anonymous_visitor_is_sent_to_login(client, world):

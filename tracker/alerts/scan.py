@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
 from tracker.audit import services as audit
+from tracker.common.locks import serialize
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus, FilingStatus
 from tracker.extensions import db
@@ -325,6 +326,8 @@ def _level(today: date, due_on: date, lead_wd: int, calendar) -> AlertLevel:
 
 
 def scan(*, today: date, now: datetime) -> ScanResult:
+    # Two scans at once (the scheduler's and one typed by hand) would both create the same alerts: one waits.
+    serialize(Alert.__table__)
     result = ScanResult()
     moved = _recompute_provisional(today, now)
     expected = {(e.kind, e.key): e for e in expected_alerts(today)}

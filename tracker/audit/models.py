@@ -1,4 +1,4 @@
-"""The audit event table: append-only (the ORM refuses updates and deletes)."""
+"""The audit event table: append-only (the ORM refuses updates and deletes; on PostgreSQL a trigger too)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,27 @@ class AuditEvent(db.Model):
     summary: Mapped[str] = mapped_column(sa.String(500))
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
+    # The hash chain (tracker/audit/chain.py), set once when the event's transaction commits: its place in the
+    # chain, the previous event's hash and SHA-256(previous hash + this event's canonical content).
+    chain_seq: Mapped[int | None] = mapped_column(unique=True)
+    chain_prev: Mapped[str | None] = mapped_column(sa.String(64))
+    chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     actor: Mapped[User | None] = relationship("User")
+
+
+class AuditChainHead(db.Model):
+    """The chain's newest sealed event, one row: every seal locks it (appends never fork) and moves it on, so
+    deleting the newest events is detected too."""
+
+    __tablename__ = "audit_chain_heads"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
 
 
 @event.listens_for(AuditEvent, "before_update")
@@ -51,3 +70,29 @@ def _refuse_bulk_change(orm_execute_state):
         table = getattr(orm_execute_state.statement, "table", None)
         if getattr(table, "name", None) == AuditEvent.__tablename__:
             raise RuntimeError("audit events are append-only")
+
+
+# On PostgreSQL the database itself refuses to change or remove an event, whoever connects (psql included). The
+# one update allowed is the seal at commit: it fills the chain columns of an unsealed event and changes nothing
+# else. SQLite has no such guard: there the hash chain is what shows a change (`flask audit verify`).
+# Migration 0006 creates the same function and triggers.
+APPEND_ONLY_FUNCTION = "audit_events_append_only"
+APPEND_ONLY_DDL = (
+    f"""CREATE OR REPLACE FUNCTION {APPEND_ONLY_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF OLD.chain_hash IS NULL AND NEW.chain_hash IS NOT NULL
+           AND to_jsonb(NEW) - 'chain_seq' - 'chain_prev' - 'chain_hash'
+             = to_jsonb(OLD) - 'chain_seq' - 'chain_prev' - 'chain_hash' THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+    RAISE EXCEPTION USING MESSAGE = 'audit_events is append-only: ' || TG_OP || ' refused';
+END $$""",
+    f"CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events"
+    f" FOR EACH ROW EXECUTE FUNCTION {APPEND_ONLY_FUNCTION}()",
+    f"CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events"
+    f" FOR EACH STATEMENT EXECUTE FUNCTION {APPEND_ONLY_FUNCTION}()",
+)
+for _statement in APPEND_ONLY_DDL:
+    event.listen(AuditEvent.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql"))

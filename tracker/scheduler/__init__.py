@@ -25,6 +25,7 @@ class JobSpec:
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("daily_effects", "cron", {"hour": 0, "minute": 10}),
     JobSpec("periodic_cleanup", "cron", {"hour": 0, "minute": 30}),
+    JobSpec("backup", "cron", {"hour": 1, "minute": 30}),
     JobSpec("deadline_scan", "cron", {"hour": 6, "minute": 30}),
     JobSpec("reminders", "cron", {"hour": 8, "minute": 0}),
 )

@@ -43,12 +43,23 @@ def periodic_cleanup(today: date, now: datetime) -> str:
     return f"opened={campaign.id if campaign else 0}"
 
 
+def backup(today: date, now: datetime) -> str:
+    from tracker.backup.services import nightly_backup
+
+    return nightly_backup(now)
+
+
 JOB_FUNCTIONS = {
     "daily_effects": daily_effects,
     "deadline_scan": deadline_scan,
     "reminders": reminders,
     "periodic_cleanup": periodic_cleanup,
+    "backup": backup,
 }
+# Jobs that read the database from outside this session (the backup: SQLite's backup API, pg_dump). Their claim is
+# committed before the work, so no write lock is held meanwhile (SQLite would refuse every other write for as long
+# as the backup takes), and withdrawn if the work fails, so the next trigger tries again.
+CLAIM_FIRST = frozenset({"backup"})
 
 
 def last_run(job_id: str) -> date | None:
@@ -70,6 +81,8 @@ def run_once(job_id: str, *, now: datetime | None = None, force: bool = False) -
         try:
             db.session.add(JobRun(job_id=job_id, run_on=today, started_at=now))
             db.session.flush()
+            if job_id in CLAIM_FIRST:
+                db.session.commit()
         except IntegrityError:
             db.session.rollback()
             log.info("%s: already ran for %s, skipped", job_id, today)
@@ -87,6 +100,9 @@ def run_once(job_id: str, *, now: datetime | None = None, force: bool = False) -
     except Exception:
         db.session.rollback()
         log.exception("%s: failed for %s; it will run again at the next trigger", job_id, today)
+        if job_id in CLAIM_FIRST and not force:
+            db.session.execute(sa.delete(JobRun).where(JobRun.job_id == job_id, JobRun.run_on == today))
+            db.session.commit()
         return None
     if previous is not None and (today - previous).days > 1:
         log.warning(

@@ -1,0 +1,48 @@
+"""Two deadline scans at the same moment (the scheduler's job and `flask deadlines scan` typed by hand, or two
+schedulers started by mistake), each in a session of its own, on the suite's database (SQLite, or PostgreSQL in
+CI's second run): both finish without a database error and every alert exists once."""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+
+from tests.deadlines.lifecycle import at, d, draft, submit
+from tracker.alerts.models import Alert
+from tracker.alerts.scan import scan
+from tracker.extensions import db as _db
+
+TIMEOUT = 60
+
+
+def test_two_scans_at_the_same_moment_create_each_alert_once(app, db, world):
+    for i, received in enumerate(("2026-11-16", "2026-11-17", "2026-11-18")):
+        doc = draft(world, f"测试镇并发扫描{i}办法", d("2026-11-13"))
+        submit(world, doc, d(received))
+    db.session.commit()
+    db.session.close()
+    day = d("2026-12-01")
+    barrier = threading.Barrier(2, timeout=TIMEOUT)
+    results: list = [None, None]
+
+    def run(i: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                results[i] = scan(today=day, now=at(day, 6, 30))
+                _db.session.commit()
+        except BaseException as exc:  # reported below
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT)
+        assert not t.is_alive(), "a scan hung"
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sorted(r.created for r in results) == [0, 3]
+    assert [r.open for r in results] == [3, 3]
+    keys = db.session.execute(sa.select(Alert.kind, Alert.subject_key)).all()
+    assert len(keys) == len(set(keys)) == 3
