@@ -26,6 +26,7 @@ COMPOSITION = (
     "api",
     "nav",
     "main",
+    "backup",
     "scheduler",
     "demo",
     "cli",

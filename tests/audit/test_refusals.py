@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.factories import PASSWORD, make_document
-from tests.pages import csrf_token, error_message, flashes, is_chinese, text
+from tests.pages import csrf_token, error_message, flashes, refusal, text
 from tests.review import steps
 from tracker.audit.chain import verify
 from tracker.audit.models import AuditEvent
@@ -38,7 +38,7 @@ def test_an_action_without_the_permission_is_recorded_and_changes_nothing(db, wo
     assert event.object_type == "request" and event.document_id is None  # not on the document's timeline
     assert event.after["method"] == "POST" and event.after["path"] == f"/documents/{doc.id}/actions/withdraw"
     assert event.after["status"] == 403 and event.after["address"] == "127.0.0.1"
-    assert error_message(r) in event.summary  # what the person was told
+    assert refusal(r) in event.summary  # what the person was told (on the document page, shown again)
     assert event.chain_seq is not None and verify_ok(db)
 
 
@@ -113,7 +113,8 @@ def test_input_errors_and_missing_pages_are_not_refusals(db, world, now, login_a
     c = login_as("drafter")
     before = _count(db)
     r = c.post(f"/documents/{doc.id}/actions/withdraw", data={"note": ""})  # a reason is required
-    assert r.status_code == 400 and is_chinese(error_message(r))
+    # Shown on the document page with the input kept (the request wrapper), and not recorded as a refusal.
+    assert r.status_code == 400 and "须填写理由" in r.get_data(as_text=True)
     assert c.get("/documents/999999").status_code == 404
     assert _count(db) == before
 

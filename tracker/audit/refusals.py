@@ -30,7 +30,7 @@ MAX_PATH = 300
 
 def _actor_id() -> int | None:
     try:
-        return int(current_user.get_id()) if current_user.is_authenticated else None
+        return current_user.id if current_user.is_authenticated else None
     except (TypeError, ValueError, SQLAlchemyError):
         return None
 
