@@ -73,6 +73,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     _configure_login()
 
     from tracker import models  # noqa: F401  (complete metadata)
+    from tracker.alerts import hooks as alerts_hooks
     from tracker.alerts.views import bp as alerts_bp
     from tracker.api.views import bp as api_bp
     from tracker.auth.admin_views import bp as admin_bp
@@ -112,6 +113,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         app.register_blueprint(bp)
 
     register_error_handlers(app)
+    alerts_hooks.init_app(app)
     _register_filters(app)
     _register_cli(app)
 
