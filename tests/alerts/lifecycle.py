@@ -197,6 +197,12 @@ def seed_alerts(w: World, now: datetime) -> dict[str, object]:
     # The drafts are committed first: a commit brings the alerts of the documents it touched up to date, and these
     # drafts owe nothing yet, so alerts added with them would be resolved at once.
     db.session.commit()
+    # Days left count as these rules do: the review's in working days, the others in calendar days.
+    rule_of = {
+        AlertKind.REVIEW_DUE: "review_max",
+        AlertKind.FILING_DUE: "filing_deadline",
+        AlertKind.EVALUATION_DUE: "evaluation_lead",
+    }
     out: dict[str, object] = {}
     for key, (kind, _drafter, assignee, due, level, what) in rows.items():
         doc = docs[key]
@@ -207,7 +213,7 @@ def seed_alerts(w: World, now: datetime) -> dict[str, object]:
             unit_id=doc.drafting_unit_id,
             assignee_id=assignee,
             due_on=d(due),
-            rule_code=None,
+            rule_code=rule_of[kind],
             provisional=False,
             level=level,
             level_changed_on=d("2026-11-02"),

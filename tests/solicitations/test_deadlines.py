@@ -79,7 +79,7 @@ def test_the_daily_scan_creates_escalates_and_resolves_the_reply_alert(db, world
     assert alert.level_changed_on == d("2026-11-11")
     # Overdue: the leader sees it too; the risk board lists it among the town-level items.
     assert who_sees(world) == {"clerk", "leader"}
-    board = dict(risk_board()["by_unit"])
+    board = dict(risk_board(today=d("2026-11-11"))["by_unit"])
     assert [a.message for a in board["（镇级事项）"]] == [MESSAGE]
 
     services.save_reply(sol, actor=world["clerk"], now=at(d("2026-11-11")), reply_text="无其他意见。",

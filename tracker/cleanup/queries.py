@@ -52,6 +52,15 @@ def evaluation_window(
     return EvaluationWindow(due - relativedelta(months=lead), due, reason)
 
 
+def evaluation_window_of(document: Document, publication: Publication) -> EvaluationWindow | None:
+    last = sa.select(sa.func.max(Evaluation.concluded_on)).where(Evaluation.document_id == document.id)
+    return evaluation_window(
+        validity_end_on=publication.validity_end_on,
+        effective_on=publication.effective_on,
+        last_evaluated_on=db.session.scalar(last),
+    )
+
+
 @dataclass(frozen=True)
 class EvaluationDue:
     document_id: int
