@@ -37,12 +37,21 @@ class EvaluationWindow:
     reason: EvaluationReason
 
 
+def evaluation_rules() -> tuple[int, int]:
+    """(months before the validity ends, years between evaluations when no validity is set), from the rule set."""
+    return get_rule("evaluation_lead").value, get_rule("evaluation_interval").value
+
+
 def evaluation_window(
-    *, validity_end_on: date | None, effective_on: date | None, last_evaluated_on: date | None
+    *,
+    validity_end_on: date | None,
+    effective_on: date | None,
+    last_evaluated_on: date | None,
+    rules: tuple[int, int],
 ) -> EvaluationWindow | None:
     """277 Art. 34: evaluate before the validity ends (the rule set's lead, 6 months by default), or periodically
     (every 5 years by default, from the last evaluation or the entry into force) when no validity is set."""
-    lead, interval = get_rule("evaluation_lead").value, get_rule("evaluation_interval").value
+    lead, interval = rules
     if validity_end_on is not None:
         due, reason = validity_end_on, EvaluationReason.VALIDITY_ENDING
     elif effective_on is not None:
@@ -58,6 +67,7 @@ def evaluation_window_of(document: Document, publication: Publication) -> Evalua
         validity_end_on=publication.validity_end_on,
         effective_on=publication.effective_on,
         last_evaluated_on=db.session.scalar(last),
+        rules=evaluation_rules(),
     )
 
 
@@ -72,7 +82,8 @@ class EvaluationDue:
 
 def evaluations_due(today: date, *, documents: Collection[int] | None = None) -> list[EvaluationDue]:
     """Documents in force whose evaluation window has begun and that were not evaluated within it."""
-    lead, interval = get_rule("evaluation_lead").value, get_rule("evaluation_interval").value
+    rules = evaluation_rules()
+    lead, interval = rules
     last = sa.select(sa.func.max(Evaluation.concluded_on)).where(Evaluation.document_id == Document.id)
     last = last.scalar_subquery()
     validity_window_begun = sa.and_(
@@ -103,7 +114,10 @@ def evaluations_due(today: date, *, documents: Collection[int] | None = None) ->
     out = []
     for r in db.session.execute(stmt):
         window = evaluation_window(
-            validity_end_on=r.validity_end_on, effective_on=r.effective_on, last_evaluated_on=r.last_evaluated_on
+            validity_end_on=r.validity_end_on,
+            effective_on=r.effective_on,
+            last_evaluated_on=r.last_evaluated_on,
+            rules=rules,
         )
         done = r.last_evaluated_on is not None and r.last_evaluated_on >= window.start
         if today >= window.start and not done:

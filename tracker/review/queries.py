@@ -164,6 +164,7 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
         return []
     pending = get_rule("deliberation_pending")
     calendar = load_calendar() if any(r.status is DocStatus.PASSED for r in rows) else None
+    deliberation_due = {}  # by conclusion day: many reviews conclude on the same day
     out: list[DueItem] = []
     for r in rows:
         if r.status is not DocStatus.PASSED:
@@ -183,7 +184,9 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
                 )
             )
         elif r.concluded_on is not None:
-            due = calendar.add_working_days(r.concluded_on, pending.value)
+            if r.concluded_on not in deliberation_due:
+                deliberation_due[r.concluded_on] = calendar.add_working_days(r.concluded_on, pending.value)
+            due = deliberation_due[r.concluded_on]
             out.append(
                 DueItem(
                     DueKind.DELIBERATION_PENDING,
