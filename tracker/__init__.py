@@ -94,6 +94,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     _configure_login()
 
     from tracker import models  # noqa: F401  (complete metadata)
+    from tracker.alerts import hooks as alerts_hooks
     from tracker.alerts.views import bp as alerts_bp
     from tracker.api.views import bp as api_bp
     from tracker.auth.admin_views import bp as admin_bp
@@ -134,6 +135,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
 
     register_error_handlers(app)
     register_refusals(app)
+    alerts_hooks.init_app(app)
     _register_filters(app)
     _register_cli(app)
 

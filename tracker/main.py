@@ -16,19 +16,23 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     from tracker.alerts.models import AlertLevel
+    from tracker.alerts.queries import days_left_of
     from tracker.alerts.reminders import alerts_for, mail_configured
-    from tracker.common.timeutil import now_utc
+    from tracker.common.timeutil import now_utc, office_today
     from tracker.reports.dashboard import board_for
 
     counts = status_counts(current_user)
     recent = visible_documents(current_user).limit(10)
+    now = now_utc()
+    alerts = alerts_for(current_user)
     return render_template(
         "main/index.html",
         counts=counts,
         recent=db.session.scalars(recent).all(),
-        alerts=alerts_for(current_user),
+        alerts=alerts,
+        left=days_left_of(alerts, today=office_today(now)),
         mail_missing=not mail_configured(),
-        board=board_for(current_user, now=now_utc()),
+        board=board_for(current_user, now=now),
         AlertLevel=AlertLevel,
     )
 

@@ -162,6 +162,8 @@ def filing_result(w: World, doc: Document, on: date, result: FilingResult, note:
 def seed_alerts(w: World, now: datetime) -> dict[str, object]:
     """Alert rows as the scan leaves them on 2026-11-02, for the readers of alerts (digests, home page, feed).
 
+    Made up: the drafts they hang on owe nothing, so no scan or change of those drafts may follow.
+
     Each alert is on its own draft. Who should see which: reviewer → r1 (assigned to them); clerk → f2, f4 (filing);
     drafter (执法局) → e3; drafter2 (农业办) → e6; leader → r1 (the only overdue one); admin → none.
     """
@@ -189,9 +191,22 @@ def seed_alerts(w: World, now: datetime) -> dict[str, object]:
         ),
         "e6": (AlertKind.EVALUATION_DUE, "drafter2", None, "2026-12-31", AlertLevel.OPEN, "有效期届满前评估"),
     }
+    docs = {
+        key: make_document(w, now, title=f"测试镇{key}号管理办法", drafter=drafter)
+        for key, (_, drafter, *_) in rows.items()
+    }
+    # The drafts are committed first: a commit brings the alerts of the documents it touched up to date, and these
+    # drafts owe nothing yet, so alerts added with them would be resolved at once.
+    db.session.commit()
+    # Days left count as these rules do: the review's in working days, the others in calendar days.
+    rule_of = {
+        AlertKind.REVIEW_DUE: "review_max",
+        AlertKind.FILING_DUE: "filing_deadline",
+        AlertKind.EVALUATION_DUE: "evaluation_lead",
+    }
     out: dict[str, object] = {}
-    for key, (kind, drafter, assignee, due, level, what) in rows.items():
-        doc = make_document(w, now, title=f"测试镇{key}号管理办法", drafter=drafter)
+    for key, (kind, _drafter, assignee, due, level, what) in rows.items():
+        doc = docs[key]
         alert = Alert(
             kind=kind,
             subject_key=f"test:{key}",
@@ -199,7 +214,7 @@ def seed_alerts(w: World, now: datetime) -> dict[str, object]:
             unit_id=doc.drafting_unit_id,
             assignee_id=assignee,
             due_on=d(due),
-            rule_code=None,
+            rule_code=rule_of[kind],
             provisional=False,
             level=level,
             level_changed_on=d("2026-11-02"),

@@ -19,6 +19,7 @@ SITE = "https://tracker.town.test"
 @pytest.fixture
 def alerts(app, db, world, now, monkeypatch):
     monkeypatch.setitem(app.config, "SITE_URL", SITE)
+    monkeypatch.setattr("tracker.alerts.views.now_utc", lambda: now)  # the feed is fetched on 2026-11-02
     seeded = seed_alerts(world, now)
     db.session.commit()
     return seeded
@@ -60,7 +61,15 @@ def events(response) -> list[dict]:
         start, end = ev.decoded("dtstart"), ev.decoded("dtend")
         assert isinstance(start, date) and not isinstance(start, datetime), "an all-day event"
         assert ev["dtstart"].params.get("VALUE") == "DATE"
-        out.append({"start": start, "end": end, "summary": str(ev["summary"]), "url": str(ev.get("url", ""))})
+        out.append(
+            {
+                "start": start,
+                "end": end,
+                "summary": str(ev["summary"]),
+                "url": str(ev.get("url", "")),
+                "description": str(ev.get("description", "")),
+            }
+        )
     return sorted(out, key=lambda e: e["start"])
 
 
@@ -86,27 +95,36 @@ def test_the_feed_lists_the_users_alerts_as_all_day_events(app, alerts, login_as
         {
             "start": d("2026-11-04"),
             "end": d("2026-11-05"),
-            "summary": "【即将到期】报备期限：《测试镇f2号管理办法》报送备案",
+            "summary": "【即将到期】报备期限：《测试镇f2号管理办法》报送备案（剩 2 日）",
             "url": f"{SITE}/documents/{f2.document_id}",
+            "description": "截至 2026-11-02：剩 2 日（按自然日计算）。",
         },
         {
             "start": d("2026-11-30"),
             "end": d("2026-12-01"),
-            "summary": "报备期限：《测试镇f4号管理办法》报送备案",
+            "summary": "报备期限：《测试镇f4号管理办法》报送备案（剩 28 日）",
             "url": f"{SITE}/documents/{f4.document_id}",
+            "description": "截至 2026-11-02：剩 28 日（按自然日计算）。",
         },
     ]
     cal = Calendar.from_ical(r.get_data())
     assert str(cal["x-wr-calname"]) == "规范性文件期限（clerk）"
 
 
+LATE_1WD = "（逾期 1 个工作日）"
+
+
 @pytest.mark.parametrize(
     "username, expected",
     [
-        ("reviewer", [("2026-10-30", "【已逾期】合法性审查期限：《测试镇r1号管理办法》第 1 轮合法性审查")]),
-        ("drafter", [("2026-11-05", "【即将到期】有效期届满前评估：《测试镇e3号管理办法》有效期届满前评估")]),
-        ("drafter2", [("2026-12-31", "有效期届满前评估：《测试镇e6号管理办法》有效期届满前评估")]),
-        ("leader", [("2026-10-30", "【已逾期】合法性审查期限：《测试镇r1号管理办法》第 1 轮合法性审查")]),
+        # The review counts working days (10-30 is a Friday: one working day, Monday 11-02, has passed since).
+        ("reviewer", [("2026-10-30", f"【已逾期】合法性审查期限：《测试镇r1号管理办法》第 1 轮合法性审查{LATE_1WD}")]),
+        (
+            "drafter",
+            [("2026-11-05", "【即将到期】有效期届满前评估：《测试镇e3号管理办法》有效期届满前评估（剩 3 日）")],
+        ),  # noqa: E501
+        ("drafter2", [("2026-12-31", "有效期届满前评估：《测试镇e6号管理办法》有效期届满前评估（剩 59 日）")]),
+        ("leader", [("2026-10-30", f"【已逾期】合法性审查期限：《测试镇r1号管理办法》第 1 轮合法性审查{LATE_1WD}")]),
         ("admin", []),
     ],
 )

@@ -126,7 +126,7 @@ def test_each_user_gets_one_chinese_digest_with_links(db, mail, alerts):
         "",
         "截至 2026-11-02，以下事项需要您处理：",
         "",
-        "· [已逾期] 《测试镇r1号管理办法》第 1 轮合法性审查（合法性审查期限，期限 2026-10-30）",
+        "· [已逾期] 《测试镇r1号管理办法》第 1 轮合法性审查（合法性审查期限，期限 2026-10-30，逾期 1 个工作日）",
         f"  {SITE}/documents/{r1.document_id}",
         "",
         "此邮件由系统每日自动发送。",
@@ -134,13 +134,13 @@ def test_each_user_gets_one_chinese_digest_with_links(db, mail, alerts):
 
     clerk = got["clerk@town.test"]
     assert clerk["Subject"] == "【规范性文件】11月2日提醒：0 项已逾期，1 项即将到期"
-    assert "· [即将到期] 《测试镇f2号管理办法》报送备案（报备期限，期限 2026-11-04）" in body(clerk)
+    assert "· [即将到期] 《测试镇f2号管理办法》报送备案（报备期限，期限 2026-11-04，剩 2 日）" in body(clerk)
     assert f"{SITE}/documents/{f2.document_id}" in body(clerk)
     assert "f4" not in body(clerk)  # still 未到期: not in a digest
 
     drafter = got["drafter@town.test"]
     assert drafter["Subject"] == "【规范性文件】11月2日提醒：0 项已逾期，1 项即将到期"
-    assert "《测试镇e3号管理办法》有效期届满前评估（有效期届满前评估，期限 2026-11-05）" in body(drafter)
+    assert "《测试镇e3号管理办法》有效期届满前评估（有效期届满前评估，期限 2026-11-05，剩 3 日）" in body(drafter)
     assert f"{SITE}/documents/{e3.document_id}" in body(drafter)
 
     leader = got["leader@town.test"]

@@ -199,14 +199,17 @@ def test_missed_weeks_are_caught_up_in_one_run_each(db, world, caplog):
 
     submit(w, docs["A"], d("2026-09-14"))
     db.session.commit()
-    assert _job(d("2026-09-14")).startswith("created=1 resolved=0 open=1")
+    # The submission's commit made its alert; the scan finds it in place.
+    assert {k: v[0] for k, v in snapshot(names).items()} == {(K.REVIEW_DUE, "A"): OPEN}
+    assert _job(d("2026-09-14")).startswith("created=0 resolved=0 open=1")
 
-    # Down 09-15 … 09-21 (7 days) while A is accepted and B is published: nothing of it is lost.
+    # Down 09-15 … 09-21 (7 days) while A is accepted and B is published: nothing of it is lost (B's deadlines
+    # came with its publication, not with a scan).
     accept(w, docs["A"], d("2026-09-15"))
     publish(w, docs["B"], d("2026-09-16"), effective_on=d("2026-10-16"))
     db.session.commit()
     caplog.clear()
-    assert _job(d("2026-09-22")).startswith("created=2 resolved=0 open=3")
+    assert _job(d("2026-09-22")).startswith("created=0 resolved=0 open=3")
     assert "caught up after 7 days without a run (last 2026-09-14)" in caplog.text
     assert {k: v[0] for k, v in snapshot(names).items()} == {
         (K.REVIEW_DUE, "A"): OPEN,
@@ -254,7 +257,8 @@ def test_restarting_the_scheduler_in_the_middle_of_a_day_duplicates_nothing(db, 
     caplog.set_level(logging.INFO, logger="tracker.jobs")
 
     first = run_once("deadline_scan", now=at(d("2026-09-30"), 6, 30))
-    assert first is not None and first.startswith("created=2 resolved=0 open=2")
+    # A's review alert came with the submission's commit; the scan adds C's evaluation, whose window opens today.
+    assert first is not None and first.startswith("created=1 resolved=0 open=2")
     state = snapshot(names)
     assert {k: v[0] for k, v in state.items()} == {(K.REVIEW_DUE, "A"): OPEN, (K.EVALUATION_DUE, "C"): OPEN}
 
@@ -406,10 +410,13 @@ def received_1116(db, world):
 
 
 def test_cli_scan_prints_counts_and_a_second_run_creates_nothing(app, db, received_1116):
+    # The submission's commit made the alert, on the day of the submission.
+    made = db.session.scalars(sa.select(Alert)).one()
+    assert (made.kind, made.level, made.level_changed_on) == (K.REVIEW_DUE, AlertLevel.OPEN, d("2026-11-16"))
     runner = app.test_cli_runner()
     first = runner.invoke(args=["deadlines", "scan", "--date", "2026-12-01"])
     assert first.exit_code == 0, first.output
-    assert first.output.strip() == "created=1 resolved=0 open=1"
+    assert first.output.strip() == "created=0 resolved=0 open=1"
     second = runner.invoke(args=["deadlines", "scan", "--date", "2026-12-01"])
     assert second.exit_code == 0, second.output
     assert second.output.strip() == "created=0 resolved=0 open=1"
@@ -431,7 +438,7 @@ def test_cli_jobs_run_runs_once_per_day(app, db, received_1116):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["jobs", "run", "deadline_scan", "--date", "2026-12-01"])
     assert first.exit_code == 0, first.output
-    assert first.output.startswith("created=1 resolved=0 open=1")
+    assert first.output.startswith("created=0 resolved=0 open=1")  # made by the submission's commit
     second = runner.invoke(args=["jobs", "run", "deadline_scan", "--date", "2026-12-01"])
     assert second.exit_code == 0
     assert second.output.strip() == "deadline_scan: already ran (or failed; see the log)"

@@ -156,6 +156,7 @@ def test_one_document_with_its_deadlines(db, world, api):
             "label": "报送备案",
             "due_on": "2026-06-09",
             "days_left": (d("2026-06-09") - TODAY).days,
+            "days_counted": "calendar_days",
             "rule": "15自然日，通行做法",
             "provisional": False,
         },
@@ -163,6 +164,7 @@ def test_one_document_with_its_deadlines(db, world, api):
             "label": "启动有效期届满前评估",
             "due_on": "2030-12-24",
             "days_left": (d("2030-12-24") - TODAY).days,
+            "days_counted": "calendar_days",
             "rule": "6个月，粤府令第277号第34条",
             "provisional": False,
         },
@@ -170,6 +172,7 @@ def test_one_document_with_its_deadlines(db, world, api):
             "label": "有效期届满",
             "due_on": "2031-06-24",
             "days_left": (d("2031-06-24") - TODAY).days,
+            "days_counted": "calendar_days",
             "rule": "5年，粤府令第277号第34条；外地规定",
             "provisional": False,
         },
@@ -199,6 +202,16 @@ ALERTS_OF = {
     "admin": [],
 }
 
+# On 2026-11-02 (a Monday): the review counts working days (due Friday 10-30: one working day late), the rest
+# calendar days.
+DAYS_LEFT = {
+    "r1": (-1, "working_days"),
+    "f2": (2, "calendar_days"),
+    "f4": (28, "calendar_days"),
+    "e3": (3, "calendar_days"),
+    "e6": (59, "calendar_days"),
+}
+
 
 @pytest.mark.parametrize("who", ROLES)
 def test_deadlines_are_the_users_own_open_alerts(db, world, api, who):
@@ -211,6 +224,8 @@ def test_deadlines_are_the_users_own_open_alerts(db, world, api, who):
             "kind_label": alerts[key].kind.label,
             "level": alerts[key].level.value,
             "due_on": alerts[key].due_on.isoformat(),
+            "days_left": DAYS_LEFT[key][0],
+            "days_counted": DAYS_LEFT[key][1],
             "provisional": False,
             "message": alerts[key].message,
             "document_id": alerts[key].document_id,
@@ -229,6 +244,8 @@ def test_deadline_items_spelled_out(db, world, api):
             "kind_label": alerts["f2"].kind.label,
             "level": "due_soon",
             "due_on": "2026-11-04",
+            "days_left": 2,  # calendar days, as the filing rule counts
+            "days_counted": "calendar_days",
             "provisional": False,
             "message": "《测试镇f2号管理办法》报送备案",
             "document_id": alerts["f2"].document_id,
@@ -238,6 +255,8 @@ def test_deadline_items_spelled_out(db, world, api):
             "kind_label": alerts["f4"].kind.label,
             "level": "open",
             "due_on": "2026-11-30",
+            "days_left": 28,
+            "days_counted": "calendar_days",
             "provisional": False,
             "message": "《测试镇f4号管理办法》报送备案",
             "document_id": alerts["f4"].document_id,

@@ -175,6 +175,9 @@ def reg(db, world, now):
         validity_end_on=date(2026, 12, 31),
         number=(2021, 9),
     )
+    # Made-up alerts on documents that owe nothing: added after the documents' commit, which brings the alerts of
+    # what it touched up to date (and would resolve these).
+    db.session.commit()
     alert(d.in_force, AlertLevel.OVERDUE, "a1")
     alert(d.draft, AlertLevel.OPEN, "a2")
     alert(d.repealed, AlertLevel.RESOLVED, "a3")
@@ -237,7 +240,8 @@ def test_unfiltered_register_lists_everything_newest_update_first(reg, login_as)
         # Validity ending within N months of today (2026-11-02), documents still published or in force.
         ("expiring=3", {"expiring_soon"}),
         ("expiring=6", {"in_force", "expiring_soon"}),
-        ("deadlines=1", {"in_force", "draft"}),
+        # The two made-up alerts, and the published document's own: it takes effect on 2026-12-01 (待施行).
+        ("deadlines=1", {"in_force", "draft", "published"}),
         ("status=in_force&year=2026&in_force=2026-06-01", {"in_force_long"}),
         ("status=in_force&year=2025&in_force=2026-06-01&deadlines=1", {"in_force"}),
         ("kind=government&issuer={gov}&unit={enforcement}&status=drafting", {"draft"}),

@@ -79,7 +79,7 @@ def test_the_daily_scan_creates_escalates_and_resolves_the_reply_alert(db, world
     assert alert.level_changed_on == d("2026-11-11")
     # Overdue: the leader sees it too; the risk board lists it among the town-level items.
     assert who_sees(world) == {"clerk", "leader"}
-    board = dict(risk_board()["by_unit"])
+    board = dict(risk_board(today=d("2026-11-11"))["by_unit"])
     assert [a.message for a in board["（镇级事项）"]] == [MESSAGE]
 
     services.save_reply(sol, actor=world["clerk"], now=at(d("2026-11-11")), reply_text="无其他意见。",
@@ -116,10 +116,19 @@ def test_an_unassigned_request_is_everyones_in_the_office_and_the_judicial_offic
     assert who_sees(world) == {"reviewer", "clerk"}
 
 
-def test_a_reply_sent_before_the_first_scan_leaves_no_alert(db, world):
+def test_the_alert_comes_with_the_registration_and_goes_with_the_reply_without_a_scan(db, world):
     sol = register(world, "reviewer")
+    [alert] = alerts()
+    assert (alert.level, alert.assignee_id, alert.level_changed_on) == (
+        AlertLevel.OPEN,
+        world["reviewer"].id,
+        d("2026-10-20"),
+    )
+    assert who_sees(world) == {"reviewer"}
     services.mark_sent(sol, actor=world["reviewer"], now=at(d("2026-10-20"), 16), sent_on=d("2026-10-20"),
                        method="电子邮件", no_comment=True)  # fmt: skip
     db.session.commit()
+    assert [(a.level, a.resolved_on) for a in alerts()] == [(AlertLevel.RESOLVED, d("2026-10-20"))]
+    assert who_sees(world) == set()
     scan_on("2026-10-21")
-    assert alerts() == []
+    assert [(a.level, a.resolved_on) for a in alerts()] == [(AlertLevel.RESOLVED, d("2026-10-20"))]

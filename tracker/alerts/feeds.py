@@ -11,9 +11,11 @@ from flask import current_app
 from icalendar import Calendar, Event
 
 from tracker.alerts.models import AlertLevel
+from tracker.alerts.queries import days_left_of
 from tracker.alerts.reminders import alerts_for
 from tracker.audit import services as audit
 from tracker.auth.models import User
+from tracker.common.timeutil import office_today
 from tracker.extensions import db
 
 
@@ -59,17 +61,24 @@ def feed(user: User, *, now: datetime) -> bytes:
     cal.add("x-wr-calname", f"规范性文件期限（{user.display_name}）")
     cal.add("x-wr-timezone", current_app.config["OFFICE_TIMEZONE"])
     base = (current_app.config.get("SITE_URL") or "").rstrip("/")
-    for alert in alerts_for(user):
+    alerts = alerts_for(user)
+    today = office_today(now)
+    left = days_left_of(alerts, today=today)
+    for alert in alerts:
         event = Event()
         event.add("uid", f"alert-{alert.id}@{current_app.config.get('TOWN_NAME', 'tracker')}")
         state = {AlertLevel.OVERDUE: "【已逾期】", AlertLevel.DUE_SOON: "【即将到期】"}.get(alert.level, "")
-        event.add("summary", f"{state}{alert.kind.label}：{alert.message}")
+        # Days left as of the feed's fetch: calendar programs fetch it again every few hours.
+        event.add("summary", f"{state}{alert.kind.label}：{alert.message}（{left[alert.id]}）")
         event.add("dtstart", alert.due_on)
         event.add("dtend", alert.due_on + timedelta(days=1))
         event.add("dtstamp", now)
         if alert.document_id:
             event.add("url", f"{base}/documents/{alert.document_id}")
+        counted = "按工作日计算" if left[alert.id].working_days else "按自然日计算"
+        description = f"截至 {today.isoformat()}：{left[alert.id]}（{counted}）。"
         if alert.provisional:
-            event.add("description", "期限依赖尚未公布的节假日安排，为暂定日期。")
+            description += "期限依赖尚未公布的节假日安排，为暂定日期。"
+        event.add("description", description)
         cal.add_component(event)
     return cal.to_ical()

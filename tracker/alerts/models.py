@@ -10,18 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from tracker.documents.models import Document
 from tracker.extensions import db
+from tracker.rules.due import DueKind
 
-
-class AlertKind(LabelledEnum):
-    REVIEW_DUE = ("review_due", "合法性审查期限")
-    DELIBERATION_PENDING = ("deliberation_pending", "待集体审议")
-    EFFECT_DUE = ("effect_due", "待施行")
-    FILING_DUE = ("filing_due", "报备期限")
-    CORRECTION_DUE = ("correction_due", "备案补正期限")
-    EVALUATION_DUE = ("evaluation_due", "有效期届满前评估")
-    REVISION_DUE = ("revision_due", "清理后修改期限")
-    COMMENT_REPLY_DUE = ("comment_reply_due", "上级征求意见答复期限")
-    DEADLINE_CHANGED = ("deadline_changed", "期限变化")
+# An alert speaks of one due step, so its kind is the step's kind (the domains name it: tracker/rules/due.py).
+AlertKind = DueKind
 
 
 class AlertLevel(LabelledEnum):

@@ -1,13 +1,21 @@
-"""Every deadline of one document, with days left, its rule and source, and provisional marks."""
+"""Deadlines as people read them: every deadline of one document, and days left for any list of alerts.
+
+Days are counted the way the step's rule counts them: working days for a working-day rule (the review, the
+deliberation reminder), calendar days otherwise (filing, correction, effect, evaluation, revision, a reply).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
-
-from tracker.documents.states import DocStatus, FilingStatus
+from tracker.alerts.models import Alert
+from tracker.alerts.scan import due_items
+from tracker.cleanup.queries import evaluation_window_of
+from tracker.documents.states import DocStatus
+from tracker.publication.queries import current_publication
+from tracker.rules.due import DaysLeft, counts_working_days, days_left
 from tracker.rules.ruleset import get_rule
 from tracker.rules.services import load_calendar
 
@@ -16,7 +24,7 @@ from tracker.rules.services import load_calendar
 class DeadlineView:
     label: str
     due_on: date
-    days_left: int
+    days_left: int  # working days when working_days, else calendar days; negative when late
     working_days: bool
     rule_name: str
     rule_text: str
@@ -26,79 +34,47 @@ class DeadlineView:
     def late(self) -> bool:
         return self.days_left < 0
 
+    @property
+    def days_counted(self) -> str:
+        return "working_days" if self.working_days else "calendar_days"
+
 
 def document_deadlines(doc, *, today: date) -> list[DeadlineView]:
-    from tracker.filing.services import current_filing
-    from tracker.publication.queries import current_publication
-    from tracker.review.services import latest_round
-
+    """What is due on the document (the same due items its alerts come from) and the dates ahead of it: when its
+    evaluation will open and when its validity ends. An evaluation under way is shown by its due date, never as an
+    overdue "start the evaluation"."""
     calendar = load_calendar()
     out: list[DeadlineView] = []
 
-    def add(label, due_on, code, snapshot_value=None, wd=False, provisional=False):
+    def add(label: str, due_on: date, code: str, value: int | None = None, provisional: bool = False) -> None:
         rule = get_rule(code)
-        value = snapshot_value if snapshot_value is not None else rule.value
-        unit = "个工作日" if wd else rule.unit.label
-        left = calendar.working_days_between(today, due_on) if wd else (due_on - today).days
-        out.append(DeadlineView(label, due_on, left, wd, rule.name, f"{value}{unit}，{rule.source}", provisional))
+        working = counts_working_days(code)
+        unit = "个工作日" if working else rule.unit.label
+        left = days_left(today, due_on, working_days=working, calendar=calendar)
+        text = f"{value if value is not None else rule.value}{unit}，{rule.source}"
+        out.append(DeadlineView(label, due_on, left.days, working, rule.name, text, provisional))
 
-    if doc.status in (DocStatus.SUBMITTED, DocStatus.UNDER_REVIEW):
-        rnd = latest_round(doc)
-        if rnd is not None:
-            add(
-                "合法性审查",
-                rnd.effective_due_on,
-                rnd.due_rule_code,
-                rnd.due_rule_days,
-                wd=True,
-                provisional=rnd.due_provisional,
-            )
-    pub = current_publication(doc)
-    if pub is not None and doc.status is DocStatus.PUBLISHED and pub.effective_on:
-        add("施行", pub.effective_on, "effect_min_gap")
-    filing = current_filing(doc)
-    if filing is not None:
-        if filing.first_submitted_on is None:
-            add(
-                "报送备案",
-                filing.due_on,
-                filing.due_rule_code,
-                filing.due_rule_days,
-                provisional=filing.due_provisional,
-            )
-        elif doc.filing_status in (FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED):
-            last = filing.attempts[-1]
-            if last.correction_due_on:
-                add("备案补正/纠正", last.correction_due_on, "correction_period")
-    if pub is not None and doc.status is DocStatus.IN_FORCE and pub.validity_end_on:
-        lead = get_rule("evaluation_lead")
-        start = pub.validity_end_on - relativedelta(months=lead.value)
-        add("启动有效期届满前评估", start, "evaluation_lead")
-        add(
-            "有效期届满",
-            pub.validity_end_on,
-            "validity_trial" if doc.trial_kind.value != "none" else "validity_default",
-        )
-    if doc.status in (DocStatus.PUBLISHED, DocStatus.IN_FORCE):
-        import sqlalchemy as sa
-
-        from tracker.cleanup.models import CleanupItem, Evaluation
-        from tracker.extensions import db
-
-        revision_dates = list(
-            db.session.scalars(
-                sa.select(CleanupItem.revision_due_on).where(
-                    CleanupItem.document_id == doc.id, CleanupItem.revision_due_on.is_not(None)
-                )
-            )
-        )
-        revision_dates += list(
-            db.session.scalars(
-                sa.select(Evaluation.revision_due_on).where(
-                    Evaluation.document_id == doc.id, Evaluation.revision_due_on.is_not(None)
-                )
-            )
-        )
-        if revision_dates:
-            add("清理或评估后完成修改", max(revision_dates), "revision_after_cleanup")
+    for item in due_items(today, documents=[doc.id]):
+        if item.rule_code is not None:
+            add(item.step, item.due_on, item.rule_code, item.rule_value, item.provisional)
+    pub = current_publication(doc) if doc.status is DocStatus.IN_FORCE else None
+    if pub is not None:
+        window = evaluation_window_of(doc, pub)
+        if window is not None and today < window.start:
+            add(f"启动{window.reason.label}", window.start, "evaluation_lead")
+        if pub.validity_end_on:
+            trial = doc.trial_kind.value != "none"
+            add("有效期届满", pub.validity_end_on, "validity_trial" if trial else "validity_default")
     return sorted(out, key=lambda d: d.due_on)
+
+
+def days_left_of(alerts: Iterable[Alert], *, today: date) -> dict[int, DaysLeft]:
+    """Days left of each alert (by id), counted as its rule counts them."""
+    calendar = load_calendar()
+    working: dict[str | None, bool] = {}
+    out = {}
+    for a in alerts:
+        if a.rule_code not in working:
+            working[a.rule_code] = counts_working_days(a.rule_code)
+        out[a.id] = days_left(today, a.due_on, working_days=working[a.rule_code], calendar=calendar)
+    return out

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from tracker.alerts.models import Alert, AlertKind, AlertLevel, ReminderSend
+from tracker.alerts.queries import days_left_of
 from tracker.auth.models import Role, User
 from tracker.extensions import db
 
@@ -78,12 +79,12 @@ def _message(user: User, alerts: list[Alert], today: date) -> EmailMessage:
     msg["From"] = formataddr((cfg.get("SITE_NAME", "规范性文件审查备案跟踪"), cfg["MAIL_FROM"]))
     msg["To"] = formataddr((user.display_name, user.email))
     lines = [f"{user.display_name}，您好：", "", f"截至 {today.isoformat()}，以下事项需要您处理：", ""]
+    left = days_left_of(alerts, today=today)
     for a in alerts:
         link = f"{base}/documents/{a.document_id}" if a.document_id else base
         state = "已逾期" if a.level is AlertLevel.OVERDUE else "即将到期"
-        lines.append(
-            f"· [{state}] {a.message}（{a.kind.label}，期限 {a.due_on.isoformat()}{'，暂定' if a.provisional else ''}）"
-        )
+        due = f"期限 {a.due_on.isoformat()}{'，暂定' if a.provisional else ''}，{left[a.id]}"
+        lines.append(f"· [{state}] {a.message}（{a.kind.label}，{due}）")
         lines.append(f"  {link}")
     lines += ["", "此邮件由系统每日自动发送。"]
     msg.set_content("\n".join(lines))

@@ -22,6 +22,8 @@ _DOC = {
     },
     "required": ["id", "title", "status"],
 }
+# Days left to the due date (negative: overdue), counted as the step's rule counts them.
+_DAYS_COUNTED = {"type": "string", "enum": ["working_days", "calendar_days"]}
 _DETAIL = {
     "allOf": [
         {"$ref": "#/components/schemas/Document"},
@@ -37,10 +39,11 @@ _DETAIL = {
                             "label": {"type": "string"},
                             "due_on": {"type": "string", "format": "date"},
                             "days_left": {"type": "integer"},
+                            "days_counted": _DAYS_COUNTED,
                             "rule": {"type": "string"},
                             "provisional": {"type": "boolean"},
                         },
-                        "required": ["label", "due_on", "days_left", "rule", "provisional"],
+                        "required": ["label", "due_on", "days_left", "days_counted", "rule", "provisional"],
                     },
                 },
             },
@@ -131,6 +134,8 @@ SPEC = {
                                             "kind_label": {"type": "string"},
                                             "level": {"type": "string"},
                                             "due_on": {"type": "string", "format": "date"},
+                                            "days_left": {"type": "integer"},
+                                            "days_counted": _DAYS_COUNTED,
                                             "provisional": {"type": "boolean"},
                                             "message": {"type": "string"},
                                             "document_id": {"type": ["integer", "null"]},

@@ -46,6 +46,7 @@ def _doc_json(doc: Document, *, full: bool = False) -> dict:
                 "label": d.label,
                 "due_on": d.due_on.isoformat(),
                 "days_left": d.days_left,
+                "days_counted": d.days_counted,
                 "rule": d.rule_text,
                 "provisional": d.provisional,
             }
@@ -82,8 +83,12 @@ def document(doc_id: int):
 
 @bp.get("/deadlines")
 def deadlines():
+    from tracker.alerts.queries import days_left_of
     from tracker.alerts.reminders import alerts_for
+    from tracker.common.timeutil import office_today
 
+    alerts = alerts_for(current_user)
+    left = days_left_of(alerts, today=office_today(now_utc()))
     return jsonify(
         items=[
             {
@@ -91,11 +96,13 @@ def deadlines():
                 "kind_label": a.kind.label,
                 "level": a.level.value,
                 "due_on": a.due_on.isoformat(),
+                "days_left": left[a.id].days,
+                "days_counted": "working_days" if left[a.id].working_days else "calendar_days",
                 "provisional": a.provisional,
                 "message": a.message,
                 "document_id": a.document_id,
             }
-            for a in alerts_for(current_user)
+            for a in alerts
         ]
     )
 

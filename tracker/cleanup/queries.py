@@ -1,13 +1,224 @@
-"""Reads of campaigns, evaluations and legal sources for the clean-up pages and the document page."""
+"""Reads of evaluation and clean-up records: when an evaluation is due, and a revision after 修改."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 
 from tracker.auth.models import Unit
-from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
-from tracker.documents.models import Document, DocumentBasis, LegalSource
+from tracker.cleanup.models import (
+    CampaignPhase,
+    CleanupCampaign,
+    CleanupItem,
+    CleanupResult,
+    Evaluation,
+    EvaluationReason,
+)
+from tracker.common.timeutil import office_tz
+from tracker.documents.models import Document, DocumentBasis, DocumentRelation, LegalSource
+from tracker.documents.states import PUBLISHED_STATES, DocStatus
 from tracker.extensions import db
+from tracker.publication.models import Publication
+from tracker.rules.due import DueItem, DueKind, chunks
+from tracker.rules.ruleset import get_rule
+
+# Month arithmetic ends on different days at month ends (08-31 minus 6 months is 02-28): SQL selects the
+# candidates with this much room, and the exact dates are checked in Python.
+_MONTH_END_ROOM = timedelta(days=4)
+
+
+@dataclass(frozen=True)
+class EvaluationWindow:
+    start: date  # the evaluation is opened from this day
+    due_on: date  # and is to be finished by this one
+    reason: EvaluationReason
+
+
+def evaluation_rules() -> tuple[int, int]:
+    """(months before the validity ends, years between evaluations when no validity is set), from the rule set."""
+    return get_rule("evaluation_lead").value, get_rule("evaluation_interval").value
+
+
+def evaluation_window(
+    *,
+    validity_end_on: date | None,
+    effective_on: date | None,
+    last_evaluated_on: date | None,
+    rules: tuple[int, int],
+) -> EvaluationWindow | None:
+    """277 Art. 34: evaluate before the validity ends (the rule set's lead, 6 months by default), or periodically
+    (every 5 years by default, from the last evaluation or the entry into force) when no validity is set."""
+    lead, interval = rules
+    if validity_end_on is not None:
+        due, reason = validity_end_on, EvaluationReason.VALIDITY_ENDING
+    elif effective_on is not None:
+        due, reason = (last_evaluated_on or effective_on) + relativedelta(years=interval), EvaluationReason.PERIODIC
+    else:
+        return None
+    return EvaluationWindow(due - relativedelta(months=lead), due, reason)
+
+
+def evaluation_window_of(document: Document, publication: Publication) -> EvaluationWindow | None:
+    last = sa.select(sa.func.max(Evaluation.concluded_on)).where(Evaluation.document_id == document.id)
+    return evaluation_window(
+        validity_end_on=publication.validity_end_on,
+        effective_on=publication.effective_on,
+        last_evaluated_on=db.session.scalar(last),
+        rules=evaluation_rules(),
+    )
+
+
+@dataclass(frozen=True)
+class EvaluationDue:
+    document_id: int
+    publication_id: int
+    title: str
+    unit_id: int
+    window: EvaluationWindow
+
+
+def evaluations_due(today: date, *, documents: Collection[int] | None = None) -> list[EvaluationDue]:
+    """Documents in force whose evaluation window has begun and that were not evaluated within it."""
+    rules = evaluation_rules()
+    lead, interval = rules
+    last = sa.select(sa.func.max(Evaluation.concluded_on)).where(Evaluation.document_id == Document.id)
+    last = last.scalar_subquery()
+    validity_window_begun = sa.and_(
+        Publication.validity_end_on.is_not(None),
+        Publication.validity_end_on <= today + relativedelta(months=lead) + _MONTH_END_ROOM,
+    )
+    period_window_begun = sa.and_(
+        Publication.validity_end_on.is_(None),
+        Publication.effective_on.is_not(None),
+        sa.func.coalesce(last, Publication.effective_on)
+        <= today - relativedelta(years=interval) + relativedelta(months=lead) + _MONTH_END_ROOM,
+    )
+    stmt = (
+        sa.select(
+            Publication.id,
+            Publication.validity_end_on,
+            Publication.effective_on,
+            Document.id.label("document_id"),
+            Document.title,
+            Document.drafting_unit_id,
+            last.label("last_evaluated_on"),
+        )
+        .join(Document, sa.and_(Publication.document_id == Document.id, Publication.is_current.is_(True)))
+        .where(Document.status == DocStatus.IN_FORCE, sa.or_(validity_window_begun, period_window_begun))
+    )
+    if documents is not None:
+        stmt = stmt.where(Document.id.in_(documents))
+    out = []
+    for r in db.session.execute(stmt):
+        window = evaluation_window(
+            validity_end_on=r.validity_end_on,
+            effective_on=r.effective_on,
+            last_evaluated_on=r.last_evaluated_on,
+            rules=rules,
+        )
+        done = r.last_evaluated_on is not None and r.last_evaluated_on >= window.start
+        if today >= window.start and not done:
+            out.append(EvaluationDue(r.document_id, r.id, r.title, r.drafting_unit_id, window))
+    return out
+
+
+def _latest_relation(document_ids: Collection[int]) -> dict[int, datetime]:
+    """When a newer document amending, replacing or repealing each of these was last registered (one query per
+    500 documents)."""
+    latest: dict[int, datetime] = {}
+    for ids in chunks(document_ids):
+        stmt = (
+            sa.select(DocumentRelation.target_id, sa.func.max(DocumentRelation.created_at))
+            .where(DocumentRelation.target_id.in_(ids))
+            .group_by(DocumentRelation.target_id)
+        )
+        latest.update(db.session.execute(stmt).tuples().all())
+    return latest
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=office_tz()).astimezone(UTC)
+
+
+def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
+    """An evaluation whose window has begun; a revision after a clean-up (its result published) or an evaluation
+    concluded 修改, until a newer document amending the old one is registered."""
+    out = [
+        DueItem(
+            DueKind.EVALUATION_DUE,
+            f"evaluation:{e.publication_id}:{e.window.due_on.isoformat()}",
+            e.document_id,
+            e.unit_id,
+            None,
+            e.window.due_on,
+            "evaluation_lead",
+            False,
+            f"《{e.title}》{e.window.reason.label}",
+            e.window.reason.label,
+        )
+        for e in evaluations_due(today, documents=documents)
+    ]
+    published = Document.status.in_(PUBLISHED_STATES)
+    items = (
+        sa.select(
+            CleanupItem.id,
+            CleanupItem.revision_due_on,
+            CleanupItem.applied_on,
+            Document.id,
+            Document.title,
+            Document.drafting_unit_id,
+        )
+        .join(CleanupCampaign, CleanupCampaign.id == CleanupItem.campaign_id)
+        .join(Document, Document.id == CleanupItem.document_id)
+        .where(
+            CleanupItem.reviewed_result == CleanupResult.AMEND,
+            CleanupItem.revision_due_on.is_not(None),
+            CleanupCampaign.phase == CampaignPhase.PUBLISHED,
+            published,
+        )
+    )
+    evaluations = (
+        sa.select(
+            Evaluation.id,
+            Evaluation.revision_due_on,
+            Evaluation.concluded_on,
+            Document.id,
+            Document.title,
+            Document.drafting_unit_id,
+        )
+        .join(Document, Document.id == Evaluation.document_id)
+        .where(Evaluation.revision_due_on.is_not(None), published)
+    )
+    if documents is not None:
+        items = items.where(Document.id.in_(documents))
+        evaluations = evaluations.where(Document.id.in_(documents))
+    # (key prefix, id, due, since, document, title, unit, what): due until revised since the result was applied
+    # (a clean-up) or concluded (an evaluation).
+    rows = [("revision", *r[:2], r[2] or today, *r[3:], "清理后修改") for r in db.session.execute(items)]
+    rows += [("evaluation-revision", *r, "评估后修改") for r in db.session.execute(evaluations)]
+    latest = _latest_relation({row[4] for row in rows})
+    for prefix, row_id, due_on, since, doc_id, title, unit_id, what in rows:
+        if doc_id in latest and latest[doc_id] >= _start_of(since):
+            continue
+        out.append(
+            DueItem(
+                DueKind.REVISION_DUE,
+                f"{prefix}:{row_id}",
+                doc_id,
+                unit_id,
+                None,
+                due_on,
+                "revision_after_cleanup",
+                False,
+                f"《{title}》{what}",
+                what,
+            )
+        )
+    return out
 
 
 def campaigns() -> list[CleanupCampaign]:

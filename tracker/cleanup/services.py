@@ -11,8 +11,16 @@ from tracker.audit import services as audit
 from tracker.auth.permissions import may
 from tracker.cleanup import word as cleanup_word
 from tracker.cleanup.catalogue import catalogue
-from tracker.cleanup.models import CampaignKind, CampaignTrigger, CleanupCampaign, CleanupItem, CleanupResult
+from tracker.cleanup.models import (
+    CampaignKind,
+    CampaignTrigger,
+    CleanupCampaign,
+    CleanupItem,
+    CleanupResult,
+    Evaluation,
+)
 from tracker.cleanup.phases import CAMPAIGN, RESULTS_OPEN
+from tracker.cleanup.queries import evaluations_due
 from tracker.common.numbering import format_number, next_serial
 from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
@@ -22,6 +30,7 @@ from tracker.extensions import db
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication, in_force_filter
 from tracker.publication.services import NORMATIVE_SCOPE, default_validity, end_document, issue_scope, open_filing
+from tracker.rules.due import chunks
 from tracker.rules.ruleset import get_rule, get_setting
 from tracker.workflow.service import allows, apply, require
 
@@ -389,26 +398,21 @@ def catalogue_xlsx(campaign: CleanupCampaign) -> bytes:
 
 def open_due_evaluations(*, today: date, now: datetime) -> int:
     """Open an evaluation for the drafting unit when a document enters its evaluation window (idempotent)."""
-    from tracker.alerts.models import AlertKind
-    from tracker.alerts.scan import expected_alerts
-    from tracker.cleanup.models import Evaluation, EvaluationReason
-    from tracker.publication.queries import current_publication
-
+    due = evaluations_due(today)
+    already = set()
+    for ids in chunks([e.document_id for e in due]):
+        open_ = sa.and_(Evaluation.document_id.in_(ids), Evaluation.concluded_on.is_(None))
+        already.update(db.session.scalars(sa.select(Evaluation.document_id).where(open_)))
     opened = 0
-    for e in expected_alerts(today):
-        if e.kind is not AlertKind.EVALUATION_DUE:
+    for e in due:
+        if e.document_id in already:
             continue
-        exists = db.session.scalar(
-            sa.select(Evaluation.id)
-            .where(Evaluation.document_id == e.document_id, Evaluation.concluded_on.is_(None))
-            .limit(1)
-        )
-        if exists:
-            continue
-        pub = current_publication(db.session.get(Document, e.document_id))
-        reason = EvaluationReason.VALIDITY_ENDING if pub and pub.validity_end_on else EvaluationReason.PERIODIC
         ev = Evaluation(
-            document_id=e.document_id, reason=reason, opened_on=today, due_on=max(e.due_on, today), created_at=now
+            document_id=e.document_id,
+            reason=e.window.reason,
+            opened_on=today,
+            due_on=max(e.window.due_on, today),
+            created_at=now,
         )
         db.session.add(ev)
         db.session.flush()
@@ -419,7 +423,7 @@ def open_due_evaluations(*, today: date, now: datetime) -> int:
             object_type="evaluation",
             object_id=ev.id,
             document_id=e.document_id,
-            summary=f"启动{reason.label}，须于 {ev.due_on.isoformat()} 前完成",
+            summary=f"启动{ev.reason.label}，须于 {ev.due_on.isoformat()} 前完成",
         )
         opened += 1
     return opened

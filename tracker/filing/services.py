@@ -19,8 +19,12 @@ from tracker.extensions import db
 from tracker.files.models import StoredFile
 from tracker.files.storage import path_of
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
+from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication
-from tracker.rules.services import compute_due
+from tracker.rules.calendar import WorkCalendar
+from tracker.rules.due import DeadlineMoved
+from tracker.rules.ruleset import get_rule
+from tracker.rules.services import add_period, compute_due
 from tracker.word.models import OutputKind
 from tracker.word.store import latest_file
 from tracker.workflow.service import apply
@@ -307,3 +311,24 @@ def filing_summary(doc: Document, *, today: date) -> dict | None:
         "correction_due_on": last.correction_due_on if last and open_ else None,
         "late": filing.first_submitted_on is None and today > filing.due_on,
     }
+
+
+def recompute_provisional_due(calendar: WorkCalendar) -> list[DeadlineMoved]:
+    """Filing due dates computed on a year whose holiday schedule was not published are computed again on the
+    calendar as it is now (a calendar-day limit ending on a rest day rolls on); those that moved are returned."""
+    moved = []
+    stmt = (
+        sa.select(Filing, Publication.published_on, Document.title, Document.drafting_unit_id)
+        .join(Publication, Publication.id == Filing.publication_id)
+        .join(Document, Document.id == Filing.document_id)
+        .where(Filing.due_provisional.is_(True), Filing.first_submitted_on.is_(None))
+    )
+    for filing, published_on, title, unit_id in db.session.execute(stmt):
+        unit = get_rule(filing.due_rule_code).unit
+        day, provisional = add_period(published_on, filing.due_rule_days, unit, calendar)
+        if (day, provisional) != (filing.due_on, True):
+            if day != filing.due_on:
+                moved.append(DeadlineMoved(filing.document_id, unit_id, title, "报送备案期限", filing.due_on, day))
+            filing.due_on, filing.due_provisional = day, provisional
+    db.session.flush()
+    return moved

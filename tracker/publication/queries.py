@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from tracker.documents.models import Document, DocumentRelation
-from tracker.documents.states import EVER_PUBLISHED
+from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
 from tracker.publication.models import Publication
+from tracker.rules.due import DueItem, DueKind
 from tracker.workflow.service import DOCUMENT
 
 # A relation ends its target when the new document takes effect: the target must be where those steps start.
@@ -88,3 +90,29 @@ def in_force_filter(day: date):
 
 def in_force_on(day: date) -> list[Document]:
     return list(db.session.scalars(sa.select(Document).where(in_force_filter(day)).order_by(Document.id)))
+
+
+def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
+    """A published document waiting for its effective date (the daily job lets it take effect that day)."""
+    stmt = (
+        sa.select(Publication.id, Publication.effective_on, Document.id, Document.title, Document.drafting_unit_id)
+        .join(Document, sa.and_(Publication.document_id == Document.id, Publication.is_current.is_(True)))
+        .where(Document.status == DocStatus.PUBLISHED, Publication.effective_on.is_not(None))
+    )
+    if documents is not None:
+        stmt = stmt.where(Document.id.in_(documents))
+    return [
+        DueItem(
+            DueKind.EFFECT_DUE,
+            f"effect:{pub_id}",
+            doc_id,
+            unit_id,
+            None,
+            effective_on,
+            "effect_min_gap",
+            False,
+            f"《{title}》待施行",
+            "施行",
+        )
+        for pub_id, effective_on, doc_id, title, unit_id in db.session.execute(stmt)
+    ]

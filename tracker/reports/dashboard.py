@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from tracker.alerts.models import Alert, AlertLevel
+from tracker.alerts.queries import days_left_of
 from tracker.auth.models import Role
 from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
@@ -32,8 +33,8 @@ def reviewer_board(user, *, now: datetime) -> dict:
 RISK_BOARD_ROWS = 200
 
 
-def risk_board() -> dict:
-    """Every open deadline across units, grouped by unit and by kind, worst first.
+def risk_board(*, today: date) -> dict:
+    """Every open deadline across units, grouped by unit and by kind, worst first, each with its days left.
 
     The counts come from SQL over all open alerts; the list shows the most urgent RISK_BOARD_ROWS of them.
     """
@@ -63,11 +64,14 @@ def risk_board() -> dict:
         "counts": counts,
         "shown": len(alerts),
         "total": sum(counts.values()),
+        "left": days_left_of(alerts, today=today),
     }
 
 
-def drafter_board(user) -> dict:
+def drafter_board(user, *, today: date) -> dict:
     from tracker.cleanup.models import CampaignPhase, CleanupItem, Evaluation
+    from tracker.rules.due import counts_working_days, days_left
+    from tracker.rules.services import load_calendar
 
     in_progress = db.session.scalars(
         sa.select(Document)
@@ -90,7 +94,16 @@ def drafter_board(user) -> dict:
             Evaluation.conclusion.is_(None),
         )
     ).all()
-    return {"in_progress": in_progress, "answers": answers, "proposals": proposals, "evaluations": evaluations}
+    calendar, working = load_calendar(), counts_working_days("evaluation_lead")
+    return {
+        "in_progress": in_progress,
+        "answers": answers,
+        "proposals": proposals,
+        "evaluations": evaluations,
+        "evaluation_left": {
+            ev.id: days_left(today, ev.due_on, working_days=working, calendar=calendar) for ev in evaluations
+        },
+    }
 
 
 def leader_board(*, now: datetime) -> dict:
@@ -113,9 +126,9 @@ def board_for(user, *, now: datetime) -> dict:
     if user.role is Role.REVIEWER:
         return {"reviewer": reviewer_board(user, now=now)}
     if user.role is Role.CLERK:
-        return {"risk": risk_board()}
+        return {"risk": risk_board(today=office_today(now))}
     if user.role is Role.DRAFTER:
-        return {"drafter": drafter_board(user)}
+        return {"drafter": drafter_board(user, today=office_today(now))}
     if user.role is Role.LEADER:
-        return {"leader": leader_board(now=now), "risk": risk_board()}
+        return {"leader": leader_board(now=now), "risk": risk_board(today=office_today(now))}
     return {}

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
 from tracker.documents.models import AttachmentKind, Document
+from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.review.models import Consultation, Deliberation, ProcedureCheck, ReviewRound
 from tracker.review.packet import required_kinds
 from tracker.review.services import ANSWER_STATES, IN_REVIEW_STATES, WORKSHEET_STATES
 from tracker.rules.calendar import WorkCalendar
+from tracker.rules.due import DueItem, DueKind
+from tracker.rules.ruleset import get_rule
 from tracker.rules.services import load_calendar
 
 
@@ -131,3 +135,76 @@ def review_summary(doc: Document, user, *, now: datetime) -> dict:
         "can_review": may(user, "review", doc) and doc.status in WORKSHEET_STATES,
         "can_edit_procedures": may(user, "document.edit", doc),
     }
+
+
+def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
+    """The 司法所's review of the latest round (the rule set's period, or as extended), and a passed review
+    waiting for collective deliberation. Only documents in those states are read (the status is indexed)."""
+    later = aliased(ReviewRound)
+    stmt = (
+        sa.select(
+            ReviewRound.id,
+            ReviewRound.document_id,
+            ReviewRound.round_no,
+            ReviewRound.reviewer_id,
+            ReviewRound.due_on,
+            ReviewRound.extended_due_on,
+            ReviewRound.due_rule_code,
+            ReviewRound.due_rule_days,
+            ReviewRound.due_provisional,
+            ReviewRound.concluded_on,
+            Document.title,
+            Document.drafting_unit_id,
+            Document.status,
+        )
+        .join(Document, Document.id == ReviewRound.document_id)
+        .where(
+            Document.status.in_([DocStatus.SUBMITTED, DocStatus.UNDER_REVIEW, DocStatus.PASSED]),
+            ~sa.exists().where(later.document_id == ReviewRound.document_id, later.round_no > ReviewRound.round_no),
+        )
+    )
+    if documents is not None:
+        stmt = stmt.where(Document.id.in_(documents))
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return []
+    pending = get_rule("deliberation_pending")
+    calendar = load_calendar() if any(r.status is DocStatus.PASSED for r in rows) else None
+    deliberation_due = {}  # by conclusion day: many reviews conclude on the same day
+    out: list[DueItem] = []
+    for r in rows:
+        if r.status is not DocStatus.PASSED:
+            out.append(
+                DueItem(
+                    DueKind.REVIEW_DUE,
+                    f"round:{r.id}",
+                    r.document_id,
+                    r.drafting_unit_id,
+                    r.reviewer_id,
+                    r.extended_due_on or r.due_on,
+                    r.due_rule_code,
+                    r.due_provisional,
+                    f"《{r.title}》第 {r.round_no} 轮合法性审查",
+                    "合法性审查",
+                    r.due_rule_days,
+                )
+            )
+        elif r.concluded_on is not None:
+            if r.concluded_on not in deliberation_due:
+                deliberation_due[r.concluded_on] = calendar.add_working_days(r.concluded_on, pending.value)
+            due = deliberation_due[r.concluded_on]
+            out.append(
+                DueItem(
+                    DueKind.DELIBERATION_PENDING,
+                    f"deliberation:{r.id}",
+                    r.document_id,
+                    r.drafting_unit_id,
+                    None,
+                    due.day,
+                    pending.code,
+                    due.provisional,
+                    f"《{r.title}》审查通过，待提请集体审议",
+                    "提请集体审议",
+                )
+            )
+    return out

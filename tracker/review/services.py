@@ -34,9 +34,11 @@ from tracker.review.models import (
     ReviewPointResult,
     ReviewRound,
 )
-from tracker.rules.models import Conclusion, Outcome
+from tracker.rules.calendar import WorkCalendar
+from tracker.rules.due import DeadlineMoved
+from tracker.rules.models import Conclusion, DayUnit, Outcome
 from tracker.rules.ruleset import get_rule, get_setting
-from tracker.rules.services import compute_due, load_calendar
+from tracker.rules.services import add_period, compute_due, load_calendar
 from tracker.workflow.service import DOCUMENT, apply
 
 MAX_TEXT = 3000
@@ -553,3 +555,27 @@ def record_deliberation(
         summary=f"{record.meeting_name}（{held_on.isoformat()}）：{decision.label}",
     )
     return record
+
+
+def recompute_provisional_due(calendar: WorkCalendar) -> list[DeadlineMoved]:
+    """Review due dates computed on a year whose holiday schedule was not published are computed again on the
+    calendar as it is now; those that moved are returned (an extended due date was set by hand and stays)."""
+    moved = []
+    stmt = (
+        sa.select(ReviewRound, Document.title, Document.drafting_unit_id)
+        .join(Document, Document.id == ReviewRound.document_id)
+        .where(
+            Document.status.in_([DocStatus.SUBMITTED, DocStatus.UNDER_REVIEW]),
+            ReviewRound.due_provisional.is_(True),
+            ReviewRound.concluded_at.is_(None),
+            ReviewRound.extended_due_on.is_(None),
+        )
+    )
+    for rnd, title, unit_id in db.session.execute(stmt):
+        day, provisional = add_period(rnd.received_on, rnd.due_rule_days, DayUnit.WORKING_DAYS, calendar)
+        if (day, provisional) != (rnd.due_on, True):
+            if day != rnd.due_on:
+                moved.append(DeadlineMoved(rnd.document_id, unit_id, title, "合法性审查期限", rnd.due_on, day))
+            rnd.due_on, rnd.due_provisional = day, provisional
+    db.session.flush()
+    return moved

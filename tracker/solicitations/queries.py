@@ -1,13 +1,45 @@
-"""Reads for the register of drafts for comment."""
+"""Reads of requests for comments: the town's reply, due until it is sent."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
 
 import sqlalchemy as sa
 
 from tracker.auth.models import Role, User
 from tracker.extensions import db
-from tracker.solicitations.models import Solicitation
+from tracker.rules.due import DueItem, DueKind
+from tracker.solicitations.models import Solicitation, SolicitationPhase
 from tracker.solicitations.phases import ANSWERED_PHASES
+
+
+def subject_key(solicitation_id: int) -> str:
+    return f"solicitation:{solicitation_id}"
+
+
+def due_items(today: date, *, solicitations: Collection[int] | None = None) -> list[DueItem]:
+    """A reply not yet sent is due on the date the requesting body set (no rule: the letter says it)."""
+    stmt = sa.select(Solicitation).where(
+        Solicitation.phase.in_([SolicitationPhase.REGISTERED, SolicitationPhase.DRAFTING])
+    )
+    if solicitations is not None:
+        stmt = stmt.where(Solicitation.id.in_(solicitations))
+    return [
+        DueItem(
+            DueKind.COMMENT_REPLY_DUE,
+            subject_key(sol.id),
+            None,
+            None,
+            sol.assignee_id,
+            sol.reply_due_on,
+            None,
+            False,
+            f"答复{sol.from_body}《{sol.title}》征求意见",
+            "答复征求意见",
+        )
+        for sol in db.session.scalars(stmt)
+    ]
 
 
 def handlers() -> list[User]:

@@ -1,0 +1,88 @@
+"""Reads of filing records: what is due (the first submission, a correction)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from tracker.documents.models import Document
+from tracker.documents.states import FilingStatus
+from tracker.extensions import db
+from tracker.filing.models import Filing, FilingAttempt
+from tracker.publication.models import Publication
+from tracker.rules.due import DueItem, DueKind
+
+
+def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
+    """报送备案 of the current publication until it is first submitted (docs/rules.md §5: counted from publication),
+    and the correction the city asked for on the latest attempt until the document is resubmitted.
+
+    A renewed document's earlier, superseded filing no longer counts: only the current publication's.
+    """
+    filings = (
+        sa.select(
+            Filing.id,
+            Filing.due_on,
+            Filing.due_rule_code,
+            Filing.due_rule_days,
+            Filing.due_provisional,
+            Document.id,
+            Document.title,
+            Document.drafting_unit_id,
+        )
+        .join(Publication, sa.and_(Publication.id == Filing.publication_id, Publication.is_current.is_(True)))
+        .join(Document, Document.id == Filing.document_id)
+        .where(Filing.first_submitted_on.is_(None))
+    )
+    later = aliased(FilingAttempt)
+    corrections = (
+        sa.select(
+            FilingAttempt.id, FilingAttempt.correction_due_on, Document.id, Document.title, Document.drafting_unit_id
+        )
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .join(Publication, sa.and_(Publication.id == Filing.publication_id, Publication.is_current.is_(True)))
+        .join(Document, Document.id == Filing.document_id)
+        .where(
+            Document.filing_status.in_([FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED]),
+            FilingAttempt.correction_due_on.is_not(None),
+            ~sa.exists().where(later.filing_id == FilingAttempt.filing_id, later.attempt_no > FilingAttempt.attempt_no),
+        )
+    )
+    if documents is not None:
+        filings = filings.where(Document.id.in_(documents))
+        corrections = corrections.where(Document.id.in_(documents))
+    out = [
+        DueItem(
+            DueKind.FILING_DUE,
+            f"filing:{filing_id}",
+            doc_id,
+            unit_id,
+            None,
+            due_on,
+            code,
+            provisional,
+            f"《{title}》报送备案",
+            "报送备案",
+            days,
+        )
+        for filing_id, due_on, code, days, provisional, doc_id, title, unit_id in db.session.execute(filings)
+    ]
+    out += [
+        DueItem(
+            DueKind.CORRECTION_DUE,
+            f"correction:{attempt_id}",
+            doc_id,
+            unit_id,
+            None,
+            due_on,
+            "correction_period",
+            False,
+            f"《{title}》备案补正/纠正",
+            "备案补正/纠正",
+        )
+        for attempt_id, due_on, doc_id, title, unit_id in db.session.execute(corrections)
+    ]
+    return out
