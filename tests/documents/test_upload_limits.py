@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.documents import files
 from tests.factories import make_document
-from tests.limits import WORKER_TIMEOUT, measure
+from tests.limits import WORKER_TIMEOUT, measure_all
 from tracker.documents import uploads
 from tracker.documents.models import DocumentVersion, StoredFile
 from tracker.documents.ooxml import Limits
@@ -22,13 +22,35 @@ MAX_SECONDS = 5
 MAX_GROWTH_MB = 40
 
 
-def _measured_check(tmp_path, data: bytes, *, docx_only: bool = True):
-    path = tmp_path / "upload.bin"
-    path.write_bytes(data)
-    return measure(
-        f"check_upload(data, '草案.docx', docx_only={docx_only})",
-        setup=f"from tracker.documents.uploads import check_upload\ndata = open({str(path)!r}, 'rb').read()",
-    )
+def _numbers() -> str:
+    return "".join(map(str, range(250_000)))  # 1.2 million characters
+
+
+def _paragraphs(n: int) -> str:
+    return "".join(f"<w:p><w:r><w:t>第{i}条</w:t></w:r></w:p>" for i in range(n))
+
+
+# Each hostile file and whether it is checked as a draft version (.docx only) or as any material.
+PAYLOADS = {
+    "underdeclared": (files.underdeclared_bytes, True),
+    "underdeclared_xlsx": (lambda: files.underdeclared_bytes(kind="xlsx"), False),
+    "short_paragraphs": (files.short_paragraphs_bytes, True),
+    "many_paragraphs": (lambda: files.with_body(_paragraphs(Limits().paragraphs + 1)), True),
+    # Numbers (not one repeated letter) so that the file passes the compression-ratio check.
+    "long_text": (lambda: files.with_body(f"<w:p><w:r><w:t>{_numbers()}</w:t></w:r></w:p>"), True),
+}
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory):
+    """check_upload of every hostile file, one after the other, in one fresh process."""
+    folder = tmp_path_factory.mktemp("uploads")
+    calls = {}
+    for name, (make, docx_only) in PAYLOADS.items():
+        path = folder / f"{name}.bin"
+        path.write_bytes(make())
+        calls[name] = f"check_upload(open({str(path)!r}, 'rb').read(), '草案.docx', docx_only={docx_only})"
+    return measure_all(calls, setup="from tracker.documents.uploads import check_upload")
 
 
 def _assert_cheap_refusal(measured, message: str) -> None:
@@ -40,16 +62,13 @@ def _assert_cheap_refusal(measured, message: str) -> None:
 # --- zip headers that under-declare the sizes --------------------------------------------------------------
 
 
-def test_a_member_that_inflates_past_its_declared_size_is_refused_while_inflating(tmp_path):
-    data = files.underdeclared_bytes()
-    assert len(data) < 3 * 1024 * 1024  # 2 GB behind headers that say 1 MB
-    measured = _measured_check(tmp_path, data)
-    _assert_cheap_refusal(measured, "压缩信息与内容不符")
+def test_a_member_that_inflates_past_its_declared_size_is_refused_while_inflating(measured):
+    assert len(files.underdeclared_bytes()) < 3 * 1024 * 1024  # 2 GB behind headers that say 1 MB
+    _assert_cheap_refusal(measured["underdeclared"], "压缩信息与内容不符")
 
 
-def test_an_xlsx_with_an_under_declared_member_is_refused_too(tmp_path):
-    measured = _measured_check(tmp_path, files.underdeclared_bytes(kind="xlsx"), docx_only=False)
-    _assert_cheap_refusal(measured, "压缩信息与内容不符")
+def test_an_xlsx_with_an_under_declared_member_is_refused_too(measured):
+    _assert_cheap_refusal(measured["underdeclared_xlsx"], "压缩信息与内容不符")
 
 
 def test_a_member_with_honest_headers_is_still_read_whole():
@@ -62,25 +81,17 @@ def test_a_member_with_honest_headers_is_still_read_whole():
 # --- many short paragraphs, parsed once -----------------------------------------------------------------------
 
 
-def test_94_mb_of_short_paragraphs_is_refused_before_it_is_parsed(tmp_path):
-    data = files.short_paragraphs_bytes()
-    measured = _measured_check(tmp_path, data)
-    _assert_cheap_refusal(measured, "正文部分解压后超过 16 MB")
+def test_94_mb_of_short_paragraphs_is_refused_before_it_is_parsed(measured):
+    _assert_cheap_refusal(measured["short_paragraphs"], "正文部分解压后超过 16 MB")
 
 
-def test_too_many_paragraphs_under_the_size_limit_are_refused_as_they_are_read(tmp_path):
-    paragraphs = "".join(f"<w:p><w:r><w:t>第{i}条</w:t></w:r></w:p>" for i in range(Limits().paragraphs + 1))
-    data = files.with_body(paragraphs)
-    measured = _measured_check(tmp_path, data)
-    _assert_cheap_refusal(measured, "段落超过 2 万个")
+def test_too_many_paragraphs_under_the_size_limit_are_refused_as_they_are_read(measured):
+    _assert_cheap_refusal(measured["many_paragraphs"], "段落超过 2 万个")
 
 
-def test_too_much_text_is_refused_as_it_is_read(tmp_path):
-    # Numbers (not one repeated letter) so that the file passes the compression-ratio check.
-    text = "".join(str(i) for i in range(250_000))
-    assert len(text) > Limits().text_chars
-    measured = _measured_check(tmp_path, files.with_body(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"))
-    _assert_cheap_refusal(measured, "正文超过 100 万字")
+def test_too_much_text_is_refused_as_it_is_read(measured):
+    assert len(_numbers()) > Limits().text_chars
+    _assert_cheap_refusal(measured["long_text"], "正文超过 100 万字")
 
 
 def test_a_refusal_over_http_keeps_nothing_and_says_why(app, db, world, now, login_as):
