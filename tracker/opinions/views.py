@@ -19,8 +19,7 @@ from tracker.opinions import context, outputs, services
 from tracker.opinions.fields import SPECS
 from tracker.opinions.forms import ActivateForm, GenerateForm, TemplateUploadForm
 from tracker.opinions.models import GeneratedDocument, OutputKind
-from tracker.opinions.preview import docx_to_html
-from tracker.opinions.render import render_docx
+from tracker.opinions.render import preview_html, render_preview
 from tracker.publication.queries import current_publication
 from tracker.review.models import Opinion
 from tracker.solicitations.models import SolicitationPhase
@@ -144,7 +143,7 @@ def preview(gen_id: int):
     path = path_of(row.file)
     if not path.exists():
         abort(404)
-    return render_template("opinions/preview.html", row=row, html=docx_to_html(path.read_bytes()))
+    return render_template("opinions/preview.html", row=row, html=preview_html(path.read_bytes()))
 
 
 # --- templates (administrator) ------------------------------------------------------------------------------
@@ -225,7 +224,7 @@ def preview_template(kind: str, version_no: int):
     output_kind = _kind(kind)
     sample = SPECS[output_kind].samples()[0]
     try:
-        html = docx_to_html(render_docx(services.template_bytes(output_kind, version_no), sample))
+        html = render_preview(services.template_bytes(output_kind, version_no), sample)
     except DomainError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("opinions.templates", _anchor=output_kind.value))
