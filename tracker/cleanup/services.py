@@ -23,6 +23,7 @@ from tracker.cleanup.phases import CAMPAIGN, RESULTS_OPEN
 from tracker.cleanup.queries import evaluations_due
 from tracker.common.numbering import format_number, next_serial
 from tracker.common.timeutil import office_today
+from tracker.common.xlsx import Column, Sheet, workbook_bytes
 from tracker.documents.models import Document
 from tracker.documents.states import FilingStatus
 from tracker.errors import PermissionDenied, ValidationFailed
@@ -368,29 +369,31 @@ def publish_campaign(
     cleanup_word.generate_cleanup_catalogue(campaign, actor=actor, now=now)
 
 
+CATALOGUE_COLUMNS = (
+    Column("序号", 6, "number"),
+    Column("文件名称", 44),
+    Column("发文字号", 18),
+    Column("规范性文件编号", 22),
+    Column("发文机关", 22),
+    Column("理由", 50),
+)
+
+
 def catalogue_xlsx(campaign: CleanupCampaign) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for result, rows in catalogue(campaign).items():
-        ws = wb.create_sheet(result.label)
-        ws.append(("序号", "文件名称", "发文字号", "规范性文件编号", "发文机关", "理由"))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for n, row in enumerate(rows, 1):
-            ws.append((n, row["title"], row["issue_number"], row["normative_number"], row["issuer"], row["reason"]))
-        for col, width in zip("ABCDEF", (6, 44, 18, 22, 22, 50), strict=True):
-            ws.column_dimensions[col].width = width
-        for r in ws.iter_rows(min_row=2):
-            for cell in r:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    sheets = [
+        Sheet(
+            result.label,
+            CATALOGUE_COLUMNS,
+            [
+                (n, row["title"], row["issue_number"], row["normative_number"], row["issuer"], row["reason"])
+                for n, row in enumerate(rows, 1)
+            ],
+            wrap=True,
+            autofilter=False,
+        )
+        for result, rows in catalogue(campaign).items()
+    ]
+    return workbook_bytes(sheets)
 
 
 # --- evaluation before expiry (评估) -----------------------------------------------------------------------

@@ -145,7 +145,8 @@ def add_version(doc: Document, checked: CheckedFile, *, note: str, actor, now: d
         raise ValidationFailed("草案版本须为 Word（.docx）文件。")
     if len(note) > MAX_NOTE:
         raise ValidationFailed(f"版本说明不超过 {MAX_NOTE} 字。")
-    text = "\n".join(docx_paragraphs(checked.data))
+    paragraphs = checked.paragraphs if checked.paragraphs is not None else docx_paragraphs(checked.data)
+    text = "\n".join(paragraphs)
     stored = store_bytes(
         checked.data, original_name=checked.filename, content_type=checked.content_type, actor=actor, now=now
     )

@@ -1,7 +1,9 @@
 """Checking uploaded files by their content, before anything parses them.
 
 A .docx is a zip: its size, member count, total expanded size and expansion ratio are checked from the
-zip directory before any member is inflated, so a zip bomb or a renamed file gets a clear refusal.
+zip directory before any member is inflated, so a zip bomb or a renamed file gets a clear refusal. Then every
+member is inflated as a stream with a hard cap whatever the headers say, and a Word file's XML is parsed once,
+its paragraphs and text capped as they are read (tracker/documents/ooxml.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from tracker.documents.ooxml import read_package
 from tracker.errors import ValidationFailed
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -29,6 +32,7 @@ class CheckedFile:
     filename: str
     content_type: str
     kind: str  # docx | pdf | xlsx | png | jpeg
+    paragraphs: tuple[str, ...] | None = None  # a Word file's text, read once while it was checked
 
 
 def clean_filename(name: str | None) -> str:
@@ -65,43 +69,24 @@ def _check_zip(data: bytes, what: str) -> zipfile.ZipFile:
     return zf
 
 
-def check_docx(data: bytes) -> zipfile.ZipFile:
+def check_docx(data: bytes) -> tuple[str, ...]:
+    """Check a .docx by its content, inflating and parsing it once; returns its text paragraph by paragraph."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ValidationFailed("这是旧版 Word（.doc）文件，请在 Word 中“另存为”.docx 格式后上传。")
     zf = _check_zip(data, "Word 文档（.docx）")
     names = set(zf.namelist())
     if "[Content_Types].xml" not in names or "word/document.xml" not in names:
         raise ValidationFailed("该文件不是有效的 Word 文档（.docx）：缺少正文部分。")
-    content_types = zf.read("[Content_Types].xml")
-    if b"macroEnabled" in content_types:
+    package = read_package(zf, data, "Word 文档", parse_xml=True, word_text=True)
+    # Safe to read now: every member inflated to exactly the size its header declares.
+    if b"macroEnabled" in zf.read("[Content_Types].xml"):
         raise ValidationFailed("不接受含宏的 Word 文档（.docm），请另存为普通 .docx 后上传。")
-    return zf
+    return package.paragraphs or ()
 
 
 def docx_paragraphs(data: bytes) -> list[str]:
-    """The text of a checked .docx, paragraph by paragraph (tables included, in reading order)."""
-    import docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception:  # python-docx raises many types on malformed XML; all mean the same to the user
-        raise ValidationFailed("该 Word 文档内容已损坏，无法读取。") from None
-    out: list[str] = []
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = Paragraph(block, document).text.strip()
-            if text:
-                out.append(text)
-        elif tag == "tbl":
-            for row in Table(block, document).rows:
-                cells = [c.text.strip() for c in row.cells]
-                line = " | ".join(dict.fromkeys(c for c in cells if c))
-                if line:
-                    out.append(line)
-    return out
+    """The text of a .docx, paragraph by paragraph (tables included, in reading order); checks it on the way."""
+    return list(check_docx(data))
 
 
 # The extensions each detected kind may carry. A name claiming another accepted format is a renamed file: it would
@@ -127,9 +112,7 @@ def _identify(data: bytes, filename: str | None, *, docx_only: bool) -> CheckedF
     if not data:
         raise ValidationFailed("上传的文件是空的。")
     if docx_only:
-        check_docx(data)
-        docx_paragraphs(data)
-        return CheckedFile(data, name, DOCX_TYPE, "docx")
+        return CheckedFile(data, name, DOCX_TYPE, "docx", check_docx(data))
     if data.startswith(b"%PDF-"):
         return CheckedFile(data, name, "application/pdf", "pdf")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -140,10 +123,9 @@ def _identify(data: bytes, filename: str | None, *, docx_only: bool) -> CheckedF
         zf = _check_zip(data, "文件")
         names = set(zf.namelist())
         if "word/document.xml" in names:
-            check_docx(data)
-            docx_paragraphs(data)
-            return CheckedFile(data, name, DOCX_TYPE, "docx")
+            return CheckedFile(data, name, DOCX_TYPE, "docx", check_docx(data))
         if "xl/workbook.xml" in names:
+            read_package(zf, data, "Excel 表格（.xlsx）")
             return CheckedFile(data, name, XLSX_TYPE, "xlsx")
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ValidationFailed("不接受旧版 Office 文件（.doc/.xls），请另存为 .docx/.xlsx 后上传。")

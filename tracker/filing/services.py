@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from tracker.audit import services as audit
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
+from tracker.common.xlsx import Column, Sheet, workbook_bytes
 from tracker.documents.models import AttachmentKind, Document
 from tracker.documents.states import FilingStatus
 from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
@@ -99,14 +100,8 @@ def missing_packet_items(doc: Document) -> list[str]:
 
 
 def _metadata_xlsx(doc: Document) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     pub = current_publication(doc)
     filing = current_filing(doc)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "文件信息"
     rows = [
         ("文件名称", doc.title),
         ("发文机关", doc.issuer.name),
@@ -123,18 +118,8 @@ def _metadata_xlsx(doc: Document) -> bytes:
         ("报备期限", filing.due_on if filing else None),
         ("制定依据", "；".join(b.source.title + (f" {b.articles}" if b.articles else "") for b in doc.bases)),
     ]
-    ws.append(("项目", "内容"))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for label, value in rows:
-        ws.append((label, value))
-        if isinstance(value, date):
-            ws.cell(ws.max_row, 2).number_format = "yyyy-mm-dd"
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 70
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    columns = (Column("项目", 18), Column("内容", 70, "auto"))
+    return workbook_bytes([Sheet("文件信息", columns, rows, autofilter=False)])
 
 
 def _early_reason_docx(doc: Document, reason: str) -> bytes:

@@ -18,12 +18,11 @@ from tracker.files.uploads import DOCX_TYPE, read_upload
 from tracker.filing import word as filing_word
 from tracker.outputs.forms import ActivateForm, GenerateForm, TemplateUploadForm
 from tracker.outputs.kinds import SPECS
-from tracker.outputs.preview import docx_to_html
 from tracker.review import word as review_word
 from tracker.review.models import Opinion
 from tracker.word import templates as word_templates
 from tracker.word.models import GeneratedDocument, OutputKind
-from tracker.word.render import render_docx
+from tracker.word.render import preview_html, render_preview
 
 bp = Blueprint("outputs", __name__, url_prefix="/word")
 
@@ -103,7 +102,7 @@ def preview(gen_id: int):
     path = path_of(row.file)
     if not path.exists():
         abort(404)
-    return render_template("outputs/preview.html", row=row, html=docx_to_html(path.read_bytes()))
+    return render_template("outputs/preview.html", row=row, html=preview_html(path.read_bytes()))
 
 
 # --- templates (administrator) ------------------------------------------------------------------------------
@@ -178,7 +177,7 @@ def preview_template(kind: str, version_no: int):
     output_kind = _kind(kind)
     sample = SPECS[output_kind].samples()[0]
     with attempt() as done:
-        html = docx_to_html(render_docx(word_templates.template_bytes(output_kind, version_no), sample))
+        html = render_preview(word_templates.template_bytes(output_kind, version_no), sample)
     if not done:
         return redirect(url_for("outputs.templates", _anchor=output_kind.value))
     return render_template("outputs/template_preview.html", kind=output_kind, version_no=version_no, html=html)

@@ -7,6 +7,7 @@ row is bad. Each imported document goes through the lifecycle (补录 → 施行
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -17,6 +18,7 @@ from tracker.auth.models import Unit
 from tracker.auth.permissions import SYSTEM, may
 from tracker.common.timeutil import office_today
 from tracker.documents.models import DocKind, Document, TrialKind
+from tracker.documents.ooxml import MB, Limits, check_workbook
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.filing import services as filing_services
@@ -27,6 +29,11 @@ from tracker.rules.ruleset import get_setting
 from tracker.workflow.service import apply
 
 MAX_ROWS = 5000
+# Rows read, blank ones included, before the import stops: a sheet that declares A1:XFD1048576, or has one cell
+# in its last row, is refused after MAX_SHEET_ROWS rows instead of walking a million of them.
+MAX_SHEET_ROWS = 2 * MAX_ROWS
+MAX_COLUMNS = 100
+WORKBOOK_LIMITS = Limits(total_bytes=64 * MB, xml_part_bytes=16 * MB)
 COLUMNS = {
     "文件名称": "title",
     "发文机关": "issuer",
@@ -99,12 +106,23 @@ def _cell_date(value, label: str, errors: list[str]) -> date | None:
 def parse_register(data: bytes, *, today: date) -> Preview:
     from openpyxl import load_workbook
 
+    unreadable = Preview([], ["无法读取该 Excel 文件（须为 .xlsx）。"])
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return unreadable
+    try:
+        check_workbook(zf, data, "Excel 表格", limits=WORKBOOK_LIMITS, cells_per_row=MAX_COLUMNS)
+    except ValidationFailed as exc:
+        return Preview([], [exc.message])
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        ws = wb.worksheets[0]
     except Exception:  # openpyxl raises many types for a file that is not a workbook
-        return Preview([], ["无法读取该 Excel 文件（须为 .xlsx）。"])
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+        return unreadable
+    # The size the sheet declares is not trusted: only the rows present are read, at most MAX_COLUMNS wide.
+    ws.reset_dimensions()
+    rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
     header = next(rows, None)
     if not header:
         return Preview([], ["表格是空的。"])
@@ -121,6 +139,11 @@ def parse_register(data: bytes, *, today: date) -> Preview:
     issue_pattern, norm_pattern = get_setting("issue_number_pattern"), get_setting("normative_number_pattern")
     out: list[RowResult] = []
     for row_no, raw in enumerate(rows, start=2):
+        if row_no > MAX_SHEET_ROWS:
+            return Preview(
+                [],
+                [f"表格超过 {MAX_SHEET_ROWS} 行（空行也计入；一次最多导入 {MAX_ROWS} 件），请删除多余的行后重新上传。"],
+            )
         if raw is None or all(v in (None, "") for v in raw):
             continue
         if len(out) >= MAX_ROWS:

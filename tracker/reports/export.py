@@ -1,35 +1,32 @@
-"""The annual statistics as an .xlsx workbook."""
+"""The annual statistics as an .xlsx workbook (written by tracker/common/xlsx.py, like every .xlsx)."""
 
 from __future__ import annotations
 
-import io
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
+from tracker.common.xlsx import Column, Sheet, workbook_bytes
 from tracker.reports.stats import AnnualStatistics
+
+COLUMNS = (
+    Column("指标", 34),
+    Column("数值", 12, "auto"),
+    Column("分子", 10, "number"),
+    Column("分母", 10, "number"),
+    Column("说明", 70),
+)
 
 
 def annual_xlsx(stats: AnnualStatistics, town: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{stats.year}年统计"
-    ws.append((f"{town}{stats.year}年度行政规范性文件管理情况统计",))
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(())
-    ws.append(("指标", "数值", "分子", "分母", "说明"))
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-    for rate in stats.rates.values():
-        ws.append(
-            (rate.label, rate.percent if rate.percent is not None else "—", rate.numerator, rate.denominator, "百分比")
-        )
+    rows = [
+        (rate.label, rate.percent if rate.percent is not None else "—", rate.numerator, rate.denominator, "百分比")
+        for rate in stats.rates.values()
+    ]
     for fig in stats.figures.values():
         detail = "；".join(f"{k}：{v}" for k, v in fig.breakdown.items())
-        ws.append((fig.label, fig.value, None, None, detail))
-    ws.freeze_panes = "A4"
-    for col, width in zip("ABCDE", (34, 12, 10, 10, 70), strict=True):
-        ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        rows.append((fig.label, fig.value, None, None, detail))
+    sheet = Sheet(
+        f"{stats.year}年统计",
+        COLUMNS,
+        rows,
+        caption=f"{town}{stats.year}年度行政规范性文件管理情况统计",
+        autofilter=False,
+    )
+    return workbook_bytes([sheet])

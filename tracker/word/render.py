@@ -3,6 +3,10 @@
 A template may come from an administrator's Word file, so it runs in jinja2's ImmutableSandboxedEnvironment
 (no access to Python internals, no mutation of the context) with autoescape on: user text with & or < would
 otherwise break the XML and give a file Word refuses to open.
+
+Every render and every check runs in a child process with limits on CPU time and memory
+(tracker/common/confine.py), and the sandbox bounds what one expression or one part may produce: a template
+with loops nested in loops, or {{ 'x' * 30000000 }}, is refused without tying up the web worker.
 """
 
 from __future__ import annotations
@@ -16,19 +20,30 @@ from dataclasses import dataclass, field
 
 import docx
 from docxtpl import DocxTemplate
+from flask import current_app, has_app_context
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, Undefined, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
+from tracker.common import confine
 from tracker.errors import ValidationFailed
 from tracker.files.uploads import check_docx
+from tracker.word.preview import docx_to_html
 from tracker.word.spec import TemplateSpec
 
 # Jinja names a template may use besides the fields: loop variables are declared by the template itself.
 ALLOWED_GLOBALS = frozenset({"loop", "range", "namespace", "cycler", "joiner"})
 # Characters XML 1.0 forbids (a pasted control character would otherwise make the file unreadable).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What one rendered part (the body, a header …) may hold: a long opinion is about 300,000 characters of XML.
+MAX_PART_CHARS = 8_000_000
+# The rendered file may exceed its template by this much (the template's own images are copied as they are).
+MAX_GROWTH_BYTES = 16 * 1024 * 1024
+# Limits of the child process a render or a check runs in (overridden by WORD_RENDER_SECONDS / _MEMORY_MB).
+RENDER_SECONDS = 10
+RENDER_MEMORY_MB = 512
+TOO_BIG = "模板生成的内容过长（可能含有重复运算或循环），已停止生成。请管理员检查模板。"
 
 
 class RenderError(ValidationFailed):
@@ -36,14 +51,38 @@ class RenderError(ValidationFailed):
 
 
 class _Env(ImmutableSandboxedEnvironment):
-    """Keeps compiled templates: docxtpl compiles the same document XML on every render (half the time)."""
+    """Keeps compiled templates: docxtpl compiles the same document XML on every render (half the time).
+
+    Bounds what a template produces: a repetition ('x' * n, [..] * n) or a power beyond the limits is refused
+    before it is computed, and a part's output is counted as it is produced, not after it has filled memory.
+    """
 
     CACHE_SIZE = 32
+    intercepted_binops = frozenset({"*", "**"})
 
     def __init__(self, **kw):
         super().__init__(**kw)
         self._compiled: OrderedDict[str, Template] = OrderedDict()
         self._lock = threading.Lock()
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > MAX_PART_CHARS:
+                    raise RenderError(TOO_BIG)
+        elif operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+            raise RenderError(TOO_BIG)
+        return super().call_binop(context, operator, left, right)
+
+    def concat(self, parts) -> str:
+        out: list[str] = []
+        size = 0
+        for part in parts:
+            size += len(part)
+            if size > MAX_PART_CHARS:
+                raise RenderError(TOO_BIG)
+            out.append(part)
+        return "".join(out)
 
     def from_string(self, source, globals=None, template_class=None):
         if globals is not None or template_class is not None or not isinstance(source, str):
@@ -85,8 +124,24 @@ def clean(value):
     return value
 
 
-def render_docx(template: bytes, context: dict, *, env: ImmutableSandboxedEnvironment | None = None) -> bytes:
-    """Render the template with the context; returns the .docx bytes."""
+def _budget() -> tuple[float, int]:
+    config = current_app.config if has_app_context() else {}
+    return config.get("WORD_RENDER_SECONDS", RENDER_SECONDS), config.get("WORD_RENDER_MEMORY_MB", RENDER_MEMORY_MB)
+
+
+def _confined(fn, *args):
+    """fn(*args) in a child process within the render budget; running out of it is a refusal, in Chinese."""
+    seconds, memory_mb = _budget()
+    try:
+        return confine.run(fn, *args, seconds=seconds, memory_mb=memory_mb)
+    except confine.LimitExceeded as exc:
+        what = {"time": f"超过 {seconds:g} 秒", "memory": f"超过 {memory_mb} MB 内存"}.get(exc.reason, "异常中止")
+        raise RenderError(
+            f"模板生成文档{what}（可能含有嵌套循环或过长的内容），已停止生成。请管理员检查模板。"
+        ) from None
+
+
+def _render_here(template: bytes, context: dict, env: ImmutableSandboxedEnvironment | None = None) -> bytes:
     tpl = DocxTemplate(io.BytesIO(template))
     try:
         tpl.render(clean(context), jinja_env=env or _ENV, autoescape=True)
@@ -96,19 +151,51 @@ def render_docx(template: bytes, context: dict, *, env: ImmutableSandboxedEnviro
         raise RenderError(f"模板使用了未知字段：{exc.message}。") from None
     except TemplateError as exc:
         raise RenderError(f"模板无法生成文档：{exc.message or exc}") from None
+    except RecursionError:
+        raise RenderError(TOO_BIG) from None
     out = io.BytesIO()
     tpl.save(out)
-    return out.getvalue()
+    data = out.getvalue()
+    if len(data) > len(template) + MAX_GROWTH_BYTES:
+        raise RenderError(TOO_BIG)
+    return data
 
 
-def render_checked(template: bytes, context: dict) -> bytes:
-    """Render, then make sure every XML part parses: a record is never a file Word would refuse."""
-    data = render_docx(template, context)
+def _render_checked_here(template: bytes, context: dict) -> bytes:
+    data = _render_here(template, context)
     try:
         check_rendered(data, open_with_docx=False)
     except (etree.XMLSyntaxError, zipfile.BadZipFile):
         raise RenderError("生成的文档无效（模板或数据含有无法写入 Word 的内容），未保存。请管理员检查模板。") from None
     return data
+
+
+def render_docx(template: bytes, context: dict) -> bytes:
+    """Render the template with the context (in a limited child process); returns the .docx bytes."""
+    return _confined(_render_here, template, context)
+
+
+def render_checked(template: bytes, context: dict) -> bytes:
+    """Render, then make sure every XML part parses: a record is never a file Word would refuse."""
+    return _confined(_render_checked_here, template, context)
+
+
+def _preview_here(template: bytes, context: dict) -> str:
+    return docx_to_html(_render_here(template, context))
+
+
+def _html_here(data: bytes) -> str:
+    return docx_to_html(data)
+
+
+def render_preview(template: bytes, context: dict) -> str:
+    """The template rendered with the context, as the preview's safe HTML (both steps in the child)."""
+    return _confined(_preview_here, template, context)
+
+
+def preview_html(data: bytes) -> str:
+    """A stored .docx as the preview's safe HTML, converted in a limited child process."""
+    return _confined(_html_here, data)
 
 
 # --- checking a template -------------------------------------------------------------------------------
@@ -189,7 +276,18 @@ def hostile(value):
 
 
 def check_template(spec: TemplateSpec, data: bytes) -> TemplateCheck:
-    """Validate a template before it may become active: opens, known fields only, required fields, renders."""
+    """Validate a template before it may become active: opens, known fields only, required fields, renders.
+
+    The whole check runs in one limited child process: a template whose samples take too long or too much
+    memory to render is refused like any other.
+    """
+    try:
+        return _confined(_check_here, spec, data)
+    except RenderError as exc:
+        return TemplateCheck(problems=[exc.message])
+
+
+def _check_here(spec: TemplateSpec, data: bytes) -> TemplateCheck:
     result = TemplateCheck()
     try:
         check_docx(data)
@@ -231,7 +329,7 @@ def check_template(spec: TemplateSpec, data: bytes) -> TemplateCheck:
     samples = spec.samples()
     for sample in [*samples, hostile(samples[0])]:
         try:
-            check_rendered(render_docx(data, sample, env=env))
+            check_rendered(_render_here(data, sample, env))
         except RenderError as exc:
             result.problems.append(exc.message)
             break
