@@ -10,13 +10,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tracker.outputs.services import generate_filing_report
 
 from tests.publication.steps import at, d, numbered, publish
 from tracker.cleanup import services as cleanup_services
 from tracker.cleanup.models import CleanupResult
 from tracker.common.xlsx import Column, Sheet, workbook_bytes
 from tracker.filing import services as filing
+from tracker.filing.word import generate_filing_report
 
 # What people type to make a spreadsheet run something: each must come back as the same text, never a formula.
 HOSTILE = (

@@ -12,10 +12,10 @@ from tests.documents import files
 from tests.factories import make_document
 from tests.limits import WORKER_TIMEOUT, measure_all
 from tracker.documents.models import DocumentVersion
-from tracker.documents.ooxml import Limits
 from tracker.errors import ValidationFailed
 from tracker.files import uploads
 from tracker.files.models import StoredFile
+from tracker.files.ooxml import Limits
 from tracker.files.uploads import check_upload
 
 # A refusal costs at most this: far under the worker timeout, and a few MB of memory (the old code grew by GBs).

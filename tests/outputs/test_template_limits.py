@@ -8,14 +8,14 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from tracker.outputs.fields import spec_for
-from tracker.outputs.models import OutputKind, TemplateVersion
-from tracker.outputs.render import RenderError, check_template, render_checked
 
 from tests.limits import WORKER_TIMEOUT, measure_all
-from tests.opinions.test_templates import builtin, edit
+from tests.word.steps import builtin, edit
 from tracker.common import confine
-from tracker.outputs import render
+from tracker.outputs.kinds import spec_for
+from tracker.word import render
+from tracker.word.models import OutputKind, TemplateVersion
+from tracker.word.render import RenderError, check_template, render_checked
 
 OPINION = spec_for(OutputKind.OPINION)
 # Inserted after {{ number }} (a top-level field of the opinion template); ' is &apos; inside Word's XML.
@@ -53,10 +53,10 @@ def measured(tmp_path_factory):
     setup = f"""
 from config import TestConfig
 from tracker import create_app
-from tracker.outputs.fields import spec_for
-from tracker.outputs.models import OutputKind
-from tracker.outputs.render import check_template, clean_text
-from tracker.outputs import render
+from tracker.outputs.kinds import spec_for
+from tracker.word.models import OutputKind
+from tracker.word.render import check_template, clean_text
+from tracker.word import render
 app = create_app(TestConfig, UPLOAD_DIR={str(folder / "uploads")!r}, WORD_RENDER_MEMORY_MB={MEMORY_MB})
 app.app_context().push()
 render._confined(clean_text, "start the render server before measuring")

@@ -13,8 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from tracker.documents.ooxml import read_package
 from tracker.errors import ValidationFailed
+from tracker.files.ooxml import read_package
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,9 +18,9 @@ from tracker.auth.models import Unit
 from tracker.auth.permissions import SYSTEM, may
 from tracker.common.timeutil import office_today
 from tracker.documents.models import DocKind, Document, TrialKind
-from tracker.documents.ooxml import MB, Limits, check_workbook
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.files.ooxml import MB, Limits, check_workbook
 from tracker.filing import services as filing_services
 from tracker.filing.models import FilingResult
 from tracker.publication import services as pub_services
