@@ -67,7 +67,8 @@ def risk_board() -> dict:
 
 
 def drafter_board(user) -> dict:
-    from tracker.cleanup.models import CampaignPhase, CleanupItem, Evaluation
+    from tracker.cleanup.models import CleanupItem, Evaluation
+    from tracker.cleanup.phases import RESULTS_OPEN
 
     in_progress = db.session.scalars(
         sa.select(Document)
@@ -80,7 +81,7 @@ def drafter_board(user) -> dict:
         .join(Document, Document.id == CleanupItem.document_id)
         .where(Document.drafting_unit_id == user.unit_id, CleanupItem.proposed_result.is_(None))
     ).all()
-    proposals = [i for i in proposals if i.campaign.phase in (CampaignPhase.PROPOSING, CampaignPhase.REVIEWING)]
+    proposals = [i for i in proposals if i.campaign.phase in RESULTS_OPEN]
     evaluations = db.session.scalars(
         sa.select(Evaluation)
         .join(Document, Document.id == Evaluation.document_id)
