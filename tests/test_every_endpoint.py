@@ -396,6 +396,13 @@ def _action_links(page: str) -> list[str]:
 
 
 STATES = list(DocStatus)
+# Every document page (one per state), and the other pages whose forms carry the steps of a lifecycle table.
+PAGES = [("document", state.value) for state in STATES] + [
+    ("campaign", "open"),
+    ("campaign", "done"),
+    ("evaluation", ""),
+    ("solicitation", ""),
+]
 
 
 @pytest.fixture
@@ -410,39 +417,62 @@ def _follow(client, method: str, url: str, data=None):
     return r, body
 
 
-@pytest.mark.parametrize("state", STATES, ids=[s.value for s in STATES])
-def test_every_document_page_and_what_it_offers(app, ctx, csrf, state):
+def _page(town, kind: str, which: str) -> tuple[str, set[str]]:
+    """The page's address and the roles that may read it (the others must be refused)."""
+    if kind == "document":
+        doc_id, unit = town.documents[DocStatus(which)]
+        published = DocStatus(which) in EVER_PUBLISHED
+        return f"/documents/{doc_id}", {r for r in ROLES if published or town.unit_of.get(r, unit) == unit}
+    endpoint, url = {
+        "campaign": ("cleanup.show", f"/cleanup/{town.ids.get(which, {}).get('campaign_id')}"),
+        "evaluation": ("cleanup.evaluation", f"/cleanup/evaluations/{town.common['evaluation_id']}"),
+        "solicitation": ("solicitations.show", f"/solicitations/{town.common['sol_id']}"),
+    }[kind]
+    return url, {r for r, outcome in EXPECT[endpoint]["GET"].items() if outcome == IN}
+
+
+def _empty_choices(page: str) -> list[str]:
+    """Selects of a form with nothing to choose from: a form that can never be filled in."""
+    return [
+        name
+        for name, inner in re.findall(r'<select\b[^>]*name="([^"]+)"[^>]*>(.*?)</select>', _main(page), re.S)
+        if "<option" not in inner
+    ]
+
+
+@pytest.mark.parametrize(("kind", "which"), PAGES, ids=[f"{k}-{w}" if w else k for k, w in PAGES])
+def test_every_page_and_what_it_offers(app, ctx, csrf, kind, which):
     town, users = ctx
-    doc_id, unit = town.documents[state]
-    here = f"/documents/{doc_id}"
+    here, readers = _page(town, kind, which)
     wrong = []
     for role in ROLES:
         client = users[role]
         r, page = _follow(client, "GET", here)
-        hidden = role in town.unit_of and unit != town.unit_of[role] and state not in EVER_PUBLISHED
-        if hidden:
+        where = f"{role} on {kind} {which}"
+        if role not in readers:
             if r.status_code != 403:
-                wrong.append(f"{role} {here}: {r.status_code}, another unit's draft must be refused")
+                wrong.append(f"{where}: {r.status_code}, the page must be refused")
             continue
         if r.status_code != 200:
-            wrong.append(f"{role} {here}: {r.status_code}")
+            wrong.append(f"{where}: {r.status_code}")
             continue
-        main = _main(page)
-        links = {h for h in (_internal(x, here) for x in _A.findall(main)) if h and not _NOT_FOLLOWED.match(h)}
+        if empty := _empty_choices(page):
+            wrong.append(f"{where}: nothing to choose in {empty}")
+        links = {h for h in (_internal(x, here) for x in _A.findall(_main(page))) if h and not _NOT_FOLLOWED.match(h)}
         for href in sorted(links):
             got, body = _follow(client, "GET", href)
             if got.status_code >= 400:
-                wrong.append(f"{role} on {state.value}: link {href} answers {got.status_code}")
+                wrong.append(f"{where}: link {href} answers {got.status_code}")
             if href in _action_links(page) and got.status_code == 200:
                 # The page where a step's data is entered: its forms submitted as a person would.
                 for action, data in _forms(body, href.split("?")[0]):
                     done, _ = _follow(client, "POST", action, data)
                     if done.status_code in (403, 405) or done.status_code >= 500:
-                        wrong.append(f"{role} on {state.value}: form of {href} -> POST {action}: {done.status_code}")
+                        wrong.append(f"{where}: form of {href} -> POST {action}: {done.status_code}")
         for action, data in _forms(page, here):
             if action == "/logout":
                 continue
             done, _ = _follow(client, "POST", action, data)
             if done.status_code in (403, 405) or done.status_code >= 500:
-                wrong.append(f"{role} on {state.value}: form POST {action}: {done.status_code}")
+                wrong.append(f"{where}: form POST {action}: {done.status_code}")
     assert wrong == []

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from tracker.documents.queries import status_counts
 from tracker.extensions import db
-from tracker.register.queries import visible_documents
+from tracker.register.queries import recent_documents
 
 bp = Blueprint("main", __name__)
 
@@ -22,13 +22,12 @@ def index():
     from tracker.reports.dashboard import board_for
 
     counts = status_counts(current_user)
-    recent = visible_documents(current_user).limit(10)
     now = now_utc()
     alerts = alerts_for(current_user)
     return render_template(
         "main/index.html",
         counts=counts,
-        recent=db.session.scalars(recent).all(),
+        recent=recent_documents(current_user, limit=10),
         alerts=alerts,
         left=days_left_of(alerts, today=office_today(now)),
         mail_missing=not mail_configured(),

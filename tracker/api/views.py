@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
+from tracker.api import queries
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc
 from tracker.documents.models import Document
-from tracker.documents.queries import visible_filter
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.publication.queries import current_publication
@@ -59,15 +58,12 @@ def _doc_json(doc: Document, *, full: bool = False) -> dict:
 def documents():
     page = max(request.args.get("page", 1, type=int), 1)
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PAGE)
-    stmt = sa.select(Document).where(visible_filter(current_user))
     status = request.args.get("status")
-    if status:
-        try:
-            stmt = stmt.where(Document.status == DocStatus(status))
-        except ValueError:
-            return jsonify(error=f"未知状态：{status}"), 400
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    docs = db.session.scalars(stmt.order_by(Document.id).limit(per_page).offset((page - 1) * per_page)).all()
+    try:
+        wanted = DocStatus(status) if status else None
+    except ValueError:
+        return jsonify(error=f"未知状态：{status}"), 400
+    total, docs = queries.documents_page(current_user, status=wanted, page=page, per_page=per_page)
     return jsonify(page=page, per_page=per_page, total=total, items=[_doc_json(d) for d in docs])
 
 

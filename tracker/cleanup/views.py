@@ -123,6 +123,7 @@ def show(campaign_id: int):
         deliberate_form=deliberate_form,
         publish_form=publish_form,
         can_review=may(current_user, "review"),
+        results=list(CleanupResult),
         # The campaign's own steps (deliberation, publication) as the table offers them to this user.
         steps={a.name: a for a in CAMPAIGN.available(campaign, current_user, now=now)},
         results_open=campaign.phase in RESULTS_OPEN,

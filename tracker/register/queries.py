@@ -22,6 +22,11 @@ from tracker.publication.models import Publication
 from tracker.publication.queries import in_force_filter
 
 
+def recent_documents(user, *, limit: int) -> list[Document]:
+    """The documents the user may see, the most recently changed first."""
+    return list(db.session.scalars(visible_documents(user).limit(limit)))
+
+
 def visible_documents(
     user, *, status: DocStatus | None = None, q: str | None = None, in_force: date | None = None
 ) -> sa.Select:

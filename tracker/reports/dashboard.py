@@ -69,7 +69,8 @@ def risk_board(*, today: date) -> dict:
 
 
 def drafter_board(user, *, today: date) -> dict:
-    from tracker.cleanup.models import CampaignPhase, CleanupItem, Evaluation
+    from tracker.cleanup.models import CleanupItem, Evaluation
+    from tracker.cleanup.phases import RESULTS_OPEN
     from tracker.rules.due import counts_working_days, days_left
     from tracker.rules.services import load_calendar
 
@@ -84,7 +85,7 @@ def drafter_board(user, *, today: date) -> dict:
         .join(Document, Document.id == CleanupItem.document_id)
         .where(Document.drafting_unit_id == user.unit_id, CleanupItem.proposed_result.is_(None))
     ).all()
-    proposals = [i for i in proposals if i.campaign.phase in (CampaignPhase.PROPOSING, CampaignPhase.REVIEWING)]
+    proposals = [i for i in proposals if i.campaign.phase in RESULTS_OPEN]
     evaluations = db.session.scalars(
         sa.select(Evaluation)
         .join(Document, Document.id == Evaluation.document_id)
