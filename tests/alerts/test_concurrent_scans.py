@@ -21,6 +21,11 @@ def test_two_scans_at_the_same_moment_create_each_alert_once(app, db, world):
         doc = draft(world, f"测试镇并发扫描{i}办法", d("2026-11-13"))
         submit(world, doc, d(received))
     db.session.commit()
+    # Each submission put its deadline on the board in its own transaction; start from a board that has lost them
+    # (an install upgraded from before the alerts were kept fresh) so that the two scans race to create them.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == 3
+    db.session.execute(sa.delete(Alert))
+    db.session.commit()
     db.session.close()
     day = d("2026-12-01")
     barrier = threading.Barrier(2, timeout=TIMEOUT)

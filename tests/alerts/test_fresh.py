@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from tests.alerts.lifecycle import at, d, docx_bytes, draft, publish, submit, submit_filing
+from tests.alerts.test_feeds import rotate
 from tests.api.town import bearer, create_token
 from tests.cleanup.town import in_force, numbered
 from tests.conftest import FIXED_NOW
 from tests.pages import text
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
 from tracker.alerts.scan import ScanResult, _reconcile, due_items, refresh, scan
-from tracker.auth.models import User
 from tracker.cleanup.services import open_due_evaluations
 from tracker.common import timeutil
 from tracker.extensions import db
@@ -99,9 +99,7 @@ def test_publishing_puts_the_filing_deadline_on_the_clerks_board_at_once_with_da
         ("filing_due", "2026-11-17", 15, "calendar_days"),
         ("effect_due", "2026-12-02", 30, "calendar_days"),
     ]
-    clerk.post("/account", data={"action": "rotate"})
-    token = db.session.scalar(sa.select(User.ical_token).where(User.username == "clerk"))
-    feed = Calendar.from_ical(api.get(f"/ical/{token}.ics").get_data())
+    feed = Calendar.from_ical(api.get(rotate(clerk)).get_data())
     assert [str(e["summary"]) for e in feed.walk("VEVENT")] == [
         f"报备期限：《{TITLE}》报送备案（剩 15 日）",
         f"待施行：《{TITLE}》待施行（剩 30 日）",
