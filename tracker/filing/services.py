@@ -10,12 +10,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from tracker.audit import services as audit
-from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
 from tracker.common.xlsx import Column, Sheet, workbook_bytes
 from tracker.documents.models import AttachmentKind, Document
 from tracker.documents.states import FilingStatus
-from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from tracker.errors import InvalidTransition, ValidationFailed
 from tracker.extensions import db
 from tracker.files.models import StoredFile
 from tracker.files.storage import path_of
@@ -28,7 +27,7 @@ from tracker.rules.ruleset import get_rule
 from tracker.rules.services import add_period, compute_due
 from tracker.word.models import OutputKind
 from tracker.word.store import latest_file
-from tracker.workflow.service import apply
+from tracker.workflow.service import apply, require
 
 MAX_TEXT = 2000
 
@@ -163,8 +162,8 @@ def submit(
 
     check_packet=False only for recording filings made before the system existed (register import).
     """
-    if not may(actor, "office", doc):
-        raise PermissionDenied("只有党政办文秘可以报送备案。")
+    # Who may and from which filing state are the table's (workflow/transitions.py: submit_filing).
+    require(doc, "submit_filing", actor=actor, now=now)
     filing = current_filing(doc)
     if filing is None:
         raise InvalidTransition("该文件尚未发布，没有备案事项。")
@@ -224,6 +223,7 @@ def record_result(
     correction_due_on: date | None = None,
 ) -> FilingAttempt:
     """The city's review result; a correction gets a due date (rule set: 30 days unless the letter says otherwise)."""
+    require(doc, _ACTION_BY_RESULT[result], actor=actor, now=now)
     filing = current_filing(doc)
     if filing is None or not filing.attempts:
         raise InvalidTransition("该文件尚未报送备案。")
