@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import tarfile
 from datetime import timedelta
 from pathlib import Path
@@ -275,6 +276,21 @@ def test_prune_touches_only_its_own_archives(tmp_path, now):
     removed = prune(tmp_path, keep=2)
     assert [p.name for p in removed] == names[:3]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[3:] + ["tracker-backup-notes.txt"])
+
+
+def test_prune_clears_what_a_killed_backup_left_behind_a_day_ago(tmp_path, now):
+    old_partial = tmp_path / (archive_name(now - timedelta(days=2)) + ".partial")
+    old_work = tmp_path / ".backup-abc123"
+    fresh_partial = tmp_path / (archive_name(now) + ".partial")  # perhaps a backup running right now
+    old_partial.write_bytes(b"x")
+    old_work.mkdir()
+    (old_work / "database.sqlite3").write_bytes(b"x")
+    fresh_partial.write_bytes(b"x")
+    day_before = (now - timedelta(days=2)).timestamp()
+    for path in (old_partial, old_work):
+        os.utime(path, (day_before, day_before))
+    prune(tmp_path, keep=2, now=now)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh_partial.name]
 
 
 def test_archive_names_sort_by_time(now):

@@ -263,12 +263,18 @@ class _BytesReader:
         return chunk
 
 
-def prune(out_dir: Path, *, keep: int) -> list[Path]:
-    """Remove all but the newest `keep` archives of this application in out_dir (nothing else is touched)."""
+def prune(out_dir: Path, *, keep: int, now: datetime | None = None) -> list[Path]:
+    """Remove all but the newest `keep` archives of this application in out_dir, and what a backup killed half-way
+    left behind more than a day ago; nothing else is touched."""
     archives = sorted(p for p in out_dir.glob(f"{PREFIX}*{SUFFIX}") if p.is_file())
     removed = archives[: max(len(archives) - max(keep, 1), 0)]
     for path in removed:
         path.unlink()
+    stale_before = (now or datetime.now(UTC)).timestamp() - 24 * 3600
+    for path in [*out_dir.glob(f"{PREFIX}*{SUFFIX}{PARTIAL}"), *out_dir.glob(".backup-*")]:
+        if path.stat().st_mtime < stale_before:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            removed.append(path)
     return removed
 
 
