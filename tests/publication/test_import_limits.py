@@ -56,7 +56,7 @@ def test_a_sheet_reaching_the_last_row_is_refused_in_seconds_without_growing_the
     path = tmp_path / "register.xlsx"
     path.write_bytes(declaring_the_whole_sheet([ROW2], far_cell=True))
     measured = measure(
-        "result = importer.parse_register(data, today=date(2026, 11, 2)).file_errors",
+        "importer.parse_register(data, today=date(2026, 11, 2)).file_errors",
         setup=SETUP.format(uploads=str(tmp_path / "uploads"), path=str(path)),
         timeout=90,
     )
@@ -65,7 +65,7 @@ def test_a_sheet_reaching_the_last_row_is_refused_in_seconds_without_growing_the
         f"表格超过 {importer.MAX_SHEET_ROWS} 行（空行也计入；一次最多导入 {importer.MAX_ROWS} 件），"
         "请删除多余的行后重新上传。"
     ]
-    assert measured.elapsed < 5 < WORKER_TIMEOUT, measured
+    assert measured.elapsed < WORKER_TIMEOUT / 3, measured
     assert measured.growth_mb < 40, measured
 
 
