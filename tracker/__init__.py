@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config as config_module
+from tracker.common import inputs
 from tracker.errors import register_error_handlers
 from tracker.extensions import csrf, db, login_manager, migrate
 
@@ -71,6 +72,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     login_manager.init_app(app)
     Bootstrap5(app)
     _configure_login()
+    inputs.register_converters(app)
 
     from tracker import models  # noqa: F401  (complete metadata)
     from tracker.api.views import bp as api_bp
@@ -108,6 +110,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         app.register_blueprint(bp)
 
     register_error_handlers(app)
+    inputs.register(app)
     _register_filters(app)
     _register_cli(app)
 

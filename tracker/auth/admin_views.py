@@ -10,6 +10,7 @@ from tracker.auth import services
 from tracker.auth.forms import UnitForm, UserForm
 from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.auth.permissions import may
+from tracker.common.forms import expected_version
 from tracker.common.timeutil import now_utc
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -62,7 +63,7 @@ def user_edit(user_id: int | None = None):
                     **fields,
                 )
             else:
-                expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
+                expected = expected_version(form.version_id)
                 services.update_user(
                     user,
                     actor=current_user,

@@ -32,6 +32,7 @@ from tracker.cleanup.models import (
     Evaluation,
     EvaluationConclusion,
 )
+from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
 from tracker.documents.models import Document, DocumentBasis, LegalSource, SourceState
@@ -72,8 +73,8 @@ def new():
         today = office_today(now_utc())
         form.cutoff_on.data = today
         form.name.data = f"{today.year}年度规范性文件清理"
-        if request.args.get("source_id", type=int):
-            source = db.session.get(LegalSource, request.args.get("source_id", type=int))
+        if source_id := bounded_int(request.args.get("source_id")):
+            source = db.session.get(LegalSource, source_id)
             if source is not None:
                 form.source_id.data, form.kind.data = source.id, CampaignKind.SPECIAL.value
                 form.trigger.data, form.trigger_ref.data = (
@@ -268,7 +269,7 @@ def sources():
     flagged = None
     form = SourceChangeForm()
     if request.method == "POST":
-        source = db.get_or_404(LegalSource, request.form.get("source_id", type=int) or 0)
+        source = db.get_or_404(LegalSource, bounded_int(request.form.get("source_id")) or 0)
         if form.validate():
             result = {}
             if _attempt(

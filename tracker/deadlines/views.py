@@ -7,6 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.forms import expected_version
+from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.deadlines import services
 from tracker.deadlines.calendar import ScheduleError, parse_schedule_csv
@@ -36,7 +38,7 @@ def rule_edit(rule_id: int):
         form.unit.data, form.confidence.data = rule.unit.value, rule.confidence.value
         form.version_id.data = str(rule.version_id)
     if form.validate_on_submit():
-        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
+        expected = expected_version(form.version_id)
         try:
             services.update_rule(
                 rule,
@@ -134,7 +136,7 @@ def account():
                 db.session.commit()
                 flash("接口令牌已创建。令牌只显示这一次，请立即复制保存。", "warning")
         elif action == "api_revoke":
-            row = db.get_or_404(ApiToken, request.form.get("token_id", type=int) or 0)
+            row = db.get_or_404(ApiToken, bounded_int(request.form.get("token_id")) or 0)
             try:
                 api_services.revoke_token(row, actor=current_user, now=now_utc())
             except DomainError as exc:

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from tracker.audit.services import document_history
 from tracker.auth.models import Unit
 from tracker.auth.permissions import may
+from tracker.common.forms import expected_version
 from tracker.common.timeutil import now_utc, office_today
 from tracker.documents import export, queries, search, services
 from tracker.documents.compare import compare_paragraphs
@@ -167,7 +168,7 @@ def edit(doc_id: int):
         form.kind.data, form.trial_kind.data = doc.kind.value, doc.trial_kind.value
         form.version_id.data = str(doc.version_id)
     if form.validate_on_submit():
-        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
+        expected = expected_version(form.version_id)
         try:
             services.update_metadata(doc, _data(form), actor=current_user, now=now_utc(), expected_version=expected)
         except DomainError as exc:

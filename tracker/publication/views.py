@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
 from tracker.deadlines.rules import get_rule, get_setting
@@ -190,8 +191,8 @@ def import_register():
     preview, stored = None, None
     now = now_utc()
     if request.method == "POST":
-        if request.form.get("confirm") and (request.form.get("file_id") or "").isdigit():
-            stored = db.get_or_404(StoredFile, int(request.form["file_id"]))
+        if request.form.get("confirm") and bounded_int(request.form.get("file_id")):
+            stored = db.get_or_404(StoredFile, bounded_int(request.form.get("file_id")))
             if stored.created_by_id != current_user.id:
                 abort(403)
             preview = importer.parse_register(path_of(stored).read_bytes(), today=office_today(now))

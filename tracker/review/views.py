@@ -6,6 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.forms import expected_version
+from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
 from tracker.deadlines.rules import get_rule
@@ -164,7 +166,7 @@ def conclude(doc_id: int):
                 )
                 for p in ReviewPoint
             }
-            expected = int(points_form.version_id.data) if (points_form.version_id.data or "").isdigit() else None
+            expected = expected_version(points_form.version_id)
             if _attempt(
                 lambda: services.save_points(
                     rnd, actor=current_user, now=now, results=results, expected_version=expected
@@ -260,7 +262,7 @@ def answers(doc_id: int):
     if request.method == "POST":
         if not may(current_user, "draft", doc):
             abort(403)
-        finding = db.get_or_404(Finding, request.form.get("finding_id", type=int) or 0)
+        finding = db.get_or_404(Finding, bounded_int(request.form.get("finding_id")) or 0)
         form = AnswerForm(prefix=f"a{finding.id}")
         if finding.round_id != rnd.id:
             abort(404)
@@ -282,7 +284,7 @@ def answers(doc_id: int):
     forms = {}
     for f in rnd.findings:
         form = AnswerForm(prefix=f"a{f.id}")
-        if request.method == "GET" or request.form.get("finding_id", type=int) != f.id:
+        if request.method == "GET" or bounded_int(request.form.get("finding_id")) != f.id:
             form.response.data = f.response.value if f.response else FindingResponse.ADOPTED.value
             form.reason.data = f.response_reason
         forms[f.id] = form

@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
+from tracker.common.forms import expected_version
+from tracker.common.inputs import MAX_DATE, MIN_DATE, bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
 from tracker.documents.uploads import DOCX_TYPE
@@ -36,7 +38,7 @@ def _assignees():
 def index():
     if not may(current_user, "solicitation.view"):
         abort(403)
-    year = request.args.get("year", type=int) or office_today(now_utc()).year
+    year = bounded_int(request.args.get("year"), low=MIN_DATE.year, high=MAX_DATE.year) or office_today(now_utc()).year
     rows = db.session.scalars(
         sa.select(Solicitation)
         .where(sa.extract("year", Solicitation.received_on) == year)
@@ -99,7 +101,7 @@ def show(sol_id: int):
         if not may(current_user, "solicitation"):
             abort(403)
         if request.form.get("form") == "reply" and reply_form.validate():
-            expected = int(reply_form.version_id.data) if (reply_form.version_id.data or "").isdigit() else None
+            expected = expected_version(reply_form.version_id)
             if _attempt(
                 lambda: services.save_reply(
                     sol,
