@@ -30,6 +30,9 @@ class Config:
     # Uploads (draft versions, attachments). The limit is enforced by Werkzeug before the view runs.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # Limits of the child process each Word template check, render and preview runs in (tracker/common/confine.py).
+    WORD_RENDER_SECONDS = float(os.environ.get("WORD_RENDER_SECONDS", "10"))
+    WORD_RENDER_MEMORY_MB = int(os.environ.get("WORD_RENDER_MEMORY_MB", "512"))
     # The office's time zone: deadlines are calendar dates there (docs/rules.md §3).
     OFFICE_TIMEZONE = os.environ.get("OFFICE_TIMEZONE", "Asia/Shanghai")
     WTF_I18N_ENABLED = False  # use WTForms' bundled translations (Chinese), no Flask-Babel needed

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from tracker.audit.refusals import register as register_refusals
+from tracker.common import inputs
 from tracker.common.instance_key import instance_secret_key
 from tracker.common.views import run_view
 from tracker.errors import register_error_handlers
@@ -92,6 +93,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     login_manager.init_app(app)
     Bootstrap5(app)
     _configure_login()
+    inputs.register_converters(app)
 
     from tracker import models  # noqa: F401  (complete metadata)
     from tracker.alerts import hooks as alerts_hooks
@@ -136,6 +138,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     register_refusals(app)
     alerts_hooks.init_app(app)
+    inputs.register(app)
     _register_filters(app)
     _register_cli(app)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.documents import files
 from tests.factories import make_document
 from tracker.documents.compare import Row, Segment, compare_paragraphs
@@ -101,3 +103,40 @@ def test_another_units_drafter_cannot_compare_a_draft(db, world, now, login_as):
     _upload(doc, world, now, ["乙"])
     db.session.commit()
     assert login_as("drafter2").get(f"/documents/{doc.id}/compare").status_code == 403
+
+
+# --- comparisons that would hold a worker for minutes -------------------------------------------------------
+
+
+def _cpu_seconds(fn):
+    started = time.process_time()
+    result = fn()
+    return result, time.process_time() - started
+
+
+def test_20000_identical_paragraphs_compare_in_a_moment():
+    """SequenceMatcher alone takes minutes here (every paragraph matches every other); the work is budgeted."""
+    old = ["第一条 本办法自发布之日起施行。"] * 20_000
+    new = [*old[:-1], "第一条 本办法自发布之日起三十日后施行。"]
+    rows, seconds = _cpu_seconds(lambda: compare_paragraphs(old, new))
+    assert seconds < 3
+    assert [r.kind for r in rows] == ["same"] * 19_999 + ["changed"]
+    assert rows[-1].new == _segs(("第一条 本办法自发布之日起", S), ("三十日后", C), ("施行。", S))
+
+
+def test_paragraphs_that_repeat_in_another_order_compare_in_a_moment():
+    old, new = ["甲", "乙"] * 10_000, ["乙", "甲"] * 10_000
+    rows, seconds = _cpu_seconds(lambda: compare_paragraphs(old, new))
+    assert seconds < 3
+    # Every paragraph of both versions is shown, once, in order.
+    assert [s.text for r in rows for s in r.old] == old
+    assert [s.text for r in rows for s in r.new] == new
+
+
+def test_a_50000_character_paragraph_of_few_letters_compares_in_a_moment():
+    rows, seconds = _cpu_seconds(lambda: compare_paragraphs(["甲乙丙丁" * 12_500], ["乙甲丁丙" * 12_500]))
+    assert seconds < 3
+    (row,) = rows
+    assert row.kind == "changed"
+    assert "".join(s.text for s in row.old) == "甲乙丙丁" * 12_500
+    assert "".join(s.text for s in row.new) == "乙甲丁丙" * 12_500

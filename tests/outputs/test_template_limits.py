@@ -9,6 +9,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from config import Config
 from tests.limits import WORKER_TIMEOUT, measure_all
 from tests.word.steps import builtin, edit
 from tracker.common import confine
@@ -80,8 +81,9 @@ def _assert_refused(measured, message: str) -> None:
 
 def test_the_default_budget_is_well_under_the_worker_timeout():
     # A check renders in one child: its whole budget, plus the time to hand the answer back.
-    assert render.RENDER_SECONDS + confine.GRACE_SECONDS <= WORKER_TIMEOUT / 2
-    assert render.RENDER_MEMORY_MB <= 512
+    for seconds in (Config.WORD_RENDER_SECONDS, render.RENDER_SECONDS):
+        assert seconds + confine.GRACE_SECONDS <= WORKER_TIMEOUT / 2
+    assert Config.WORD_RENDER_MEMORY_MB == render.RENDER_MEMORY_MB <= 512
 
 
 def test_nested_loops_are_stopped_at_the_time_limit(measured):

@@ -9,6 +9,7 @@ from tracker.alerts import feeds
 from tracker.auth import tokens as api_services
 from tracker.auth.api_tokens import ApiToken
 from tracker.auth.queries import tokens_of
+from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc
 from tracker.common.views import attempt, notify
 from tracker.extensions import db
@@ -30,7 +31,7 @@ def account():
             if done:
                 new_token = created
         elif action == "api_revoke":
-            row = db.get_or_404(ApiToken, request.form.get("token_id", type=int) or 0)
+            row = db.get_or_404(ApiToken, bounded_int(request.form.get("token_id")) or 0)
             api_services.revoke_token(row, actor=current_user, now=now_utc())
             notify("接口令牌已停用。")
             return redirect(url_for("alerts.account"))

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from tracker.api import queries
 from tracker.auth.permissions import may
+from tracker.common.inputs import MAX_ID, bounded_int
 from tracker.common.timeutil import now_utc
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus
@@ -56,8 +57,10 @@ def _doc_json(doc: Document, *, full: bool = False) -> dict:
 
 @bp.get("/documents")
 def documents():
-    page = max(request.args.get("page", 1, type=int), 1)
-    per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PAGE)
+    page = bounded_int(request.args.get("page"), low=-MAX_ID)
+    page = 1 if page is None else max(page, 1)
+    per_page = bounded_int(request.args.get("per_page"), low=-MAX_ID)
+    per_page = 50 if per_page is None else min(max(per_page, 1), MAX_PAGE)
     status = request.args.get("status")
     try:
         wanted = DocStatus(status) if status else None

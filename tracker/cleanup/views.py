@@ -32,6 +32,7 @@ from tracker.cleanup.models import (
     EvaluationConclusion,
 )
 from tracker.cleanup.phases import CAMPAIGN, RESULTS_OPEN
+from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, form_errors, notify, posted, refusal_page, validated
 from tracker.documents.models import Document, LegalSource, SourceState
@@ -65,8 +66,8 @@ def new():
         today = office_today(now_utc())
         form.cutoff_on.data = today
         form.name.data = f"{today.year}年度规范性文件清理"
-        if request.args.get("source_id", type=int):
-            source = db.session.get(LegalSource, request.args.get("source_id", type=int))
+        if source_id := bounded_int(request.args.get("source_id")):
+            source = db.session.get(LegalSource, source_id)
             if source is not None:
                 form.source_id.data, form.kind.data = source.id, CampaignKind.SPECIAL.value
                 form.trigger.data, form.trigger_ref.data = (
@@ -241,10 +242,7 @@ def sources():
     if posted():
         refusal_page("cleanup.sources")
         services.require_source_recorder(current_user)
-        source_id = request.form.get("source_id", type=int)
-        if source_id is None:
-            abort(400)
-        source = db.get_or_404(LegalSource, source_id)
+        source = db.get_or_404(LegalSource, bounded_int(request.form.get("source_id")) or 0)  # no such id: 404
         if not form.validate():
             flash(form_errors(form), "danger")
         else:

@@ -1,10 +1,16 @@
-"""The base form: WTForms' own messages in Chinese (e.g. for a forged or stale choice)."""
+"""The base form: WTForms' own messages in Chinese (e.g. for a forged or stale choice), bounds every date and
+integer field keeps whatever its own validators say, and the one way to read the version a form was shown with."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from datetime import date
 
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField
+
+from tracker.common.inputs import MAX_DATE, MAX_ID, MIN_DATE
 from tracker.common.views import posted
+from tracker.errors import ValidationFailed
 
 
 class Form(FlaskForm):
@@ -15,8 +21,27 @@ class Form(FlaskForm):
         # A page shown again after another action's refusal keeps the input but is not itself submitted.
         return posted()
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            value = field.data
+            if isinstance(field, DateField) and isinstance(value, date) and not MIN_DATE <= value <= MAX_DATE:
+                field.errors = [*field.errors, f"日期须在 {MIN_DATE} 至 {MAX_DATE} 之间。"]
+                valid = False
+            elif isinstance(field, IntegerField) and isinstance(value, int) and abs(value) > MAX_ID:
+                field.errors = [*field.errors, "数值超出范围。"]
+                valid = False
+        return valid
 
-def expected_version(field) -> int | None:
-    """The record version a form was loaded with (a hidden field), or None when it is missing or not a number."""
-    value = str(field.data if field.data is not None else "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
+
+def expected_version(field) -> int:
+    """The version of the record the form was shown with (its hidden version_id field), as posted.
+
+    Missing, empty or not a number, it is refused: taking it as "no check" would silently skip the check that
+    stops a second person's save from overwriting the first. Read from what was posted (raw_data), never from the
+    record a form may be built on: WTForms fills a field missing from the post with the record's current value.
+    """
+    text = (field.raw_data[0] if field.raw_data else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise ValidationFailed("页面缺少版本信息（可能已过期），修改未保存。请刷新页面后重新提交。")
+    return int(text)

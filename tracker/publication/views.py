@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.inputs import bounded_int
 from tracker.common.numbering import format_number
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, notify, refusal_page
@@ -171,8 +172,8 @@ def import_register():
     preview, stored = None, None
     now = now_utc()
     if request.method == "POST":
-        if request.form.get("confirm") and (request.form.get("file_id") or "").isdigit():
-            stored = db.get_or_404(StoredFile, int(request.form["file_id"]))
+        if request.form.get("confirm") and (file_id := bounded_int(request.form.get("file_id"))):
+            stored = db.get_or_404(StoredFile, file_id)
             if stored.created_by_id != current_user.id:
                 abort(403)
             preview = importer.parse_register(path_of(stored).read_bytes(), today=office_today(now))

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from tracker.audit.services import document_history
 from tracker.auth.permissions import may
+from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, notify, refusal_page, validated
 from tracker.documents import search, services
@@ -166,8 +167,8 @@ def compare(doc_id: int):
         flash("至少有两个版本才能比较。", "info")
         return redirect(url_for("register.show", doc_id=doc.id))
     seqs = sorted(by_seq)
-    a = request.args.get("a", type=int) or seqs[-2]
-    b = request.args.get("b", type=int) or seqs[-1]
+    a = bounded_int(request.args.get("a")) or seqs[-2]
+    b = bounded_int(request.args.get("b")) or seqs[-1]
     if a not in by_seq or b not in by_seq:
         abort(404)
     rows = compare_paragraphs(by_seq[a].text.splitlines(), by_seq[b].text.splitlines())

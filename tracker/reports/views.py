@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt
 from tracker.documents.queries import visible_filter
@@ -21,7 +22,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def _year() -> int:
-    year = request.args.get("year", type=int) or office_today(now_utc()).year
+    year = bounded_int(request.args.get("year")) or office_today(now_utc()).year
     if not 2000 <= year <= 2100:
         abort(404)
     return year

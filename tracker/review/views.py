@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.forms import expected_version
+from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, form_errors, notify, posted, refusal_page, validated
 from tracker.documents.models import Document
@@ -227,7 +228,7 @@ def answers(doc_id: int):
     if posted():
         if not may(current_user, "draft", doc):
             abort(403)
-        finding_id = request.form.get("finding_id", type=int)
+        finding_id = bounded_int(request.form.get("finding_id"))
         if finding_id is None:
             abort(400)
         finding = db.get_or_404(Finding, finding_id)
@@ -251,7 +252,7 @@ def answers(doc_id: int):
     forms = {}
     for f in rnd.findings:
         form = AnswerForm(prefix=f"a{f.id}")
-        if not posted() or request.form.get("finding_id", type=int) != f.id:
+        if not posted() or bounded_int(request.form.get("finding_id")) != f.id:
             form.response.data = f.response.value if f.response else FindingResponse.ADOPTED.value
             form.reason.data = f.response_reason
         forms[f.id] = form

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.forms import expected_version
+from tracker.common.inputs import MAX_DATE, MIN_DATE, bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, form_errors, posted
 from tracker.extensions import db
@@ -30,7 +31,7 @@ def _assignees():
 def index():
     if not may(current_user, "solicitation.view"):
         abort(403)
-    year = request.args.get("year", type=int) or office_today(now_utc()).year
+    year = bounded_int(request.args.get("year"), low=MIN_DATE.year, high=MAX_DATE.year) or office_today(now_utc()).year
     return render_template(
         "solicitations/index.html",
         rows=queries.received_in(year),
