@@ -49,7 +49,6 @@ from tracker.review.models import (
     ReviewPoint,
     ReviewRound,
 )
-from tracker.review.word import generate_opinion
 from tracker.rules.conclusions import conclusion_by_label
 from tracker.workflow.service import apply
 
@@ -282,7 +281,6 @@ class Town:
             conclusion_id=conclusion_by_label(label).id,
             summary="经审查，提出如下意见。" if findings else "经审查，该文件制定主体适格，程序合法，内容合法。",
         )
-        generate_opinion(opinion, actor=self.reviewer, now=now)
         return opinion
 
     def answer_and_resubmit(self, doc: Document, rnd: ReviewRound, on: date) -> ReviewRound:

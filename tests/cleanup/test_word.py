@@ -10,10 +10,12 @@ import pytest
 import sqlalchemy as sa
 from docx.oxml.ns import qn
 
+from tests.alerts.lifecycle import at, d
 from tests.pages import flashes, text
 from tests.word.steps import all_text, assert_official_format, open_docx, stored_bytes, tables_with_headings
 from tests.word.town_year import CAMPAIGN_NAME, HOSTILE, publish_documents, run_campaign
 from tracker.audit.models import AuditEvent
+from tracker.cleanup import services as cleanup
 from tracker.cleanup import word as cleanup_word
 from tracker.errors import InvalidTransition, PermissionDenied
 from tracker.word.models import GeneratedDocument, OutputKind
@@ -316,3 +318,17 @@ def test_libreoffice_finds_the_category_headings_of_the_catalogue(db, world, now
         assert expected in found, expected
     assert "宣布失效" not in found
     assert "(A4)" in pdf_page_size(pdf)
+
+
+def test_a_notice_published_without_a_number_takes_the_governments_next_one(db, world, now):
+    publish_documents(world)  # numbered 测府〔2026〕1号 to 4号
+    campaign = run_campaign(world, publish_result=False)
+    cleanup.publish_campaign(
+        campaign, actor=world["clerk"], now=at(d("2026-10-20")), published_on=d("2026-10-20"), notice_number="",
+        url="https://www.example.gov.cn/gfxwj/qingli-2026.html",
+    )  # fmt: skip
+    assert campaign.notice_number == "测府〔2026〕5号"
+    lines = [line for line in all_text(stored_bytes(cleanup_word.catalogue_versions(campaign)[0])).splitlines() if line]
+    # 版头 first (the red mark, the 发文字号 from the counter), the title; the 版记 closes the whole document.
+    assert lines[:3] == ["测试镇人民政府文件", "测府〔2026〕5号", f"测试镇人民政府关于公布{CAMPAIGN_NAME}结果的通知"]
+    assert lines[-2:] == ["抄送：中山市司法局。", "测试镇人民政府2026年10月20日印发"]

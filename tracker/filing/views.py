@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.filing import services
 from tracker.filing.forms import FilingResultForm, SubmitFilingForm
 from tracker.filing.models import FilingResult
+from tracker.filing.packet import GENERATED
 
 bp = Blueprint("filing", __name__, url_prefix="/filing")
 
@@ -46,7 +47,11 @@ def submit(doc_id: int):
             return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
         doc = db.session.get(Document, doc_id)
     return render_template(
-        "filing/submit.html", doc=doc, form=form, summary=services.filing_summary(doc, today=office_today(now_utc()))
+        "filing/submit.html",
+        doc=doc,
+        form=form,
+        summary=services.filing_summary(doc, today=office_today(now_utc())),
+        generated=GENERATED,
     )
 
 

@@ -7,14 +7,16 @@ from datetime import date, datetime
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.audit import services as audit
-from tracker.auth.models import Role, User
+from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
 from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.solicitations import word as solicitations_word
 from tracker.solicitations.models import Solicitation, SolicitationPhase
 
 MAX_REPLY = 20000
+REPLYING_KINDS = (UnitKind.GOVERNMENT, UnitKind.JUDICIAL_OFFICE)
 
 
 def _text(value: str | None, label: str, limit: int, required: bool = False) -> str:
@@ -82,8 +84,25 @@ def register(
     return sol
 
 
+def _reply_unit(unit_id: int | None) -> Unit | None:
+    """The organ that signs the reply: the town government or its 司法所 (docs/rules.md §8)."""
+    if not unit_id:
+        return None
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not unit.active or unit.kind not in REPLYING_KINDS:
+        raise ValidationFailed("答复机关须为镇人民政府或司法所。")
+    return unit
+
+
 def save_reply(
-    sol: Solicitation, *, actor, now: datetime, reply_text: str, assignee_id: int | None, expected_version: int | None
+    sol: Solicitation,
+    *,
+    actor,
+    now: datetime,
+    reply_text: str,
+    assignee_id: int | None,
+    expected_version: int | None,
+    reply_unit_id: int | None = None,
 ) -> None:
     _check(actor)
     if sol.phase in (SolicitationPhase.SENT, SolicitationPhase.NO_COMMENT):
@@ -93,6 +112,8 @@ def save_reply(
     sol.reply_text = _text(reply_text, "答复意见", MAX_REPLY)
     assignee = _assignee(assignee_id)
     sol.assignee_id = assignee.id if assignee else sol.assignee_id
+    unit = _reply_unit(reply_unit_id)
+    sol.reply_unit_id = unit.id if unit else sol.reply_unit_id
     sol.phase, sol.updated_at = SolicitationPhase.DRAFTING, now
     try:
         db.session.flush()
@@ -115,6 +136,8 @@ def mark_sent(sol: Solicitation, *, actor, now: datetime, sent_on: date, method:
     sol.phase = SolicitationPhase.NO_COMMENT if no_comment else SolicitationPhase.SENT
     sol.updated_at = now
     db.session.flush()
+    # The letter that goes out: numbered in the replying organ's 函 series, dated the day it is sent, kept.
+    solicitations_word.generate_comment_reply(sol, actor=actor, now=now)
     audit.record(
         "solicitation.sent",
         actor=actor,

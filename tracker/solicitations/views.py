@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from tracker.auth.models import Role, User
+from tracker.auth.models import Role, Unit, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
@@ -21,6 +21,13 @@ from tracker.solicitations.forms import ReplyForm, SentForm, SolicitationForm
 from tracker.solicitations.models import Solicitation, SolicitationPhase
 
 bp = Blueprint("solicitations", __name__, url_prefix="/solicitations")
+
+
+def _replying_units():
+    units = db.session.scalars(
+        sa.select(Unit).where(Unit.active.is_(True), Unit.kind.in_(services.REPLYING_KINDS)).order_by(Unit.id)
+    ).all()
+    return [(0, "（镇人民政府）")] + [(u.id, u.name) for u in units]
 
 
 def _assignees():
@@ -90,8 +97,10 @@ def show(sol_id: int):
     sol = db.get_or_404(Solicitation, sol_id)
     reply_form, sent_form = ReplyForm(prefix="r"), SentForm(prefix="s")
     reply_form.assignee_id.choices = _assignees()
+    reply_form.reply_unit_id.choices = _replying_units()
     if request.method == "GET" or request.form.get("form") != "reply":
         reply_form.reply_text.data, reply_form.assignee_id.data = sol.reply_text, sol.assignee_id or 0
+        reply_form.reply_unit_id.data = sol.reply_unit_id or 0
         reply_form.version_id.data = str(sol.version_id)
     if request.method == "GET":
         sent_form.sent_on.data = office_today(now_utc())
@@ -108,6 +117,7 @@ def show(sol_id: int):
                     reply_text=reply_form.reply_text.data or "",
                     assignee_id=reply_form.assignee_id.data or None,
                     expected_version=expected,
+                    reply_unit_id=reply_form.reply_unit_id.data or None,
                 ),
                 "答复意见已保存。",
             ):
@@ -136,15 +146,19 @@ def show(sol_id: int):
         can_edit=may(current_user, "solicitation")
         and sol.phase in (SolicitationPhase.REGISTERED, SolicitationPhase.DRAFTING),
         can_download_reply=solicitations_word.has_reply(sol) and may(current_user, "solicitation"),
+        reply_versions=solicitations_word.versions(sol) if may(current_user, "solicitation") else [],
     )
 
 
 @bp.get("/<int:sol_id>/reply.docx")
 def reply_docx(sol_id: int):
-    """The reply as a Word letter (关于《…》的意见), rendered from the saved reply text."""
+    """The reply as a Word letter (关于《…》的意见): the letter as sent once it is, else a draft from the saved text."""
     if not may(current_user, "solicitation"):
         abort(403)
     sol = db.get_or_404(Solicitation, sol_id)
+    sent = solicitations_word.versions(sol)
+    if sent:
+        return redirect(url_for("outputs.download", gen_id=sent[0].id))
     try:
         rendered = solicitations_word.render_comment_reply(sol, now=now_utc())
     except DomainError as exc:
