@@ -295,31 +295,6 @@ def test_cli_renders_the_catalogue_to_a_file(db, app, campaign, tmp_path):
     assert result.exit_code != 0 and "没有编号（ID）为 999 的清理" in result.output
 
 
-@pytest.mark.slow
-def test_libreoffice_finds_the_category_headings_of_the_catalogue(db, world, now, campaign, tmp_path):
-    from tests.outputs.test_pdf import PDFINFO, PDFTOTEXT, SOFFICE, convert_to_pdf, pdf_page_size, pdf_text
-
-    if not (SOFFICE and PDFTOTEXT and PDFINFO):
-        pytest.skip("LibreOffice (soffice) or poppler-utils not installed; .ci/run installs them")
-    path = tmp_path / "catalogue.docx"
-    path.write_bytes(stored_bytes(cleanup_word.catalogue_versions(campaign)[0]))
-    (pdf,) = convert_to_pdf([path], tmp_path)
-    found = pdf_text(pdf)
-    positions = [found.index(heading) for heading in EXPECTED]
-    assert positions == sorted(positions)
-    # Table cells wrap and pdftotext interleaves their columns: the headings and the notice are what can be read.
-    for expected in (
-        f"关于公布{CAMPAIGN_NAME}结果的通知",
-        "测府〔2026〕30号",
-        f"{CAMPAIGN_NAME}结果目录",
-        "—1—",
-        "—2—",
-    ):
-        assert expected in found, expected
-    assert "宣布失效" not in found
-    assert "(A4)" in pdf_page_size(pdf)
-
-
 def test_a_notice_published_without_a_number_takes_the_governments_next_one(db, world, now):
     publish_documents(world)  # numbered 测府〔2026〕1号 to 4号
     campaign = run_campaign(world, publish_result=False)

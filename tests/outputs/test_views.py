@@ -201,3 +201,44 @@ def test_unknown_template_kind_or_version_is_not_found(db, world, login_as):
     assert c.get("/word/templates/annual_statistics/3/download").status_code == 404
     assert c.get("/word/templates/nonsense/0/download").status_code == 404
     assert c.get("/word/templates/opinion/7/download").status_code == 404
+
+
+# --- PDF ----------------------------------------------------------------------------------------------------
+
+
+def test_pdf_download_converts_the_stored_file_and_writes_nothing(db, login_as, opinion_walk, monkeypatch):
+    seen = []
+
+    def fake_pdf(data, **kw):
+        seen.append(data)
+        return b"%PDF-1.7 fake"
+
+    monkeypatch.setattr("tracker.outputs.views.docx_to_pdf", fake_pdf)
+    (row,) = rows(db)
+    r = login_as("drafter").get(f"/word/generated/{row.id}/download.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data == b"%PDF-1.7 fake"
+    assert seen == [path_of(row.file).read_bytes()]
+    assert quote(row.file.original_name.removesuffix(".docx") + ".pdf") in r.headers["Content-Disposition"]
+    assert len(rows(db)) == 1
+    assert login_as("drafter2").get(f"/word/generated/{row.id}/download.pdf").status_code == 403
+
+
+def test_without_libreoffice_the_page_says_so_in_chinese(db, login_as, opinion_walk, monkeypatch):
+    monkeypatch.setattr("tracker.word.pdf.shutil.which", lambda name: None)
+    (row,) = rows(db)
+    r = login_as("reviewer").get(f"/word/generated/{row.id}/download.pdf", follow_redirects=True)
+    assert r.status_code == 200 and r.request.path == f"/documents/{opinion_walk.doc.id}"
+    assert any("未安装 LibreOffice" in m and "Word" in m for m in flashes(r))
+
+
+def test_a_conversion_that_takes_too_long_is_stopped_with_a_message(db, login_as, opinion_walk, monkeypatch):
+    import subprocess
+
+    def too_slow(*args, **kwargs):
+        raise subprocess.TimeoutExpired(args[0], kwargs.get("timeout"))
+
+    monkeypatch.setattr("tracker.word.pdf.shutil.which", lambda name: "/usr/bin/soffice")
+    monkeypatch.setattr("tracker.word.pdf.subprocess.run", too_slow)
+    (row,) = rows(db)
+    r = login_as("reviewer").get(f"/word/generated/{row.id}/download.pdf", follow_redirects=True)
+    assert any("生成 PDF 超时" in m for m in flashes(r))

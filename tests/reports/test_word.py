@@ -105,3 +105,15 @@ def test_cli_renders_the_statistics_of_a_year(db, app, world, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "一、总体情况\n2026年，沙溪镇没有审查、发布、备案或清理规范性文件。" in all_text(out.read_bytes())
+
+
+def test_the_section_downloads_as_pdf_for_those_who_read_the_reports(db, world, login_as, monkeypatch):
+    monkeypatch.setattr("tracker.reports.views.docx_to_pdf", lambda data, **kw: b"%PDF-1.7 " + data[:2])
+    r = login_as("leader").get("/reports/annual/2026.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data == b"%PDF-1.7 PK"
+    assert "pdf" in r.headers["Content-Disposition"]
+    assert login_as("drafter").get("/reports/annual/2026.pdf").status_code == 403
+    monkeypatch.undo()  # the real conversion, on a machine without LibreOffice
+    monkeypatch.setattr("tracker.word.pdf.shutil.which", lambda name: None)
+    r = login_as("leader").get("/reports/annual/2026.pdf", follow_redirects=True)
+    assert any("未安装 LibreOffice" in m for m in flashes(r))
