@@ -18,6 +18,7 @@ from tracker.demo import DEMO_PASSWORD, DEMO_USERS
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus, FilingStatus
 from tracker.extensions import db
+from tracker.filing.models import Filing
 from tracker.publication.models import Publication
 from tracker.review.models import Opinion
 
@@ -138,7 +139,26 @@ def test_publication_numbers_are_unique_and_consecutive_per_scope_and_year(loade
     )
     assert len({scope for scope, _ in issue}) >= 2  # two issuers (镇政府, 镇政府办)
     counters = _counters()
-    assert {k: v for k, v in counters.items() if k[0] != "opinion"} == issue | normative
+    # The 报告 and 函 series (filing reports, replies) are the issuers' other series: see the next test.
+    documents = {k: v for k, v in counters.items() if k[0] != "opinion" and not k[0].endswith(("报", "函"))}
+    assert documents == issue | normative
+
+
+def test_filing_reports_are_numbered_in_the_issuers_report_series(loaded, ctx):
+    filings = db.session.scalars(sa.select(Filing).where(Filing.report_number.is_not(None))).all()
+    assert len(filings) >= 8  # every filing of the demo has its report
+    rows = []
+    for f in filings:
+        m = NUMBER.match(f.report_number)
+        assert m and m["prefix"].endswith("报"), f.report_number
+        rows.append((f"issue:{m['prefix']}", int(m["year"]), int(m["seq"]), f.report_number, None))
+    numbers = [r[3] for r in rows]
+    assert len(numbers) == len(set(numbers))
+    series = defaultdict(list)
+    for scope, year, seq, *_ in rows:
+        series[scope, year].append(seq)
+    assert all(sorted(seqs) == list(range(1, len(seqs) + 1)) for seqs in series.values())
+    assert {k: v for k, v in _counters().items() if k[0].endswith("报")} == {k: len(v) for k, v in series.items()}
 
 
 def test_every_timeline_starts_with_registration_and_replays_to_the_current_state(loaded, ctx):

@@ -117,6 +117,7 @@ EXPECT: dict[str, object] = {
     "outputs.generate_opinion": {"POST": only(R)},
     "outputs.download": {"GET": DOC_VIEW},
     "outputs.preview": {"GET": DOC_VIEW},
+    "outputs.download_pdf": {"GET": DOC_VIEW},
     # --- numbering, publication, filing (the office) --------------------------------------------------------
     "publication.number": {"GET": only(C), "POST": only(C)},
     # A document never numbered has no publication to complete: no such page.
@@ -160,6 +161,7 @@ EXPECT: dict[str, object] = {
     "reports.records": {"GET": OFFICE_READERS},
     "reports.annual_export": {"GET": OFFICE_READERS},
     "reports.annual_docx": {"GET": OFFICE_READERS},
+    "reports.annual_pdf": {"GET": OFFICE_READERS},
 }
 
 # A GET must not write: the clean-up catalogue is generated at publication or by an explicit POST. Nothing may be

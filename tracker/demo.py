@@ -49,7 +49,6 @@ from tracker.review.models import (
     ReviewPoint,
     ReviewRound,
 )
-from tracker.review.word import generate_opinion
 from tracker.rules.conclusions import conclusion_by_label
 from tracker.workflow.service import apply
 
@@ -61,7 +60,8 @@ UNITS = (
     ("沙溪镇人民政府", "镇政府", UnitKind.GOVERNMENT, True, False, "沙府"),
     ("沙溪镇人民政府办公室", "镇政府办", UnitKind.GOVERNMENT_OFFICE, True, False, "沙府办"),
     ("沙溪镇党政办公室", "党政办", UnitKind.DEPARTMENT, False, True, None),
-    ("沙溪镇司法所", "司法所", UnitKind.JUDICIAL_OFFICE, False, False, None),
+    # The 司法所 replies to drafts for comment in its own name too (沙司函〔…〕N号).
+    ("沙溪镇司法所", "司法所", UnitKind.JUDICIAL_OFFICE, False, False, "沙司"),
     ("沙溪镇综合行政执法局", "执法局", UnitKind.DEPARTMENT, False, True, None),
     ("沙溪镇经济发展办公室", "经发办", UnitKind.DEPARTMENT, False, True, None),
     ("沙溪镇农业农村办公室", "农业办", UnitKind.DEPARTMENT, False, True, None),
@@ -282,7 +282,6 @@ class Town:
             conclusion_id=conclusion_by_label(label).id,
             summary="经审查，提出如下意见。" if findings else "经审查，该文件制定主体适格，程序合法，内容合法。",
         )
-        generate_opinion(opinion, actor=self.reviewer, now=now)
         return opinion
 
     def answer_and_resubmit(self, doc: Document, rnd: ReviewRound, on: date) -> ReviewRound:

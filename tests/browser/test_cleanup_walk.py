@@ -81,6 +81,8 @@ def word_catalogue(path) -> list[tuple[str, list[list[str]]]]:
             heading = text or heading
         elif tag == "tbl":
             table = Table(element, document)
+            if table.rows[0].cells[0].paragraphs[0].style.name == "版记":
+                continue  # the notice's 版记 (抄送, 印发) closes the document: not a catalogue table
             out.append((heading, [[cell.text.strip() for cell in row.cells] for row in table.rows]))
     return out
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import zipfile
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -142,6 +143,21 @@ def test_a_deliberated_document_is_numbered_published_and_filed_after_a_correcti
     expect(flashed(clerk, "已生成备案报告。")).to_be_visible()
     expect(clerk.get_by_test_id("filing-report-output")).to_contain_text("第 1 版")
     expect(clerk.get_by_test_id("packet").locator(".text-danger")).to_have_count(0)
+
+    # --- the opinion (generated when it was issued) and the filing report as PDF, for the archive -------------
+    for section, expected in (
+        (clerk.locator("[data-testid^=opinion-output-]").last, ["规范性文件合法性审查意见书", "沙溪镇司法所（盖章）"]),
+        (clerk.get_by_test_id("filing-report-output"), [f"关于《{TITLE}》的备案报告", f"沙府报〔{year}〕", "签发人"]),
+    ):
+        with clerk.expect_download(timeout=180_000) as info:  # LibreOffice converts it now: a few seconds
+            section.get_by_role("link", name="PDF").first.click(no_wait_after=True)
+        pdf = tmp_path / info.value.suggested_filename
+        info.value.save_as(pdf)
+        assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
+        text = re.sub(
+            r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+        )
+        assert all(e in text for e in expected), (expected, text[:200])
 
     # --- the whole packet as one .zip ---------------------------------------------------------------------
     with clerk.expect_download() as info:

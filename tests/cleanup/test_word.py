@@ -10,10 +10,12 @@ import pytest
 import sqlalchemy as sa
 from docx.oxml.ns import qn
 
+from tests.alerts.lifecycle import at, d
 from tests.pages import flashes, text
 from tests.word.steps import all_text, assert_official_format, open_docx, stored_bytes, tables_with_headings
 from tests.word.town_year import CAMPAIGN_NAME, HOSTILE, publish_documents, run_campaign
 from tracker.audit.models import AuditEvent
+from tracker.cleanup import services as cleanup
 from tracker.cleanup import word as cleanup_word
 from tracker.errors import InvalidTransition, PermissionDenied
 from tracker.word.models import GeneratedDocument, OutputKind
@@ -293,26 +295,15 @@ def test_cli_renders_the_catalogue_to_a_file(db, app, campaign, tmp_path):
     assert result.exit_code != 0 and "没有编号（ID）为 999 的清理" in result.output
 
 
-@pytest.mark.slow
-def test_libreoffice_finds_the_category_headings_of_the_catalogue(db, world, now, campaign, tmp_path):
-    from tests.outputs.test_pdf import PDFINFO, PDFTOTEXT, SOFFICE, convert_to_pdf, pdf_page_size, pdf_text
-
-    if not (SOFFICE and PDFTOTEXT and PDFINFO):
-        pytest.skip("LibreOffice (soffice) or poppler-utils not installed; .ci/run installs them")
-    path = tmp_path / "catalogue.docx"
-    path.write_bytes(stored_bytes(cleanup_word.catalogue_versions(campaign)[0]))
-    (pdf,) = convert_to_pdf([path], tmp_path)
-    found = pdf_text(pdf)
-    positions = [found.index(heading) for heading in EXPECTED]
-    assert positions == sorted(positions)
-    # Table cells wrap and pdftotext interleaves their columns: the headings and the notice are what can be read.
-    for expected in (
-        f"关于公布{CAMPAIGN_NAME}结果的通知",
-        "测府〔2026〕30号",
-        f"{CAMPAIGN_NAME}结果目录",
-        "—1—",
-        "—2—",
-    ):
-        assert expected in found, expected
-    assert "宣布失效" not in found
-    assert "(A4)" in pdf_page_size(pdf)
+def test_a_notice_published_without_a_number_takes_the_governments_next_one(db, world, now):
+    publish_documents(world)  # numbered 测府〔2026〕1号 to 4号
+    campaign = run_campaign(world, publish_result=False)
+    cleanup.publish_campaign(
+        campaign, actor=world["clerk"], now=at(d("2026-10-20")), published_on=d("2026-10-20"), notice_number="",
+        url="https://www.example.gov.cn/gfxwj/qingli-2026.html",
+    )  # fmt: skip
+    assert campaign.notice_number == "测府〔2026〕5号"
+    lines = [line for line in all_text(stored_bytes(cleanup_word.catalogue_versions(campaign)[0])).splitlines() if line]
+    # 版头 first (the red mark, the 发文字号 from the counter), the title; the 版记 closes the whole document.
+    assert lines[:3] == ["测试镇人民政府文件", "测府〔2026〕5号", f"测试镇人民政府关于公布{CAMPAIGN_NAME}结果的通知"]
+    assert lines[-2:] == ["抄送：中山市司法局。", "测试镇人民政府2026年10月20日印发"]

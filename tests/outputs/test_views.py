@@ -17,8 +17,11 @@ from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
 ROLES = ["admin", "reviewer", "clerk", "drafter", "drafter2", "leader"]
 
 
-def rows(db) -> list[GeneratedDocument]:
-    return list(db.session.scalars(sa.select(GeneratedDocument).order_by(GeneratedDocument.id)))
+def rows(db, kind: OutputKind | None = None) -> list[GeneratedDocument]:
+    query = sa.select(GeneratedDocument).order_by(GeneratedDocument.id)
+    if kind is not None:
+        query = query.where(GeneratedDocument.kind == kind)
+    return list(db.session.scalars(query))
 
 
 @pytest.fixture
@@ -33,9 +36,9 @@ def test_generating_an_opinion_needs_the_review_permission(db, login_as, opinion
     r = login_as(who).post(f"/word/opinions/{opinion_walk.opinion.id}/generate")
     if who == "reviewer":
         assert r.status_code == 302 and r.headers["Location"].endswith(f"/documents/{opinion_walk.doc.id}#word-outputs")
-        assert len(rows(db)) == 1
+        assert [row.version_no for row in rows(db)] == [1, 2]  # issuing made the first
     else:
-        assert r.status_code == 403 and rows(db) == []
+        assert r.status_code == 403 and [row.version_no for row in rows(db)] == [1]
 
 
 @pytest.mark.parametrize("who", ROLES)
@@ -44,9 +47,9 @@ def test_generating_a_filing_report_needs_the_office_permission(db, world, now, 
     db.session.commit()
     r = login_as(who).post(f"/word/documents/{walk.doc.id}/filing-report/generate")
     if who == "clerk":
-        assert r.status_code == 302 and len(rows(db)) == 1
+        assert r.status_code == 302 and len(rows(db, OutputKind.FILING_REPORT)) == 1
     else:
-        assert r.status_code == 403 and rows(db) == []
+        assert r.status_code == 403 and rows(db, OutputKind.FILING_REPORT) == []
 
 
 def test_a_refused_generation_is_explained_on_the_document_page(db, world, now, login_as):
@@ -55,19 +58,19 @@ def test_a_refused_generation_is_explained_on_the_document_page(db, world, now, 
     r = login_as("clerk").post(f"/word/documents/{walk.doc.id}/filing-report/generate", follow_redirects=True)
     assert r.status_code == 200
     assert any("尚未发布" in m for m in flashes(r))
-    assert rows(db) == []
+    assert rows(db, OutputKind.FILING_REPORT) == []
 
 
 def test_download_has_the_chinese_file_name_and_the_stored_bytes(db, login_as, opinion_walk):
     c = login_as("reviewer")
     c.post(f"/word/opinions/{opinion_walk.opinion.id}/generate")
     c.post(f"/word/opinions/{opinion_walk.opinion.id}/generate")
-    first, second = rows(db)
+    _issued, first, second = rows(db)
     r = c.get(f"/word/generated/{second.id}/download")
     assert r.status_code == 200
     assert r.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     # clean_filename drops the characters Windows forbids in file names (< > / …).
-    name = f"《测试镇b某某b管理办法》合法性审查意见书（{opinion_walk.opinion.number}）（第2版）.docx"
+    name = f"《测试镇b某某b管理办法》合法性审查意见书（{opinion_walk.opinion.number}）（第3版）.docx"
     assert second.file.original_name == name
     assert f"filename*=UTF-8''{quote(second.file.original_name)}" in r.headers["Content-Disposition"]
     assert r.data == path_of(second.file).read_bytes()
@@ -77,8 +80,7 @@ def test_download_has_the_chinese_file_name_and_the_stored_bytes(db, login_as, o
 
 @pytest.mark.parametrize(("who", "status"), [("drafter", 200), ("drafter2", 403), ("leader", 200), ("clerk", 200)])
 def test_download_and_preview_follow_who_may_see_the_document(db, login_as, opinion_walk, who, status):
-    login_as("reviewer").post(f"/word/opinions/{opinion_walk.opinion.id}/generate")
-    (row,) = rows(db)
+    (row,) = rows(db)  # generated when the opinion was issued
     c = login_as(who)
     assert c.get(f"/word/generated/{row.id}/download").status_code == status
     assert c.get(f"/word/generated/{row.id}/preview").status_code == status
@@ -86,7 +88,6 @@ def test_download_and_preview_follow_who_may_see_the_document(db, login_as, opin
 
 def test_preview_shows_the_document_with_user_text_escaped(db, login_as, opinion_walk):
     c = login_as("reviewer")
-    c.post(f"/word/opinions/{opinion_walk.opinion.id}/generate")
     (row,) = rows(db)
     r = c.get(f"/word/generated/{row.id}/preview")
     page = text(r)
@@ -121,7 +122,7 @@ def test_posts_need_a_csrf_token(app, db, login_as, opinion_walk, monkeypatch):
     reviewer, admin = login_as("reviewer"), login_as("admin")
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     r = reviewer.post(f"/word/opinions/{opinion_walk.opinion.id}/generate")
-    assert r.status_code == 400 and rows(db) == []
+    assert r.status_code == 400 and len(rows(db)) == 1
     assert admin.post("/word/templates/opinion/0/activate").status_code == 400
     assert admin.post("/word/templates/opinion/upload", data={}).status_code == 400
 
@@ -200,3 +201,44 @@ def test_unknown_template_kind_or_version_is_not_found(db, world, login_as):
     assert c.get("/word/templates/annual_statistics/3/download").status_code == 404
     assert c.get("/word/templates/nonsense/0/download").status_code == 404
     assert c.get("/word/templates/opinion/7/download").status_code == 404
+
+
+# --- PDF ----------------------------------------------------------------------------------------------------
+
+
+def test_pdf_download_converts_the_stored_file_and_writes_nothing(db, login_as, opinion_walk, monkeypatch):
+    seen = []
+
+    def fake_pdf(data, **kw):
+        seen.append(data)
+        return b"%PDF-1.7 fake"
+
+    monkeypatch.setattr("tracker.outputs.views.docx_to_pdf", fake_pdf)
+    (row,) = rows(db)
+    r = login_as("drafter").get(f"/word/generated/{row.id}/download.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data == b"%PDF-1.7 fake"
+    assert seen == [path_of(row.file).read_bytes()]
+    assert quote(row.file.original_name.removesuffix(".docx") + ".pdf") in r.headers["Content-Disposition"]
+    assert len(rows(db)) == 1
+    assert login_as("drafter2").get(f"/word/generated/{row.id}/download.pdf").status_code == 403
+
+
+def test_without_libreoffice_the_page_says_so_in_chinese(db, login_as, opinion_walk, monkeypatch):
+    monkeypatch.setattr("tracker.word.pdf.shutil.which", lambda name: None)
+    (row,) = rows(db)
+    r = login_as("reviewer").get(f"/word/generated/{row.id}/download.pdf", follow_redirects=True)
+    assert r.status_code == 200 and r.request.path == f"/documents/{opinion_walk.doc.id}"
+    assert any("未安装 LibreOffice" in m and "Word" in m for m in flashes(r))
+
+
+def test_a_conversion_that_takes_too_long_is_stopped_with_a_message(db, login_as, opinion_walk, monkeypatch):
+    import subprocess
+
+    def too_slow(*args, **kwargs):
+        raise subprocess.TimeoutExpired(args[0], kwargs.get("timeout"))
+
+    monkeypatch.setattr("tracker.word.pdf.shutil.which", lambda name: "/usr/bin/soffice")
+    monkeypatch.setattr("tracker.word.pdf.subprocess.run", too_slow)
+    (row,) = rows(db)
+    r = login_as("reviewer").get(f"/word/generated/{row.id}/download.pdf", follow_redirects=True)
+    assert any("生成 PDF 超时" in m for m in flashes(r))

@@ -9,6 +9,7 @@ from types import SimpleNamespace as NS
 import pytest
 import sqlalchemy as sa
 
+from tests.pages import text
 from tests.word.steps import (
     FINDING,
     all_text,
@@ -176,9 +177,9 @@ def test_three_thousand_character_findings_and_a_hundred_findings_give_a_valid_f
     assert table.rows[1].cells[2].text == long_text and table.rows[100].cells[4].text == "建议100"
 
 
-def test_generating_again_makes_a_new_version_and_keeps_the_old(db, world, now):
+def test_issuing_stores_the_opinion_and_generating_again_makes_a_new_version_keeping_the_old(db, world, now):
     walk = reviewed(world, now)
-    first = review_word.generate_opinion(walk.opinion, actor=world["reviewer"], now=now)
+    (first,) = review_word.versions(walk.opinion)  # issuing the opinion generated its file
     db.session.commit()
     second = review_word.generate_opinion(walk.opinion, actor=world["reviewer"], now=now)
     db.session.commit()
@@ -217,3 +218,15 @@ def test_point_results_follow_the_worksheet_order(db, world, now):
     positions = [text.index(label) for label in labels]
     assert positions == sorted(positions)
     assert PointResult.DOES_NOT.label in text
+
+
+def test_every_round_has_its_file_and_the_drafter_of_a_returned_round_can_download_it(db, world, now, login_as):
+    walk = reviewed(world, now, label="应当修改后重新送审")
+    (row,) = review_word.versions(walk.opinion)
+    db.session.commit()
+    drafter = login_as("drafter")
+    page = text(drafter.get(f"/documents/{walk.doc.id}"))
+    assert "尚未生成" not in page and f'href="/word/generated/{row.id}/download"' in page
+    assert f'href="/word/generated/{row.id}/download.pdf"' in page
+    r = drafter.get(f"/word/generated/{row.id}/download")
+    assert r.status_code == 200 and "应当修改后重新送审" in all_text(r.data)

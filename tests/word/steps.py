@@ -255,5 +255,7 @@ def tables_with_headings(data: bytes) -> list[tuple[str, list[list[str]]]]:
             last = "".join(t.text or "" for t in block.iter(qn("w:t")))
         elif block.tag == qn("w:tbl"):
             table = by_element[block]
+            if table.rows[0].cells[0].paragraphs[0].style.name == "版记":
+                continue  # the 版记 at the end is a table too, without a heading
             out.append((last, [[cell.text for cell in row.cells] for row in table.rows]))
     return out

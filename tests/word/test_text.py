@@ -48,3 +48,27 @@ def test_section_numbers_close_the_gaps_of_absent_sections():
         ["basic", "points", "conclusion"], ("basic", "basis", "points", "findings", "conclusion")
     )
     assert numbers == {"basic": "一", "basis": "", "points": "二", "findings": "", "conclusion": "三"}
+
+
+@pytest.mark.parametrize(
+    ("title", "lines"),
+    [
+        ("关于《沙溪镇高龄老人津贴发放办法》的备案报告", ["关于《沙溪镇高龄老人津贴发放办法》的", "备案报告"]),
+        # The book title is longer than a line: it breaks inside 《》 but before （征求意见稿）, never inside it.
+        (
+            "关于《某某市行政规范性文件管理办法（征求意见稿）》的意见",
+            ["关于《某某市行政规范性文件管理办法", "（征求意见稿）》的意见"],
+        ),
+        # Never inside a number.
+        (
+            "沙溪镇人民政府关于公布沙溪镇2026年度规范性文件定期清理结果的通知",
+            ["沙溪镇人民政府关于公布沙溪镇2026", "年度规范性文件定期清理结果的通知"],
+        ),
+        ("关于《短标题》的意见", ["关于《短标题》的意见"]),
+        ("", []),
+    ],
+)
+def test_titles_break_between_words_and_outside_brackets(title, lines):
+    assert wt.title_lines(title) == lines
+    assert all(len(line) <= wt.TITLE_LINE_CHARS for line in lines)
+    assert "".join(lines) == title

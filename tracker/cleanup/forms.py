@@ -43,7 +43,7 @@ class CampaignDeliberationForm(Form):
 
 class CampaignPublishForm(Form):
     published_on = DateField("公布日期", validators=[InputRequired(DATE_MSG)])
-    notice_number = StringField("公布文件文号", validators=[Optional(), Length(max=60)])
+    notice_number = StringField("通知文号（留空则按镇政府发文字号自动编号）", validators=[Optional(), Length(max=60)])
     url = URLField("公布网址", validators=[DataRequired("请填写公布网址。"), Length(max=500)])
 
 

@@ -30,9 +30,18 @@ from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication, in_force_filter
-from tracker.publication.services import NORMATIVE_SCOPE, default_validity, end_document, issue_scope, open_filing
+from tracker.publication.services import (
+    NORMATIVE_SCOPE,
+    default_validity,
+    end_document,
+    issue_scope,
+    open_filing,
+    parse_number,
+    reserve_serial,
+)
 from tracker.rules.due import chunks
 from tracker.rules.ruleset import get_rule, get_setting
+from tracker.word import organs
 from tracker.workflow.service import allows, apply, require
 
 
@@ -313,6 +322,22 @@ def deliberate_campaign(campaign: CleanupCampaign, *, actor, now: datetime, meet
     )
 
 
+def _notice_number(typed: str | None, year: int) -> str:
+    """The notice's 发文字号: one typed in (from the office's OA system) moves the town government's counter past
+    it; none typed takes the next number of the government's series (docs/rules.md §4, numbers)."""
+    government = organs.government()
+    if not government.number_prefix:
+        raise ValidationFailed(
+            f"“{government.name}”尚未设置发文代字，无法为清理结果通知编号，请管理员在单位管理中设置。"
+        )
+    pattern, scope = get_setting("issue_number_pattern"), issue_scope(government)
+    if (typed or "").strip():
+        number_year, seq = parse_number(typed, pattern, government.number_prefix)
+        reserve_serial(scope, number_year, seq)
+        return format_number(pattern, year=number_year, seq=seq, prefix=government.number_prefix)
+    return format_number(pattern, year=year, seq=next_serial(scope, year), prefix=government.number_prefix)
+
+
 def publish_campaign(
     campaign: CleanupCampaign, *, actor, now: datetime, published_on: date, notice_number: str, url: str
 ) -> None:
@@ -325,7 +350,7 @@ def publish_campaign(
         raise ValidationFailed("公布日期须在审议日期之后、今天之前。")
     if not (url or "").strip().lower().startswith(("http://", "https://")):
         raise ValidationFailed("请填写公布网址（以 http:// 或 https:// 开头）。")
-    campaign.published_on, campaign.notice_number = published_on, (notice_number or "").strip()[:60] or None
+    campaign.published_on, campaign.notice_number = published_on, _notice_number(notice_number, published_on.year)
     campaign.notice_url = url.strip()[:500]
     CAMPAIGN.apply(
         campaign,

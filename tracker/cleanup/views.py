@@ -242,6 +242,8 @@ def sources():
     if posted():
         refusal_page("cleanup.sources")
         services.require_source_recorder(current_user)
+        if not (request.form.get("source_id") or "").strip():
+            abort(400)
         source = db.get_or_404(LegalSource, bounded_int(request.form.get("source_id")) or 0)  # no such id: 404
         if not form.validate():
             flash(form_errors(form), "danger")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from types import SimpleNamespace as NS
 
+from tracker.auth.models import UnitKind
 from tracker.auth.permissions import may
 from tracker.cleanup.catalogue import catalogue
 from tracker.cleanup.models import CampaignPhase, CleanupCampaign
@@ -18,7 +19,7 @@ from tracker.rules.ruleset import get_rule
 from tracker.word import organs, store
 from tracker.word.models import GeneratedDocument, OutputKind
 from tracker.word.spec import Field, Label, TemplateSpec
-from tracker.word.text import cn_numeral, date_cn, official_number, short_title, unique
+from tracker.word.text import cn_numeral, date_cn, official_number, sentence, short_title, title_lines, unique
 
 KIND = OutputKind.CLEANUP_CATALOGUE
 OBJECT_TYPE = "cleanup_campaign"
@@ -57,6 +58,8 @@ def cleanup_catalogue_context(
     office_name: str,
     revision_due_on: date | None = None,
     revision_months: int = 3,
+    cc: str = "",
+    printer: str = "",
 ) -> dict:
     """The context of 关于公布…结果的通知 with its catalogue: one table per non-empty result category.
 
@@ -109,9 +112,12 @@ def cleanup_catalogue_context(
         facts.append(f"审议：{meeting}（{date_cn(campaign.deliberated_on)}）")
     if campaign.published_on:
         facts.append(f"公布日期：{date_cn(campaign.published_on)}")
+    title = f"{issuer}关于公布{name}结果的通知"
     return {
+        "organ_mark": f"{issuer}文件",
         "issuer": issuer,
-        "title": f"{issuer}关于公布{name}结果的通知",
+        "title": title,
+        "heading": "\n".join(title_lines(title)),
         "number": official_number(getattr(campaign, "notice_number", None)),
         "addressee": "各村（社区），镇属各部门、各单位",
         "opening": (
@@ -134,15 +140,20 @@ def cleanup_catalogue_context(
         "categories": categories,
         "total": total,
         "signed_on": date_cn(campaign.published_on),
+        "cc": sentence(cc) if cc else "",
+        "printer": printer or issuer,
+        "printed_on": date_cn(campaign.published_on),
     }
 
 
 # --- what the template may use, and sample records ---------------------------------------------------------
 
 FIELDS = (
+    Field("organ_mark", "发文机关标志（如 某某镇人民政府文件）", True),
     Field("issuer", "发文机关（落款）", True),
-    Field("title", "通知标题（如 某某镇人民政府关于公布…结果的通知）", True),
-    Field("number", "发文字号（未填写时为空）"),
+    Field("title", "通知标题（一行，如 某某镇人民政府关于公布…结果的通知）"),
+    Field("heading", "通知标题（过长时在词间换行）", True),
+    Field("number", "发文字号", True),
     Field("addressee", "主送机关", True),
     Field("opening", "开头段落（清理依据、截止日期、审核和审议情况）", True),
     Field("summary", "清理结果综述（共几件，各类几件）"),
@@ -164,6 +175,9 @@ FIELDS = (
     ),
     Field("total", "清理文件总数"),
     Field("signed_on", "成文日期（公布日期）", True),
+    Field("cc", "抄送机关（版记）"),
+    Field("printer", "印发机关（版记）", True),
+    Field("printed_on", "印发日期（版记）", True),
 )
 
 
@@ -208,6 +222,8 @@ def samples() -> list[dict]:
             issuer="某某镇人民政府",
             office_name="某某镇司法所",
             revision_due_on=date(2026, 10, 20),
+            cc="某某市司法局",
+            printer="某某镇人民政府办公室",
         ),
         cleanup_catalogue_context(
             _sample_campaign(full=False), sparse, issuer="某某镇人民政府", office_name="某某镇司法所"
@@ -234,6 +250,8 @@ def catalogue_filename(campaign: CleanupCampaign, version_no: int = 1) -> str:
 
 def catalogue_context_for(campaign: CleanupCampaign) -> dict:
     revision_due = min((i.revision_due_on for i in campaign.items if i.revision_due_on), default=None)
+    authority = organs.first_unit(UnitKind.FILING_AUTHORITY)
+    printer = organs.first_unit(UnitKind.GOVERNMENT_OFFICE)
     return cleanup_catalogue_context(
         campaign,
         catalogue(campaign),
@@ -241,6 +259,9 @@ def catalogue_context_for(campaign: CleanupCampaign) -> dict:
         office_name=organs.judicial_office_name(),
         revision_due_on=revision_due,
         revision_months=get_rule("revision_after_cleanup").value,
+        # The result is reported to the city justice bureau (docs/rules.md §6).
+        cc=authority.name if authority is not None else "",
+        printer=printer.name if printer is not None else "",
     )
 
 

@@ -32,6 +32,8 @@ class Filing(TimestampMixin, db.Model):
     due_rule_days: Mapped[int]
     due_provisional: Mapped[bool] = mapped_column(default=False)
     first_submitted_on: Mapped[date | None]
+    # The 备案报告's own 发文字号, from the issuer's 报告 series; taken at the first generation and kept.
+    report_number: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
 
     document: Mapped[Document] = relationship()
     attempts: Mapped[list[FilingAttempt]] = relationship(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -12,21 +11,20 @@ import sqlalchemy as sa
 from tracker.audit import services as audit
 from tracker.common.timeutil import office_today
 from tracker.common.xlsx import Column, Sheet, workbook_bytes
-from tracker.documents.models import AttachmentKind, Document
+from tracker.documents.models import Document
 from tracker.documents.states import FilingStatus
 from tracker.errors import InvalidTransition, ValidationFailed
 from tracker.extensions import db
-from tracker.files.models import StoredFile
 from tracker.files.storage import path_of
+from tracker.filing import word as filing_word
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
+from tracker.filing.packet import missing_packet_items, packet
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.due import DeadlineMoved
 from tracker.rules.ruleset import get_rule
 from tracker.rules.services import add_period, compute_due
-from tracker.word.models import OutputKind
-from tracker.word.store import latest_file
 from tracker.workflow.service import apply, require
 
 MAX_TEXT = 2000
@@ -37,65 +35,6 @@ def current_filing(doc: Document) -> Filing | None:
     if pub is None:
         return None
     return db.session.scalar(sa.select(Filing).where(Filing.publication_id == pub.id))
-
-
-@dataclass
-class PacketItem:
-    label: str
-    required: bool
-    file: StoredFile | None
-    note: str = ""
-
-    @property
-    def present(self) -> bool:
-        return self.file is not None or bool(self.note)
-
-
-def _passing_opinion_id(doc: Document) -> int | None:
-    """The opinion that cleared the document for deliberation (not an earlier round's return)."""
-    from tracker.review.models import Opinion, ReviewRound
-    from tracker.rules.models import Conclusion, Outcome
-
-    return db.session.scalar(
-        sa.select(Opinion.id)
-        .join(ReviewRound, ReviewRound.id == Opinion.round_id)
-        .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
-        .where(Opinion.document_id == doc.id, Conclusion.outcome == Outcome.PASS)
-        .order_by(Opinion.id.desc())
-        .limit(1)
-    )
-
-
-def _attachment_file(doc: Document, kind: AttachmentKind) -> StoredFile | None:
-    current = [a for a in doc.attachments if a.kind is kind and not a.superseded]
-    return current[-1].file if current else None
-
-
-def packet(doc: Document) -> list[PacketItem]:
-    """The 备案材料 of docs/rules.md §5, each attached, generated or missing."""
-    pub = current_publication(doc)
-    items = [
-        PacketItem("备案报告", True, latest_file(OutputKind.FILING_REPORT, "publication", pub.id if pub else None)),
-        PacketItem("正式文本", True, _attachment_file(doc, AttachmentKind.OFFICIAL_TEXT)),
-        PacketItem("起草说明", True, _attachment_file(doc, AttachmentKind.DRAFTING_NOTE)),
-        PacketItem("制定依据", True, _attachment_file(doc, AttachmentKind.LEGAL_BASIS)),
-        PacketItem("合法性审查意见书", True, latest_file(OutputKind.OPINION, "opinion", _passing_opinion_id(doc))),
-        PacketItem("政策解读", False, _attachment_file(doc, AttachmentKind.INTERPRETATION)),
-    ]
-    if pub is not None and pub.early_effect_reason:
-        items.append(
-            PacketItem(
-                "提前施行的理由说明",
-                True,
-                _attachment_file(doc, AttachmentKind.EARLY_EFFECT_REASON),
-                note=pub.early_effect_reason,
-            )
-        )
-    return items
-
-
-def missing_packet_items(doc: Document) -> list[str]:
-    return [i.label for i in packet(doc) if i.required and not i.present]
 
 
 def _metadata_xlsx(doc: Document) -> bytes:
@@ -200,6 +139,9 @@ def submit(
     if filing.first_submitted_on is None:
         filing.first_submitted_on = submitted_on
     db.session.flush()
+    if check_packet:
+        # The report in the packet is dated on the day it is filed, not the day it was first generated.
+        filing_word.date_report_on_filing(doc, actor=actor, now=now, submitted_on=submitted_on)
     return attempt
 
 

@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.filing import services
 from tracker.filing.forms import FilingResultForm, SubmitFilingForm
 from tracker.filing.models import FilingResult
+from tracker.filing.packet import GENERATED
 
 bp = Blueprint("filing", __name__, url_prefix="/filing")
 
@@ -45,7 +46,11 @@ def submit(doc_id: int):
         if done:
             return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
     return render_template(
-        "filing/submit.html", doc=doc, form=form, summary=services.filing_summary(doc, today=office_today(now_utc()))
+        "filing/submit.html",
+        doc=doc,
+        form=form,
+        summary=services.filing_summary(doc, today=office_today(now_utc())),
+        generated=GENERATED,
     )
 
 

@@ -10,21 +10,23 @@ import sqlalchemy as sa
 
 from tracker.auth.models import Unit, UnitKind
 from tracker.auth.permissions import may
+from tracker.common.numbering import format_number, next_serial
 from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
 from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.files.uploads import clean_filename
 from tracker.filing.models import Filing
-from tracker.filing.services import packet
+from tracker.filing.packet import packet
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication
 from tracker.review import word as review_word
-from tracker.rules.ruleset import get_rule
+from tracker.review.models import Deliberation, DeliberationDecision
+from tracker.rules.ruleset import get_rule, get_setting
 from tracker.word import organs, store
 from tracker.word.models import GeneratedDocument, OutputKind
 from tracker.word.spec import Field, TemplateSpec
-from tracker.word.text import book_title, date_cn, official_number, short_title, unique
+from tracker.word.text import book_title, date_cn, official_number, sentence, short_title, title_lines, unique
 
 KIND = OutputKind.FILING_REPORT
 OBJECT_TYPE = "publication"
@@ -39,7 +41,6 @@ def is_early(publication, min_gap_days: int) -> bool:
     return (publication.effective_on - publication.published_on).days < min_gap_days
 
 
-TITLE_LINE_CHARS = 20
 # What goes with every filing (docs/rules.md §5) when the caller does not pass the packet's own list.
 DEFAULT_ENCLOSURES = ("正式文本", "起草说明", "制定依据", "合法性审查意见书")
 EARLY_EFFECT_ENCLOSURE = "提前施行的理由说明"
@@ -74,11 +75,17 @@ def filing_report_context(
     phone: str = "",
     enclosures: Sequence[str] | None = None,
     early: bool | None = None,
+    number: str = "",
+    deliberation=None,
+    cc: str = "",
+    printer: str = "",
 ) -> dict:
     """The context of 关于《…》的备案报告 for a publication (with its document), addressed to the filing authority.
 
     `enclosures` are the filing packet's item labels (default: the four materials every filing carries, plus the
     early-effect reason when the document took effect sooner than `effect_min_gap` days after publication).
+    The report is an upward 公文 (GB/T 9704): its own 发文字号 `number`, 签发人 the one who signed the document,
+    dated `report_date` (the filing date); `deliberation` (meeting_name, held_on) is the collective deliberation.
     """
     doc = publication.document
     early = is_early(publication, effect_min_gap) if early is None else early
@@ -86,9 +93,12 @@ def filing_report_context(
         enclosures = [*DEFAULT_ENCLOSURES, *([EARLY_EFFECT_ENCLOSURE] if early else [])]
     numbers = unique([official_number(publication.issue_number), official_number(publication.normative_number)])
     return {
+        "organ_mark": f"{doc.issuer.name}文件",
+        "number": official_number(number),
+        "signer": (getattr(publication, "signer", "") or "").strip(),
         "title": doc.title,
-        # A title line holds 20 characters at 22 pt: a long title breaks before 备案报告, not in mid-word.
-        "title_break": "\n" if len(doc.title) + len("关于《》的备案报告") > TITLE_LINE_CHARS else "",
+        # A title line holds 20 characters at 22 pt: the heading breaks between words, never inside a bracket.
+        "heading": "\n".join(title_lines(f"关于{book_title(doc.title)}的备案报告")),
         "authority": authority_name,
         "issuer": doc.issuer.name,
         "office_name": office_name,
@@ -105,6 +115,8 @@ def filing_report_context(
         "opinion_conclusion": (
             opinion.round.conclusion.label if opinion is not None and opinion.round.conclusion else ""
         ),
+        "meeting": (deliberation.meeting_name or "").strip() if deliberation is not None else "",
+        "deliberated_on": date_cn(deliberation.held_on) if deliberation is not None else "",
         "early_effect": early,
         "effect_min_gap": effect_min_gap,
         "early_effect_reason": (publication.early_effect_reason or "").strip().rstrip("。") if early else "",
@@ -116,14 +128,20 @@ def filing_report_context(
         "report_date": date_cn(report_date),
         "contact": contact.strip(),
         "phone": phone.strip(),
+        "cc": sentence(cc) if cc else "",
+        "printer": printer or doc.issuer.name,
+        "printed_on": date_cn(report_date),
     }
 
 
 # --- what the template may use, and sample records ---------------------------------------------------------
 
 FIELDS = (
+    Field("organ_mark", "发文机关标志（如 某某镇人民政府文件）", True),
+    Field("number", "备案报告的发文字号", True),
+    Field("signer", "签发人"),
+    Field("heading", "标题（关于《…》的备案报告，过长时在词间换行）", True),
     Field("title", "文件名称（不含书名号）", True),
-    Field("title_break", "标题过长时在“备案报告”前换行"),
     Field("authority", "备案审查机关（主送）", True),
     Field("issuer", "制定机关（落款）", True),
     Field("office_name", "司法所名称"),
@@ -138,6 +156,8 @@ FIELDS = (
     Field("validity_end_on", "有效期截止日期"),
     Field("opinion_number", "合法性审查意见书编号"),
     Field("opinion_conclusion", "合法性审查结论"),
+    Field("meeting", "集体审议会议"),
+    Field("deliberated_on", "集体审议日期"),
     Field("early_effect", "公布后不足规定天数即施行时为真"),
     Field("effect_min_gap", "规定的公布至施行最短天数"),
     Field("early_effect_reason", "提前施行的理由"),
@@ -145,6 +165,9 @@ FIELDS = (
     Field("report_date", "报告日期", True),
     Field("contact", "联系人"),
     Field("phone", "联系电话"),
+    Field("cc", "抄送机关（版记）"),
+    Field("printer", "印发机关（版记）", True),
+    Field("printed_on", "印发日期（版记）", True),
 )
 
 
@@ -156,6 +179,7 @@ def _sample_publication(*, early: bool, opinion: bool) -> tuple[NS, NS | None]:
     )
     publication = NS(
         document=doc,
+        signer="镇长甲",
         signed_on=date(2026, 4, 1),
         issue_number="某府〔2026〕5号",
         normative_number="某府规字〔2026〕2号",
@@ -184,6 +208,10 @@ def samples() -> list[dict]:
                 report_date=date(2026, 4, 8),
                 contact=contact,
                 phone="0760-00000000" if contact else "",
+                number="某府报〔2026〕2号",
+                deliberation=NS(meeting_name="镇政府常务会议", held_on=date(2026, 3, 20)) if opinion else None,
+                cc="某某镇司法所" if opinion else "",
+                printer="某某镇人民政府办公室",
             )
         )
     return out
@@ -215,30 +243,71 @@ def filing_authority_name(pub: Publication) -> str:
 
 
 def enclosure_labels(doc: Document, pub: Publication, *, early: bool) -> list[str]:
-    """The filing packet (filing.services.packet) minus the report itself; optional items only when present."""
+    """The filing packet (filing.packet) minus the report itself; optional items only when present."""
     labels = [item.label for item in packet(doc) if item.label != "备案报告" and (item.required or item.present)]
     if early and EARLY_EFFECT_ENCLOSURE not in labels:
         labels.append(EARLY_EFFECT_ENCLOSURE)
     return labels
 
 
-def filing_report_context_for(doc: Document, *, actor, report_date: date) -> tuple[Publication, dict]:
+def filing_of(pub: Publication) -> Filing | None:
+    return db.session.scalar(sa.select(Filing).where(Filing.publication_id == pub.id))
+
+
+def report_date(filing: Filing | None, today: date) -> date:
+    """成文日期 of the report: the day it is filed (the latest submission), today while it is being prepared."""
+    if filing is not None and filing.attempts:
+        return filing.attempts[-1].submitted_on
+    return today
+
+
+def report_number(filing: Filing, issuer: Unit, year: int) -> str:
+    """The report's own 发文字号, taken once from the issuer's 报告 series (e.g. 沙府报〔2026〕3号) and kept."""
+    if filing.report_number:
+        return filing.report_number
+    if not issuer.number_prefix:
+        raise ValidationFailed(
+            f"发文机关“{issuer.name}”尚未设置发文代字，无法为备案报告编号。请管理员在单位管理中设置。"
+        )
+    prefix = f"{issuer.number_prefix}报"
+    seq = next_serial(f"issue:{prefix}", year)
+    filing.report_number = format_number(get_setting("issue_number_pattern"), year=year, seq=seq, prefix=prefix)
+    db.session.flush()
+    return filing.report_number
+
+
+def approving_deliberation(doc: Document) -> Deliberation | None:
+    return db.session.scalar(
+        sa.select(Deliberation)
+        .where(Deliberation.document_id == doc.id, Deliberation.decision == DeliberationDecision.APPROVED)
+        .order_by(Deliberation.held_on.desc(), Deliberation.id.desc())
+        .limit(1)
+    )
+
+
+def filing_report_context_for(doc: Document, *, actor, today: date, number: str = "") -> tuple[Publication, dict]:
     pub = published(doc)
+    filing = filing_of(pub)
     opinion = review_word.passing_opinion(doc)
     gap = get_rule("effect_min_gap").value
     early = is_early(pub, gap) or bool((pub.early_effect_reason or "").strip())
     office = review_word.judicial_office_name(opinion) if opinion is not None else organs.judicial_office_name()
+    printer = organs.first_unit(UnitKind.GOVERNMENT_OFFICE)
     context = filing_report_context(
         pub,
         authority_name=filing_authority_name(pub),
         office_name=office,
         opinion=opinion,
         effect_min_gap=gap,
-        report_date=report_date,
+        report_date=report_date(filing, today),
         contact=getattr(actor, "display_name", "") or "",
         phone=getattr(actor, "phone", "") or "",
         enclosures=enclosure_labels(doc, pub, early=early),
         early=early,
+        number=number or (filing.report_number if filing is not None else "") or "",
+        deliberation=approving_deliberation(doc),
+        cc=office,
+        printer=printer.name if printer is not None else doc.issuer.name,
     )
     return pub, context
 
@@ -248,8 +317,9 @@ def filing_report_filename(doc: Document, version_no: int = 1) -> str:
     return clean_filename(f"关于《{short_title(doc.title)}》的备案报告{suffix}.docx")
 
 
-def render_filing_report(doc: Document, *, actor=None, now: datetime) -> store.Rendered:
-    _pub, context = filing_report_context_for(doc, actor=actor, report_date=office_today(now))
+def render_filing_report(doc: Document, *, actor=None, now: datetime, number: str = "") -> store.Rendered:
+    """The report as .docx bytes (not stored); without a number yet it is a draft with an empty 发文字号."""
+    _pub, context = filing_report_context_for(doc, actor=actor, today=office_today(now), number=number)
     return store.render(KIND, context, filing_report_filename(doc))
 
 
@@ -261,13 +331,26 @@ def generate_filing_report(doc: Document, *, actor, now: datetime) -> GeneratedD
     if not may(actor, "office", doc):
         raise PermissionDenied("只有党政办文秘可以生成备案报告。")
     pub = published(doc)
+    filing = filing_of(pub)
+    number = ""
+    if filing is not None:
+        number = report_number(filing, doc.issuer, report_date(filing, office_today(now)).year)
     return store.store(
         KIND,
         object_type=OBJECT_TYPE,
         object_id=pub.id,
         document_id=doc.id,
-        rendered=render_filing_report(doc, actor=actor, now=now),
+        rendered=render_filing_report(doc, actor=actor, now=now, number=number),
         filename_for=lambda n: filing_report_filename(doc, n),
         actor=actor,
         now=now,
     )
+
+
+def date_report_on_filing(doc: Document, *, actor, now: datetime, submitted_on: date) -> GeneratedDocument | None:
+    """At submission the report must bear the filing date: a report generated on another day gets a new version."""
+    pub = published(doc)
+    latest = versions(pub)
+    if latest and office_today(latest[0].created_at) == submitted_on:
+        return None
+    return generate_filing_report(doc, actor=actor, now=now)

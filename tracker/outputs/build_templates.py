@@ -20,7 +20,7 @@ import docx
 from docx.enum.section import WD_SECTION_START
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, Twips
@@ -41,6 +41,13 @@ TITLE_PT = 22  # 二号
 PAGE_NO_PT = 14  # 四号
 TABLE_PT = 12  # 小四, for table cells
 ONE_CHAR = Twips(BODY_PT * 20)  # one body character, for indents ("空二字")
+ORGAN_MARK_PT = 36  # 发文机关标志: GB/T 9704 §7.2.3 leaves the size to the office; 36 pt fits 12 characters
+COLOPHON_PT = 14  # 版记: 四号 (§7.4)
+RED = "FF0000"
+TEXT_WIDTH = Twips(8844)  # the 156 mm line
+# 署名 and 成文日期 share one centre (§7.3.5.1): the date ends four characters from the right edge, so the centre
+# lies four characters plus half a date (2026年10月20日, about 7 characters at 15.75 pt) in from the right edge.
+SIGN_CENTRE = Twips(8844 - 4 * 315 - 1015)
 
 LATIN = "Times New Roman"
 FANGSONG, XIAOBIAOSONG, HEITI, KAITI, SONGTI = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"
@@ -243,6 +250,26 @@ def _styles(document) -> None:
     _char_format(head, HEITI, TABLE_PT)
     _para_format(head, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=None)
 
+    mark = _style(document, "GwOrganMark", "发文机关标志")
+    _char_format(mark, XIAOBIAOSONG, ORGAN_MARK_PT)
+    _put(mark.element.get_or_add_rPr(), _el("w:color", **{"w:val": RED}))
+    _para_format(mark, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=0, line_twips=None)
+    mark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+
+    # 署名 over 成文日期, both centred on one tab stop; kept with the next line like 落款.
+    signed = _style(document, "GwSigned", "署名")
+    _para_format(signed, align=WD_ALIGN_PARAGRAPH.LEFT, first_line_chars=0, keep_next=True)
+    signed.paragraph_format.tab_stops.add_tab_stop(SIGN_CENTRE, WD_TAB_ALIGNMENT.CENTER)
+
+    colophon = _style(document, "GwColophon", "版记")
+    _char_format(colophon, FANGSONG, COLOPHON_PT)
+    _para_format(colophon, align=WD_ALIGN_PARAGRAPH.LEFT, first_line_chars=0, line_twips=None)
+    colophon.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    colophon.paragraph_format.space_before = colophon.paragraph_format.space_after = Pt(3)
+    # 抄送 and 印发机关 one character in from the left, 印发日期 one character in from the right (§7.4.2, §7.4.3).
+    colophon.paragraph_format.left_indent = colophon.paragraph_format.right_indent = Twips(COLOPHON_PT * 20)
+    colophon.paragraph_format.tab_stops.add_tab_stop(Twips(8844 - 2 * COLOPHON_PT * 20), WD_TAB_ALIGNMENT.RIGHT)
+
     footer = _style(document, "GwPageNumber", "页码")
     _char_format(footer, SONGTI, PAGE_NO_PT, latin=SONGTI)
     _para_format(footer, first_line_chars=0, line_twips=None)
@@ -368,7 +395,13 @@ def para(document, text: str = "", style: str | None = None, *, east_asia: str |
     return p
 
 
-_STYLE_FONT = {"公文标题": XIAOBIAOSONG, "一级标题": HEITI, "二级标题": KAITI, "表头文字": HEITI}
+_STYLE_FONT = {
+    "公文标题": XIAOBIAOSONG,
+    "发文机关标志": XIAOBIAOSONG,
+    "一级标题": HEITI,
+    "二级标题": KAITI,
+    "表头文字": HEITI,
+}
 
 
 def keep(paragraph: Paragraph) -> Paragraph:
@@ -412,6 +445,96 @@ def table(document, headers: list[str], widths_mm: list[int], rows: list[list[st
         for cell, text in zip(row.cells, texts, strict=True):
             _cell_text(cell, text, "表格文字")
     return t
+
+
+# --- the elements of an outgoing 公文 (GB/T 9704-2012 §7) -----------------------------------------------------
+
+
+def _border(paragraph: Paragraph, edge: str, *, val: str = "single", size: int = 12, space: int = 0) -> None:
+    """A red line along one edge of a paragraph: as wide as the text area, whatever the paragraph holds."""
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = _el("w:pBdr")
+        _put(ppr, borders)
+    borders.append(_el(f"w:{edge}", **{"w:val": val, "w:sz": str(size), "w:space": str(space), "w:color": RED}))
+
+
+def _red(r) -> None:
+    _put(r._r.get_or_add_rPr(), _el("w:color", **{"w:val": RED}))
+
+
+def masthead(document, *, upward: bool = False, letter: bool = False) -> None:
+    """版头 (§7.2): the 发文机关标志 in red 小标宋, the 发文字号 (with 签发人 on upward documents), the red line.
+
+    A letter (信函格式, §10.1) has the organ's name over a red double line (thick over thin) and its 发文字号 on the
+    right below it; a document (文件格式) has the mark 35 mm down the text area, two lines, the 发文字号 centred
+    (left, with 签发人 on the right, when it goes up) and the red line 4 mm below it.
+    """
+    mark = document.add_paragraph(style="发文机关标志")
+    _red(run(mark, "{{ organ_mark }}", XIAOBIAOSONG))
+    if letter:
+        _border(mark, "bottom", val="thickThinSmallGap", size=24, space=4)
+        tag(document, "if number")
+        number = para(document, "{{ number }}", "发文字号")
+        number.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        tag(document, "endif")
+        return
+    mark.paragraph_format.space_before = Mm(35)
+    para(document)
+    para(document)
+    number = para(document, style="发文字号")
+    if upward:
+        # 发文字号 one character in from the left, 签发人 (name in 楷体) one in from the right, on one line (§7.2.5).
+        number.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        number.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+        run(number, "\u3000{{ number }}{% if signer %}\t签发人：")
+        run(number, "{{ signer }}", KAITI)
+        run(number, "\u3000{% endif %}")
+    else:
+        run(number, "{{ number }}")
+    _border(number, "bottom", size=12, space=11)
+    para(document)
+
+
+def signature(document, organ: str = "{{ issuer }}", day: str = "{{ signed_on }}") -> None:
+    """署名 centred over 成文日期, two lines below the text for the seal (§7.3.5.1: the seal's top within a line)."""
+    keep(para(document))
+    keep(para(document))
+    para(document, "\t" + organ, "署名")
+    para(document, "\t" + day, "署名")
+
+
+def colophon(document) -> None:
+    """版记 (§7.4): 抄送 and 印发机关和印发日期 between a thick first line, a thin line and a thick last line.
+
+    A table with only top, inside and bottom borders, floating at the foot of the last page's text area in Word
+    (LibreOffice keeps it after the last line of text); the 抄送 row disappears when there is none.
+    """
+    t = document.add_table(rows=4, cols=1)
+    tbl_pr = t._tbl.tblPr
+    borders = _el("w:tblBorders")
+    for edge, size in (("top", "8"), ("bottom", "8"), ("insideH", "6")):
+        borders.append(_el(f"w:{edge}", **{"w:val": "single", "w:sz": size, "w:space": "0", "w:color": "000000"}))
+    _put(tbl_pr, borders)
+    position = {"w:vertAnchor": "margin", "w:horzAnchor": "margin", "w:tblpXSpec": "center", "w:tblpYSpec": "bottom"}
+    _put(tbl_pr, _el("w:tblpPr", **{"w:leftFromText": "0", "w:rightFromText": "0", **position}))
+    _put(tbl_pr, _el("w:tblW", **{"w:w": str(TEXT_WIDTH.twips), "w:type": "dxa"}))
+    margins = _el("w:tblCellMar")
+    for edge in ("left", "right"):
+        margins.append(_el(f"w:{edge}", **{"w:w": "0", "w:type": "dxa"}))
+    _put(tbl_pr, margins)
+    t.autofit = False
+    for row, text in zip(
+        t.rows, ("{%tr if cc %}", "抄送：{{ cc }}", "{%tr endif %}", "{{ printer }}\t{{ printed_on }}印发"), strict=True
+    ):
+        cell = row.cells[0]
+        cell.width = TEXT_WIDTH
+        cell.paragraphs[0].style = "版记"
+        run(cell.paragraphs[0], text)
+        row._tr.get_or_add_trPr().append(_el("w:cantSplit"))
+    # A document ends with a paragraph, not a table.
+    para(document)
 
 
 # --- the templates ----------------------------------------------------------------------------------------
@@ -503,9 +626,10 @@ def build_opinion() -> docx.Document:
 
 
 def build_filing_report() -> docx.Document:
-    """关于《…》的备案报告: to the filing authority, with the issuing date and the enclosed list (docs/rules.md §5)."""
+    """关于《…》的备案报告, an upward 公文 to the filing authority: 版头 with 签发人, the text, 附件说明, 版记."""
     d = new_document("备案报告")
-    para(d, "关于《{{ title }}》的{{ title_break }}备案报告", "公文标题")
+    masthead(d, upward=True)
+    para(d, "{{ heading }}", "公文标题")
     para(d)
     para(d, "{{ authority }}：", "主送机关")
     para(
@@ -516,7 +640,11 @@ def build_filing_report() -> docx.Document:
         "{% if validity_end_on %}，有效期至{{ validity_end_on }}{% endif %}。",
     )
     tag(d, "if opinion_number")
-    para(d, "该文件已经{{ office_name }}合法性审查（{{ opinion_number }}），审查结论为“{{ opinion_conclusion }}”。")
+    para(
+        d,
+        "该文件已经{{ office_name }}合法性审查（{{ opinion_number }}），审查结论为“{{ opinion_conclusion }}”"
+        "{% if meeting %}，并经{{ meeting }}于{{ deliberated_on }}集体审议通过{% endif %}。",
+    )
     tag(d, "endif")
     tag(d, "if early_effect")
     para(
@@ -535,12 +663,11 @@ def build_filing_report() -> docx.Document:
     tag(d, "for e in enclosures[-1:]")
     keep(para(d, "{{ e.prefix }}{{ e.no }}. {{ e.name }}"))
     tag(d, "endfor")
-    keep(para(d))
-    para(d, "{{ issuer }}", "落款")
-    para(d, "{{ report_date }}", "落款")
+    signature(d, "{{ issuer }}", "{{ report_date }}")
     tag(d, "if contact")
     para(d, "（联系人：{{ contact }}{% if phone %}，联系电话：{{ phone }}{% endif %}）", "附注")
     tag(d, "endif")
+    colophon(d)
     return d
 
 
@@ -559,10 +686,8 @@ def build_cleanup_catalogue() -> docx.Document:
     The categories are a loop, so a category without documents leaves neither heading nor table behind.
     """
     d = new_document("清理结果目录")
-    para(d, "{{ title }}", "公文标题")
-    tag(d, "if number")
-    para(d, "{{ number }}", "发文字号")
-    tag(d, "endif")
+    masthead(d)
+    para(d, "{{ heading }}", "公文标题")
     para(d)
     para(d, "{{ addressee }}：", "主送机关")
     para(d, "{{ opening }}")
@@ -579,10 +704,7 @@ def build_cleanup_catalogue() -> docx.Document:
     keep(para(d))
     # GB/T 9704 §7.3.4: 附件说明 after the text, one blank line below it.
     keep(para(d, "附件：{{ catalogue_title }}"))
-    keep(para(d))
-    keep(para(d))
-    para(d, "{{ issuer }}", "落款")
-    keep(para(d, "{{ signed_on }}", "落款"))
+    signature(d)
     para(d, "（此件公开发布）", "附注")
 
     # The attachment starts a new page: 附件 in 黑体 at the top left, then its title (GB/T 9704 §8).
@@ -609,8 +731,9 @@ def build_cleanup_catalogue() -> docx.Document:
     _centre_column(t, 2)
     _cant_split(t, 2)
     tag(d, "endfor")
-    # A document ends with a paragraph, not a table (Word adds one and reports a change otherwise).
+    # The 版记 closes the whole document, after the attachment (GB/T 9704 §7.4).
     para(d)
+    colophon(d)
     return d
 
 
@@ -619,9 +742,11 @@ def build_annual_statistics() -> docx.Document:
     d = new_document("年度规范性文件管理情况")
     para(d, "{{ title }}", "公文标题")
     para(d)
-    para(d, "一、总体情况", "一级标题")
+    para(d, "{{ sec.overview }}、总体情况", "一级标题")
     para(d, "{{ paragraph }}")
-    para(d, "二、主要比率", "一级标题")
+    # A section with nothing to count has no heading and no table: no lines for items that are zero.
+    tag(d, "if rates")
+    para(d, "{{ sec.rates }}、主要比率", "一级标题")
     t = table(
         d,
         ["序号", "指标", "比率", "分子", "分母", "计算口径"],
@@ -635,7 +760,9 @@ def build_annual_statistics() -> docx.Document:
     for column in (0, 2, 3, 4):
         _centre_column(t, 2, column)
     _cant_split(t, 2)
-    para(d, "三、主要数据", "一级标题")
+    tag(d, "endif")
+    tag(d, "if figures")
+    para(d, "{{ sec.figures }}、主要数据", "一级标题")
     t = table(
         d,
         ["序号", "指标", "数值", "构成"],
@@ -649,6 +776,7 @@ def build_annual_statistics() -> docx.Document:
     for column in (0, 2):
         _centre_column(t, 2, column)
     _cant_split(t, 2)
+    tag(d, "endif")
     tag(d, "if note")
     para(d, "{{ note }}", "附注")
     tag(d, "endif")
@@ -656,12 +784,11 @@ def build_annual_statistics() -> docx.Document:
 
 
 def build_comment_reply() -> docx.Document:
-    """关于《…》的意见: the town's reply to a higher level's draft for comment, its text split into paragraphs."""
+    """关于《…》的意见: a letter (信函格式) of the organ that replies, quoting the incoming 文号 in its text."""
     d = new_document("征求意见答复")
-    para(d, "{{ title }}", "公文标题")
-    tag(d, "if reference")
-    para(d, "（来文文号：{{ reference }}）", "发文字号")
-    tag(d, "endif")
+    masthead(d, letter=True)
+    para(d)
+    para(d, "{{ heading }}", "公文标题")
     para(d)
     para(d, "{{ addressee }}：", "主送机关")
     para(d, "{{ opening }}")
@@ -677,12 +804,11 @@ def build_comment_reply() -> docx.Document:
     tag(d, "if closing")
     keep(para(d, "{{ closing }}"))
     tag(d, "endif")
-    keep(para(d))
-    para(d, "{{ issuer }}", "落款")
-    para(d, "{{ signed_on }}", "落款")
+    signature(d)
     tag(d, "if contact")
     para(d, "（联系人：{{ contact }}{% if phone %}，联系电话：{{ phone }}{% endif %}）", "附注")
     tag(d, "endif")
+    colophon(d)
     return d
 
 

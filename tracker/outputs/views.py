@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
@@ -20,8 +20,10 @@ from tracker.outputs.forms import ActivateForm, GenerateForm, TemplateUploadForm
 from tracker.outputs.kinds import SPECS
 from tracker.review import word as review_word
 from tracker.review.models import Opinion
+from tracker.solicitations import word as solicitations_word
 from tracker.word import templates as word_templates
 from tracker.word.models import GeneratedDocument, OutputKind
+from tracker.word.pdf import PDF_TYPE, docx_to_pdf
 from tracker.word.render import preview_html, render_preview
 
 bp = Blueprint("outputs", __name__, url_prefix="/word")
@@ -72,7 +74,7 @@ def generate_filing_report(doc_id: int):
 
 # Who may read a generated record that belongs to no document, by the record it was generated from. The clean-up
 # notice is published, so everyone who may read the register may read its catalogue.
-_OBJECT_PERMISSIONS = {cleanup_word.OBJECT_TYPE: "document.view"}
+_OBJECT_PERMISSIONS = {cleanup_word.OBJECT_TYPE: "document.view", solicitations_word.OBJECT_TYPE: "solicitation"}
 
 
 def _generated(gen_id: int) -> GeneratedDocument:
@@ -94,6 +96,39 @@ def download(gen_id: int):
     if not path.exists():
         abort(404)
     return send_file(path, mimetype=DOCX_TYPE, as_attachment=True, download_name=row.file.original_name)
+
+
+def _page_of(row: GeneratedDocument) -> str:
+    """The page a generated file belongs to, where a refusal is explained."""
+    if row.document_id is not None:
+        return url_for("register.show", doc_id=row.document_id, _anchor="word-outputs")
+    if row.object_type == cleanup_word.OBJECT_TYPE:
+        return url_for("cleanup.show", campaign_id=row.object_id)
+    if row.object_type == solicitations_word.OBJECT_TYPE:
+        return url_for("solicitations.show", sol_id=row.object_id)
+    return url_for("main.index")
+
+
+def pdf_response(data: bytes, docx_name: str, *, back: str):
+    """The PDF of a .docx (converted now, nothing stored), or the reason on the page it came from."""
+    with attempt() as done:
+        pdf = docx_to_pdf(
+            data, soffice=current_app.config.get("SOFFICE"), timeout=current_app.config.get("PDF_TIMEOUT", 120)
+        )
+    if not done:
+        return redirect(back)
+    name = docx_name.removesuffix(".docx") + ".pdf"
+    return send_file(io.BytesIO(pdf), mimetype=PDF_TYPE, as_attachment=True, download_name=name)
+
+
+@bp.get("/generated/<int:gen_id>/download.pdf")
+def download_pdf(gen_id: int):
+    """The stored Word file as PDF for the archive and the website (LibreOffice headless)."""
+    row = _generated(gen_id)
+    path = path_of(row.file)
+    if not path.exists():
+        abort(404)
+    return pdf_response(path.read_bytes(), row.file.original_name, back=_page_of(row))
 
 
 @bp.get("/generated/<int:gen_id>/preview")

@@ -17,6 +17,7 @@ from tracker.files.uploads import DOCX_TYPE
 from tracker.reports import stats as stats_module
 from tracker.reports import word as reports_word
 from tracker.reports.export import annual_xlsx
+from tracker.word.pdf import PDF_TYPE, docx_to_pdf
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -88,3 +89,19 @@ def annual_docx(year: int):
     if not done:
         return redirect(url_for("reports.annual", year=year))
     return send_file(io.BytesIO(rendered.data), mimetype=DOCX_TYPE, as_attachment=True, download_name=rendered.filename)
+
+
+@bp.get("/annual/<int:year>.pdf")
+def annual_pdf(year: int):
+    """The same section as PDF (LibreOffice headless; the reason on the page when it cannot be made here)."""
+    if not 2000 <= year <= 2100:
+        abort(404)
+    with attempt() as done:
+        rendered = reports_word.render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
+        pdf = docx_to_pdf(
+            rendered.data, soffice=current_app.config.get("SOFFICE"), timeout=current_app.config.get("PDF_TIMEOUT", 120)
+        )
+    if not done:
+        return redirect(url_for("reports.annual", year=year))
+    name = rendered.filename.removesuffix(".docx") + ".pdf"
+    return send_file(io.BytesIO(pdf), mimetype=PDF_TYPE, as_attachment=True, download_name=name)

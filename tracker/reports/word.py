@@ -14,7 +14,7 @@ from tracker.reports import stats as annual
 from tracker.word import store
 from tracker.word.models import OutputKind
 from tracker.word.spec import Field, TemplateSpec
-from tracker.word.text import date_cn, short_title
+from tracker.word.text import date_cn, section_numbers, short_title
 
 KIND = OutputKind.ANNUAL_STATISTICS
 
@@ -29,14 +29,79 @@ RATE_BASIS = {
 }
 
 
+def _counts(breakdown: dict[str, int], unit: str, quote: bool = False) -> str:
+    """“合法，同意出台”4份，“暂缓出台”1份 — the non-zero parts only."""
+    return "，".join((f"“{k}”" if quote else k) + f"{v}{unit}" for k, v in breakdown.items() if v)
+
+
+def section_paragraph(stats, town: str) -> str:
+    """The year in sentences as the annual report writes them: a figure that is zero leaves no clause behind."""
+    f, r = stats.figures, stats.rates
+    sentences = []
+    if r["review_rate"].denominator and r["review_rate"].percent == 100:
+        # Claim that every document was reviewed only when the records say so.
+        sentences.append(
+            f"{town}严格落实行政规范性文件合法性审核机制，凡以镇政府或镇政府办公室名义印发的规范性文件"
+            "均经司法所合法性审查"
+        )
+    review = []
+    if f["reviewed"].value:
+        review.append(f"全年审查规范性文件{f['reviewed'].value}件")
+    if f["opinions"].value:
+        by_conclusion = _counts(f["opinions"].breakdown, "份", quote=True)
+        review.append(
+            f"出具合法性审查意见书{f['opinions'].value}份" + (f"（{by_conclusion}）" if by_conclusion else "")
+        )
+    if review:
+        sentences.append("，".join(review))
+    if f["published"].value:
+        rates = [f"{r[k].label}{r[k].text}" for k in ("review_rate", "publication_rate") if r[k].denominator]
+        sentences.append("，".join([f"统一发布规范性文件{f['published'].value}件", *rates]))
+    if r["filing_rate"].numerator:
+        filing = [f"按规定向市司法局报送备案{r['filing_rate'].numerator}件", f"备案率{r['filing_rate'].text}"]
+        if r["on_time_rate"].denominator:
+            filing.append(f"报备及时率{r['on_time_rate'].text}")
+        outcomes = _counts(f["filing_outcomes"].breakdown, "件", quote=True)
+        if outcomes:
+            filing.append(f"收到备案审查结果{f['filing_outcomes'].value}件（{outcomes}）")
+        sentences.append("，".join(filing))
+    later = []
+    if f["cleanups"].value:
+        results = _counts(f["cleanups"].breakdown, "件")
+        later.append(f"开展规范性文件清理{f['cleanups'].value}次" + (f"（{results}）" if results else ""))
+    if f["evaluations"].value:
+        later.append(f"完成评估{f['evaluations'].value}件")
+    if later:
+        sentences.append("全年" + "，".join(later))
+    if f["in_force"].value:
+        expiring = f["expiring"].value
+        sentences.append(
+            f"截至年底，现行有效的规范性文件{f['in_force'].value}件"
+            + (f"，其中{expiring}件{f['expiring'].label.removeprefix('未来')}" if expiring else "")
+        )
+    if f["solicitations"].value:
+        sentences.append(f"全年答复上级征求意见稿{f['solicitations'].value}件")
+    if not sentences:
+        return f"{stats.year}年，{town}没有审查、发布、备案或清理规范性文件。"
+    return f"{stats.year}年，" + "。".join(sentences) + "。"
+
+
+SECTIONS = ("overview", "rates", "figures")
+
+
 def annual_statistics_context(stats, *, town: str, paragraph: str, counted_on: date) -> dict:
-    """The context of “{town}{year}年度行政规范性文件管理情况”: the report paragraph, the rates, the figures."""
+    """The context of “{town}{year}年度行政规范性文件管理情况”: the paragraph, the rates, the figures.
+
+    A rate without a denominator and a figure that is zero get no row; a section left empty gets no heading.
+    """
     rates = []
-    for i, rate in enumerate(stats.rates.values(), start=1):
+    for rate in stats.rates.values():
+        if not rate.denominator:
+            continue
         numerator, denominator = RATE_BASIS.get(rate.key, ("", ""))
         rates.append(
             {
-                "no": i,
+                "no": len(rates) + 1,
                 "label": rate.label,
                 "text": rate.text,
                 "numerator": str(rate.numerator),
@@ -44,23 +109,22 @@ def annual_statistics_context(stats, *, town: str, paragraph: str, counted_on: d
                 "basis": f"{numerator}÷{denominator}" if numerator else "",
             }
         )
-    figures = [
-        {
-            "no": i,
-            "label": fig.label,
-            "value": str(fig.value),
-            "breakdown": "；".join(f"{k}{v}" for k, v in fig.breakdown.items()),
-        }
-        for i, fig in enumerate(stats.figures.values(), start=1)
-    ]
+    figures = []
+    for fig in stats.figures.values():
+        if not fig.value:
+            continue
+        breakdown = "；".join(f"{k}{v}" for k, v in fig.breakdown.items() if v)
+        figures.append({"no": len(figures) + 1, "label": fig.label, "value": str(fig.value), "breakdown": breakdown})
+    present = ["overview", *(["rates"] if rates else []), *(["figures"] if figures else [])]
     return {
         "title": f"{town}{stats.year}年度行政规范性文件管理情况",
         "town": town,
         "year": str(stats.year),
         "paragraph": (paragraph or "").strip(),
+        "sec": section_numbers(present, SECTIONS),
         "rates": rates,
         "figures": figures,
-        "note": f"注：各项数据按有关记录的日期统计，统计日期为{date_cn(counted_on)}；比率的分母为零时记为“—”。",
+        "note": f"注：各项数据按有关记录的日期统计，统计日期为{date_cn(counted_on)}；数值为零的项目不列出。",
     }
 
 
@@ -71,6 +135,7 @@ FIELDS = (
     Field("town", "镇名"),
     Field("year", "年度"),
     Field("paragraph", "年度报告段落", True),
+    Field("sec", "各部分的序号（sec.overview、sec.rates、sec.figures；没有内容的部分为空）"),
     Field(
         "rates",
         "各项比率",
@@ -120,6 +185,6 @@ def render_annual_statistics(year: int, *, town: str, now: datetime) -> store.Re
     """The year's figures as a section of the annual report: the paragraph, the rates table, the figures table."""
     figures = annual.annual(year)
     context = annual_statistics_context(
-        figures, town=town, paragraph=annual.paragraph(figures, town), counted_on=office_today(now)
+        figures, town=town, paragraph=section_paragraph(figures, town), counted_on=office_today(now)
     )
     return store.render(KIND, context, annual_statistics_filename(year, town))

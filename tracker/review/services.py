@@ -18,6 +18,7 @@ from tracker.documents.states import DocStatus
 from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.files.uploads import CheckedFile
+from tracker.review import word as review_word
 from tracker.review.models import (
     Consultation,
     ConsultationComment,
@@ -430,7 +431,8 @@ _ACTION_BY_OUTCOME = {
 def issue_opinion(
     doc: Document, *, actor, now: datetime, conclusion_id: int, summary: str, addressee: str | None = None
 ) -> Opinion:
-    """Set the conclusion, allocate the opinion number (unique per year, never skipped) and move the document."""
+    """Set the conclusion, allocate the opinion number (unique per year, never skipped), move the document and
+    generate the opinion's Word file."""
     rnd = latest_round(doc)
     if rnd is None:
         raise InvalidTransition("该文件没有送审记录。")
@@ -474,6 +476,8 @@ def issue_opinion(
         document_id=doc.id,
         summary=f"出具审查意见书 {number}：{conclusion.label}",
     )
+    # Every round's opinion exists as a file from the moment it is issued (regenerating adds versions).
+    review_word.generate_opinion(opinion, actor=actor, now=now)
     return opinion
 
 

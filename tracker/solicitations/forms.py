@@ -26,6 +26,7 @@ class SolicitationForm(Form):
 class ReplyForm(Form):
     reply_text = TextAreaField("答复意见", validators=[Optional(), Length(max=20000)])
     assignee_id = SelectField("承办人", coerce=int)
+    reply_unit_id = SelectField("答复机关（落款）", coerce=int, default=0)
     version_id = HiddenField()
 
 

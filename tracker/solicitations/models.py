@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.auth.models import User
+from tracker.auth.models import Unit, User
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from tracker.extensions import db
 
@@ -35,11 +35,16 @@ class Solicitation(TimestampMixin, db.Model):
     reply_text: Mapped[str] = mapped_column(sa.Text, default="")
     sent_on: Mapped[date | None]
     sent_method: Mapped[str | None] = mapped_column(sa.String(50))
+    # The organ that replies and signs (the town government when none is chosen) and the reply's own 文号, taken
+    # from that organ's 函 series when the reply is sent.
+    reply_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    reply_number: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version_id: Mapped[int] = mapped_column(default=1)
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    reply_unit: Mapped[Unit | None] = relationship(foreign_keys=[reply_unit_id])
 
     __mapper_args__ = {"version_id_col": version_id}
     __table_args__ = (

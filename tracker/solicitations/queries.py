@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from tracker.auth.models import Role, User
+from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.extensions import db
 from tracker.rules.due import DueItem, DueKind
 from tracker.solicitations.models import Solicitation, SolicitationPhase
@@ -40,6 +40,18 @@ def due_items(today: date, *, solicitations: Collection[int] | None = None) -> l
         )
         for sol in db.session.scalars(stmt)
     ]
+
+
+# The organs that may reply to a higher level and sign the letter (docs/rules.md §8).
+REPLYING_KINDS = (UnitKind.GOVERNMENT, UnitKind.JUDICIAL_OFFICE)
+
+
+def replying_units() -> list[Unit]:
+    return list(
+        db.session.scalars(
+            sa.select(Unit).where(Unit.active.is_(True), Unit.kind.in_(REPLYING_KINDS)).order_by(Unit.id)
+        )
+    )
 
 
 def handlers() -> list[User]:

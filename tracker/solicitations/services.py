@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from tracker.audit import services as audit
-from tracker.auth.models import Role, User
+from tracker.auth.models import Role, Unit, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
 from tracker.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.solicitations import word as solicitations_word
 from tracker.solicitations.models import Solicitation
 from tracker.solicitations.phases import SOLICITATION, initial_phase
+from tracker.solicitations.queries import REPLYING_KINDS
 
 MAX_REPLY = 20000
 _CONFLICT = "答复内容已被他人修改，您的修改未保存。请刷新页面查看最新内容。"
@@ -82,8 +84,25 @@ def register(
     return sol
 
 
+def _reply_unit(unit_id: int | None) -> Unit | None:
+    """The organ that signs the reply: the town government or its 司法所 (docs/rules.md §8)."""
+    if not unit_id:
+        return None
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not unit.active or unit.kind not in REPLYING_KINDS:
+        raise ValidationFailed("答复机关须为镇人民政府或司法所。")
+    return unit
+
+
 def save_reply(
-    sol: Solicitation, *, actor, now: datetime, reply_text: str, assignee_id: int | None, expected_version: int | None
+    sol: Solicitation,
+    *,
+    actor,
+    now: datetime,
+    reply_text: str,
+    assignee_id: int | None,
+    expected_version: int | None,
+    reply_unit_id: int | None = None,
 ) -> None:
     SOLICITATION.require(sol, "reply", actor=actor, now=now)
     if expected_version is not None and expected_version != sol.version_id:
@@ -91,6 +110,8 @@ def save_reply(
     sol.reply_text = _text(reply_text, "答复意见", MAX_REPLY)
     assignee = _assignee(assignee_id)
     sol.assignee_id = assignee.id if assignee else sol.assignee_id
+    unit = _reply_unit(reply_unit_id)
+    sol.reply_unit_id = unit.id if unit else sol.reply_unit_id
     try:
         SOLICITATION.apply(sol, "reply", actor=actor, now=now, summary="保存答复意见")
     except ConcurrentEdit:
@@ -114,3 +135,5 @@ def mark_sent(sol: Solicitation, *, actor, now: datetime, sent_on: date, method:
         summary=f"{sent_on.isoformat()} 答复{sol.from_body}（{target.label}）"
         + ("，逾期" if sent_on > sol.reply_due_on else ""),
     )
+    # The letter that goes out: numbered in the replying organ's 函 series, dated the day it is sent, kept.
+    solicitations_word.generate_comment_reply(sol, actor=actor, now=now)

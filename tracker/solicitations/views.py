@@ -23,6 +23,10 @@ from tracker.solicitations.phases import SOLICITATION
 bp = Blueprint("solicitations", __name__, url_prefix="/solicitations")
 
 
+def _replying_units():
+    return [(0, "（镇人民政府）")] + [(u.id, u.name) for u in queries.replying_units()]
+
+
 def _assignees():
     return [(0, "（未指定）")] + [(u.id, f"{u.display_name}（{u.role.label}）") for u in queries.handlers()]
 
@@ -73,8 +77,10 @@ def show(sol_id: int):
     sol = db.get_or_404(Solicitation, sol_id)
     reply_form, sent_form = ReplyForm(prefix="r"), SentForm(prefix="s")
     reply_form.assignee_id.choices = _assignees()
+    reply_form.reply_unit_id.choices = _replying_units()
     if not posted() or request.form.get("form") != "reply":
         reply_form.reply_text.data, reply_form.assignee_id.data = sol.reply_text, sol.assignee_id or 0
+        reply_form.reply_unit_id.data = sol.reply_unit_id or 0
         reply_form.version_id.data = str(sol.version_id)
     if request.method == "GET":
         sent_form.sent_on.data = office_today(now_utc())
@@ -91,6 +97,7 @@ def show(sol_id: int):
                     reply_text=reply_form.reply_text.data or "",
                     assignee_id=reply_form.assignee_id.data or None,
                     expected_version=expected,
+                    reply_unit_id=reply_form.reply_unit_id.data or None,
                 )
             if done:
                 return redirect(url_for("solicitations.show", sol_id=sol.id))
@@ -118,15 +125,19 @@ def show(sol_id: int):
         can_edit="reply" in steps,
         can_send=bool(steps & {"sent", "no_comment"}),
         can_download_reply=solicitations_word.has_reply(sol) and may(current_user, "solicitation"),
+        reply_versions=solicitations_word.versions(sol) if may(current_user, "solicitation") else [],
     )
 
 
 @bp.get("/<int:sol_id>/reply.docx")
 def reply_docx(sol_id: int):
-    """The reply as a Word letter (关于《…》的意见), rendered from the saved reply text."""
+    """The reply as a Word letter (关于《…》的意见): the letter as sent once it is, else a draft from the saved text."""
     if not may(current_user, "solicitation"):
         abort(403)
     sol = db.get_or_404(Solicitation, sol_id)
+    sent = solicitations_word.versions(sol)
+    if sent:
+        return redirect(url_for("outputs.download", gen_id=sent[0].id))
     with attempt() as done:
         rendered = solicitations_word.render_comment_reply(sol, now=now_utc())
     if not done:

@@ -6,14 +6,18 @@ import re
 from datetime import date, datetime
 from types import SimpleNamespace as NS
 
+from tracker.auth.models import Unit, UnitKind
+from tracker.common.numbering import format_number, next_serial
 from tracker.common.timeutil import office_today
 from tracker.errors import ValidationFailed
+from tracker.extensions import db
 from tracker.files.uploads import clean_filename
+from tracker.rules.ruleset import get_setting
 from tracker.solicitations.models import Solicitation, SolicitationPhase
 from tracker.word import organs, store
-from tracker.word.models import OutputKind
+from tracker.word.models import GeneratedDocument, OutputKind
 from tracker.word.spec import Field, TemplateSpec
-from tracker.word.text import book_title, date_cn, official_number, short_title
+from tracker.word.text import book_title, date_cn, official_number, short_title, title_lines
 
 KIND = OutputKind.COMMENT_REPLY
 
@@ -43,22 +47,39 @@ def has_reply(sol) -> bool:
 
 
 def comment_reply_context(
-    solicitation, *, issuer: str, reply_on: date | None, contact: str = "", phone: str = ""
+    solicitation,
+    *,
+    issuer: str,
+    reply_on: date | None,
+    contact: str = "",
+    phone: str = "",
+    number: str = "",
+    we: str = "我镇",
+    printer: str = "",
 ) -> dict:
-    """The context of 关于《…》的意见, addressed to the body that sent the draft for comment."""
+    """The context of 关于《…》的意见, a letter of `issuer` to the body that sent the draft for comment.
+
+    Its own 文号 is `number` ("" in a draft not yet sent); the incoming 文号 is quoted after the draft's title.
+    """
     draft = book_title(solicitation.title)
     paragraphs = reply_paragraphs(solicitation.reply_text)
     no_comment = not paragraphs and getattr(solicitation.phase, "value", "") == "no_comment"
     what = draft if "征求意见稿" in draft else f"{draft}（征求意见稿）"
+    reference = official_number(solicitation.reference)
+    received = f"{what}（{reference}）收悉" if reference else f"{what}收悉"
     if no_comment:
-        opening, closing = f"{what}收悉。经认真研究，我镇对该征求意见稿无修改意见。", "特此函复。"
+        opening, closing = f"{received}。经认真研究，{we}对该征求意见稿无修改意见。", "特此函复。"
     else:
-        opening, closing = f"{what}收悉。经认真研究，现将我镇意见反馈如下：", "以上意见，供参考。"
+        opening, closing = f"{received}。经认真研究，现将{we}意见反馈如下：", "以上意见，供参考。"
+    title = f"关于{draft}的意见"
     return {
+        "organ_mark": issuer,
+        "number": official_number(number),
+        "heading": "\n".join(title_lines(title)),
         "addressee": (solicitation.from_body or "").strip(),
-        "title": f"关于{draft}的意见",
+        "title": title,
         "draft_title": draft,
-        "reference": official_number(solicitation.reference),
+        "reference": reference,
         "opening": opening,
         "paragraphs": paragraphs,
         "closing": closing,
@@ -66,14 +87,20 @@ def comment_reply_context(
         "signed_on": date_cn(reply_on),
         "contact": (contact or "").strip(),
         "phone": (phone or "").strip(),
+        "cc": "",
+        "printer": printer or issuer,
+        "printed_on": date_cn(reply_on),
     }
 
 
 # --- what the template may use, and sample records ---------------------------------------------------------
 
 FIELDS = (
+    Field("organ_mark", "发文机关标志（答复机关名称）", True),
+    Field("number", "答复函的发文字号（发出前为空）"),
+    Field("heading", "标题（过长时在词间换行，不在括号内断开）", True),
     Field("addressee", "主送（来文单位）", True),
-    Field("title", "标题（关于《…》的意见）", True),
+    Field("title", "标题（一行，关于《…》的意见）"),
     Field("draft_title", "征求意见稿名称（带书名号）"),
     Field("reference", "来文文号"),
     Field("opening", "开头一句（…收悉。经认真研究…）", True),
@@ -83,6 +110,9 @@ FIELDS = (
     Field("signed_on", "成文日期", True),
     Field("contact", "联系人"),
     Field("phone", "联系电话"),
+    Field("cc", "抄送机关（版记）"),
+    Field("printer", "印发机关（版记）", True),
+    Field("printed_on", "印发日期（版记）", True),
 )
 
 
@@ -104,6 +134,8 @@ def samples() -> list[dict]:
             reply_on=date(2026, 5, 6),
             contact="联系人甲",
             phone="0760-00000000",
+            number="某府函〔2026〕15号",
+            printer="某某镇人民政府办公室",
         ),
         comment_reply_context(solicitation("", "no_comment", None), issuer="某某镇人民政府", reply_on=date(2026, 5, 6)),
     ]
@@ -114,21 +146,67 @@ SPEC = TemplateSpec(KIND, FIELDS, samples)
 
 # --- the records behind it -------------------------------------------------------------------------------
 
+OBJECT_TYPE = "solicitation"
 
-def comment_reply_filename(sol: Solicitation) -> str:
-    return clean_filename(f"关于{book_title(short_title(sol.title))}的意见.docx")
+
+def replying_organ(sol: Solicitation) -> Unit:
+    """The organ that signs: the one chosen on the reply, else the town government."""
+    return sol.reply_unit if sol.reply_unit is not None else organs.government()
+
+
+def reply_number(sol: Solicitation, organ: Unit, year: int) -> str:
+    """The reply's own 文号, taken once from the organ's 函 series (e.g. 沙府函〔2026〕8号) and kept."""
+    if sol.reply_number:
+        return sol.reply_number
+    if not organ.number_prefix:
+        raise ValidationFailed(f"“{organ.name}”尚未设置发文代字，无法为答复函编号，请管理员在单位管理中设置。")
+    prefix = f"{organ.number_prefix}函"
+    seq = next_serial(f"issue:{prefix}", year)
+    sol.reply_number = format_number(get_setting("issue_number_pattern"), year=year, seq=seq, prefix=prefix)
+    db.session.flush()
+    return sol.reply_number
+
+
+def comment_reply_filename(sol: Solicitation, version_no: int = 1) -> str:
+    suffix = f"（第{version_no}版）" if version_no > 1 else ""
+    return clean_filename(f"关于{book_title(short_title(sol.title))}的意见{suffix}.docx")
 
 
 def render_comment_reply(sol: Solicitation, *, now: datetime) -> store.Rendered:
-    """关于《…》的意见, dated the day it was sent (today while it is being drafted)."""
+    """关于《…》的意见, dated the day it was sent (today while it is being drafted, without a 文号 yet)."""
     if not has_reply(sol):
         raise ValidationFailed("尚未填写答复意见：请先保存答复意见（或登记为“无修改意见”）再生成答复函。")
+    organ = replying_organ(sol)
+    office = organs.first_unit(UnitKind.GOVERNMENT_OFFICE)
+    is_government = organ.kind is UnitKind.GOVERNMENT
     assignee = sol.assignee
     context = comment_reply_context(
         sol,
-        issuer=organs.government().name,
+        issuer=organ.name,
         reply_on=sol.sent_on or office_today(now),
         contact=assignee.display_name if assignee is not None else "",
         phone=(assignee.phone or "") if assignee is not None else "",
+        number=sol.reply_number or "",
+        we="我镇" if is_government else "我所",
+        printer=office.name if is_government and office is not None else organ.name,
     )
     return store.render(KIND, context, comment_reply_filename(sol))
+
+
+def versions(sol: Solicitation) -> list[GeneratedDocument]:
+    return store.versions_of(KIND, OBJECT_TYPE, sol.id)
+
+
+def generate_comment_reply(sol: Solicitation, *, actor, now: datetime) -> GeneratedDocument:
+    """The letter as sent: its number taken (once), dated the day it is sent, kept as the next version."""
+    organ = replying_organ(sol)
+    reply_number(sol, organ, (sol.sent_on or office_today(now)).year)
+    return store.store(
+        KIND,
+        object_type=OBJECT_TYPE,
+        object_id=sol.id,
+        rendered=render_comment_reply(sol, now=now),
+        filename_for=lambda n: comment_reply_filename(sol, n),
+        actor=actor,
+        now=now,
+    )

@@ -21,6 +21,9 @@ p[style-name='主送机关'] => p.doc-addressee:fresh
 p[style-name='一级标题'] => h2.doc-h1:fresh
 p[style-name='二级标题'] => h3.doc-h2:fresh
 p[style-name='落款'] => p.doc-signature:fresh
+p[style-name='发文机关标志'] => p.doc-organ:fresh
+p[style-name='署名'] => p.doc-signed:fresh
+p[style-name='版记'] => p.doc-colophon:fresh
 p[style-name='附注'] => p.doc-note:fresh
 p[style-name='表头文字'] => p.doc-cell-head:fresh
 p[style-name='表格文字'] => p.doc-cell:fresh
