@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from tracker.auth.models import Role, UnitKind
+from tracker.auth.models import DisplayMode, Role, UnitKind
 from tracker.common.forms import Form
 
 MIN_PASSWORD_LENGTH = 10
@@ -14,6 +14,11 @@ MIN_PASSWORD_LENGTH = 10
 class LoginForm(Form):
     username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=50)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码。"), Length(max=200)])
+    next = HiddenField()
+
+
+class DisplayModeForm(Form):
+    mode = SelectField(choices=DisplayMode.choices())
     next = HiddenField()
 
 

@@ -22,6 +22,13 @@ class Role(LabelledEnum):
     LEADER = ("leader", "领导（只读）")
 
 
+class DisplayMode(LabelledEnum):
+    """How pages are drawn for this person; 长者模式 is larger type, stronger contrast, bigger targets."""
+
+    STANDARD = ("standard", "标准模式")
+    ELDER = ("elder", "长者模式")
+
+
 class UnitKind(LabelledEnum):
     GOVERNMENT = ("government", "镇人民政府")
     GOVERNMENT_OFFICE = ("government_office", "镇政府办公室")
@@ -65,6 +72,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Secret of the personal deadline feed (.ics); revoking sets a new one.
     ical_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    display_mode: Mapped[DisplayMode] = mapped_column(
+        enum_column(DisplayMode, "display_mode"), default=DisplayMode.STANDARD, server_default="standard"
+    )
     version_id: Mapped[int] = mapped_column(default=1)
 
     unit: Mapped[Unit] = relationship(back_populates="users")

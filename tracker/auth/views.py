@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import services
-from tracker.auth.forms import LoginForm
+from tracker.auth.forms import DisplayModeForm, LoginForm
+from tracker.auth.models import DisplayMode
 from tracker.common.timeutil import now_utc
 from tracker.extensions import db
 
@@ -50,3 +51,18 @@ def logout():
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/display-mode")
+@login_required
+def display_mode():
+    """长者模式 on or off for this person, remembered with the account; back to the page it was switched on."""
+    form = DisplayModeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    mode = DisplayMode(form.mode.data)
+    services.set_display_mode(current_user, mode)
+    db.session.commit()
+    flash(f"已切换为{mode.label}。", "info")
+    referrer = urlsplit(request.referrer or "")._replace(scheme="", netloc="").geturl()
+    return redirect(safe_next(form.next.data) or safe_next(referrer) or url_for("main.index"))
