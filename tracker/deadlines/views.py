@@ -12,10 +12,12 @@ from tracker.deadlines import services
 from tracker.deadlines.calendar import ScheduleError, parse_schedule_csv
 from tracker.deadlines.forms import RuleForm, ScheduleForm
 from tracker.deadlines.models import Confidence, DayUnit, Rule
+from tracker.deadlines.rules import rule_name
 from tracker.errors import DomainError
 from tracker.extensions import db
 
 bp = Blueprint("deadlines", __name__)
+bp.add_app_template_filter(rule_name, "rule_name")
 
 
 @bp.get("/rules/")

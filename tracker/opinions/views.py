@@ -64,6 +64,11 @@ def document_outputs(doc: Document) -> dict:
     }
 
 
+@bp.app_template_filter("template_label")
+def template_label(generated: GeneratedDocument) -> str:
+    return services.describe_template(generated.kind, generated.template_version)
+
+
 @bp.app_template_global("word_outputs")
 def word_outputs(doc: Document) -> dict:
     return document_outputs(doc)
