@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from tracker.audit.services import document_history
 from tracker.auth.models import Unit
@@ -27,7 +27,7 @@ from tracker.documents.models import (
 )
 from tracker.documents.storage import path_of
 from tracker.documents.uploads import read_upload
-from tracker.errors import DomainError, InvalidTransition, PermissionDenied
+from tracker.errors import DomainError, InvalidTransition, PermissionDenied, error_page, too_large_message
 from tracker.extensions import db
 from tracker.workflow import service as workflow
 from tracker.workflow.states import DocStatus
@@ -183,6 +183,18 @@ def edit(doc_id: int):
 
 @bp.get("/<int:doc_id>")
 def show(doc_id: int):
+    return _document_page(_load(doc_id))
+
+
+def _document_page(
+    doc: Document,
+    *,
+    refusal: dict | None = None,
+    version_form: VersionForm | None = None,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+):
+    """The document page; after a refused action or upload, with the reason beside it and the input kept."""
     from tracker.cleanup.views import history_for as cleanup_history
     from tracker.deadlines.queries import document_deadlines
     from tracker.filing.services import filing_summary
@@ -190,11 +202,10 @@ def show(doc_id: int):
     from tracker.publication.queries import publications_of
     from tracker.review import queries as review_queries
 
-    doc = _load(doc_id)
     now = now_utc()
     today = office_today(now)
     can_edit = may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
-    return render_template(
+    page = render_template(
         "documents/show.html",
         doc=doc,
         actions=workflow.available_actions(doc, current_user, now=now),
@@ -202,8 +213,9 @@ def show(doc_id: int):
         action_form=ActionForm(),
         can_edit=can_edit,
         form_endpoints=current_app.view_functions,
-        version_form=VersionForm() if can_edit else None,
-        attachment_form=AttachmentForm() if can_edit else None,
+        version_form=(version_form or VersionForm()) if can_edit else None,
+        attachment_form=(attachment_form or AttachmentForm()) if can_edit else None,
+        refusal=refusal,
         review=review_queries.review_summary(doc, current_user, now=now),
         publications=publications_of(doc),
         filing=filing_summary(doc, today=today),
@@ -215,19 +227,35 @@ def show(doc_id: int):
         can_relate=doc.status in services.EDITABLE_STATES
         and (may(current_user, "document.edit", doc) or may(current_user, "office", doc)),
     )
+    return page, status
+
+
+def _refused(doc_id: int, exc: DomainError, where: str, *, version_form=None, attachment_form=None, **kept):
+    """A refusal stays on the document page: nothing of it is kept in the database, the user's input is."""
+    db.session.rollback()
+    return _document_page(
+        _load(doc_id),
+        refusal={"where": where, "message": exc.message, **kept},
+        version_form=version_form,
+        attachment_form=attachment_form,
+        status=exc.status_code,
+    )
 
 
 @bp.post("/<int:doc_id>/actions/<action>")
 def act(doc_id: int, action: str):
     doc = _load(doc_id)
     form = ActionForm()
-    if not form.validate():
-        raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
-    transition = workflow.get_transition(action)
-    if transition.form is not None:
-        # Steps that record data (numbers, dates, conclusions) are done on their own form, never by a bare POST.
-        raise InvalidTransition(f"“{transition.label}”须在专门的办理页面填写相关信息后办理。")
-    workflow.apply(doc, action, actor=current_user, now=now_utc(), note=form.note.data or "")
+    try:
+        if not form.validate():
+            raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
+        transition = workflow.get_transition(action)
+        if transition.form is not None:
+            # Steps that record data (numbers, dates, conclusions) are done on their own form, never by a bare POST.
+            raise InvalidTransition(f"“{transition.label}”须在专门的办理页面填写相关信息后办理。")
+        workflow.apply(doc, action, actor=current_user, now=now_utc(), note=form.note.data or "")
+    except DomainError as exc:
+        return _refused(doc_id, exc, "actions", action=action, note=form.note.data or "")
     db.session.commit()
     flash(f"已办理：{transition.label}。", "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
@@ -237,10 +265,13 @@ def act(doc_id: int, action: str):
 def upload_version(doc_id: int):
     doc = _load(doc_id, "document.edit")
     form = VersionForm()
-    if not form.validate():
-        raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
-    checked = read_upload(form.file.data, docx_only=True)
-    version = services.add_version(doc, checked, note=form.note.data or "", actor=current_user, now=now_utc())
+    try:
+        if not form.validate():
+            raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
+        checked = read_upload(form.file.data, docx_only=True)
+        version = services.add_version(doc, checked, note=form.note.data or "", actor=current_user, now=now_utc())
+    except DomainError as exc:
+        return _refused(doc_id, exc, "versions", version_form=form)
     db.session.commit()
     flash(f"已上传第 {version.seq} 稿。", "success")
     return redirect(url_for("documents.show", doc_id=doc.id, _anchor="versions"))
@@ -250,20 +281,35 @@ def upload_version(doc_id: int):
 def upload_attachment(doc_id: int):
     doc = _load(doc_id)
     form = AttachmentForm()
-    if not form.validate():
-        raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
-    checked = read_upload(form.file.data)
-    att = services.add_attachment(
-        doc,
-        checked,
-        kind=AttachmentKind(form.kind.data),
-        title=form.title.data or "",
-        actor=current_user,
-        now=now_utc(),
-    )
+    try:
+        if not form.validate():
+            raise InvalidTransition("；".join(e for errs in form.errors.values() for e in errs))
+        checked = read_upload(form.file.data)
+        att = services.add_attachment(
+            doc,
+            checked,
+            kind=AttachmentKind(form.kind.data),
+            title=form.title.data or "",
+            actor=current_user,
+            now=now_utc(),
+        )
+    except DomainError as exc:
+        return _refused(doc_id, exc, "materials", attachment_form=form)
     db.session.commit()
     flash(f"已上传材料：{att.kind.label}。", "success")
     return redirect(url_for("documents.show", doc_id=doc.id, _anchor="materials"))
+
+
+@bp.errorhandler(413)
+def upload_too_large(exc):
+    """An upload over the size limit from the document page: said beside the upload form, not on an error page."""
+    where = {"documents.upload_version": "versions", "documents.upload_attachment": "materials"}.get(request.endpoint)
+    doc = db.session.get(Document, (request.view_args or {}).get("doc_id", 0)) if where else None
+    if doc is None or not current_user.is_authenticated or not may(current_user, "document.view", doc):
+        return error_page(413, "文件过大", too_large_message())
+    # The body was refused unread: the forms of the page below must see an empty one, not parse it again.
+    request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
+    return _document_page(doc, refusal={"where": where, "message": "文件过大：" + too_large_message()}, status=413)
 
 
 def _send(stored):
