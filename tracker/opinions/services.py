@@ -435,7 +435,7 @@ def _store(
             object_type="generated_document",
             object_id=row.id,
             document_id=document.id if document is not None else None,
-            summary=f"生成{kind.label}第 {version_no} 版（模板 {rendered.template.label}）",
+            summary=f"生成{kind.label}第 {version_no} 版（{describe_template(kind, rendered.template.label)}）",
         )
         return row
     raise ConcurrentEdit("多人同时生成同一文书，请稍后重试。")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -75,7 +77,9 @@ def publish(doc_id: int):
         abort(404)
     form = PublishForm()
     if request.method == "GET":
+        # Proposed: published today, in force after the rule set's shortest gap (a shorter one needs a reason).
         form.published_on.data = office_today(now_utc())
+        form.effective_on.data = form.published_on.data + timedelta(days=get_rule("effect_min_gap").value)
     if form.validate_on_submit():
         try:
             official = read_upload(form.official_text.data, required=False)
