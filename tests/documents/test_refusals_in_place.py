@@ -109,3 +109,14 @@ def test_another_units_document_still_gets_the_refusal_page(db, doc, login_as):
     r = login_as("drafter2").post(f"/documents/{doc.id}/actions/withdraw", data={"note": "伪造"})
     assert r.status_code == 403
     assert "doc-title" not in text(r) and doc.title not in text(r)
+
+
+def test_the_error_pages_way_back_is_a_plain_link_to_this_site(db, doc, login_as):
+    """The old 返回上一页 was javascript:history.back(), which the Content-Security-Policy blocks."""
+    c = login_as("drafter2")
+    r = c.get(f"/documents/{doc.id}", headers={"Referer": "http://localhost/documents/?q=河道"})
+    assert r.status_code == 403
+    assert '<a class="btn btn-outline-secondary" href="http://localhost/documents/?q=河道">返回上一页</a>' in text(r)
+    assert "javascript:" not in text(r)
+    r = c.get(f"/documents/{doc.id}", headers={"Referer": "https://evil.example/"})
+    assert "返回上一页" not in text(r) and "evil.example" not in text(r)

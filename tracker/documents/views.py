@@ -205,7 +205,7 @@ def _document_page(
     now = now_utc()
     today = office_today(now)
     can_edit = may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
-    page = render_template(
+    return render_template(
         "documents/show.html",
         doc=doc,
         actions=workflow.available_actions(doc, current_user, now=now),
@@ -226,8 +226,7 @@ def _document_page(
         word_outputs_data=document_outputs(doc),
         can_relate=doc.status in services.EDITABLE_STATES
         and (may(current_user, "document.edit", doc) or may(current_user, "office", doc)),
-    )
-    return page, status
+    ), status
 
 
 def _refused(doc_id: int, exc: DomainError, where: str, *, version_form=None, attachment_form=None, **kept):
