@@ -60,6 +60,7 @@ EXPECT: dict[str, object] = {
     "audit.my_events": {"GET": ALL},
     # Everyone changes their own password (this session goes on, the others end).
     "auth.change_password": {"GET": ALL, "POST": ALL},
+    "auth.display_mode": {"POST": [({"mode": "elder"}, only(**{role: 302 for role in ROLES}))]},
     # Someone else's history: the audit roles and the person themself (the drafter), not another unit.
     "audit.user_events": {"GET": only(A, R, C, D, L)},
     # --- administration ----------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ class Fuzzer:
             self.login(role)
             actor = role in ACTORS
             start = [f"/documents/{doc_id}" for doc_id in self._by_state.values()] if actor else []
-            limits = dict(PER_ENDPOINT, **{"documents.show": len(start) + 2 if actor else 3})
+            limits = dict(PER_ENDPOINT, **{"register.show": len(start) + 2 if actor else 3})
             each = 1 if role == "leader" else 2  # the leader reads: one page of each kind shows all it can do
             self.sites[role] = crawl(
                 self.clients[role], self.adapter, per_endpoint=limits, default_per_endpoint=each, skip=LAST, start=start

@@ -16,9 +16,12 @@ import config as config_module
 from tracker.audit.refusals import register as register_refusals
 from tracker.common import inputs
 from tracker.common.instance_key import instance_secret_key
-from tracker.common.views import run_view
+from tracker.common.views import current_refusal, run_view
 from tracker.errors import register_error_handlers
 from tracker.extensions import csrf, db, login_manager, migrate
+from tracker.rules.ruleset import rule_name
+from tracker.word.models import GeneratedDocument
+from tracker.word.templates import describe_template
 
 # Endpoints reachable without logging in; everything else is denied by default.
 # The calendar feed authenticates by its secret token in the URL (calendar programs cannot log in).
@@ -218,6 +221,12 @@ def _register_filters(app: Flask) -> None:
 
     filters.register(app)
     nav.register(app)
+    app.add_template_filter(rule_name, "rule_name")  # a rule's code as people call it
+    app.add_template_global(current_refusal, "current_refusal")  # a refusal said beside its form
+
+    @app.template_filter("template_label")
+    def template_label(generated: GeneratedDocument) -> str:
+        return describe_template(generated.kind, generated.template_version)
 
 
 def _register_cli(app: Flask) -> None:

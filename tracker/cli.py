@@ -42,9 +42,11 @@ def register(app: Flask) -> None:
 
     @demo.command("load-if-empty")
     def demo_load_if_empty():
-        """Used by `make run`: load the demo town only when the database has no users."""
+        """Used by `make run`: load the demo town only when the database has no users.
+
+        The logins are not printed here: scripts/run-dev.sh prints them once, when the server is up.
+        """
         from tracker.auth.models import User
-        from tracker.demo import print_logins
 
         if not db.session.scalar(sa.select(sa.func.count()).select_from(User)):
             from tracker.demo import load_demo
@@ -52,7 +54,6 @@ def register(app: Flask) -> None:
             load_demo(now=now_utc())
             db.session.commit()
             click.echo("演示数据已加载。")
-        print_logins()
 
     @demo.command("logins")
     def demo_logins():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, render_template, request
+from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from tracker.extensions import db
@@ -59,6 +59,17 @@ def _page(code: int, title: str, message: str):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def error_page(code: int, title: str, message: str):
+    """The error page (or JSON for API clients), for handlers that decide case by case."""
+    return _page(code, title, message)
+
+
+def too_large_message() -> str:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)} KB"
+    return f"上传的文件超过了 {size} 的上限，未保存。请压缩或拆分后重新上传。"
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -92,9 +103,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(exc):
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)} KB"
-        return _page(413, "文件过大", f"上传的文件超过了 {size} 的上限，未保存。请压缩或拆分后重新上传。")
+        return _page(413, "文件过大", too_large_message())
 
     @app.errorhandler(500)
     def server_error(exc):

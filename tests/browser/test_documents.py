@@ -59,9 +59,9 @@ def test_the_document_page_loads_only_local_assets_and_lays_out(page, live_serve
     js = [u for u in requests if u.endswith(".js")]
     assert css and js
     assert all(responses.get(u) in (200, 304) for u in css + js)  # 304: served from this server, cached
-    # Bootstrap's CSS is applied: the navbar is Bootstrap's primary blue, the two columns stand side by side.
+    # The CSS is applied: the navbar is the app's dark blue (white text at 10:1), the two columns side by side.
     navbar = page.locator("nav.navbar")
-    assert navbar.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(13, 110, 253)"
+    assert navbar.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 58, 117)"
     timeline = page.get_by_test_id("timeline").bounding_box()
     actions = page.locator("#actions-title").bounding_box()
     assert actions["x"] > timeline["x"] + timeline["width"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from tracker.auth.models import Role, UnitKind
+from tracker.auth.models import DisplayMode, Role, UnitKind
 from tracker.auth.passwords import password_problem
 from tracker.common.forms import Form
 
@@ -24,6 +24,11 @@ class ChangePasswordForm(Form):
         "再次输入新密码",
         validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", message="两次输入的新密码不一致。")],
     )
+
+
+class DisplayModeForm(Form):
+    mode = SelectField(choices=DisplayMode.choices())
+    next = HiddenField()
 
 
 def _strong_password(form, field):

@@ -22,6 +22,13 @@ class Role(LabelledEnum):
     LEADER = ("leader", "领导（只读）")
 
 
+class DisplayMode(LabelledEnum):
+    """How pages are drawn for this person; 长者模式 is larger type, stronger contrast, bigger targets."""
+
+    STANDARD = ("standard", "标准模式")
+    ELDER = ("elder", "长者模式")
+
+
 class UnitKind(LabelledEnum):
     GOVERNMENT = ("government", "镇人民政府")
     GOVERNMENT_OFFICE = ("government_office", "镇政府办公室")
@@ -68,6 +75,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Stamped into each session at login; raising it ends every session made before (logout, password change,
     # reset, deactivation). Checked by the user loader.
     session_version: Mapped[int] = mapped_column(default=1)
+    display_mode: Mapped[DisplayMode] = mapped_column(
+        enum_column(DisplayMode, "display_mode"), default=DisplayMode.STANDARD, server_default="standard"
+    )
     version_id: Mapped[int] = mapped_column(default=1)
 
     unit: Mapped[Unit] = relationship(back_populates="users")

@@ -10,13 +10,19 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.audit import services as audit
 from tracker.auth import throttle
-from tracker.auth.models import Role, Unit, UnitKind, User
+from tracker.auth.models import DisplayMode, Role, Unit, UnitKind, User
 from tracker.auth.passwords import password_problem
 from tracker.errors import ConcurrentEdit, ValidationFailed
 from tracker.extensions import db
 
 # Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def set_display_mode(user: User, mode: DisplayMode) -> None:
+    """A personal display preference: not a record of the office's work, so no audit event."""
+    user.display_mode = mode
+    db.session.flush()
 
 
 WRONG_CURRENT_PASSWORD = "当前密码不正确。"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import services, throttle
-from tracker.auth.forms import ChangePasswordForm, LoginForm
+from tracker.auth.forms import ChangePasswordForm, DisplayModeForm, LoginForm
+from tracker.auth.models import DisplayMode
 from tracker.auth.throttle import LoginThrottled
 from tracker.common.timeutil import now_utc
 from tracker.common.views import attempt, notify
@@ -88,3 +89,17 @@ def change_password():
             notify("密码已修改。在其他电脑或浏览器上的登录已全部退出。")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.post("/display-mode")
+@login_required
+def display_mode():
+    """长者模式 on or off for this person, remembered with the account; back to the page it was switched on."""
+    form = DisplayModeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    mode = DisplayMode(form.mode.data)
+    services.set_display_mode(current_user, mode)
+    notify(f"已切换为{mode.label}。")
+    referrer = urlsplit(request.referrer or "")._replace(scheme="", netloc="").geturl()
+    return redirect(safe_next(form.next.data) or safe_next(referrer) or url_for("main.index"))

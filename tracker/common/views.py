@@ -36,6 +36,7 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PENDING = "_flash_after_commit"
 _PAGE = "_refusal_page"
 _RENDERING = "_rendering_refusal"
+_REFUSAL = "_refusal_in_place"
 
 
 @dataclass
@@ -83,9 +84,22 @@ def validated(form):
     return form
 
 
-def refusal_page(endpoint: str, **values) -> None:
-    """Name the page on which this action's refusals are shown (the page that holds its form)."""
-    setattr(g, _PAGE, (endpoint, values))
+def refusal_page(endpoint: str, *, where: str | None = None, **values) -> None:
+    """Name the page on which this action's refusals are shown (the page that holds its form); with `where`, the
+    part of that page (its id) where the reason is said, beside the form, instead of at the top."""
+    setattr(g, _PAGE, (endpoint, values, where))
+
+
+def current_refusal() -> dict | None:
+    """The refusal the page being rendered says in place: {"where": part of the page, "message": reason}."""
+    return g.get(_REFUSAL) if has_request_context() else None
+
+
+def _say(message: str, where: str | None) -> None:
+    if where:
+        setattr(g, _REFUSAL, {"where": where, "message": message})
+    else:
+        flash(message, "danger")
 
 
 def posted() -> bool:
@@ -98,6 +112,15 @@ def _render_page(endpoint: str, values: dict) -> Response:
     # but the page does not take the request for a submission of its own forms (posted() is false).
     setattr(g, _RENDERING, True)
     return current_app.make_response(current_app.view_functions[endpoint](**values))
+
+
+def show_refusal(message: str, status: int, endpoint: str, *, where: str | None = None, **values) -> Response:
+    """Answer a refused request with the named page and the reason on it (for refusals no view raised)."""
+    db.session.rollback()
+    _say(message, where)
+    response = _render_page(endpoint, values)
+    response.status_code = status
+    return response
 
 
 def _commit() -> None:
@@ -119,8 +142,9 @@ def run_view(view: Callable[[], ResponseReturnValue]) -> Response:
         page = getattr(g, _PAGE, None)
         if page is None or request.method in READ_ONLY_METHODS:
             raise
-        flash(exc.message, "danger")
-        response = _render_page(*page)
+        endpoint, values, where = page
+        _say(exc.message, where)
+        response = _render_page(endpoint, values)
         response.status_code = exc.status_code
         db.session.rollback()
         return response

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
 
 from tracker.auth.permissions import may
 from tracker.auth.queries import active_units
 from tracker.common.forms import expected_version
 from tracker.common.timeutil import now_utc
-from tracker.common.views import attempt, notify, refusal_page, validated
+from tracker.common.views import attempt, notify, refusal_page, show_refusal, validated
 from tracker.documents import services
 from tracker.documents.forms import AttachmentForm, DocumentForm, VersionForm
 from tracker.documents.models import (
@@ -20,7 +21,7 @@ from tracker.documents.models import (
     DocumentVersion,
     TrialKind,
 )
-from tracker.errors import PermissionDenied
+from tracker.errors import PermissionDenied, error_page, too_large_message
 from tracker.extensions import db
 from tracker.files.storage import path_of
 from tracker.files.uploads import read_upload
@@ -95,7 +96,7 @@ def edit(doc_id: int):
 @bp.post("/<int:doc_id>/versions")
 def upload_version(doc_id: int):
     doc = _load(doc_id, "document.edit")
-    refusal_page("register.show", doc_id=doc.id)
+    refusal_page("register.show", where="versions", doc_id=doc.id)
     form = validated(VersionForm())
     checked = read_upload(form.file.data, docx_only=True)
     version = services.add_version(doc, checked, note=form.note.data or "", actor=current_user, now=now_utc())
@@ -109,7 +110,7 @@ def upload_attachment(doc_id: int):
     # The drafting unit uploads the packet, the office its own records (minutes, official text …).
     if not (may(current_user, "document.edit", doc) or may(current_user, "office", doc)):
         abort(403)
-    refusal_page("register.show", doc_id=doc.id)
+    refusal_page("register.show", where="materials", doc_id=doc.id)
     form = validated(AttachmentForm())
     checked = read_upload(form.file.data)
     att = services.add_attachment(
@@ -122,6 +123,19 @@ def upload_attachment(doc_id: int):
     )
     notify(f"已上传材料：{att.kind.label}。")
     return redirect(url_for("register.show", doc_id=doc.id, _anchor="materials"))
+
+
+@bp.errorhandler(413)
+def upload_too_large(exc):
+    """An upload over the size limit from the document page: said on that page, not on an error page."""
+    uploads = {"documents.upload_version", "documents.upload_attachment"}
+    doc = db.session.get(Document, (request.view_args or {}).get("doc_id", 0)) if request.endpoint in uploads else None
+    if doc is None or not current_user.is_authenticated or not may(current_user, "document.view", doc):
+        return error_page(413, "文件过大", too_large_message())
+    # The body was refused unread: the forms of the page below must see an empty one, not parse it again.
+    request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
+    where = "versions" if request.endpoint == "documents.upload_version" else "materials"
+    return show_refusal("文件过大：" + too_large_message(), 413, "register.show", where=where, doc_id=doc.id)
 
 
 def _send(stored):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -68,7 +70,9 @@ def publish(doc_id: int):
         abort(404)
     form = PublishForm()
     if not form.is_submitted():
+        # Proposed: published today, in force after the rule set's shortest gap (a shorter one needs a reason).
         form.published_on.data = office_today(now_utc())
+        form.effective_on.data = form.published_on.data + timedelta(days=get_rule("effect_min_gap").value)
     if form.validate_on_submit():
         with attempt("已登记发布，报备期限已开始计算。") as done:
             services.publish(
@@ -104,7 +108,7 @@ def publish(doc_id: int):
 def take_effect(doc_id: int):
     """Record entry into force by hand (the daily job does the same on its own)."""
     doc = _doc(doc_id, "system")
-    refusal_page("register.show", doc_id=doc.id)
+    refusal_page("register.show", where="actions", doc_id=doc.id)
     services.take_effect(doc, actor=current_user, now=now_utc())
     notify("已登记开始施行。")
     return redirect(url_for("register.show", doc_id=doc.id))
@@ -114,7 +118,7 @@ def take_effect(doc_id: int):
 def expire(doc_id: int):
     """Record expiry at the end of the validity by hand (the daily job does the same on its own)."""
     doc = _doc(doc_id, "system")
-    refusal_page("register.show", doc_id=doc.id)
+    refusal_page("register.show", where="actions", doc_id=doc.id)
     services.expire(doc, actor=current_user, now=now_utc())
     notify("已登记有效期届满失效。")
     return redirect(url_for("register.show", doc_id=doc.id))

@@ -146,7 +146,7 @@ def show(doc_id: int):
 def act(doc_id: int, action: str):
     """A step without data of its own: a button on the document page (refusals are shown on that page)."""
     doc = _load(doc_id)
-    refusal_page("register.show", doc_id=doc.id)
+    refusal_page("register.show", where="actions", doc_id=doc.id)
     form = validated(ActionForm())
     transition = workflow.get_transition(action)
     if transition.internal:

@@ -112,14 +112,24 @@ def leader_board(*, now: datetime) -> dict:
 
     year = office_today(now).year
     stats = annual(year)
-    by_status = dict(db.session.execute(sa.select(Document.status, sa.func.count()).group_by(Document.status)).all())
-    statuses = [s for s in DocStatus if by_status.get(s)]
+    return {"year": year, "stats": stats, "monthly": monthly_opinions(year)}
+
+
+def year_charts(*, now: datetime, stats=None) -> dict:
+    """The charts of the leader's and the clerk's home pages: rates by month, deadlines by unit, states."""
+    from tracker.reports import charts
+    from tracker.reports.stats import annual
+
+    year = office_today(now).year
+    stats = stats or annual(year)
+    statuses = charts.documents_by_status()
     return {
         "year": year,
-        "stats": stats,
-        "monthly": monthly_opinions(year),
-        "status_labels": [s.label for s in statuses],
-        "status_values": [by_status[s] for s in statuses],
+        "months": charts.rates_by_month(stats),
+        "rate_names": charts.MONTHLY_RATES,
+        "units": charts.deadlines_by_unit(),
+        "status_labels": [label for label, _ in statuses],
+        "status_values": [n for _, n in statuses],
     }
 
 
@@ -127,9 +137,14 @@ def board_for(user, *, now: datetime) -> dict:
     if user.role is Role.REVIEWER:
         return {"reviewer": reviewer_board(user, now=now)}
     if user.role is Role.CLERK:
-        return {"risk": risk_board(today=office_today(now))}
+        return {"risk": risk_board(today=office_today(now)), "charts": year_charts(now=now)}
     if user.role is Role.DRAFTER:
         return {"drafter": drafter_board(user, today=office_today(now))}
     if user.role is Role.LEADER:
-        return {"leader": leader_board(now=now), "risk": risk_board(today=office_today(now))}
+        leader = leader_board(now=now)
+        return {
+            "leader": leader,
+            "risk": risk_board(today=office_today(now)),
+            "charts": year_charts(now=now, stats=leader["stats"]),
+        }
     return {}

@@ -63,6 +63,19 @@ def _first_publications():
     )
 
 
+def first_publication_dates(year: int) -> dict[int, date]:
+    """Documents first published in the year (a renewal is not a new document) and the day they were."""
+    from tracker.publication.models import Publication
+
+    first = _first_publications()
+    rows = db.session.execute(
+        sa.select(Publication.document_id, Publication.published_on)
+        .join(first, first.c.pub_id == Publication.id)
+        .where(Publication.published_on.between(date(year, 1, 1), date(year, 12, 31)))
+    )
+    return dict(rows.all())
+
+
 def annual(year: int) -> AnnualStatistics:
     from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
     from tracker.documents.models import Document

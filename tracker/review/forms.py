@@ -64,7 +64,11 @@ class ReturnForm(Form):
 
 
 class ExtendForm(Form):
-    days = IntegerField("延长工作日数", validators=[InputRequired("请填写延长天数。"), NumberRange(min=1, max=60)])
+    # The upper limit is the rule set's (review_extension): the view shows it, the service enforces it.
+    days = IntegerField(
+        "延长工作日数",
+        validators=[InputRequired("请填写延长天数。"), NumberRange(min=1, message="延长天数至少 1 个工作日。")],
+    )
     reason = TextAreaField("延长理由", validators=[DataRequired("延长审查期限须书面说明理由。"), Length(max=1000)])
 
 

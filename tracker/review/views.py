@@ -137,6 +137,7 @@ def conclude(doc_id: int):
         abort(404)
     points_form, conclude_form = _worksheet_forms(rnd)
     finding_form, extend_form = FindingForm(prefix="f"), ExtendForm(prefix="e")
+    extend_form.days.render_kw = {"max": get_rule("review_extension").value}
     which = request.form.get("form")
     now = now_utc()
     if posted():

@@ -128,6 +128,17 @@ def get_rule(code: str) -> Rule:
     )
 
 
+def rule_name(code: str | None) -> str:
+    """What people call a rule (its Chinese name), for pages that only kept the rule's code."""
+    if not code:
+        return ""
+    name = db.session.scalar(sa.select(Rule.name).where(Rule.code == code))
+    if name:
+        return name
+    default = DEFAULTS_BY_CODE.get(code)
+    return default.name if default else "时限规则"
+
+
 def get_setting(key: str) -> Any:
     row = db.session.get(Setting, key)
     if row is not None:

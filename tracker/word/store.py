@@ -21,7 +21,7 @@ from tracker.files.storage import store_bytes
 from tracker.files.uploads import DOCX_TYPE
 from tracker.word.models import GeneratedDocument, OutputKind
 from tracker.word.render import render_checked
-from tracker.word.templates import ActiveTemplate, active_template
+from tracker.word.templates import ActiveTemplate, active_template, describe_template
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def store(
             object_type="generated_document",
             object_id=row.id,
             document_id=document_id,
-            summary=f"生成{kind.label}第 {version_no} 版（模板 {rendered.template.label}）",
+            summary=f"生成{kind.label}第 {version_no} 版（{describe_template(kind, rendered.template.label)}）",
         )
         return row
     raise ConcurrentEdit("多人同时生成同一文书，请稍后重试。")

@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import services as audit
 from tracker.auth.permissions import may
+from tracker.common.filters import date_cn
+from tracker.common.timeutil import local_time
 from tracker.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.files.storage import path_of, store_bytes
@@ -42,6 +44,20 @@ class ActiveTemplate:
     def label(self) -> str:
         """Stored on every generated document: the version and the template's own hash."""
         return f"v{self.version_no}:{self.sha256[:12]}"
+
+
+def describe_template(kind: OutputKind, label: str) -> str:
+    """A stored template label ("v3:9f2c…") as people read it: the version, when and by whom it was put in use."""
+    number = label.partition(":")[0].removeprefix("v")
+    if not number.isdigit() or int(number) == 0:
+        return "内置模板"
+    row = db.session.scalar(
+        sa.select(TemplateVersion).where(TemplateVersion.kind == kind, TemplateVersion.version_no == int(number))
+    )
+    if row is None:
+        return f"第 {number} 版模板"
+    who = row.uploaded_by.display_name if row.uploaded_by else ""
+    return f"第 {number} 版模板（{date_cn(local_time(row.created_at).date())} {who}启用）"
 
 
 def builtin_template(kind: OutputKind) -> bytes:
