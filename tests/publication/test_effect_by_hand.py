@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.cleanup.town import d, in_force, numbered, publish
-from tests.pages import flashes, text
+from tests.pages import error_message, flashes, text
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
 
@@ -23,7 +23,7 @@ def test_a_numbered_document_cannot_be_taken_into_force_and_says_why(world, logi
     assert clerk.get(url).status_code == 405
     r = clerk.post(url)  # a page left open, or a forged post: no 500
     assert r.status_code == 409
-    assert flashes(r) == ["文件当前为“已登记编号待发布”，不能执行“开始施行”。"]
+    assert error_message(r) == "文件当前为“已登记编号待发布”，不能执行“开始施行”。"  # said beside the actions
     assert 'data-testid="doc-title"' in text(r)
     db.session.refresh(doc)
     assert doc.status is DocStatus.NUMBERED

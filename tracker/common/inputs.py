@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, abort, request
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from tracker.errors import ValidationFailed
@@ -65,6 +66,8 @@ def register_converters(app: Flask) -> None:
 def refuse_impossible_years(endpoint, values) -> None:
     """<int:year> in a route (/reports/annual/2025.xlsx): a year no record can have is a page that does not exist."""
     year = (values or {}).get("year")
+    if not current_user.is_authenticated:
+        return  # deny by default first: an anonymous visitor is sent to the login page, whatever the URL says
     if isinstance(year, int) and not MIN_DATE.year <= year <= MAX_DATE.year:
         abort(404)
 

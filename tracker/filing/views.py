@@ -33,6 +33,7 @@ def submit(doc_id: int):
     form = SubmitFilingForm()
     if request.method == "GET":
         form.submitted_on.data = office_today(now_utc())
+    refused = False  # a refusal says what is missing itself: the page's notice stays away (said once)
     if form.validate_on_submit():
         with attempt("已登记报送备案。") as done:
             services.submit(
@@ -45,10 +46,12 @@ def submit(doc_id: int):
             )
         if done:
             return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
+        refused = True
     return render_template(
         "filing/submit.html",
         doc=doc,
         form=form,
+        refused=refused,
         summary=services.filing_summary(doc, today=office_today(now_utc())),
         generated=GENERATED,
     )

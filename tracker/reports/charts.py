@@ -16,7 +16,7 @@ from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.reports.stats import AnnualStatistics, first_publication_dates
 
-# The rates of DOMAIN.md §5 and §7 that belong to a document's month of publication.
+# The rates of docs/rules.md §5 and §7 that belong to a document's month of publication.
 MONTHLY_RATES = (("review_rate", "审核率"), ("filing_rate", "备案率"), ("on_time_rate", "报备及时率"))
 
 
