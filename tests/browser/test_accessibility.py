@@ -39,7 +39,7 @@ NOT_IN_DEMO = {
 }
 
 
-FILES = ("/download", ".docx", ".xlsx", ".zip", ".ics", ".json")
+FILES = ("/download", ".docx", ".pdf", ".xlsx", ".zip", ".ics", ".json")
 
 
 def html_endpoints(app) -> set[str]:
