@@ -10,7 +10,7 @@ from tracker.documents.models import Attachment, Document, DocumentBasis, Docume
 from tracker.files.models import StoredFile
 from tracker.filing.models import Filing, FilingAttempt
 from tracker.outputs.models import GeneratedDocument, TemplateVersion
-from tracker.publication.models import Publication
+from tracker.publication.models import NumberPattern, Publication
 from tracker.review.models import (
     Consultation,
     ConsultationComment,
@@ -50,6 +50,7 @@ __all__ = [
     "JobRun",
     "LegalSource",
     "NumberCounter",
+    "NumberPattern",
     "Opinion",
     "ProcedureCheck",
     "Publication",
