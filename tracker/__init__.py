@@ -83,6 +83,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.filing.views import bp as filing_bp
     from tracker.main import bp as main_bp
     from tracker.outputs.views import bp as outputs_bp
+    from tracker.publication.numbering_views import bp as numbering_bp
     from tracker.publication.views import bp as publication_bp
     from tracker.register.views import bp as register_bp
     from tracker.reports.views import bp as reports_bp
@@ -101,6 +102,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         rules_bp,
         alerts_bp,
         publication_bp,
+        numbering_bp,
         filing_bp,
         cleanup_bp,
         outputs_bp,

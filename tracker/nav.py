@@ -19,6 +19,7 @@ NAV = (
     ("reports", "年度统计", "reports.annual", "reports.view"),
     ("import", "补录文件", "publication.import_register", "office"),
     ("rules", "规则设置", "rules.rules", "rules.view"),
+    ("numbering", "编号规则", "numbering.page", "admin"),
     ("users", "用户管理", "admin.users", "admin"),
     ("units", "单位管理", "admin.units", "admin"),
     ("word-templates", "文书模板", "outputs.templates", "admin"),

@@ -10,16 +10,16 @@ from dateutil.relativedelta import relativedelta
 from tracker.audit import services as audit
 from tracker.auth.permissions import may
 from tracker.cleanup.models import CampaignKind, CampaignPhase, CampaignTrigger, CleanupCampaign, CleanupItem
-from tracker.common.numbering import format_number, next_serial
 from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
 from tracker.documents.states import FilingStatus
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.publication import series
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication, in_force_filter
-from tracker.publication.services import NORMATIVE_SCOPE, default_validity, issue_scope, open_filing
-from tracker.rules.ruleset import get_rule, get_setting
+from tracker.publication.services import default_validity, open_filing
+from tracker.rules.ruleset import get_rule
 from tracker.workflow.service import apply, require
 
 
@@ -369,7 +369,7 @@ def catalogue(campaign: CleanupCampaign) -> dict:
                 {
                     "title": item.document.title,
                     "issue_number": pub.issue_number if pub else "",
-                    "normative_number": pub.normative_number if pub else "",
+                    "normative_number": (pub.normative_number or "") if pub else "",
                     "issuer": item.document.issuer.name,
                     "reason": item.review_note or item.proposed_reason,
                 }
@@ -535,8 +535,8 @@ def renew(
         raise ValidationFailed("请填写发布网址（以 http:// 或 https:// 开头）。")
     old = current_publication(doc)
     issuer = doc.issuer
-    scope = issue_scope(issuer)
-    iseq, nseq = next_serial(scope, signed_on.year), next_serial(NORMATIVE_SCOPE, signed_on.year)
+    issue = series.allocate(issuer, series.ISSUE, signed_on.year)
+    normative = series.allocate(issuer, series.NORMATIVE, signed_on.year)
     default = default_validity(doc, published_on)
     if validity_mode == "custom" and validity_end_on is None:
         raise ValidationFailed("请填写有效期截止日期。")
@@ -550,16 +550,14 @@ def renew(
         document_id=doc.id,
         signed_on=signed_on,
         signer="",
-        issue_scope=scope,
-        issue_year=signed_on.year,
-        issue_seq=iseq,
-        issue_number=format_number(
-            get_setting("issue_number_pattern"), year=signed_on.year, seq=iseq, prefix=issuer.number_prefix
-        ),
-        normative_scope=NORMATIVE_SCOPE,
-        normative_year=signed_on.year,
-        normative_seq=nseq,
-        normative_number=format_number(get_setting("normative_number_pattern"), year=signed_on.year, seq=nseq),
+        issue_scope=issue.scope,
+        issue_year=issue.year,
+        issue_seq=issue.seq,
+        issue_number=issue.number,
+        normative_scope=normative.scope,
+        normative_year=normative.year,
+        normative_seq=normative.seq,
+        normative_number=normative.number,
         published_on=published_on,
         channel=old.channel or "镇人民政府门户网站",
         url=url.strip()[:500],
@@ -576,7 +574,7 @@ def renew(
         "renew",
         actor=actor,
         now=now,
-        note=f"重新登记为 {pub.normative_number}（原 {old.normative_number}），"
+        note=f"重新登记为 {pub.normative_number}（原 {old.normative_number or old.issue_number}），"
         + (f"有效期至 {end.isoformat()}" if end else "未设有效期"),
     )
     if doc.filing_status is not FilingStatus.NOT_SUBMITTED:

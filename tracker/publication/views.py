@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from tracker.auth.permissions import may
-from tracker.common.numbering import format_number
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt as _attempt
 from tracker.documents.models import Document, RelationKind
@@ -15,10 +14,10 @@ from tracker.documents.states import DocStatus
 from tracker.errors import DomainError, InvalidTransition
 from tracker.extensions import db
 from tracker.files.uploads import read_upload
-from tracker.publication import services
+from tracker.publication import series, services
 from tracker.publication.forms import EndForm, NumberForm, PublishForm, RelationForm
 from tracker.publication.queries import current_publication
-from tracker.rules.ruleset import get_rule, get_setting
+from tracker.rules.ruleset import get_rule
 
 bp = Blueprint("publication", __name__, url_prefix="/publication")
 
@@ -58,12 +57,11 @@ def number(doc_id: int):
             return redirect(url_for("register.show", doc_id=doc.id))
         doc = db.session.get(Document, doc_id)
     year = office_today(now_utc()).year
-    examples = {
-        "issue": format_number(
-            get_setting("issue_number_pattern"), year=year, seq=1, prefix=doc.issuer.number_prefix or "？"
-        ),
-        "normative": format_number(get_setting("normative_number_pattern"), year=year, seq=1),
-    }
+    try:
+        examples = {which: series.peek(doc.issuer, which, year) for which in (series.ISSUE, series.NORMATIVE)}
+    except DomainError as exc:  # the issuer has no 发文代字, or its pattern is unusable: say so before signing
+        examples = {}
+        flash(exc.message, "warning")
     return render_template("publication/number.html", doc=doc, form=form, examples=examples)
 
 

@@ -106,7 +106,8 @@ DEFAULTS_BY_CODE = {d.code: d for d in DEFAULT_RULES}
 
 DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     "opinion_number_pattern": ("沙司审〔{year}〕{seq}号", "审查意见书编号格式"),
-    "normative_number_pattern": ("沙府规字〔{year}〕{seq}号", "规范性文件统一编号格式"),
+    # One 规 series per issuer (docs/rules.md §4): 沙府 → 沙府规字, 沙府办 → 沙府办规字.
+    "normative_number_pattern": ("{prefix}规字〔{year}〕{seq}号", "规范性文件统一编号格式（{prefix} 为发文单位代字）"),
     "issue_number_pattern": ("{prefix}〔{year}〕{seq}号", "发文字号格式（{prefix} 为发文单位代字）"),
     "packet_required": (
         ["request_letter", "draft", "drafting_note", "legal_basis", "comment_record"],
@@ -133,6 +134,16 @@ def get_setting(key: str) -> Any:
     if row is not None:
         return json.loads(row.value)
     return DEFAULT_SETTINGS[key][0]
+
+
+def set_setting(key: str, value: Any, *, now: datetime) -> None:
+    """Store a setting's new value (the caller checks it and writes the audit event)."""
+    row = db.session.get(Setting, key)
+    if row is None:
+        row = Setting(key=key, description=DEFAULT_SETTINGS[key][1])
+        db.session.add(row)
+    row.value, row.updated_at = json.dumps(value, ensure_ascii=False), now
+    db.session.flush()
 
 
 def ensure_defaults(now: datetime) -> int:
