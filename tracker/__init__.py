@@ -79,6 +79,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.auth.history_views import bp as audit_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cleanup.views import bp as cleanup_bp
+    from tracker.documents.catalogue_views import bp as catalogue_bp
     from tracker.documents.views import bp as documents_bp
     from tracker.filing.views import bp as filing_bp
     from tracker.main import bp as main_bp
@@ -97,6 +98,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         admin_bp,
         register_bp,
         documents_bp,
+        catalogue_bp,
         audit_bp,
         review_bp,
         rules_bp,

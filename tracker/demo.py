@@ -27,6 +27,7 @@ from tracker.documents.models import (
     LegalSource,
     RelationKind,
     SourceKind,
+    SourceState,
     TrialKind,
 )
 from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
@@ -89,6 +90,12 @@ SOURCES = (
     ("广东省城乡生活垃圾管理条例", SourceKind.LOCAL_REGULATION, "广东省人民代表大会常务委员会"),
     ("中山市养犬管理规定", SourceKind.LOCAL_REGULATION, "中山市人民代表大会常务委员会"),
 )
+# The catalogue's dates where the demo states them (promulgated, in force, last amended).
+SOURCE_DATES = {
+    "中华人民共和国行政处罚法": (date(1996, 3, 17), date(1996, 10, 1), date(2021, 1, 22)),
+    "中华人民共和国土地管理法": (date(1986, 6, 25), date(1987, 1, 1), date(2019, 8, 26)),
+    "优化营商环境条例": (date(2019, 10, 22), date(2020, 1, 1), None),
+}
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -442,7 +449,17 @@ def load_demo(*, now: datetime) -> None:
         town.users[username] = user
         admin = admin or user
     for title, kind, body in SOURCES:
-        town.sources[title] = LegalSource(title=title, kind=kind, issuing_body=body, created_at=now)
+        promulgated, effective, amended = SOURCE_DATES.get(title, (None, None, None))
+        town.sources[title] = LegalSource(
+            title=title,
+            kind=kind,
+            issuing_body=body,
+            promulgated_on=promulgated,
+            effective_on=effective,
+            amended_on=amended,
+            state=SourceState.AMENDED if amended else SourceState.IN_FORCE,
+            created_at=now,
+        )
         db.session.add(town.sources[title])
     db.session.flush()
 

@@ -15,6 +15,7 @@ NAV = (
     ("review-desk", "审查工作台", "review.desk", "review"),
     ("deadlines", "期限看板", "deadlines.board", "office"),
     ("cleanup", "清理与评估", "cleanup.index", "document.view"),
+    ("catalogue", "法规目录", "catalogue.index", "document.view"),
     ("solicitations", "上级征求意见", "solicitations.index", "solicitation.view"),
     ("reports", "年度统计", "reports.annual", "reports.view"),
     ("import", "补录文件", "publication.import_register", "office"),

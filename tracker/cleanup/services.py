@@ -155,6 +155,11 @@ def record_source_change(source, *, actor, now: datetime, state, changed_on: dat
     if state is SourceState.IN_FORCE:
         raise ValidationFailed("请选择“已修改”或“已废止”。")
     source.state, source.state_changed_on = state, changed_on
+    # The catalogue's dates follow: the review flags a basis repealed, or amended after a draft's date, by them.
+    if state is SourceState.REPEALED:
+        source.repealed_on = changed_on
+    else:
+        source.amended_on = max(changed_on, source.amended_on or changed_on)
     citing = list(
         db.session.scalars(
             sa.select(Document)

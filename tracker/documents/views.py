@@ -9,14 +9,19 @@ from flask_login import current_user
 from tracker.auth.models import Unit
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc
+from tracker.common.views import attempt
+from tracker.documents import bases as basis_services
 from tracker.documents import services
-from tracker.documents.forms import AttachmentForm, DocumentForm, VersionForm
+from tracker.documents.forms import AttachmentForm, BasisForm, DocumentForm, VersionForm
 from tracker.documents.models import (
     Attachment,
     AttachmentKind,
     DocKind,
     Document,
+    DocumentBasis,
     DocumentVersion,
+    LegalSource,
+    SourceKind,
     TrialKind,
 )
 from tracker.errors import DomainError, InvalidTransition, PermissionDenied
@@ -158,3 +163,51 @@ def download_attachment(doc_id: int, attachment_id: int):
     if att.document_id != doc.id:
         abort(404)
     return _send(att.file)
+
+
+# --- 制定依据 (docs/rules.md §4): a page of its own, and one POST per change ---------------------------------
+
+
+@bp.get("/<int:doc_id>/bases")
+def bases(doc_id: int):
+    doc = _load(doc_id)
+    can_edit = may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
+    return render_template(
+        "documents/bases.html",
+        doc=doc,
+        form=BasisForm(),
+        can_edit=can_edit,
+        proposals=basis_services.proposals(doc) if can_edit else [],
+        titles=db.session.scalars(sa.select(LegalSource.title).order_by(LegalSource.title).limit(2000)).all(),
+    )
+
+
+@bp.post("/<int:doc_id>/bases/add")
+def add_basis(doc_id: int):
+    doc = _load(doc_id, "document.edit")
+    form = BasisForm()
+    if not form.validate():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+        return redirect(url_for("documents.bases", doc_id=doc.id))
+    attempt(
+        lambda: basis_services.add_basis(
+            doc,
+            actor=current_user,
+            now=now_utc(),
+            title=form.title.data,
+            articles=form.articles.data or "",
+            kind=SourceKind(form.kind.data) if form.kind.data else None,
+        ),
+        "已录入制定依据。",
+    )
+    return redirect(url_for("documents.bases", doc_id=doc.id))
+
+
+@bp.post("/<int:doc_id>/bases/<int:basis_id>/delete")
+def remove_basis(doc_id: int, basis_id: int):
+    doc = _load(doc_id, "document.edit")
+    basis = db.get_or_404(DocumentBasis, basis_id)
+    if basis.document_id != doc.id:
+        abort(404)
+    attempt(lambda: basis_services.remove_basis(basis, actor=current_user, now=now_utc()), "已删除该项制定依据。")
+    return redirect(url_for("documents.bases", doc_id=doc.id))

@@ -38,6 +38,7 @@ from tracker.review.models import (
     ProcedureKind,
     ReviewPoint,
 )
+from tracker.review.lawcheck import law_flags
 from tracker.review.packet import missing_materials
 from tracker.rules.models import Conclusion
 from tracker.rules.ruleset import get_rule
@@ -85,7 +86,12 @@ def submit(doc_id: int):
             return _back(doc)
         doc = db.session.get(Document, doc_id)
     return render_template(
-        "review/submit.html", doc=doc, form=form, missing=missing_materials(doc), checklist=queries.checklist(doc)
+        "review/submit.html",
+        doc=doc,
+        form=form,
+        missing=missing_materials(doc),
+        checklist=queries.checklist(doc),
+        law_flags=law_flags(doc),
     )
 
 
@@ -238,6 +244,7 @@ def conclude(doc_id: int):
         review=summary,
         points=list(ReviewPoint),
         extension_rule=get_rule("review_extension"),
+        law_flags=law_flags(doc) if summary["can_review"] else [],
     )
 
 
