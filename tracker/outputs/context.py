@@ -91,19 +91,41 @@ def basis_lines(document, findings) -> list[str]:
     return [line for line in lines if not any(other != line and other.startswith(line) for other in lines)]
 
 
-def opinion_context(opinion, *, office_name: str, materials: Sequence[str], point_order: Sequence) -> dict:
-    """The context of 《规范性文件合法性审查意见书》 for an issued Opinion (with its round and document)."""
+def conclusion_note(outcome: str, has_findings: bool) -> str:
+    """The closing words follow the conclusion (docs/rules.md §4): only a passing opinion reaches deliberation, so
+    only it speaks of explaining unadopted opinions there; a 不同意 opinion says the draft may not go to it."""
+    if outcome == "pass" and has_findings:
+        return (
+            "请你单位对上述建议逐条研究，作出采纳、部分采纳或者不采纳的答复；未予采纳的，应当在提请集体审议时说明理由。"
+        )
+    if outcome == "pass":
+        return "对本审查意见未予采纳的，起草单位应当在提请集体审议时作出说明。"
+    if outcome == "return":
+        return "请你单位按照上述意见对送审稿进行修改完善，逐条答复后重新报送合法性审查。"
+    if outcome == "reject":
+        return "该文件未通过合法性审查，依照国办发〔2018〕37号的规定，不得提请集体审议。"
+    if outcome == "defer":
+        return "请你单位暂缓出台该文件；上述情形消除后，可修改完善并重新报送合法性审查。"
+    return ""
+
+
+def opinion_context(
+    opinion, *, office_name: str, materials: Sequence[str], point_order: Sequence, standing_basis: Sequence[str] = ()
+) -> dict:
+    """The context of 《规范性文件合法性审查意见书》 for an issued Opinion (with its round and document).
+
+    The review basis is always stated: the document's bases and the findings' legal bases, then the rules the
+    review itself follows (`standing_basis`, the rule set's `review_basis`).
+    """
     rnd, doc = opinion.round, opinion.document
     findings = sorted(rnd.findings, key=lambda f: (f.position, f.id or 0))
     order = {p: i for i, p in enumerate(point_order)}
     points = sorted(rnd.points, key=lambda p: order.get(p.point, len(order)))
-    basis = basis_lines(doc, findings)
+    basis = _unique([*basis_lines(doc, findings), *standing_basis])
     present = ["basic", *(["basis"] if basis else []), "points", *(["findings"] if findings else []), "conclusion"]
     reviewers = _unique(u.display_name for u in (rnd.reviewer, getattr(opinion, "issued_by", None)) if u is not None)
-    if findings:
-        not_adopted = "请你单位按照上述意见对送审稿进行修改完善。对本审查意见未予采纳的，应当在提请集体审议时作出说明。"
-    else:
-        not_adopted = "对本审查意见未予采纳的，起草单位应当在提请集体审议时作出说明。"
+    outcome = getattr(getattr(rnd.conclusion, "outcome", None), "value", "pass")
+    not_adopted = conclusion_note(outcome, bool(findings))
     return {
         "office_name": office_name,
         "number": official_number(opinion.number),

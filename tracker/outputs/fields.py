@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace as NS
 
+from tracker.outputs import deliberation
 from tracker.outputs.context import (
     annual_statistics_context,
     cleanup_catalogue_context,
@@ -157,6 +158,24 @@ COMMENT_REPLY_FIELDS = (
 )
 
 
+DELIBERATION_MATERIAL_FIELDS = (
+    Field("title", "标题（关于《…》合法性审查意见采纳情况的说明）", True),
+    Field("doc_title", "文件名称（带书名号）"),
+    Field("drafting_unit", "起草单位（落款）", True),
+    Field("opening", "开头段落", True),
+    Field("opinions", "各轮审查意见书及结论", True, "o.round 轮次，o.text 一句说明"),
+    Field(
+        "items",
+        "未采纳或部分采纳的意见",
+        True,
+        "i.no 序号，i.where 轮次和条款，i.opinion 审查意见，i.response 不采纳/部分采纳，i.reason 理由",
+    ),
+    Field("items_count", "未采纳或部分采纳的意见条数"),
+    Field("none_note", "全部采纳时的说明（有未采纳的意见时为空）"),
+    Field("signed_on", "日期", True),
+)
+
+
 # --- sample records: the same context builders run on stand-ins, so samples always match the real shape -----
 
 _POINT_LABELS = (
@@ -223,10 +242,11 @@ def opinion_samples() -> list[dict]:
     single = _sample_opinion(1, bases=True, round_no=1)
     bare = _sample_opinion(0, bases=False, round_no=1)
     materials = ["请示/送审函", "送审稿（第2稿）", "起草说明"]
+    standing = ["《国务院办公厅关于全面推行行政规范性文件合法性审核机制的指导意见》（国办发〔2018〕115号）"]
     return [
-        opinion_context(full, office_name="某某镇司法所", materials=materials, point_order=()),
+        opinion_context(full, office_name="某某镇司法所", materials=materials, point_order=(), standing_basis=standing),
         opinion_context(single, office_name="某某镇司法所", materials=materials, point_order=()),
-        opinion_context(bare, office_name="某某镇司法所", materials=[], point_order=()),
+        opinion_context(bare, office_name="某某镇司法所", materials=[], point_order=(), standing_basis=standing),
     ]
 
 
@@ -379,6 +399,12 @@ SPECS: dict[OutputKind, TemplateSpec] = {
     ),
     OutputKind.COMMENT_REPLY: TemplateSpec(
         OutputKind.COMMENT_REPLY, "comment_reply.docx", COMMENT_REPLY_FIELDS, comment_reply_samples
+    ),
+    OutputKind.DELIBERATION_MATERIAL: TemplateSpec(
+        OutputKind.DELIBERATION_MATERIAL,
+        "deliberation_material.docx",
+        DELIBERATION_MATERIAL_FIELDS,
+        deliberation.samples,
     ),
 }
 

@@ -19,9 +19,11 @@ from tracker.errors import InvalidTransition, NotFound, PermissionDenied, Valida
 from tracker.extensions import db
 from tracker.files.uploads import clean_filename
 from tracker.outputs import context as ctx
+from tracker.outputs import deliberation
 from tracker.outputs.models import GeneratedDocument, OutputKind
 from tracker.outputs.render import render_checked
 from tracker.outputs.services import Rendered, _short, _store, active_template, versions_of
+from tracker.review.services import rounds_of
 from tracker.rules.ruleset import get_rule
 from tracker.solicitations.models import Solicitation, SolicitationPhase
 
@@ -131,6 +133,20 @@ def render_annual_statistics(year: int, *, town: str, now: datetime) -> Rendered
     )
     template = active_template(OutputKind.ANNUAL_STATISTICS)
     return Rendered(render_checked(template.data, context), template, annual_statistics_filename(year, town))
+
+
+# --- the deliberation material (集体审议材料) ----------------------------------------------------------------
+
+
+def render_deliberation_material(doc, *, now: datetime) -> Rendered:
+    """How the drafter answered the review, every opinion not adopted with its reason (rendered on request)."""
+    rounds = rounds_of(doc)
+    if not any(r.opinion is not None for r in rounds):
+        raise InvalidTransition("该文件尚未出具合法性审查意见，没有审议材料可生成。")
+    context = deliberation.deliberation_material_context(doc, rounds, drafted_on=office_today(now))
+    template = active_template(OutputKind.DELIBERATION_MATERIAL)
+    name = clean_filename(f"{ctx.book_title(_short(doc.title))}审查意见采纳情况说明.docx")
+    return Rendered(render_checked(template.data, context), template, name)
 
 
 # --- the reply to a draft for comment -------------------------------------------------------------------

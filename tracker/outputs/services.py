@@ -27,7 +27,7 @@ from tracker.outputs.render import check_template, render_checked
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication
 from tracker.review.models import Opinion, ReviewPoint, ReviewRound
-from tracker.rules.ruleset import get_rule
+from tracker.rules.ruleset import get_rule, get_setting
 
 # Materials of a submission packet (docs/rules.md §4), in the order they are listed in the opinion.
 PACKET_KINDS = (
@@ -227,6 +227,7 @@ def opinion_context_for(opinion: Opinion) -> dict:
         office_name=judicial_office_name(opinion),
         materials=packet_materials(opinion.round),
         point_order=list(ReviewPoint),
+        standing_basis=get_setting("review_basis"),
     )
 
 

@@ -129,6 +129,20 @@ def reply_word(sol) -> dict:
     return {"can_download": has_reply and may(current_user, "solicitation")}
 
 
+@bp.get("/documents/<int:doc_id>/deliberation-material.docx")
+def deliberation_material(doc_id: int):
+    """集体审议材料: the review's opinions not adopted, with the drafter's reasons (rendered on request)."""
+    doc = db.get_or_404(Document, doc_id)
+    if not may(current_user, "document.view", doc):
+        abort(403)
+    try:
+        rendered = outputs.render_deliberation_material(doc, now=now_utc())
+    except DomainError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("register.show", doc_id=doc.id))
+    return send_file(io.BytesIO(rendered.data), mimetype=DOCX_TYPE, as_attachment=True, download_name=rendered.filename)
+
+
 @bp.get("/generated/<int:gen_id>/download")
 def download(gen_id: int):
     row = _generated(gen_id)

@@ -16,6 +16,7 @@ from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.review.models import Consultation, Deliberation, ProcedureCheck, ReviewRound
 from tracker.review.packet import required_kinds
+from tracker.review.services import awaits_answers
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.services import load_calendar
 
@@ -121,8 +122,7 @@ def review_summary(doc: Document, user, *, now: datetime) -> dict:
             )
         ),
         "checklist": checklist(doc),
-        "can_answer": may(user, "draft", doc)
-        and doc.status in (DocStatus.RETURNED, DocStatus.NOT_APPROVED, DocStatus.DEFERRED),
+        "can_answer": may(user, "draft", doc) and awaits_answers(doc, current),
         "can_review": may(user, "review", doc) and doc.status is DocStatus.UNDER_REVIEW,
         "can_edit_procedures": may(user, "document.edit", doc),
     }

@@ -17,6 +17,7 @@ from tracker.review import queries, services
 from tracker.review.forms import (
     AcceptForm,
     AnswerForm,
+    CloseConsultationForm,
     CommentForm,
     ConcludeForm,
     ConsultationForm,
@@ -28,6 +29,7 @@ from tracker.review.forms import (
     ReturnForm,
     SubmitForm,
 )
+from tracker.review.lawcheck import law_flags
 from tracker.review.models import (
     Consultation,
     DeliberationDecision,
@@ -38,7 +40,6 @@ from tracker.review.models import (
     ProcedureKind,
     ReviewPoint,
 )
-from tracker.review.lawcheck import law_flags
 from tracker.review.packet import missing_materials
 from tracker.rules.models import Conclusion
 from tracker.rules.ruleset import get_rule
@@ -131,9 +132,23 @@ def return_packet(doc_id: int):
     return _back(doc)
 
 
+def _points_formdata():
+    """The posted points; with “其余全部符合” every point left undecided becomes 符合, the decided ones stay."""
+    if request.form.get("fill") != "complies":
+        return None
+    data = request.form.copy()
+    for point in ReviewPoint:
+        key = f"p-result_{point.value}"
+        if not data.get(key):
+            data[key] = PointResult.COMPLIES.value
+    return data
+
+
 def _worksheet_forms(rnd):
-    points = PointsForm(prefix="p")
-    by_point = {p.point: p for p in rnd.points}
+    filled = _points_formdata() if request.form.get("form") == "points" else None
+    points = PointsForm(formdata=filled, prefix="p") if filled is not None else PointsForm(prefix="p")
+    # A new round starts from the previous round's worksheet: the reviewer checks what changed, not all nine again.
+    by_point = {p.point: p for p in (rnd.points or services.previous_points(rnd))}
     if request.method == "GET" or request.form.get("form") != "points":
         points.version_id.data = str(rnd.version_id)
         for point in ReviewPoint:
@@ -144,7 +159,9 @@ def _worksheet_forms(rnd):
     conclusions = db.session.scalars(
         db.select(Conclusion).where(Conclusion.active.is_(True)).order_by(Conclusion.position)
     ).all()
-    conclude_form.conclusion_id.choices = [(c.id, c.label) for c in conclusions]
+    conclude_form.conclusion_id.choices = [(0, "—请选择审查结论—"), *((c.id, c.label) for c in conclusions)]
+    if not conclude_form.is_submitted():
+        conclude_form.conclusion_id.data = 0
     return points, conclude_form
 
 
@@ -314,7 +331,7 @@ def consultation(doc_id: int):
             if _attempt(
                 lambda: services.save_consultation(
                     doc,
-                    existing,
+                    existing if existing is not None and existing.closed_on is None else None,
                     actor=current_user,
                     now=now_utc(),
                     channel=form.channel.data,
@@ -323,6 +340,7 @@ def consultation(doc_id: int):
                     end_on=form.end_on.data,
                     short_reason=form.short_reason.data,
                     summary=form.summary.data or "",
+                    dates_confirmed=form.dates_confirmed.data,
                 ),
                 "征求意见信息已保存。",
             ):
@@ -346,15 +364,55 @@ def consultation(doc_id: int):
             abort(400)
         doc = db.session.get(Document, doc_id)
         existing = db.session.get(Consultation, existing.id) if existing is not None else None
+    close_form = CloseConsultationForm(prefix="x")
+    if not close_form.is_submitted():
+        close_form.closed_on.data = office_today(now_utc())
+    if existing is not None and existing.closed_on is not None and request.method == "GET":
+        form = ConsultationForm(prefix="w", formdata=None)  # the closed window stays as recorded; a new one may follow
     return render_template(
         "review/consultation.html",
         doc=doc,
         form=form,
         comment_form=comment_form,
+        close_form=close_form,
         consultation=existing,
         rule=get_rule("comment_min"),
         can_edit=may(current_user, "document.edit", doc),
+        can_close=may(current_user, "draft", doc) and doc.status is DocStatus.CONSULTING,
     )
+
+
+@bp.post("/documents/<int:doc_id>/consultation/close")
+def close_consultation(doc_id: int):
+    """结束征求意见 with the real closing date; before the announced end, with the reason."""
+    doc = _doc(doc_id, "draft")
+    form = CloseConsultationForm(prefix="x")
+    if not form.validate():
+        flash(_form_errors(form), "danger")
+    else:
+        _attempt(
+            lambda: services.close_consultation(
+                doc, actor=current_user, now=now_utc(), closed_on=form.closed_on.data, reason=form.reason.data or ""
+            ),
+            "征求意见已结束，实际起止日期已记录。",
+        )
+    return redirect(url_for("review.consultation", doc_id=doc.id))
+
+
+@bp.post("/documents/<int:doc_id>/consultation/record")
+def comment_record(doc_id: int):
+    """(Re)make the 征求意见及采纳情况 material from the comments recorded (e.g. after a late comment)."""
+    doc = _doc(doc_id, "document.edit")
+    consultation = db.session.scalar(
+        db.select(Consultation).where(Consultation.document_id == doc.id).order_by(Consultation.id.desc()).limit(1)
+    )
+    if consultation is None:
+        abort(404)
+    _attempt(
+        lambda: services.comment_record(doc, consultation, actor=current_user, now=now_utc()),
+        "已生成《征求意见及采纳情况》，列入送审材料。",
+    )
+    return redirect(url_for("review.consultation", doc_id=doc.id))
 
 
 @bp.route("/documents/<int:doc_id>/procedures", methods=["GET", "POST"])
@@ -447,6 +505,7 @@ def deliberate(doc_id: int):
         form=form,
         current=services.latest_round(doc),
         not_adopted=not_adopted,
+        unanswered=services.unanswered(services.latest_round(doc)),
         passing=doc.status is DocStatus.PASSED,
     )
 

@@ -109,6 +109,15 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     # One 规 series per issuer (docs/rules.md §4): 沙府 → 沙府规字, 沙府办 → 沙府办规字.
     "normative_number_pattern": ("{prefix}规字〔{year}〕{seq}号", "规范性文件统一编号格式（{prefix} 为发文单位代字）"),
     "issue_number_pattern": ("{prefix}〔{year}〕{seq}号", "发文字号格式（{prefix} 为发文单位代字）"),
+    # What every review opinion names as its basis after the document's own bases (docs/rules.md §4).
+    "review_basis": (
+        [
+            "《国务院办公厅关于加强行政规范性文件制定和监督管理工作的通知》（国办发〔2018〕37号）",
+            "《国务院办公厅关于全面推行行政规范性文件合法性审核机制的指导意见》（国办发〔2018〕115号）",
+            "《广东省行政规范性文件管理规定》（粤府令第277号）",
+        ],
+        "审查意见书的审查依据（通用部分）",
+    ),
     "packet_required": (
         ["request_letter", "draft", "drafting_note", "legal_basis", "comment_record"],
         "送审必备材料",
