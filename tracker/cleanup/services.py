@@ -97,17 +97,39 @@ def open_campaign(
     return campaign
 
 
-def open_periodic_if_due(*, today: date, now: datetime) -> CleanupCampaign | None:
-    """The scheduler's trigger: a 定期清理 every N years (rule set) when no campaign is open. Idempotent."""
-    if open_campaigns():
-        return None
-    interval = get_rule("cleanup_interval")
+def periodic_base(today: date) -> date | None:
+    """Where the periodic interval counts from: the last 定期/全面 clean-up's cut-off, else the day the system began
+    holding documents (a fresh database does not know when the office last cleaned up: it waits a whole interval)."""
     last = db.session.scalar(
         sa.select(sa.func.max(CleanupCampaign.cutoff_on)).where(
             CleanupCampaign.kind.in_([CampaignKind.PERIODIC, CampaignKind.COMPREHENSIVE])
         )
     )
-    if last is not None and today < last + relativedelta(years=interval.value):
+    if last is not None:
+        return last
+    first = db.session.scalar(sa.select(sa.func.min(Document.created_at)))
+    return office_today(first) if first is not None else None
+
+
+def periodic_note(interval) -> str:
+    """The campaign's note names the rule it comes from: the rule set's interval, not 277号令 (which sets none)."""
+    return (
+        f"按规则设置“{interval.name}”（{interval.code}）每 {interval.value} 年开展一次定期清理；"
+        f"该间隔为{interval.confidence.label}，来源：{interval.source}。"
+    )
+
+
+def open_periodic_if_due(*, today: date, now: datetime) -> CleanupCampaign | None:
+    """The scheduler's trigger: a 定期清理 every N years (rule set) when no campaign is open. Idempotent.
+
+    docs/rules.md §6: the interval is the rule set's cleanup_interval; 277号令 Art. 36 requires periodic clean-ups
+    but fixes no interval, so the note says which rule it really comes from.
+    """
+    if open_campaigns():
+        return None
+    interval = get_rule("cleanup_interval")
+    base = periodic_base(today)
+    if base is None or today < base + relativedelta(years=interval.value):
         return None
     if not db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(in_force_filter(today))):
         return None
@@ -121,7 +143,7 @@ def open_periodic_if_due(*, today: date, now: datetime) -> CleanupCampaign | Non
         trigger=CampaignTrigger.SCHEDULE,
         trigger_ref=None,
         cutoff_on=today,
-        scope_note=f"按规则每 {interval.value} 年开展一次定期清理（{interval.source}）",
+        scope_note=periodic_note(interval),
     )
 
 

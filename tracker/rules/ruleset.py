@@ -86,7 +86,15 @@ DEFAULT_RULES: tuple[RuleDefault, ...] = (
     RuleDefault("validity_trial", "暂行、试行文件有效期", 2, YEARS, "外地规定（参照）", C),
     RuleDefault("evaluation_lead", "有效期届满前启动评估", 6, MONTHS, "粤府令第277号第34条", V),
     RuleDefault("evaluation_interval", "未设有效期文件的评估周期", 5, YEARS, "粤府令第277号第34条", V),
-    RuleDefault("cleanup_interval", "定期清理周期", 2, YEARS, "粤府令第277号第36条；外地做法", C),
+    RuleDefault(
+        "cleanup_interval",
+        "定期清理周期",
+        2,
+        YEARS,
+        "外地做法（粤府令第277号第36条要求定期清理，未规定间隔）",
+        C,
+        "无定期或全面清理记录时，自系统登记第一件文件之日起算",
+    ),
     RuleDefault(
         "revision_after_cleanup",
         "清理结果为“修改”的修改期限",
