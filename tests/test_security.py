@@ -230,6 +230,14 @@ PAGES = {
     "admin_unit_new": ("/admin/units/new", {"admin"}),
     "admin_unit_edit": ("/admin/units/{office_id}", {"admin"}),
     "rule_edit": ("/rules/{rule_id}", {"admin"}),
+    # Number patterns and series are the administrator's (docs/rules.md §4).
+    "numbering": ("/numbering/", {"admin"}),
+    # The law catalogue: read by everyone, kept by the 司法所 and the administrator.
+    "catalogue": ("/catalogue/", EVERYONE),
+    "catalogue_new": ("/catalogue/new", {"reviewer", "admin"}),
+    "catalogue_import": ("/catalogue/import", {"reviewer", "admin"}),
+    # A draft's bases are seen with the draft.
+    "draft_bases": ("/documents/{draft}/bases", EVERYONE - {"drafter2"}),
 }
 
 
@@ -421,7 +429,8 @@ FORGED = [
     ("clerk", "published", "repeal", "文秘想直接废止", 409, "专门的办理页面"),
     ("leader", "passed", "approve_deliberation", "", 409, "专门的办理页面"),
     ("drafter", "draft", "publish_right_now", "", 409, "没有这个操作"),
-    ("drafter", "draft", "close_consultation", "", 409, "不能执行"),
+    ("drafter", "draft", "close_consultation", "", 409, "专门的办理页面"),
+    ("drafter", "draft", "resume_drafting", "", 409, "不能执行"),
     ("drafter", "published", "withdraw", "发布后撤回", 409, "不能执行"),
     ("drafter", "draft", "withdraw", "", 400, "须填写理由"),
     ("drafter", "draft", "withdraw", "长" * 2001, 409, "2000"),
