@@ -243,10 +243,12 @@ def opinion_samples() -> list[dict]:
     bare = _sample_opinion(0, bases=False, round_no=1)
     materials = ["请示/送审函", "送审稿（第2稿）", "起草说明"]
     standing = ["《国务院办公厅关于全面推行行政规范性文件合法性审核机制的指导意见》（国办发〔2018〕115号）"]
+    office = "某某镇司法所"
     return [
-        opinion_context(full, office_name="某某镇司法所", materials=materials, point_order=(), standing_basis=standing),
-        opinion_context(single, office_name="某某镇司法所", materials=materials, point_order=()),
-        opinion_context(bare, office_name="某某镇司法所", materials=[], point_order=(), standing_basis=standing),
+        opinion_context(full, office_name=office, materials=materials, point_order=(), standing_basis=standing),
+        opinion_context(single, office_name=office, materials=materials, point_order=(), standing_basis=standing),
+        # No basis at all: a template must still read well without the section (real opinions always have one).
+        opinion_context(bare, office_name="某某镇司法所", materials=[], point_order=()),
     ]
 
 

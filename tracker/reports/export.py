@@ -35,7 +35,7 @@ def annual_xlsx(stats: AnnualStatistics, town: str) -> bytes:
         detail = "；".join(f"{k}：{v}" for k, v in fig.breakdown.items())
         ws.append((fig.label, fig.value, None, None, detail, fig.definition))
     ws.freeze_panes = "A4"
-    for col, width in zip("ABCDEF", (34, 12, 10, 10, 50, 70), strict=True):
+    for col, width in zip("ABCDEF", (34, 12, 10, 10, 70, 70), strict=True):
         ws.column_dimensions[col].width = width
     buf = io.BytesIO()
     wb.save(buf)
