@@ -40,7 +40,7 @@ def index():
         .order_by(LegalSource.verified, LegalSource.title)
     )
     if q:
-        stmt = stmt.where(LegalSource.title.contains(catalogue.clean_title(q)))
+        stmt = stmt.where(LegalSource.title.contains(catalogue.clean_title(q), autoescape=True))
     if show == "unverified":
         stmt = stmt.where(LegalSource.verified.is_(False))
     elif show in {s.value for s in SourceState}:
