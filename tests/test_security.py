@@ -386,7 +386,8 @@ FORGED = [
     ("clerk", "published", "repeal", "文秘想直接废止", 409, "专门的办理页面"),
     ("leader", "passed", "approve_deliberation", "", 409, "专门的办理页面"),
     ("drafter", "draft", "publish_right_now", "", 409, "没有这个操作"),
-    ("drafter", "draft", "close_consultation", "", 409, "不能执行"),
+    ("drafter", "draft", "close_consultation", "", 409, "专门的办理页面"),
+    ("drafter", "draft", "resume_drafting", "", 409, "不能执行"),
     ("drafter", "published", "withdraw", "发布后撤回", 409, "不能执行"),
     ("drafter", "draft", "withdraw", "", 400, "须填写理由"),
     # Bad input is a form error (400) on the same page, not a conflict.
