@@ -84,6 +84,7 @@ EXPECT: dict[str, object] = {
     "catalogue.index": {"GET": ALL},
     "catalogue.new": {"GET": only(A, R)},
     "catalogue.edit": {"GET": only(A, R)},
+    "catalogue.create": {"POST": only(A, R)},
     "catalogue.save": {"POST": only(A, R)},
     "catalogue.verify": {"POST": only(A, R)},
     "catalogue.import_page": {"GET": only(A, R)},

@@ -77,9 +77,17 @@ def _data(form: SourceForm) -> catalogue.SourceData:
     )
 
 
-@bp.post("/save", defaults={"source_id": None})
+@bp.post("/save")
+def create():
+    return _save(None)
+
+
 @bp.post("/<int:source_id>/save")
-def save(source_id: int | None):
+def save(source_id: int):
+    return _save(source_id)
+
+
+def _save(source_id: int | None):
     _editor()
     source = db.get_or_404(LegalSource, source_id) if source_id else None
     form = SourceForm()
