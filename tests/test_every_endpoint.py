@@ -76,6 +76,21 @@ EXPECT: dict[str, object] = {
     "outputs.activate_template": {"POST": only(A)},
     "outputs.download_template": {"GET": only(A)},
     "outputs.preview_template": {"GET": only(A)},
+    # Number patterns and each issuer's series are the administrator's (docs/rules.md §4).
+    "numbering.page": {"GET": only(A)},
+    "numbering.save_defaults": {"POST": only(A)},
+    "numbering.save_unit": {"POST": only(A)},
+    # The law catalogue (法规目录): read by everyone, kept by the 司法所 and the administrator. Confirming an import
+    # names an upload of one's own: none given, there is none (404).
+    "catalogue.index": {"GET": ALL},
+    "catalogue.new": {"GET": only(A, R)},
+    "catalogue.edit": {"GET": only(A, R)},
+    "catalogue.create": {"POST": only(A, R)},
+    "catalogue.save": {"POST": only(A, R)},
+    "catalogue.verify": {"POST": only(A, R)},
+    "catalogue.import_page": {"GET": only(A, R)},
+    "catalogue.import_upload": {"POST": only(A, R)},
+    "catalogue.import_confirm": {"POST": NOBODY},
     # --- the register and the document page ------------------------------------------------------------
     "register.index": {"GET": ALL},
     "register.export_register": {"GET": ALL},
@@ -93,6 +108,11 @@ EXPECT: dict[str, object] = {
     # The packet is the drafting unit's, the office adds its own records (minutes, official text …).
     "documents.upload_attachment": {"POST": {"draft": only(C, D), "published": only(C, D)}},
     "documents.download_version": {"GET": DOC_VIEW},
+    # A draft's 制定依据 are read with the draft and entered by its drafting unit (refused once it is published).
+    "documents.bases": {"GET": DOC_VIEW},
+    "documents.add_basis": {"POST": {"draft": only(D), "published": only(D)}},
+    # The published document of the town has no basis of its own: the basis named is another document's (404).
+    "documents.remove_basis": {"POST": {"draft": only(D), "published": only(**{D: 404})}},
     "documents.download_attachment": {"GET": DOC_VIEW},
     "api.documents": {"GET": ALL},
     "api.document": {"GET": DOC_VIEW},
@@ -112,9 +132,14 @@ EXPECT: dict[str, object] = {
     "review.delete_finding": {"POST": only(R)},
     "review.answers": {"GET": DOC_VIEW, "POST": only(D)},
     "review.consultation": {"GET": DOC_VIEW, "POST": only(D)},
+    # Closing public comment (its real dates) and its comment record are the drafting unit's.
+    "review.close_consultation": {"POST": {"draft": only(D), "published": only(D)}},
+    "review.comment_record": {"POST": {"draft": only(D), "published": only(D)}},
     "review.procedures": {"GET": DOC_VIEW, "POST": only(D)},
     # Collective deliberation is recorded by the office.
     "review.deliberate": {"GET": only(C), "POST": only(C)},
+    # The deliberation material (how the review's opinions were answered) is read with the document.
+    "outputs.deliberation_material": {"GET": DOC_VIEW},
     "outputs.generate_opinion": {"POST": only(R)},
     "outputs.download": {"GET": DOC_VIEW},
     "outputs.preview": {"GET": DOC_VIEW},
@@ -190,7 +215,7 @@ def ctx(app, town):
 
 def _variants(rule) -> list[str]:
     args = set(rule.arguments)
-    if args & {"doc_id", "version_id", "attachment_id", "opinion_id", "gen_id", "finding_id"}:
+    if args & {"doc_id", "version_id", "attachment_id", "opinion_id", "gen_id", "finding_id", "basis_id"}:
         return ["draft", "published"]
     if "campaign_id" in args:
         return ["open", "done"]

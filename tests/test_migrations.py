@@ -182,3 +182,84 @@ def test_running_migrations_leaves_the_application_loggers_enabled(tmp_path):
         flask_migrate.upgrade()
         db.engine.dispose()
     assert not logger.disabled
+
+
+def test_the_practice_migration_splits_the_shared_normative_series_and_keeps_the_data(empty_database, tmp_path):
+    """0009 on a database in use: each 规 number's series is read off it, counters follow, catalogue rows verified."""
+    app = _app(empty_database, tmp_path)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0008")
+        with db.engine.begin() as conn:
+            now = "2026-03-01 02:00:00"
+            conn.execute(
+                sa.text(
+                    "INSERT INTO units (id, name, kind, can_issue, can_draft, number_prefix, active, created_at)"
+                    " VALUES (1, '沙溪镇人民政府', 'government', true, false, '沙府', true, :now),"
+                    " (2, '沙溪镇人民政府办公室', 'government_office', true, false, '沙府办', true, :now)"
+                ),
+                {"now": now},
+            )
+            for doc_id, issuer in ((1, 1), (2, 2)):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO documents (id, title, kind, issuer_id, drafting_unit_id, trial_kind, summary,"
+                        " necessity, is_major, affects_market, status, filing_status, status_changed_at,"
+                        " updated_at, version_id, created_at) VALUES (:id, :title, 'government', :issuer, :issuer,"
+                        " 'none', '', '', false, false, 'numbered', 'not_submitted', :now, :now, 1, :now)"
+                    ),
+                    {"id": doc_id, "title": f"文件{doc_id}", "issuer": issuer, "now": now},
+                )
+            for pub_id, issue, normative in (
+                (1, "沙府〔2026〕3号", "沙府规字〔2026〕1号"),
+                (2, "沙府办〔2026〕5号", "沙府规字〔2026〕2号"),
+            ):
+                scope = "issue:" + issue.split("〔")[0]
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO publications (id, document_id, is_current, signed_on, signer, issue_scope,"
+                        " issue_year, issue_seq, issue_number, normative_scope, normative_year, normative_seq,"
+                        " normative_number, numbers_entered_by_hand, created_at) VALUES (:id, :id, true,"
+                        " '2026-03-01', '', :scope, 2026, :iseq, :issue, 'normative', 2026, :id, :normative, false,"
+                        " :now)"
+                    ),
+                    {"id": pub_id, "scope": scope, "iseq": int(issue[-2]), "issue": issue, "normative": normative,
+                     "now": now},
+                )  # fmt: skip
+            conn.execute(
+                sa.text(
+                    "INSERT INTO number_counters (scope, year, last_value) VALUES"
+                    " ('issue:沙府', 2026, 3), ('issue:沙府办', 2026, 5), ('normative', 2026, 2)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO settings (key, value, description, updated_at) VALUES"
+                    " ('normative_number_pattern', :v, '规范性文件统一编号格式', :now)"
+                ),
+                {"v": '"沙府规字〔{year}〕{seq}号"', "now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO legal_sources (id, title, kind, state, state_changed_on, created_at)"
+                    " VALUES (1, '社会救助暂行办法', 'regulation', 'repealed', '2026-02-01', :now)"
+                ),
+                {"now": now},
+            )
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            scopes = conn.execute(
+                sa.text("SELECT id, issue_scope, normative_scope FROM publications ORDER BY id")
+            ).all()
+            counters = set(conn.execute(sa.text("SELECT scope, year, last_value FROM number_counters")).all())
+            pattern = conn.execute(
+                sa.text("SELECT value FROM settings WHERE key = 'normative_number_pattern'")
+            ).scalar()
+            source = conn.execute(sa.text("SELECT verified, repealed_on FROM legal_sources")).one()
+        assert [tuple(r) for r in scopes] == [
+            (1, "issue:沙府", "normative:沙府规字"),
+            (2, "issue:沙府办", "normative:沙府规字"),
+        ]
+        assert counters == {("issue:沙府", 2026, 3), ("issue:沙府办", 2026, 5), ("normative:沙府规字", 2026, 2)}
+        assert pattern == '"{prefix}规字〔{year}〕{seq}号"'
+        assert bool(source[0]) is True and str(source[1]) == "2026-02-01"
+        db.engine.dispose()

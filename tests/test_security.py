@@ -96,6 +96,8 @@ def _existing_ids(db, world, docs) -> dict[str, int]:
         "user_id": world["drafter"].id,
         "unit_id": world.units["office"].id,
         "rule_id": db.session.scalar(sa.select(sa.func.min(Rule.id))),
+        # A year no record can have (a document id of 1) is refused before the login wall: a real year.
+        "year": 2026,
     }
 
 
@@ -386,7 +388,8 @@ FORGED = [
     ("clerk", "published", "repeal", "文秘想直接废止", 409, "专门的办理页面"),
     ("leader", "passed", "approve_deliberation", "", 409, "专门的办理页面"),
     ("drafter", "draft", "publish_right_now", "", 409, "没有这个操作"),
-    ("drafter", "draft", "close_consultation", "", 409, "不能执行"),
+    ("drafter", "draft", "close_consultation", "", 409, "专门的办理页面"),
+    ("drafter", "draft", "resume_drafting", "", 409, "不能执行"),
     ("drafter", "published", "withdraw", "发布后撤回", 409, "不能执行"),
     ("drafter", "draft", "withdraw", "", 400, "须填写理由"),
     # Bad input is a form error (400) on the same page, not a conflict.

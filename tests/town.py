@@ -20,7 +20,7 @@ from tracker.cleanup.models import CampaignKind, CampaignTrigger, CleanupResult,
 from tracker.common.timeutil import now_utc, office_today
 from tracker.demo import DEMO_PASSWORD, load_demo
 from tracker.documents import search
-from tracker.documents.models import Attachment, Document, DocumentVersion, RelationKind
+from tracker.documents.models import Attachment, Document, DocumentBasis, DocumentVersion, LegalSource, RelationKind
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
 from tracker.publication import services as publication
@@ -137,6 +137,8 @@ def build(app: Flask) -> Town:
         }
         finding = db.session.scalars(sa.select(Finding).where(Finding.round_id.in_(rounds)).limit(1)).first()
         town.ids[variant]["finding_id"] = (finding or _one(sa.select(Finding))).id
+        basis = db.session.scalars(sa.select(DocumentBasis).where(DocumentBasis.document_id == doc.id)).first()
+        town.ids[variant]["basis_id"] = (basis or _one(sa.select(DocumentBasis).order_by(DocumentBasis.id))).id
     town.ids["open"] = {"campaign_id": open_.id}
     town.ids["done"] = {"campaign_id": done.id}
     town.common = {
@@ -147,6 +149,7 @@ def build(app: Flask) -> Town:
         "evaluation_id": first_id(sa.select(Evaluation).order_by(Evaluation.id)),
         "filter_id": saved.id,
         "sol_id": sol.id,
+        "source_id": first_id(sa.select(LegalSource).order_by(LegalSource.id)),
         "year": today.year,
         "key": "opinions",
         "token": token,

@@ -106,10 +106,12 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.auth.history_views import bp as audit_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cleanup.views import bp as cleanup_bp
+    from tracker.documents.catalogue_views import bp as catalogue_bp
     from tracker.documents.views import bp as documents_bp
     from tracker.filing.views import bp as filing_bp
     from tracker.main import bp as main_bp
     from tracker.outputs.views import bp as outputs_bp
+    from tracker.publication.numbering_views import bp as numbering_bp
     from tracker.publication.views import bp as publication_bp
     from tracker.register.views import bp as register_bp
     from tracker.reports.views import bp as reports_bp
@@ -123,11 +125,13 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         admin_bp,
         register_bp,
         documents_bp,
+        catalogue_bp,
         audit_bp,
         review_bp,
         rules_bp,
         alerts_bp,
         publication_bp,
+        numbering_bp,
         filing_bp,
         cleanup_bp,
         outputs_bp,

@@ -27,6 +27,7 @@ from tracker.documents.models import (
     LegalSource,
     RelationKind,
     SourceKind,
+    SourceState,
     TrialKind,
 )
 from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
@@ -90,6 +91,12 @@ SOURCES = (
     ("广东省城乡生活垃圾管理条例", SourceKind.LOCAL_REGULATION, "广东省人民代表大会常务委员会"),
     ("中山市养犬管理规定", SourceKind.LOCAL_REGULATION, "中山市人民代表大会常务委员会"),
 )
+# The catalogue's dates where the demo states them (promulgated, in force, last amended).
+SOURCE_DATES = {
+    "中华人民共和国行政处罚法": (date(1996, 3, 17), date(1996, 10, 1), date(2021, 1, 22)),
+    "中华人民共和国土地管理法": (date(1986, 6, 25), date(1987, 1, 1), date(2019, 8, 26)),
+    "优化营商环境条例": (date(2019, 10, 22), date(2020, 1, 1), None),
+}
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -212,17 +219,20 @@ class Town:
             )
         apply(doc, "start_consultation", actor=actor, now=at(start, 9))
         if end < self.today:
-            apply(doc, "close_consultation", actor=actor, now=at(end, 17))
+            # Closing on the announced day records the real window and makes the 征求意见及采纳情况 material.
+            review.close_consultation(doc, actor=actor, now=at(end, 17), closed_on=end, reason="")
         return c
 
     def complete_packet(self, doc: Document, on: date) -> None:
+        present = {a.kind for a in doc.attachments if not a.superseded}
         for kind in (
             AttachmentKind.REQUEST_LETTER,
             AttachmentKind.DRAFTING_NOTE,
             AttachmentKind.LEGAL_BASIS,
             AttachmentKind.COMMENT_RECORD,
         ):
-            self.attach(doc, kind, on)
+            if kind not in present:  # the comment record was made when the consultation closed
+                self.attach(doc, kind, on)
         if doc.affects_market:
             review.record_procedure(
                 doc,
@@ -252,6 +262,7 @@ class Town:
         on: date,
         label: str,
         findings: tuple[tuple[str, str, str, str], ...] = (),
+        summary: str = "",
     ) -> Opinion:
         now = at(on, 15)
         bad = {ReviewPoint.CONSISTENCY, ReviewPoint.NO_NEW_POWERS} if findings else set()
@@ -280,7 +291,8 @@ class Town:
             actor=self.reviewer,
             now=now,
             conclusion_id=conclusion_by_label(label).id,
-            summary="经审查，提出如下意见。" if findings else "经审查，该文件制定主体适格，程序合法，内容合法。",
+            summary=summary
+            or ("经审查，提出如下意见。" if findings else "经审查，该文件制定主体适格，程序合法，内容合法。"),
         )
         return opinion
 
@@ -442,7 +454,17 @@ def load_demo(*, now: datetime) -> None:
         town.users[username] = user
         admin = admin or user
     for title, kind, body in SOURCES:
-        town.sources[title] = LegalSource(title=title, kind=kind, issuing_body=body, created_at=now)
+        promulgated, effective, amended = SOURCE_DATES.get(title, (None, None, None))
+        town.sources[title] = LegalSource(
+            title=title,
+            kind=kind,
+            issuing_body=body,
+            promulgated_on=promulgated,
+            effective_on=effective,
+            amended_on=amended,
+            state=SourceState.AMENDED if amended else SourceState.IN_FORCE,
+            created_at=now,
+        )
         db.session.add(town.sources[title])
     db.session.flush()
 
@@ -598,7 +620,14 @@ def _stories(town: Town, today: date) -> None:
     town.complete_packet(doc, ago(50))
     rnd = town.submit(doc, ago(50))
     town.accept(doc, rnd, ago(49))
-    town.conclude(doc, rnd, ago(40), "暂缓出台")
+    town.conclude(
+        doc,
+        rnd,
+        ago(40),
+        "暂缓出台",
+        summary="集体资产交易涉及的《广东省农村集体资产管理条例》正在修订，修订后的交易规则尚未公布，"
+        "建议待其公布后据此修改本办法，再行送审。",
+    )
 
     doc = town.register(
         "沙溪镇商业网点设置准入管理办法",
@@ -611,7 +640,15 @@ def _stories(town: Town, today: date) -> None:
     town.complete_packet(doc, ago(45))
     rnd = town.submit(doc, ago(45))
     town.accept(doc, rnd, ago(44))
-    town.conclude(doc, rnd, ago(36), "不合法，不同意出台", FINDINGS[1:])
+    town.conclude(
+        doc,
+        rnd,
+        ago(36),
+        "不合法，不同意出台",
+        FINDINGS[1:],
+        summary="该办法设定商业网点准入审批，属于规范性文件不得设定的行政许可，并限定经营者，排除、限制竞争，"
+        "不同意出台。",
+    )
 
     doc = town.register(
         "沙溪镇农村集体土地承包经营权流转管理办法",

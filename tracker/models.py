@@ -9,7 +9,7 @@ from tracker.common.numbering import NumberCounter
 from tracker.documents.models import Attachment, Document, DocumentBasis, DocumentRelation, DocumentVersion, LegalSource
 from tracker.files.models import StoredFile
 from tracker.filing.models import Filing, FilingAttempt
-from tracker.publication.models import Publication
+from tracker.publication.models import NumberPattern, Publication
 from tracker.review.models import (
     Consultation,
     ConsultationComment,
@@ -51,6 +51,7 @@ __all__ = [
     "LegalSource",
     "LoginFailure",
     "NumberCounter",
+    "NumberPattern",
     "Opinion",
     "ProcedureCheck",
     "Publication",

@@ -79,7 +79,7 @@ def test_an_item_carries_the_register_fields(db, world, api):
         "issuer": "测试镇人民政府",
         "drafting_unit": "测试镇综合行政执法局",
         "issue_number": "测府〔2026〕1号",
-        "normative_number": "沙府规字〔2026〕1号",
+        "normative_number": "测府规字〔2026〕1号",
         "published_on": "2026-05-25",
         "effective_on": "2026-06-25",
         "validity_end_on": "2031-06-24",
@@ -291,6 +291,8 @@ def test_statistics_follow_the_reports_permission(db, world, api, who):
         "published": (3, {}),
         "filing_outcomes": (0, {}),
         "cleanups": (0, {}),
+        # The repeal of 2026-09-01 (outside a campaign) is counted (docs/rules.md §7).
+        "ended": (1, {"废止": 1, "其中经清理": 0}),
         "evaluations": (0, {}),
         "in_force": (2, {}),
         "expiring": (0, {}),

@@ -61,7 +61,8 @@ def test_a_forbidden_page_is_recorded(db, world, login_as):
 def test_a_step_not_allowed_in_this_state_is_recorded(db, world, now, login_as):
     doc = make_document(world, now)
     db.session.commit()
-    r = login_as("drafter").post(f"/documents/{doc.id}/actions/close_consultation", data={"note": ""})
+    # 重新起草 starts from 不同意出台 or 暂缓出台 only (结束征求意见 has its own page now).
+    r = login_as("drafter").post(f"/documents/{doc.id}/actions/resume_drafting", data={"note": ""})
     assert r.status_code == 409
     [event] = _refusals(db)
     assert event.action == "refused.transition" and event.actor_id == world["drafter"].id

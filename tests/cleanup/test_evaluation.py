@@ -36,7 +36,7 @@ REFUSED = "须经评估并由司法所同意“继续施行”后才能重新登
 
 
 def registered_in_force(w, title: str):
-    """测府〔2021〕1号 / 沙府规字〔2021〕1号: published 2021-05-31, filed and registered in June, in force from
+    """测府〔2021〕1号 / 测府规字〔2021〕1号: published 2021-05-31, filed and registered in June, in force from
     2021-07-01, default validity to 2026-06-30."""
     doc = numbered(w, title, d("2021-04-06"))
     publish(w, doc, d("2021-05-31"), effective_on=d("2021-07-01"))
@@ -91,7 +91,7 @@ def test_a_document_whose_validity_ends_is_evaluated_and_renewed(db, world):
     assert evaluation_alerts() == [(d("2026-06-30"), AlertLevel.OPEN, "《测试镇夜市管理办法》有效期届满前评估")]
 
     # Another document numbered this year, so the renewal takes the year's second serial.
-    numbered(world, "测试镇本年度第一件管理办法", d("2026-01-05"))  # 沙府规字〔2026〕1号 on 2026-01-21
+    numbered(world, "测试镇本年度第一件管理办法", d("2026-01-05"))  # 测府规字〔2026〕1号 on 2026-01-21
 
     report = check_upload(REPORT, "评估报告.docx")
     with pytest.raises(PermissionDenied, match="只有文件起草单位的经办人可以提交评估报告"):
@@ -172,7 +172,7 @@ def test_a_document_whose_validity_ends_is_evaluated_and_renewed(db, world):
     db.session.commit()
     db.session.expire_all()
 
-    assert (pub.issue_number, pub.normative_number) == ("测府〔2026〕2号", "沙府规字〔2026〕2号")
+    assert (pub.issue_number, pub.normative_number) == ("测府〔2026〕2号", "测府规字〔2026〕2号")
     assert (pub.signed_on, pub.published_on, pub.effective_on, pub.validity_end_on) == (
         d("2026-03-02"),
         d("2026-03-02"),
@@ -180,8 +180,8 @@ def test_a_document_whose_validity_ends_is_evaluated_and_renewed(db, world):
         d("2031-03-01"),
     )
     assert [(p.normative_number, p.is_current) for p in publications_of(doc)] == [
-        ("沙府规字〔2021〕1号", False),
-        ("沙府规字〔2026〕2号", True),
+        ("测府规字〔2021〕1号", False),
+        ("测府规字〔2026〕2号", True),
     ]
     assert old.id != pub.id and current_publication(doc).id == pub.id
     assert (doc.status, doc.filing_status, doc.ended_on) == (DocStatus.IN_FORCE, FilingStatus.NOT_SUBMITTED, None)
@@ -300,4 +300,4 @@ def test_renewal_needs_an_agreed_continue_and_an_amend_conclusion_opens_a_revisi
     assert [(a.document_id, a.due_on, a.level, a.message) for a in revision] == [
         (doc.id, d("2026-05-02"), AlertLevel.OPEN, "《测试镇夜市管理办法》评估后修改")
     ]
-    assert current_publication(doc).normative_number == "沙府规字〔2021〕1号"
+    assert current_publication(doc).normative_number == "测府规字〔2021〕1号"

@@ -43,8 +43,9 @@ def close(w, campaign: CleanupCampaign, first: str, published: str) -> None:
 
 
 def test_one_periodic_campaign_when_due_none_while_open_and_again_after_the_interval(db, world):
-    # In force from 2024-04-01 (published 2024-03-01), default validity to 2029-03-31.
-    in_force(world, "测试镇现行管理办法", d("2024-01-08"), d("2024-03-01"), d("2024-04-01"))
+    # Registered 2023-01-09 (the system holds documents from then on), in force from 2024-04-01 (published
+    # 2024-03-01), default validity to 2029-03-31.
+    in_force(world, "测试镇现行管理办法", d("2023-01-09"), d("2024-03-01"), d("2024-04-01"))
 
     assert periodic("2024-03-29") is None  # nothing in force yet: nothing to clean up
     assert campaigns() == []
@@ -58,7 +59,10 @@ def test_one_periodic_campaign_when_due_none_while_open_and_again_after_the_inte
         "2025年度规范性文件定期清理",
     )
     assert first.opened_by_id is None  # opened by the system
-    assert first.scope_note == "按规则每 2 年开展一次定期清理（粤府令第277号第36条；外地做法）"
+    assert first.scope_note == (
+        "按规则设置“定期清理周期”（cleanup_interval）每 2 年开展一次定期清理；该间隔为参照外地规定，"
+        "来源：外地做法（粤府令第277号第36条要求定期清理，未规定间隔）。"
+    )
     assert item_titles(first) == {"测试镇现行管理办法"}
 
     # While it is open, never a second one, however much later.
@@ -99,3 +103,13 @@ def test_one_periodic_campaign_when_due_none_while_open_and_again_after_the_inte
     assert second.name == "2027年度规范性文件定期清理"
     assert item_titles(second) == {"测试镇现行管理办法"}
     assert second.phase is CampaignPhase.PROPOSING
+
+
+def test_a_fresh_database_waits_a_whole_interval_before_its_first_periodic_campaign(db, world):
+    """The office's last clean-up before the system is unknown: the interval counts from the first registration."""
+    in_force(world, "测试镇现行管理办法", d("2026-01-05"), d("2026-03-02"), d("2026-04-01"))
+    for day in ("2026-04-01", "2027-06-01", "2028-01-04"):
+        assert periodic(day) is None
+    assert campaigns() == []
+    opened = periodic("2028-01-05")
+    assert (opened.kind, opened.cutoff_on) == (CampaignKind.PERIODIC, d("2028-01-05"))

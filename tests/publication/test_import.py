@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
+from tests.cleanup.town import gov_office
 from tests.conftest import FIXED_NOW
 from tests.pages import flashes, hidden_value, is_login_redirect, redirect_target, text
 from tests.publication.steps import counters, d, numbered, refusals, row_counts
@@ -229,17 +230,18 @@ def test_a_good_register_previews_clean_and_imports_every_row(db, world):
     assert [doc.title for doc in in_force_on(TODAY)] == ["测试镇市容管理办法"]
     assert [doc.title for doc in in_force_on(d("2026-11-20"))] == ["测试镇市容管理办法", "测试镇养犬管理办法"]
 
-    # Numbers are reserved: the next automatic numbers of 2026 follow the highest imported ones (7 and 5).
+    # Numbers are reserved in their own series: the old 沙府规字 series is not 测试镇人民政府's 规 series today
+    # (测府规字), so the next automatic numbers of 2026 are 测府〔2026〕8号 (after 7) and 测府规字〔2026〕1号.
     assert counters() == {
         ("issue:测府", 2021): 3,
-        ("normative", 2021): 2,
+        ("normative:沙府规字", 2021): 2,
         ("issue:测府", 2022): 4,
-        ("normative", 2022): 3,
+        ("normative:沙府规字", 2022): 3,
         ("issue:测府", 2026): 7,
-        ("normative", 2026): 5,
+        ("normative:沙府规字", 2026): 5,
     }
     nxt = numbered(world, "测试镇新定管理办法", d("2026-10-30"))
-    assert (_pub(nxt).issue_number, _pub(nxt).normative_number) == ("测府〔2026〕8号", "沙府规字〔2026〕6号")
+    assert (_pub(nxt).issue_number, _pub(nxt).normative_number) == ("测府〔2026〕8号", "测府规字〔2026〕1号")
 
 
 @pytest.mark.parametrize(
@@ -248,22 +250,39 @@ def test_a_good_register_previews_clean_and_imports_every_row(db, world):
         (False, with_cells(ROW3, 发布日期="2021-02-30"), ["发布日期“2021-02-30”不是有效日期"]),
         (False, with_cells(ROW3, 施行日期="明年"), ["施行日期“明年”不是有效日期"]),
         (False, with_cells(ROW3, 发布日期=None), ["缺少发布日期"]),
-        (False, with_cells(ROW3, 发文字号="测府〔2026〕7号"), ["发文字号“测府〔2026〕7号”与第 2 行重复"]),
+        (
+            False,
+            with_cells(ROW3, 发文字号="测府〔2026〕7号"),
+            [
+                "发文字号“测府〔2026〕7号”与第 2 行重复",
+                "发文字号“测府〔2026〕7号”的年份与签发日期（2021-05-06）不在同一年",
+            ],
+        ),
         (
             False,
             with_cells(ROW3, 规范性文件编号="沙府规字[2026]5号"),
-            ["规范性文件编号“沙府规字〔2026〕5号”与第 2 行重复"],
+            [
+                "规范性文件编号“沙府规字〔2026〕5号”与第 2 行重复",
+                "规范性文件编号“沙府规字〔2026〕5号”的年份与签发、发布日期都不在同一年",
+            ],
         ),
         (
             True,
-            with_cells(ROW3, 规范性文件编号="沙府规字〔2026〕1号"),
-            ["规范性文件编号“沙府规字〔2026〕1号”已在系统中"],
+            with_cells(ROW3, 规范性文件编号="测府规字〔2021〕1号"),
+            ["规范性文件编号“测府规字〔2021〕1号”已在系统中"],
         ),
-        (True, with_cells(ROW3, 发文字号="测府〔2026〕1号"), ["发文字号“测府〔2026〕1号”已在系统中"]),
+        (
+            True,
+            with_cells(ROW3, 发文字号="测府〔2026〕1号"),
+            [
+                "发文字号“测府〔2026〕1号”已在系统中",
+                "发文字号“测府〔2026〕1号”的年份与签发日期（2021-05-06）不在同一年",
+            ],
+        ),
         (
             False,
             with_cells(ROW3, 发文字号="测府2021年3号"),
-            ["编号“测府2021年3号”格式不正确，应如“测府〔2024〕4号”（年份用六角括号〔〕）。"],
+            ["发文字号“测府2021年3号”无法识别：应写明年份和序号，如“沙府规字〔2024〕4号”（年份用六角括号〔〕）"],
         ),
         (False, with_cells(ROW3, 终止日期=None), ["已废止或宣布失效的文件须填写终止日期"]),
         (
@@ -290,8 +309,9 @@ def test_a_good_register_previews_clean_and_imports_every_row(db, world):
     ],
 )
 def test_one_bad_row_names_its_row_and_nothing_is_written(db, world, numbered_first, row3, errors):
-    if numbered_first:  # 测府〔2026〕1号 and 沙府规字〔2026〕1号 are taken
-        numbered(world, "测试镇已编号管理办法", d("2026-10-21"))
+    if numbered_first:  # 测府〔2026〕1号 and 测府规字〔2021〕1号 are taken
+        doc = numbered(world, "测试镇已编号管理办法", d("2026-10-21"))
+        _pub(doc).normative_number = "测府规字〔2021〕1号"
     db.session.commit()
     before_rows, before_counters = row_counts(), counters()
     preview = importer.parse_register(xlsx((ROW2, row3, ROW4, ROW5)), today=TODAY)
@@ -390,7 +410,10 @@ def test_a_bad_row_through_http_is_named_and_nothing_is_written_even_on_a_forged
     before_rows, before_counters = row_counts(), counters()
     r = _upload(clerk, xlsx((ROW2, with_cells(ROW3, 发文字号="测府[2026]7号"), ROW4)))
     assert r.status_code == 200
-    assert _preview_rows(r) == [("2", ""), ("3", "发文字号“测府〔2026〕7号”与第 2 行重复"), ("4", "")]
+    problems = (
+        "发文字号“测府〔2026〕7号”与第 2 行重复；发文字号“测府〔2026〕7号”的年份与签发日期（2021-05-06）不在同一年"
+    )
+    assert _preview_rows(r) == [("2", ""), ("3", problems), ("4", "")]
     assert 'data-testid="confirm-import"' not in text(r)
     assert 'name="file_id"' not in text(r)  # no confirm form offered
     # A confirm posted anyway (an old tab, a forged request) re-checks the stored file and writes nothing.
@@ -434,3 +457,55 @@ def test_other_roles_get_403(db, world, login_as, username):
 def test_an_anonymous_visitor_is_sent_to_login(client, world):
     assert is_login_redirect(client.get("/publication/import"))
     assert is_login_redirect(_upload(client, xlsx(HTTP_GOOD)))
+
+
+# --- a real old register: numbers of any series, documents without a 规 number ----------------------------------
+
+
+def test_a_real_old_register_with_mixed_series_and_no_normative_numbers_imports_without_edits(db, world, login_as):
+    """docs/rules.md §4: old registers hold numbers of older series and documents that never had a 规 number."""
+    office = gov_office(world)  # 测试镇人民政府办公室, 发文代字 测府办
+    rows = (
+        # No 规范性文件编号 at all: imported without one, marked so.
+        row(文件名称="测试镇殡葬管理办法", 发文机关=GOV, 起草单位=ENF, 发文字号="测府〔2015〕12号",
+            发布日期=d("2015-06-01"), 施行日期=d("2015-07-01"), 状态="施行中"),
+        # The office's own series, and a 函 series of the government with a number in the HFGS-year-n form.
+        row(文件名称="测试镇村规民约备案办法", 发文机关=office.name, 起草单位=AGRI, 发文字号="测府办〔2018〕5号",
+            规范性文件编号="测府办规字〔2018〕1号", 发布日期=d("2018-03-01"), 施行日期=d("2018-04-01"), 状态="施行中"),
+        row(文件名称="测试镇河道保洁办法", 发文机关=GOV, 起草单位=ENF, 发文字号="测府函（2019）3号",
+            规范性文件编号="CFGS-2019-2", 发布日期=d("2019-05-01"), 施行日期=d("2019-06-01"), 状态="施行中"),
+        # The town-wide 规 series of the time (沙府规字), before each issuer had its own.
+        row(文件名称="测试镇集市管理办法", 发文机关=GOV, 起草单位=ENF, 发文字号="测府〔2026〕7号",
+            规范性文件编号="沙府规字[2026]5号", 签发日期=d("2026-03-02"), 发布日期=d("2026-03-05"),
+            施行日期=d("2026-04-05"), 状态="施行中"),
+    )  # fmt: skip
+    preview = importer.parse_register(xlsx(rows), today=TODAY)
+    assert [(r.row_no, r.errors) for r in preview.rows] == [(2, []), (3, []), (4, []), (5, [])]
+    importer.import_register(preview, actor=world["clerk"], now=FIXED_NOW)
+    db.session.commit()
+    numbers = {
+        p.document.title: (p.issue_number, p.normative_number, p.normative_scope)
+        for p in db.session.scalars(sa.select(Publication))
+    }
+    assert numbers == {
+        "测试镇殡葬管理办法": ("测府〔2015〕12号", None, None),
+        "测试镇村规民约备案办法": ("测府办〔2018〕5号", "测府办规字〔2018〕1号", "normative:测府办规字"),
+        "测试镇河道保洁办法": ("测府函〔2019〕3号", "CFGS-2019-2", "normative:CFGS-{year}-{seq}"),
+        "测试镇集市管理办法": ("测府〔2026〕7号", "沙府规字〔2026〕5号", "normative:沙府规字"),
+    }
+    assert all(d_.status is DocStatus.IN_FORCE for d_ in map(_doc, numbers))
+    # Every series' counter moved past its number; today's series go on from their own counters.
+    assert counters() == {
+        ("issue:测府", 2015): 12,
+        ("issue:测府办", 2018): 5,
+        ("normative:测府办规字", 2018): 1,
+        ("issue:测府函", 2019): 3,
+        ("normative:CFGS-{year}-{seq}", 2019): 2,
+        ("issue:测府", 2026): 7,
+        ("normative:沙府规字", 2026): 5,
+    }
+    nxt = numbered(world, "测试镇新定管理办法", d("2026-10-30"))
+    assert (_pub(nxt).issue_number, _pub(nxt).normative_number) == ("测府〔2026〕8号", "测府规字〔2026〕1号")
+    # The document page says plainly that there is no 规 number.
+    page = text(login_as("clerk").get(f"/documents/{_doc('测试镇殡葬管理办法').id}"))
+    assert "无（原登记簿未编规范性文件编号）" in page

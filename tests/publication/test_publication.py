@@ -109,7 +109,7 @@ def test_an_early_effective_date_with_a_reason_is_accepted_and_the_reason_is_fil
     assert filing.missing_packet_items(doc) == ["备案报告"]
     generate_filing_report(doc, actor=world["clerk"], now=at(PUBLISHED, 14))
     data, name = filing.export_packet(doc)
-    assert name == "沙府规字〔2026〕1号《测试镇河道管理办法》备案材料.zip"
+    assert name == "测府规字〔2026〕1号《测试镇河道管理办法》备案材料.zip"
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert "07 提前施行的理由说明.docx" in zf.namelist()
         text = "\n".join(p.text for p in docx.Document(io.BytesIO(zf.read("07 提前施行的理由说明.docx"))).paragraphs)
@@ -236,7 +236,7 @@ def test_the_exported_zip_holds_every_packet_file_under_a_chinese_name_and_the_m
     publish(world, doc, PUBLISHED, effective_on=d("2026-11-21"))
     generate_filing_report(doc, actor=world["clerk"], now=at(PUBLISHED, 14))
     data, name = filing.export_packet(doc)
-    assert name == "沙府规字〔2026〕1号《测试镇河道管理办法》备案材料.zip"
+    assert name == "测府规字〔2026〕1号《测试镇河道管理办法》备案材料.zip"
     items = filing.packet(doc)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert zf.testzip() is None
@@ -264,7 +264,7 @@ def test_the_exported_zip_holds_every_packet_file_under_a_chinese_name_and_the_m
     assert meta["发文机关"] == "测试镇人民政府"
     assert meta["起草单位"] == "测试镇综合行政执法局"
     assert meta["发文字号"] == "测府〔2026〕1号"
-    assert meta["规范性文件编号"] == "沙府规字〔2026〕1号"
+    assert meta["规范性文件编号"] == "测府规字〔2026〕1号"
     assert meta["签发日期"].date() == SIGNED
     assert meta["发布日期"].date() == PUBLISHED
     assert meta["发布网址"] == f"https://www.example.gov.cn/gfxwj/{doc.id}.html"

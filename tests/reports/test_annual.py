@@ -92,6 +92,8 @@ def test_every_figure_and_rate_of_2025_matches_the_hand_count(db, world):
             {"继续有效": 7, "修改": 1, "废止": 1, "宣布失效": 1},
             in_force | {"I1", "A4"},
         ),
+        # I1 (废止) and A4 (宣布失效) ended on 2025-10-20, both through C1.
+        "ended": (2, {"废止": 1, "宣布失效": 1, "其中经清理": 2}, {"I1", "A4"}),
         "evaluations": (2, {}, {"OLD", "E1"}),
         # I1 and A4 ended on 2025-10-20 (clean-up); A7 and A5 take effect only in 2026.
         "in_force": (8, {}, in_force),
@@ -111,7 +113,9 @@ def test_the_figures_of_2024(db, world):
     rates, figures = snapshot(y, 2024)
     assert rates == {
         "review_rate": (1, 1, 100.0, {"P0"}, {"P0"}),
-        "publication_rate": (1, 2, 50.0, {"P0"}, {"P0", "R1"}),  # R1 numbered 2024-12-18, published 2025
+        # R1 was numbered on 2024-12-18 and published on 2025-01-06: published, and counted for 2024 (docs/rules.md
+        # §7: the year-end lag is treated as 备案率 treats a January filing).
+        "publication_rate": (2, 2, 100.0, {"P0", "R1"}, {"P0", "R1"}),
         "filing_rate": (1, 1, 100.0, {"P0"}, {"P0"}),
         "on_time_rate": (1, 1, 100.0, {"P0"}, {"P0"}),
     }
@@ -122,6 +126,7 @@ def test_the_figures_of_2024(db, world):
         "published": (1, {}, {"P0"}),
         "filing_outcomes": (0, {}, set()),  # P0's result came on 2025-01-10
         "cleanups": (0, {}, set()),
+        "ended": (0, {}, set()),
         "evaluations": (0, {}, set()),
         "in_force": (4, {}, {"OLD", "E1", "E2", "E3"}),  # P0 took effect on 2025-01-02
         "solicitations": (0, {"收到": 1, "答复": 0}, set()),
@@ -142,14 +147,14 @@ def test_the_paragraph_claims_that_all_were_reviewed_only_when_the_rate_is_100_p
         "“基本合法，建议修改后出台”1份，“不合法，不同意出台”1份）；统一发布规范性文件7件，合法性审查审核率85.7%，"
         "统一发布率71.4%；按规定向市司法局报送备案5件，备案率71.4%，报备及时率80%，收到备案审查结果6件（“予以备案”4件，"
         "“暂缓登记、限期补正”1件，“不予备案”1件）。全年开展规范性文件清理1次（继续有效7件，修改1件，废止1件，宣布失效1件），"
-        "完成评估2件；截至年底，现行有效的规范性文件8件，其中2件6个月内有效期届满。全年答复上级征求意见稿2件。"
+        "全年废止规范性文件1件、宣布失效1件，完成评估2件；截至年底，现行有效的规范性文件8件，其中2件6个月内有效期届满。全年答复上级征求意见稿2件。"
     )
 
     p2024 = stats.paragraph(stats.annual(2024), "测试镇")
     assert p2024.startswith(
         "2024年，测试镇严格落实行政规范性文件合法性审核机制，凡以镇政府或镇政府办公室名义印发的规范性文件"
         "均经司法所合法性审查，全年审查规范性文件2件，出具合法性审查意见书2份（“合法，同意出台”2份）；"
-        "统一发布规范性文件1件，合法性审查审核率100%，统一发布率50%；按规定向市司法局报送备案1件，备案率100%，"
+        "统一发布规范性文件1件，合法性审查审核率100%，统一发布率100%；按规定向市司法局报送备案1件，备案率100%，"
         "报备及时率100%。全年开展规范性文件清理0次，完成评估0件；截至年底，现行有效的规范性文件4件，"
     )
     assert p2024.endswith("全年答复上级征求意见稿0件。")
@@ -172,7 +177,15 @@ def test_later_changes_leave_the_figures_of_past_years_as_they_were(db, world):
     assert figures_2026["published"] == (1, {}, {"X2"})
     assert figures_2026["filing_outcomes"] == (2, {"予以备案": 1, "暂缓登记、限期补正": 1}, {"A5", "A7"})
 
-    assert {yr: snapshot(y, yr) for yr in (2024, 2025)} == before
+    after = {yr: snapshot(y, yr) for yr in (2024, 2025)}
+    # One figure moves, by design: X2, numbered on 2025-12-17 and published on 2026-01-05, now counts as published
+    # for 2025 (docs/rules.md §7, 统一发布率); every other figure of 2024 and 2025 is as it was.
+    rates_2025, _ = before[2025]
+    moved = dict(
+        rates_2025,
+        publication_rate=(6, 7, 85.7, {"A1", "A2", "A4", "A7", "A5", "X2"}, rates_2025["publication_rate"][4]),
+    )
+    assert after == {2024: before[2024], 2025: (moved, before[2025][1])}
 
 
 def test_a_renewal_does_not_rewrite_the_expiring_figure_of_earlier_years(db, world):

@@ -80,7 +80,7 @@ def test_every_figure_on_the_page_links_to_as_many_records_as_it_counts(db, worl
     c = login_as("leader")
     page = text(c.get("/reports/annual?year=2025"))
     cells = re.findall(r'<tr data-figure="(\w+)"><td>[^<]*</td>\s*<td>(.*?)</td>', page, re.S)
-    assert len(cells) == 9
+    assert len(cells) == 10
     mismatched = {}
     for key, cell in cells:
         link = re.search(r'<a href="([^"]+)">(\d+)</a>', cell)
@@ -114,7 +114,7 @@ def test_the_excel_export_opens_with_a_header_row_and_the_figures(db, world, log
     assert ws.title == "2025年统计"
     rows = [tuple(c.value for c in row) for row in ws.iter_rows()]
     assert rows[0][0] == "沙溪镇2025年度行政规范性文件管理情况统计"
-    assert rows[2] == ("指标", "数值", "分子", "分母", "说明")
+    assert rows[2] == ("指标", "数值", "分子", "分母", "说明", "口径")
     assert all(cell.font.bold for cell in ws[3])
     assert ws.freeze_panes == "A4"
     assert (ws.column_dimensions["A"].width, ws.column_dimensions["E"].width) == (34, 70)
@@ -122,7 +122,9 @@ def test_the_excel_export_opens_with_a_header_row_and_the_figures(db, world, log
     def parts(detail):
         return set(detail.split("；")) if detail else set()
 
-    body = [(label, value, num, den, parts(detail)) for label, value, num, den, detail in rows[3:]]
+    # Every row states its definition (docs/rules.md §7), the same text as the page.
+    assert all(row[5] and row[5].endswith("。") for row in rows[3:])
+    body = [(label, value, num, den, parts(detail)) for label, value, num, den, detail, _ in rows[3:]]
     assert body == [
         ("合法性审查审核率", 85.7, 6, 7, {"百分比"}),
         ("统一发布率", 71.4, 5, 7, {"百分比"}),
@@ -139,6 +141,7 @@ def test_the_excel_export_opens_with_a_header_row_and_the_figures(db, world, log
         ("统一发布的规范性文件", 7, None, None, set()),
         ("备案审查结果", 6, None, None, {"予以备案：4", "暂缓登记、限期补正：1", "不予备案：1"}),
         ("开展规范性文件清理（次）", 1, None, None, {"继续有效：7", "修改：1", "废止：1", "宣布失效：1"}),
+        ("废止、宣布失效的规范性文件", 2, None, None, {"废止：1", "宣布失效：1", "其中经清理：2"}),
         ("完成评估", 2, None, None, set()),
         ("年末现行有效的规范性文件", 8, None, None, set()),
         ("未来6个月内有效期届满", 2, None, None, set()),
@@ -150,4 +153,4 @@ def test_a_year_without_records_exports_dashes_for_the_rates(db, world, login_as
     wb = load_workbook(io.BytesIO(login_as("clerk").get("/reports/annual/2019.xlsx").data))
     rows = [tuple(c.value for c in row) for row in wb.active.iter_rows(min_row=4)]
     assert [row[1:4] for row in rows[:4]] == [("—", 0, 0)] * 4
-    assert [row[1] for row in rows[4:]] == [0] * 9
+    assert [row[1] for row in rows[4:]] == [0] * 10

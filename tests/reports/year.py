@@ -163,8 +163,10 @@ def _conclude(w: World, doc: Document, rnd, on: date, label: str, finding: bool 
             legal_basis="《中华人民共和国行政处罚法》第十四条",
             suggestion="删去该条",
         )
+    # 暂缓出台 and 不同意出台 state their reasons (docs/rules.md §4).
+    summary = "第五条设定罚款，属于规范性文件不得设定的行政处罚。" if label == "不合法，不同意出台" else ""
     opinion = review.issue_opinion(
-        doc, actor=w["reviewer"], now=now, conclusion_id=conclusion_by_label(label).id, summary=""
+        doc, actor=w["reviewer"], now=now, conclusion_id=conclusion_by_label(label).id, summary=summary
     )
     generate_opinion(opinion, actor=w["reviewer"], now=now)
     return found

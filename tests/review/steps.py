@@ -88,9 +88,17 @@ def finding(rnd: ReviewRound, w: World, now: datetime, clause: str = "第五条�
     )
 
 
-def conclude(doc: Document, w: World, now: datetime, label: str = PASS):
+# 暂缓出台 and 不同意出台 state their reasons (docs/rules.md §4).
+REASONS = {DEFER: "上位法正在修订，待修订后再行送审。", REJECT: "第五条设定罚款，属于规范性文件不得设定的行政处罚。"}
+
+
+def conclude(doc: Document, w: World, now: datetime, label: str = PASS, summary: str | None = None):
     return services.issue_opinion(
-        doc, actor=w["reviewer"], now=now, conclusion_id=conclusion_by_label(label).id, summary=""
+        doc,
+        actor=w["reviewer"],
+        now=now,
+        conclusion_id=conclusion_by_label(label).id,
+        summary=REASONS.get(label, "") if summary is None else summary,
     )
 
 

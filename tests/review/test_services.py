@@ -222,8 +222,8 @@ def test_due_date_in_an_unknown_year_is_provisional_until_its_schedule_is_import
     assert (rnd.due_on, rnd.due_provisional) == (date(2027, 1, 15), True)
 
     entries = [ScheduleEntry(date(2027, 1, d), "holiday", "国办发明电〔2026〕9号") for d in (1, 2, 3)]
-    # The administrator marks the (short, fictitious) file as 2027's whole schedule: the year becomes confirmed.
-    import_schedule(entries, actor=world["admin"], now=now, complete_years={2027})
+    # The administrator says this is 2027's whole schedule: only then is the year confirmed (docs/rules.md §3).
+    import_schedule(entries, actor=world["admin"], now=now, complete_years=[2027])
     second, rnd2 = steps.submitted(world, now, title="测试镇乙办法")
     db.session.commit()
     assert (rnd2.due_on, rnd2.due_provisional) == (date(2027, 1, 15), False)
@@ -235,7 +235,7 @@ def test_imported_days_override_the_estimate(db, world):
     now = beijing(2026, 12, 24)
     # A schedule in which 01-04 (a Monday) is also a rest day moves the 15th working day to 01-18.
     entries = [ScheduleEntry(date(2027, 1, d), "holiday", "国办发明电〔2026〕9号") for d in (1, 2, 3, 4)]
-    import_schedule(entries, actor=world["admin"], now=now, complete_years={2027})
+    import_schedule(entries, actor=world["admin"], now=now, complete_years=[2027])
     _, rnd = steps.submitted(world, now)
     assert (rnd.due_on, rnd.due_provisional) == (date(2027, 1, 18), False)
 

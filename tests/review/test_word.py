@@ -95,7 +95,8 @@ def test_opinion_with_several_findings_carries_every_field_of_domain_4(db, world
         "删除该项材料。",
         "审查结论：基本合法，建议修改后出台。",
         "经审查，提出如下意见。",
-        "未予采纳的，应当在提请集体审议时作出说明",
+        # 基本合法，建议修改后出台: each suggestion answered, those not adopted explained at deliberation.
+        "作出采纳、部分采纳或者不采纳的答复；未予采纳的，应当在提请集体审议时说明理由。",
         "审查人：reviewer",
         "测试镇司法所（盖章）",
         date_cn(today),
@@ -124,16 +125,19 @@ def test_empty_optional_parts_disappear_without_blank_headings(db, world, now):
     data = review_word.render_opinion(walk.opinion).data
     assert_official_format(data)
     text = all_text(data)
-    assert "具体修改意见" not in text and "审查依据" not in text
+    assert "具体修改意见" not in text
+    # The review basis is always stated (docs/rules.md §4): with no basis of the document, the rules it follows.
     assert re.findall(r"^([一二三四])、(\S+)", text, re.M) == [
         ("一", "基本情况"),
-        ("二", "审查情况"),
-        ("三", "审查结论"),
+        ("二", "审查依据"),
+        ("三", "审查情况"),
+        ("四", "审查结论"),
     ]
+    assert "《广东省行政规范性文件管理规定》（粤府令第277号）" in text
     assert "{%" not in text and "{{" not in text
     # No empty paragraph left where a {%p %} tag or an empty summary was.
     lines = text.splitlines()
-    conclusion_at = lines.index("三、审查结论")
+    conclusion_at = lines.index("四、审查结论")
     assert lines[conclusion_at + 1] == "审查结论：合法，同意出台。"
 
 

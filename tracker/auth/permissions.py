@@ -30,6 +30,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.view": frozenset({Role.ADMIN, Role.REVIEWER, Role.CLERK, Role.LEADER}),
     "rules.view": frozenset({Role.ADMIN, Role.REVIEWER, Role.CLERK, Role.LEADER}),
     "admin": frozenset({Role.ADMIN}),
+    # The catalogue of laws and higher documents cited as 制定依据: kept by the 司法所 (and the administrator).
+    "catalogue": frozenset({Role.REVIEWER, Role.ADMIN}),
 }
 
 # Permissions a drafter holds only for documents of their own unit.

@@ -16,7 +16,7 @@ def catalogue(campaign: CleanupCampaign) -> dict:
                 {
                     "title": item.document.title,
                     "issue_number": pub.issue_number if pub else "",
-                    "normative_number": pub.normative_number if pub else "",
+                    "normative_number": (pub.normative_number or "") if pub else "",
                     "issuer": item.document.issuer.name,
                     "reason": item.review_note or item.proposed_reason,
                 }

@@ -21,26 +21,18 @@ from tracker.cleanup.models import (
 )
 from tracker.cleanup.phases import CAMPAIGN, RESULTS_OPEN
 from tracker.cleanup.queries import evaluations_due
-from tracker.common.numbering import format_number, next_serial
 from tracker.common.timeutil import office_today
 from tracker.common.xlsx import Column, Sheet, workbook_bytes
 from tracker.documents.models import Document
 from tracker.documents.states import FilingStatus
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.publication import series
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication, in_force_filter
-from tracker.publication.services import (
-    NORMATIVE_SCOPE,
-    default_validity,
-    end_document,
-    issue_scope,
-    open_filing,
-    parse_number,
-    reserve_serial,
-)
+from tracker.publication.services import default_validity, end_document, open_filing
 from tracker.rules.due import chunks
-from tracker.rules.ruleset import get_rule, get_setting
+from tracker.rules.ruleset import get_rule
 from tracker.word import organs
 from tracker.workflow.service import allows, apply, require
 
@@ -119,17 +111,39 @@ def open_campaign(
     return campaign
 
 
-def open_periodic_if_due(*, today: date, now: datetime) -> CleanupCampaign | None:
-    """The scheduler's trigger: a 定期清理 every N years (rule set) when no campaign is open. Idempotent."""
-    if open_campaigns():
-        return None
-    interval = get_rule("cleanup_interval")
+def periodic_base(today: date) -> date | None:
+    """Where the periodic interval counts from: the last 定期/全面 clean-up's cut-off, else the day the system began
+    holding documents (a fresh database does not know when the office last cleaned up: it waits a whole interval)."""
     last = db.session.scalar(
         sa.select(sa.func.max(CleanupCampaign.cutoff_on)).where(
             CleanupCampaign.kind.in_([CampaignKind.PERIODIC, CampaignKind.COMPREHENSIVE])
         )
     )
-    if last is not None and today < last + relativedelta(years=interval.value):
+    if last is not None:
+        return last
+    first = db.session.scalar(sa.select(sa.func.min(Document.created_at)))
+    return office_today(first) if first is not None else None
+
+
+def periodic_note(interval) -> str:
+    """The campaign's note names the rule it comes from: the rule set's interval, not 277号令 (which sets none)."""
+    return (
+        f"按规则设置“{interval.name}”（{interval.code}）每 {interval.value} 年开展一次定期清理；"
+        f"该间隔为{interval.confidence.label}，来源：{interval.source}。"
+    )
+
+
+def open_periodic_if_due(*, today: date, now: datetime) -> CleanupCampaign | None:
+    """The scheduler's trigger: a 定期清理 every N years (rule set) when no campaign is open. Idempotent.
+
+    docs/rules.md §6: the interval is the rule set's cleanup_interval; 277号令 Art. 36 requires periodic clean-ups
+    but fixes no interval, so the note says which rule it really comes from.
+    """
+    if open_campaigns():
+        return None
+    interval = get_rule("cleanup_interval")
+    base = periodic_base(today)
+    if base is None or today < base + relativedelta(years=interval.value):
         return None
     if not db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(in_force_filter(today))):
         return None
@@ -143,7 +157,7 @@ def open_periodic_if_due(*, today: date, now: datetime) -> CleanupCampaign | Non
         trigger=CampaignTrigger.SCHEDULE,
         trigger_ref=None,
         cutoff_on=today,
-        scope_note=f"按规则每 {interval.value} 年开展一次定期清理（{interval.source}）",
+        scope_note=periodic_note(interval),
     )
 
 
@@ -182,6 +196,11 @@ def record_source_change(source, *, actor, now: datetime, state, changed_on: dat
     if state is SourceState.IN_FORCE:
         raise ValidationFailed("请选择“已修改”或“已废止”。")
     source.state, source.state_changed_on = state, changed_on
+    # The catalogue's dates follow: the review flags a basis repealed, or amended after a draft's date, by them.
+    if state is SourceState.REPEALED:
+        source.repealed_on = changed_on
+    else:
+        source.amended_on = max(changed_on, source.amended_on or changed_on)
     citing = list(
         db.session.scalars(
             sa.select(Document)
@@ -330,12 +349,15 @@ def _notice_number(typed: str | None, year: int) -> str:
         raise ValidationFailed(
             f"“{government.name}”尚未设置发文代字，无法为清理结果通知编号，请管理员在单位管理中设置。"
         )
-    pattern, scope = get_setting("issue_number_pattern"), issue_scope(government)
     if (typed or "").strip():
-        number_year, seq = parse_number(typed, pattern, government.number_prefix)
-        reserve_serial(scope, number_year, seq)
-        return format_number(pattern, year=number_year, seq=seq, prefix=government.number_prefix)
-    return format_number(pattern, year=year, seq=next_serial(scope, year), prefix=government.number_prefix)
+        # Any number of the government's own 发文字号 series, of any year (the notice may be numbered in the OA system).
+        number = series.read_typed(typed, series.ISSUE)
+        key = series.series_key(government, series.ISSUE)
+        if number.key != key:
+            example = key.format(year=year, seq=1)
+            raise ValidationFailed(f"编号“{number.number}”格式不正确，应如“{example}”（年份用六角括号〔〕）。")
+        return series.take(number, series.ISSUE).number
+    return series.allocate(government, series.ISSUE, year).number
 
 
 def publish_campaign(
@@ -558,8 +580,8 @@ def renew(
         raise ValidationFailed("请填写发布网址（以 http:// 或 https:// 开头）。")
     old = current_publication(doc)
     issuer = doc.issuer
-    scope = issue_scope(issuer)
-    iseq, nseq = next_serial(scope, signed_on.year), next_serial(NORMATIVE_SCOPE, signed_on.year)
+    issue = series.allocate(issuer, series.ISSUE, signed_on.year)
+    normative = series.allocate(issuer, series.NORMATIVE, signed_on.year)
     default = default_validity(doc, published_on)
     if validity_mode == "custom" and validity_end_on is None:
         raise ValidationFailed("请填写有效期截止日期。")
@@ -573,16 +595,14 @@ def renew(
         document_id=doc.id,
         signed_on=signed_on,
         signer="",
-        issue_scope=scope,
-        issue_year=signed_on.year,
-        issue_seq=iseq,
-        issue_number=format_number(
-            get_setting("issue_number_pattern"), year=signed_on.year, seq=iseq, prefix=issuer.number_prefix
-        ),
-        normative_scope=NORMATIVE_SCOPE,
-        normative_year=signed_on.year,
-        normative_seq=nseq,
-        normative_number=format_number(get_setting("normative_number_pattern"), year=signed_on.year, seq=nseq),
+        issue_scope=issue.scope,
+        issue_year=issue.year,
+        issue_seq=issue.seq,
+        issue_number=issue.number,
+        normative_scope=normative.scope,
+        normative_year=normative.year,
+        normative_seq=normative.seq,
+        normative_number=normative.number,
         published_on=published_on,
         channel=old.channel or "镇人民政府门户网站",
         url=url.strip()[:500],
@@ -599,7 +619,7 @@ def renew(
         "renew",
         actor=actor,
         now=now,
-        note=f"重新登记为 {pub.normative_number}（原 {old.normative_number}），"
+        note=f"重新登记为 {pub.normative_number}（原 {old.normative_number or old.issue_number}），"
         + (f"有效期至 {end.isoformat()}" if end else "未设有效期"),
     )
     if doc.filing_status is not FilingStatus.NOT_SUBMITTED:

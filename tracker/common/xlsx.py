@@ -50,6 +50,7 @@ class Sheet:
     columns: Sequence[Column]
     rows: Iterable[Sequence]
     caption: str | None = None  # a bold line above the header (then a blank line)
+    preamble: Sequence[Sequence] = ()  # label/value lines under the caption, before the blank line (as text)
     wrap: bool = False  # wrap long text in the data cells, aligned to the top
     autofilter: bool = True
 
@@ -139,12 +140,16 @@ def write_workbook(fileobj, sheets: Sequence[Sheet], *, tz: tzinfo | None = None
         for i, column in enumerate(sheet.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = column.width
         cells = _Cells(ws, tz=tz, wrap=sheet.wrap)
-        header_row = 3 if sheet.caption else 1
+        above = (1 if sheet.caption else 0) + len(sheet.preamble)
+        header_row = above + 2 if above else 1
         ws.freeze_panes = f"A{header_row + 1}"  # before the first row: a write-only sheet writes its view then
         if sheet.caption:
             caption = WriteOnlyCell(ws, value=clean_text(sheet.caption))
             caption.font = Font(bold=True, size=14)
             ws.append([caption])
+        for line in sheet.preamble:
+            ws.append([cells.text(value) for value in line])
+        if above:
             ws.append([])
         header = []
         for column in sheet.columns:

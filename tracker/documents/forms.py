@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.common.forms import Form
-from tracker.documents.models import AttachmentKind, DocKind, TrialKind
+from tracker.documents.models import AttachmentKind, DocKind, SourceKind, TrialKind
 
 
 class DocumentForm(Form):
@@ -39,3 +39,31 @@ class AttachmentForm(Form):
     kind = SelectField("材料类型", choices=AttachmentKind.choices())
     title = StringField("材料名称（可选）", validators=[Optional(), Length(max=200)])
     file = FileField("文件")
+
+
+class BasisForm(Form):
+    """One 制定依据: the law, regulation or higher document, the articles, its level (used for a new title)."""
+
+    title = StringField(
+        "法律、法规或上级文件名称",
+        validators=[DataRequired("请填写制定依据的名称。"), Length(max=200, message="名称不超过 200 字。")],
+    )
+    articles = StringField(
+        "条款（如 第十四条）", validators=[Optional(), Length(max=200, message="条款不超过 200 字。")]
+    )
+    kind = SelectField("效力级别", choices=[("", "—按名称判断—"), *SourceKind.choices()], validators=[Optional()])
+
+
+class SourceForm(Form):
+    """An entry of the catalogue of laws and higher documents (法规目录)."""
+
+    title = StringField(
+        "名称", validators=[DataRequired("请填写名称。"), Length(max=200, message="名称不超过 200 字。")]
+    )
+    kind = SelectField("效力级别", choices=SourceKind.choices())
+    issuing_body = StringField("制定机关", validators=[Optional(), Length(max=100)])
+    number = StringField("文号（如 国务院令第722号）", validators=[Optional(), Length(max=100)])
+    promulgated_on = DateField("公布日期", validators=[Optional()])
+    effective_on = DateField("施行日期", validators=[Optional()])
+    amended_on = DateField("最近修改日期", validators=[Optional()])
+    repealed_on = DateField("废止日期", validators=[Optional()])

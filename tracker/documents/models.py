@@ -128,7 +128,11 @@ class Document(TimestampMixin, db.Model):
 
 
 class LegalSource(TimestampMixin, db.Model):
-    """A law, regulation, rule or higher-level document that documents cite as a basis (制定依据)."""
+    """A law, regulation, rule or higher-level document that documents cite as a basis (制定依据).
+
+    The catalogue the office maintains (docs/rules.md §4): kind is the level (法律, 行政法规 …). A title a drafter
+    types that the catalogue did not hold is added unverified until the 司法所 checks it.
+    """
 
     __tablename__ = "legal_sources"
 
@@ -139,6 +143,22 @@ class LegalSource(TimestampMixin, db.Model):
     number: Mapped[str | None] = mapped_column(sa.String(100))
     state: Mapped[SourceState] = mapped_column(enum_column(SourceState, "source_state"), default=SourceState.IN_FORCE)
     state_changed_on: Mapped[date | None]
+    promulgated_on: Mapped[date | None]
+    effective_on: Mapped[date | None]
+    # The latest amendment and the repeal, as the catalogue records them (the review flags a basis by these).
+    amended_on: Mapped[date | None]
+    repealed_on: Mapped[date | None]
+    verified: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "effective_on IS NULL OR promulgated_on IS NULL OR effective_on >= promulgated_on",
+            name="effect_after_promulgation",
+        ),
+        sa.CheckConstraint(
+            "state <> 'repealed' OR repealed_on IS NOT NULL OR state_changed_on IS NOT NULL", name="repeal_dated"
+        ),
+    )
 
 
 class DocumentBasis(db.Model):

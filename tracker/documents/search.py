@@ -262,7 +262,7 @@ def hits_for(rows: list[tuple[Document, object]], terms: list[str]) -> dict[int,
     out = {}
     for doc, pub in rows:
         _, numbers, text = parts(contents.get(doc.id, ""))
-        current = f"{pub.issue_number} {pub.normative_number}" if pub is not None else ""
+        current = f"{pub.issue_number} {pub.normative_number or ''}".strip() if pub is not None else ""
         current_hit = bool(current and _spans(current, terms))
         text_snippet = snippet(text, terms)
         old_numbers = snippet(numbers, terms) if not current_hit and text_snippet is None else None

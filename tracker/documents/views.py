@@ -11,14 +11,17 @@ from tracker.auth.queries import active_units
 from tracker.common.forms import expected_version
 from tracker.common.timeutil import now_utc
 from tracker.common.views import attempt, notify, refusal_page, show_refusal, validated
-from tracker.documents import services
-from tracker.documents.forms import AttachmentForm, DocumentForm, VersionForm
+from tracker.documents import bases as basis_services
+from tracker.documents import catalogue, services
+from tracker.documents.forms import AttachmentForm, BasisForm, DocumentForm, VersionForm
 from tracker.documents.models import (
     Attachment,
     AttachmentKind,
     DocKind,
     Document,
+    DocumentBasis,
     DocumentVersion,
+    SourceKind,
     TrialKind,
 )
 from tracker.errors import PermissionDenied, error_page, too_large_message
@@ -161,3 +164,49 @@ def download_attachment(doc_id: int, attachment_id: int):
     if att.document_id != doc.id:
         abort(404)
     return _send(att.file)
+
+
+# --- 制定依据 (docs/rules.md §4): a page of its own, and one POST per change ---------------------------------
+
+
+@bp.get("/<int:doc_id>/bases")
+def bases(doc_id: int):
+    doc = _load(doc_id)
+    can_edit = may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
+    return render_template(
+        "documents/bases.html",
+        doc=doc,
+        form=BasisForm(),
+        can_edit=can_edit,
+        proposals=basis_services.proposals(doc) if can_edit else [],
+        titles=catalogue.titles(),
+    )
+
+
+@bp.post("/<int:doc_id>/bases/add")
+def add_basis(doc_id: int):
+    doc = _load(doc_id, "document.edit")
+    refusal_page("documents.bases", doc_id=doc.id)
+    form = validated(BasisForm())
+    basis_services.add_basis(
+        doc,
+        actor=current_user,
+        now=now_utc(),
+        title=form.title.data,
+        articles=form.articles.data or "",
+        kind=SourceKind(form.kind.data) if form.kind.data else None,
+    )
+    notify("已录入制定依据。")
+    return redirect(url_for("documents.bases", doc_id=doc.id))
+
+
+@bp.post("/<int:doc_id>/bases/<int:basis_id>/delete")
+def remove_basis(doc_id: int, basis_id: int):
+    doc = _load(doc_id, "document.edit")
+    basis = db.get_or_404(DocumentBasis, basis_id)
+    if basis.document_id != doc.id:
+        abort(404)
+    refusal_page("documents.bases", doc_id=doc.id)
+    basis_services.remove_basis(basis, actor=current_user, now=now_utc())
+    notify("已删除该项制定依据。")
+    return redirect(url_for("documents.bases", doc_id=doc.id))

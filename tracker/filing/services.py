@@ -46,7 +46,7 @@ def _metadata_xlsx(doc: Document) -> bytes:
         ("起草单位", doc.drafting_unit.name),
         ("文件类别", doc.kind.label),
         ("发文字号", pub.issue_number if pub else ""),
-        ("规范性文件编号", pub.normative_number if pub else ""),
+        ("规范性文件编号", (pub.normative_number or "") if pub else ""),
         ("签发日期", pub.signed_on if pub else None),
         ("发布日期", pub.published_on if pub else None),
         ("发布网址", pub.url if pub else ""),
@@ -90,7 +90,7 @@ def export_packet(doc: Document) -> tuple[bytes, str]:
                 zf.writestr(f"{n:02d} {item.label}.docx", _early_reason_docx(doc, item.note))
         zf.writestr(f"{n + 1:02d} 文件信息.xlsx", _metadata_xlsx(doc))
     pub = current_publication(doc)
-    name = f"{pub.normative_number if pub else ''}《{doc.title}》备案材料.zip"
+    name = f"{(pub.normative_number or pub.issue_number) if pub else ''}《{doc.title}》备案材料.zip"
     return buf.getvalue(), name
 
 

@@ -812,12 +812,48 @@ def build_comment_reply() -> docx.Document:
     return d
 
 
+def build_deliberation_material() -> docx.Document:
+    """关于《…》合法性审查意见采纳情况的说明: for the collective deliberation (国办发〔2018〕37号)."""
+    d = new_document("集体审议材料")
+    para(d, "{{ title }}", "公文标题")
+    para(d)
+    para(d, "{{ opening }}")
+    para(d, "一、合法性审查情况", "一级标题")
+    tag(d, "for o in opinions")
+    para(d, "{{ o.text }}")
+    tag(d, "endfor")
+    para(d, "二、未采纳的审查意见及理由", "一级标题")
+    tag(d, "if items")
+    para(d, "共{{ items_count }}条，逐条说明如下：")
+    t = table(
+        d,
+        ["序号", "轮次和条款", "审查意见", "答复", "理由"],
+        [13, 30, 50, 21, 42],
+        [
+            ["{%tr for i in items %}", "", "", "", ""],
+            ["{{ i.no }}", "{{ i.where }}", "{{ i.opinion }}", "{{ i.response }}", "{{ i.reason }}"],
+            ["{%tr endfor %}", "", "", "", ""],
+        ],
+    )
+    for column in (0, 3):
+        _centre_column(t, 2, column)
+    _cant_split(t, 2)
+    tag(d, "else")
+    para(d, "{{ none_note }}")
+    tag(d, "endif")
+    keep(para(d))
+    para(d, "{{ drafting_unit }}", "落款")
+    para(d, "{{ signed_on }}", "落款")
+    return d
+
+
 BUILDERS: dict[str, Callable[[], docx.Document]] = {
     "opinion.docx": build_opinion,
     "filing_report.docx": build_filing_report,
     "cleanup_catalogue.docx": build_cleanup_catalogue,
     "annual_statistics.docx": build_annual_statistics,
     "comment_reply.docx": build_comment_reply,
+    "deliberation_material.docx": build_deliberation_material,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tracker.cleanup import word as cleanup_word
 from tracker.filing import word as filing_word
 from tracker.reports import word as reports_word
+from tracker.review import deliberation_word
 from tracker.review import word as review_word
 from tracker.solicitations import word as solicitations_word
 from tracker.word.models import OutputKind
@@ -16,6 +17,7 @@ KINDS: tuple[TemplateSpec, ...] = (
     cleanup_word.SPEC,
     reports_word.SPEC,
     solicitations_word.SPEC,
+    deliberation_word.SPEC,
 )
 SPECS: dict[OutputKind, TemplateSpec] = {spec.kind: spec for spec in KINDS}
 

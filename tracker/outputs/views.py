@@ -18,6 +18,7 @@ from tracker.files.uploads import DOCX_TYPE, read_upload
 from tracker.filing import word as filing_word
 from tracker.outputs.forms import ActivateForm, GenerateForm, TemplateUploadForm
 from tracker.outputs.kinds import SPECS
+from tracker.review import deliberation_word
 from tracker.review import word as review_word
 from tracker.review.models import Opinion
 from tracker.solicitations import word as solicitations_word
@@ -87,6 +88,19 @@ def _generated(gen_id: int) -> GeneratedDocument:
     if not allowed:
         abort(403)
     return row
+
+
+@bp.get("/documents/<int:doc_id>/deliberation-material.docx")
+def deliberation_material(doc_id: int):
+    """集体审议材料: the review's opinions not adopted, with the drafter's reasons (rendered on request)."""
+    doc = db.get_or_404(Document, doc_id)
+    if not may(current_user, "document.view", doc):
+        abort(403)
+    with attempt() as done:
+        rendered = deliberation_word.render_deliberation_material(doc, now=now_utc())
+    if not done:
+        return redirect(url_for("register.show", doc_id=doc.id))
+    return send_file(io.BytesIO(rendered.data), mimetype=DOCX_TYPE, as_attachment=True, download_name=rendered.filename)
 
 
 @bp.get("/generated/<int:gen_id>/download")

@@ -15,8 +15,13 @@ DATE_MSG = "请输入有效日期（年-月-日）。"
 class NumberForm(Form):
     signed_on = DateField("签发日期", validators=[InputRequired(DATE_MSG)])
     signer = StringField("签发人", validators=[Optional(), Length(max=50)])
-    issue_number = StringField("发文字号（仅补录系统上线前的文件时填写）", validators=[Optional(), Length(max=60)])
-    normative_number = StringField("规范性文件编号（同上）", validators=[Optional(), Length(max=60)])
+    issue_number = StringField(
+        "发文字号（已在 OA 系统取号的填写；留空由本系统分配）", validators=[Optional(), Length(max=60)]
+    )
+    normative_number = StringField(
+        "规范性文件编号（一般留空由本系统分配；仅补录系统上线前已印发的文件时填写）",
+        validators=[Optional(), Length(max=60)],
+    )
 
 
 class PublishForm(Form):

@@ -23,9 +23,9 @@ from tracker.extensions import db
 from tracker.files.ooxml import MB, Limits, check_workbook
 from tracker.filing import services as filing_services
 from tracker.filing.models import FilingResult
+from tracker.publication import series
 from tracker.publication import services as pub_services
 from tracker.publication.models import Publication
-from tracker.rules.ruleset import get_setting
 from tracker.workflow.service import apply
 
 MAX_ROWS = 5000
@@ -49,7 +49,8 @@ COLUMNS = {
     "备案日期": "filed_on",
     "备案结果": "filing_result",
 }
-REQUIRED = ("title", "issuer", "drafting_unit", "issue_number", "normative_number", "published_on", "effective_on")
+# A document of the old register may have no 规范性文件编号 (docs/rules.md §4): it is imported without one, marked so.
+REQUIRED = ("title", "issuer", "drafting_unit", "issue_number", "published_on", "effective_on")
 DATE_FIELDS = ("signed_on", "published_on", "effective_on", "validity_end_on", "ended_on", "filed_on")
 STATES = {
     "施行中": "in_force",
@@ -136,7 +137,6 @@ def parse_register(data: bytes, *, today: date) -> Preview:
     existing_norm = set(db.session.scalars(sa.select(Publication.normative_number)))
     seen_issue: dict[str, int] = {}
     seen_norm: dict[str, int] = {}
-    issue_pattern, norm_pattern = get_setting("issue_number_pattern"), get_setting("normative_number_pattern")
     out: list[RowResult] = []
     for row_no, raw in enumerate(rows, start=2):
         if row_no > MAX_SHEET_ROWS:
@@ -166,34 +166,35 @@ def parse_register(data: bytes, *, today: date) -> Preview:
         if v.get("drafting_unit") and (drafter is None or not drafter.can_draft):
             r.errors.append(f"起草单位“{v.get('drafting_unit')}”不在单位名单中")
         v["issuer_unit"], v["drafting_unit_obj"] = issuer, drafter
-        if issuer is not None and issuer.can_issue and not issuer.number_prefix:
-            r.errors.append(f"发文机关“{issuer.name}”尚未设置发文代字（请在单位管理中设置）")
-        for key, pattern, prefix, existing, seen, label in (
-            (
-                "issue_number",
-                issue_pattern,
-                issuer.number_prefix if issuer else "",
-                existing_issue,
-                seen_issue,
-                "发文字号",
-            ),
-            ("normative_number", norm_pattern, "", existing_norm, seen_norm, "规范性文件编号"),
+        # Real old numbers in any series (沙府〔2019〕3号, 沙府规字〔2019〕1号, an older 代字): read off the number.
+        for key, which, existing, seen in (
+            ("issue_number", series.ISSUE, existing_issue, seen_issue),
+            ("normative_number", series.NORMATIVE, existing_norm, seen_norm),
         ):
+            label = series.LABELS[which]
             number = str(v.get(key) or "").strip()
-            if not number or (key == "issue_number" and not (issuer and issuer.can_issue and issuer.number_prefix)):
-                continue  # no number, or an issuer already reported above: its 文号 cannot be checked
-            try:
-                year, seq = pub_services.parse_number(number, pattern, prefix)
-            except ValidationFailed as exc:
-                r.errors.append(exc.message)
+            v[f"{key}_series"] = None
+            if not number:
+                v[key] = None
                 continue
-            number = pattern.format(year=year, seq=seq, prefix=prefix)
-            v[key] = number
-            if number in existing:
-                r.errors.append(f"{label}“{number}”已在系统中")
-            elif number in seen:
-                r.errors.append(f"{label}“{number}”与第 {seen[number]} 行重复")
-            seen.setdefault(number, row_no)
+            try:
+                read = series.read_typed(number, which)
+            except ValidationFailed as exc:
+                r.errors.append(exc.message.rstrip("。"))
+                continue
+            v[key], v[f"{key}_series"] = read.number, read
+            if read.number in existing:
+                r.errors.append(f"{label}“{read.number}”已在系统中")
+            elif read.number in seen:
+                r.errors.append(f"{label}“{read.number}”与第 {seen[read.number]} 行重复")
+            seen.setdefault(read.number, row_no)
+        issue_read, norm_read = v["issue_number_series"], v["normative_number_series"]
+        signed = v["signed_on"]
+        if issue_read is not None and signed and issue_read.year != signed.year:
+            r.errors.append(f"发文字号“{issue_read.number}”的年份与签发日期（{signed.isoformat()}）不在同一年")
+        years = {d.year for d in (signed, v["published_on"]) if d}
+        if norm_read is not None and years and norm_read.year not in years:
+            r.errors.append(f"规范性文件编号“{norm_read.number}”的年份与签发、发布日期都不在同一年")
         pub_on, eff_on, end_on = v["published_on"], v["effective_on"], v["validity_end_on"]
         if pub_on and pub_on > today:
             r.errors.append("发布日期晚于今天")
@@ -273,24 +274,22 @@ def _import_row(v: dict, *, actor, now: datetime) -> Document:
         document_id=doc.id,
         summary=f"从原登记簿补录《{doc.title}》",
     )
-    iyear, iseq = pub_services.parse_number(
-        v["issue_number"], get_setting("issue_number_pattern"), issuer.number_prefix
-    )
-    nyear, nseq = pub_services.parse_number(v["normative_number"], get_setting("normative_number_pattern"))
-    pub_services.reserve_serial(pub_services.issue_scope(issuer), iyear, iseq)
-    pub_services.reserve_serial(pub_services.NORMATIVE_SCOPE, nyear, nseq)
+    issue, norm = v["issue_number_series"], v["normative_number_series"]
+    series.reserve(issue.scope(series.ISSUE), issue.year, issue.seq)
+    if norm is not None:
+        series.reserve(norm.scope(series.NORMATIVE), norm.year, norm.seq)
     pub = Publication(
         document_id=doc.id,
         signed_on=v["signed_on"] or v["published_on"],
         signer="",
-        issue_scope=pub_services.issue_scope(issuer),
-        issue_year=iyear,
-        issue_seq=iseq,
-        issue_number=v["issue_number"],
-        normative_scope=pub_services.NORMATIVE_SCOPE,
-        normative_year=nyear,
-        normative_seq=nseq,
-        normative_number=v["normative_number"],
+        issue_scope=issue.scope(series.ISSUE),
+        issue_year=issue.year,
+        issue_seq=issue.seq,
+        issue_number=issue.number,
+        normative_scope=norm.scope(series.NORMATIVE) if norm else None,
+        normative_year=norm.year if norm else None,
+        normative_seq=norm.seq if norm else None,
+        normative_number=norm.number if norm else None,
         numbers_entered_by_hand=True,
         published_on=v["published_on"],
         channel="原登记簿补录",
@@ -306,7 +305,7 @@ def _import_row(v: dict, *, actor, now: datetime) -> Document:
         "register_existing",
         actor=actor,
         now=now,
-        note=f"{pub.issue_number}，{pub.normative_number}，{pub.published_on.isoformat()} 发布",
+        note=f"{pub.issue_number}，{pub.normative_number or '无规范性文件编号'}，{pub.published_on.isoformat()} 发布",
     )
     pub_services.open_filing(doc, pub)
     if v["filed_on"]:

@@ -27,12 +27,15 @@ class Publication(TimestampMixin, db.Model):
     issue_year: Mapped[int]
     issue_seq: Mapped[int]
     issue_number: Mapped[str] = mapped_column(sa.String(60), unique=True)
-    normative_scope: Mapped[str] = mapped_column(sa.String(40))
-    normative_year: Mapped[int]
-    normative_seq: Mapped[int]
-    normative_number: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    # A document from the old register may have no 规范性文件编号 at all (docs/rules.md §4): all four are empty then.
+    normative_scope: Mapped[str | None] = mapped_column(sa.String(40))
+    normative_year: Mapped[int | None]
+    normative_seq: Mapped[int | None]
+    normative_number: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
     # Numbers typed in for documents issued before the system existed.
     numbers_entered_by_hand: Mapped[bool] = mapped_column(default=False)
+    # The 发文字号 was typed in (allocated in the office's OA system); the 规范性文件编号 was still allocated here.
+    issue_number_typed: Mapped[bool] = mapped_column(default=False)
     published_on: Mapped[date | None] = mapped_column(index=True)
     channel: Mapped[str | None] = mapped_column(sa.String(100))
     url: Mapped[str | None] = mapped_column(sa.String(500))
@@ -49,6 +52,12 @@ class Publication(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("issue_scope", "issue_year", "issue_seq"),
         sa.UniqueConstraint("normative_scope", "normative_year", "normative_seq"),
+        sa.CheckConstraint(
+            "(normative_number IS NULL AND normative_scope IS NULL AND normative_year IS NULL"
+            " AND normative_seq IS NULL) OR (normative_number IS NOT NULL AND normative_scope IS NOT NULL"
+            " AND normative_year IS NOT NULL AND normative_seq IS NOT NULL)",
+            name="normative_number_whole",
+        ),
         sa.CheckConstraint("published_on IS NULL OR published_on >= signed_on", name="published_after_signing"),
         sa.CheckConstraint(
             "effective_on IS NULL OR (published_on IS NOT NULL AND effective_on >= published_on)",
@@ -59,3 +68,19 @@ class Publication(TimestampMixin, db.Model):
             name="validity_after_effect",
         ),
     )
+
+
+class NumberPattern(TimestampMixin, db.Model):
+    """An issuer's own number patterns, where they differ from the rule set's defaults (docs/rules.md §4).
+
+    Empty means the default (`issue_number_pattern`, `normative_number_pattern` with the issuer's 发文代字 as
+    {prefix}); one row per issuer, edited on the administrator's 编号规则 page.
+    """
+
+    __tablename__ = "number_patterns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), unique=True)
+    issue_pattern: Mapped[str | None] = mapped_column(sa.String(60))
+    normative_pattern: Mapped[str | None] = mapped_column(sa.String(60))
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

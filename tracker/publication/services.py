@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,7 +11,6 @@ from dateutil.relativedelta import relativedelta
 from tracker.audit import services as audit
 from tracker.auth.models import Unit, UnitKind
 from tracker.auth.permissions import SYSTEM, may
-from tracker.common.numbering import NumberCounter, format_number, next_serial
 from tracker.common.timeutil import office_today
 from tracker.documents import search
 from tracker.documents.models import (
@@ -29,56 +27,16 @@ from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.files.uploads import CheckedFile
 from tracker.filing.models import Filing
+from tracker.publication import series
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication, numbers_of
 from tracker.review.models import Deliberation, DeliberationDecision
-from tracker.rules.ruleset import get_rule, get_setting
+from tracker.rules.ruleset import get_rule
 from tracker.rules.services import compute_due
 from tracker.workflow.service import allows, apply, require
 
-NORMATIVE_SCOPE = "normative"
 # A document records what it will amend, replace or repeal while it is not yet published.
 RELATION_SOURCE_STATES = PRE_PUBLICATION
-
-
-def issue_scope(issuer: Unit) -> str:
-    return f"issue:{issuer.number_prefix}"
-
-
-def _pattern_regex(pattern: str, prefix: str) -> re.Pattern:
-    """The pattern as a regex capturing year and serial, e.g. 沙府〔{year}〕{seq}号 → 沙府〔(\\d{4})〕(\\d+)号."""
-    parts = re.split(r"(\{year\}|\{seq\}|\{prefix\})", pattern)
-    rx = "".join(
-        {"{year}": r"(?P<year>\d{4})", "{seq}": r"(?P<seq>[1-9]\d{0,5})", "{prefix}": re.escape(prefix)}.get(
-            p, re.escape(p)
-        )
-        for p in parts
-    )
-    return re.compile("^" + rx + "$")
-
-
-def parse_number(number: str, pattern: str, prefix: str = "") -> tuple[int, int]:
-    """Year and serial of a number typed by hand; refused unless it follows the pattern (with 〔〕)."""
-    number = (number or "").strip().replace("[", "〔").replace("]", "〕")
-    match = _pattern_regex(pattern, prefix).match(number)
-    if not match:
-        example = format_number(pattern, year=2024, seq=4, prefix=prefix)
-        raise ValidationFailed(f"编号“{number}”格式不正确，应如“{example}”（年份用六角括号〔〕）。")
-    return int(match["year"]), int(match["seq"])
-
-
-def reserve_serial(scope: str, year: int, seq: int) -> None:
-    """A number entered by hand moves the counter past it, so automatic numbering never collides with it."""
-    counter = db.session.get(NumberCounter, (scope, year))
-    if counter is None:
-        db.session.add(NumberCounter(scope=scope, year=year, last_value=seq))
-    elif counter.last_value < seq:
-        counter.last_value = seq
-    db.session.flush()
-
-
-def _clash(column, value: str) -> bool:
-    return db.session.scalar(sa.select(Publication.id).where(column == value).limit(1)) is not None
 
 
 def number_document(
@@ -91,7 +49,7 @@ def number_document(
     issue_number: str | None = None,
     normative_number: str | None = None,
 ) -> Publication:
-    """Record signing and allocate (or take, for documents issued before the system) both numbers."""
+    """Record signing; each number is typed (发文字号 from the OA system, an old number) or allocated here."""
     # State and permission are the transition's (its guard, the numbers, holds once they are allocated below).
     require(doc, "register_and_number", actor=actor, now=now, form_pending=True)
     today = office_today(now)
@@ -105,29 +63,18 @@ def number_document(
     if approved and signed_on < approved:
         raise ValidationFailed("签发日期不能早于集体审议日期。")
     issuer = doc.issuer
-    if not issuer.number_prefix:
-        raise ValidationFailed(f"发文机关“{issuer.name}”尚未设置发文代字，请管理员在单位管理中设置。")
-    issue_pattern, norm_pattern = get_setting("issue_number_pattern"), get_setting("normative_number_pattern")
-    scope = issue_scope(issuer)
-    manual = bool(issue_number or normative_number)
-    if manual and not (issue_number and normative_number):
-        raise ValidationFailed("手工录入编号时，发文字号和规范性文件编号须同时填写。")
-    if manual:
-        iyear, iseq = parse_number(issue_number, issue_pattern, issuer.number_prefix)
-        nyear, nseq = parse_number(normative_number, norm_pattern)
-        issue_number = format_number(issue_pattern, year=iyear, seq=iseq, prefix=issuer.number_prefix)
-        normative_number = format_number(norm_pattern, year=nyear, seq=nseq)
-        if _clash(Publication.issue_number, issue_number):
-            raise ValidationFailed(f"发文字号“{issue_number}”已被其他文件使用。")
-        if _clash(Publication.normative_number, normative_number):
-            raise ValidationFailed(f"规范性文件编号“{normative_number}”已被其他文件使用。")
-        reserve_serial(scope, iyear, iseq)
-        reserve_serial(NORMATIVE_SCOPE, nyear, nseq)
-    else:
-        iyear = nyear = signed_on.year
-        iseq, nseq = next_serial(scope, iyear), next_serial(NORMATIVE_SCOPE, nyear)
-        issue_number = format_number(issue_pattern, year=iyear, seq=iseq, prefix=issuer.number_prefix)
-        normative_number = format_number(norm_pattern, year=nyear, seq=nseq)
+    # docs/rules.md §4: a typed 发文字号 (from the OA system) keeps the 规 number allocated here; each number is typed
+    # or allocated on its own, in the issuer's series and of the signing year.
+    checked = {
+        which: series.check_typed(text, which, issuer=issuer, signed_on=signed_on)
+        for which, text in ((series.ISSUE, issue_number), (series.NORMATIVE, normative_number))
+        if (text or "").strip()
+    }
+    # Both checked before either is written: a refusal leaves the session untouched.
+    typed = {which: series.take(number, which) for which, number in checked.items()}
+    issue = typed.get(series.ISSUE) or series.allocate(issuer, series.ISSUE, signed_on.year)
+    normative = typed.get(series.NORMATIVE) or series.allocate(issuer, series.NORMATIVE, signed_on.year)
+    manual = series.NORMATIVE in typed
     for old in db.session.scalars(
         sa.select(Publication).where(Publication.document_id == doc.id, Publication.is_current.is_(True))
     ):
@@ -136,26 +83,28 @@ def number_document(
         document_id=doc.id,
         signed_on=signed_on,
         signer=(signer or "").strip()[:50],
-        issue_scope=scope,
-        issue_year=iyear,
-        issue_seq=iseq,
-        issue_number=issue_number,
-        normative_scope=NORMATIVE_SCOPE,
-        normative_year=nyear,
-        normative_seq=nseq,
-        normative_number=normative_number,
+        issue_scope=issue.scope,
+        issue_year=issue.year,
+        issue_seq=issue.seq,
+        issue_number=issue.number,
+        normative_scope=normative.scope,
+        normative_year=normative.year,
+        normative_seq=normative.seq,
+        normative_number=normative.number,
         numbers_entered_by_hand=manual,
+        issue_number_typed=series.ISSUE in typed,
         created_by_id=actor.id,
         created_at=now,
     )
     db.session.add(pub)
     db.session.flush()
+    how = "，".join(f"{series.LABELS[w]}手工录入" for w in typed)
     apply(
         doc,
         "register_and_number",
         actor=actor,
         now=now,
-        note=f"{issue_number}，{normative_number}" + ("（手工录入）" if manual else ""),
+        note=f"{issue.number}，{normative.number}" + (f"（{how}）" if how else ""),
     )
     search.reindex(doc, numbers=numbers_of(doc))
     return pub

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.inputs import bounded_int
-from tracker.common.numbering import format_number
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, notify, refusal_page
 from tracker.documents.models import Document, RelationKind
@@ -18,10 +17,10 @@ from tracker.extensions import db
 from tracker.files.models import StoredFile
 from tracker.files.storage import path_of, store_bytes
 from tracker.files.uploads import check_upload, read_upload
-from tracker.publication import importer, queries, services
+from tracker.publication import importer, queries, series, services
 from tracker.publication.forms import EndForm, NumberForm, PublishForm, RelationForm
 from tracker.publication.queries import current_publication
-from tracker.rules.ruleset import get_rule, get_setting
+from tracker.rules.ruleset import get_rule
 
 bp = Blueprint("publication", __name__, url_prefix="/publication")
 
@@ -54,12 +53,10 @@ def number(doc_id: int):
             notify(f"发文字号：{pub.issue_number}；规范性文件编号：{pub.normative_number}", "info")
             return redirect(url_for("register.show", doc_id=doc.id))
     year = office_today(now_utc()).year
-    examples = {
-        "issue": format_number(
-            get_setting("issue_number_pattern"), year=year, seq=1, prefix=doc.issuer.number_prefix or "？"
-        ),
-        "normative": format_number(get_setting("normative_number_pattern"), year=year, seq=1),
-    }
+    # The issuer has no 发文代字, or its pattern is unusable: say so before signing.
+    examples, problem = series.previews(doc.issuer, year)
+    if problem:
+        flash(problem, "warning")
     return render_template("publication/number.html", doc=doc, form=form, examples=examples)
 
 

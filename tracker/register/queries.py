@@ -65,7 +65,7 @@ def _sort_columns(key: str) -> list:
         "updated": [Document.updated_at],
         "title": [Document.title],
         "published": [Publication.published_on],
-        # The scope is one constant (NORMATIVE_SCOPE); leading with it lets the unique index give the order.
+        # By series (沙府规字, 沙府办规字 …), then year and serial: the unique index gives the order.
         "number": [Publication.normative_scope, Publication.normative_year, Publication.normative_seq],
     }[key]
 

@@ -14,6 +14,7 @@ from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
 from tracker.documents.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
+from tracker.review import services as review_services
 
 
 def reviewer_board(user, *, now: datetime) -> dict:
@@ -79,7 +80,12 @@ def drafter_board(user, *, today: date) -> dict:
         .where(Document.drafting_unit_id == user.unit_id, Document.status.not_in(EVER_PUBLISHED | ENDED_STATES))
         .order_by(Document.updated_at.desc())
     ).all()
-    answers = [d for d in in_progress if d.status is DocStatus.RETURNED]
+    answers = [
+        d
+        for d in in_progress
+        if d.status is DocStatus.RETURNED
+        or (d.status is DocStatus.PASSED and review_services.unanswered(review_services.latest_round(d)))
+    ]
     proposals = db.session.scalars(
         sa.select(CleanupItem)
         .join(Document, Document.id == CleanupItem.document_id)

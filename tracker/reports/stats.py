@@ -15,6 +15,28 @@ from dateutil.relativedelta import relativedelta
 
 from tracker.extensions import db
 
+# What each figure counts, as the statistics page and docs/rules.md §7 state it (one text, beside the figure).
+DEFINITIONS = {
+    "opinions": "年内出具（出具日期在年内）的合法性审查意见书份数，按审查结论分项。",
+    "reviewed": "年内出具过意见书的不同文件件数。",
+    "published": "首次发布日期在年内的文件件数；评估后重新发布的不算新文件。",
+    "review_rate": "分母为年内首次发布的文件；分子为其中在发布日当天或之前取得“通过”结论意见书的。",
+    "publication_rate": "分母为首次签发登记编号在年内的文件；分子为其中已在门户网站统一发布（登记了发布网址）的，"
+    "年底签发、次年初发布的也计入（与备案率对跨年报备的处理相同）。",
+    "filing_rate": "分母为年内首次发布的文件；分子为其中已报送备案的：首次报送不晚于年底，"
+    "或虽在次年但不晚于其报备期限。",
+    "on_time_rate": "分母为备案率的分子（已报送）；分子为其中首次报送不晚于报备期限的。",
+    "filing_outcomes": "年内收到（结果日期在年内）的备案审查结果条数，按结果分项。",
+    "cleanups": "年内公布结果的清理次数；分项为这些清理中各结果的文件件数。",
+    "ended": "终止日期在年内、因废止或宣布失效而终止的文件件数，无论是否经清理（清理公布、单独废止、新文件废止）；"
+    "分项另列其中经清理的件数。",
+    "evaluations": "年内完成（司法所同意）的评估件数。",
+    "in_force": "12 月 31 日现行有效的文件件数。",
+    "expiring": "年末现行有效、且年底时适用的有效期截止日在次年 1 月 1 日至年底后评估提前期（规则 evaluation_lead）"
+    "之内的文件件数。",
+    "solicitations": "年内答复（答复日期在年内）的上级征求意见稿件数；另列年内收到的件数。",
+}
+
 
 @dataclass
 class Figure:
@@ -23,6 +45,10 @@ class Figure:
     value: int
     document_ids: list[int] = field(default_factory=list)
     breakdown: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def definition(self) -> str:
+        return DEFINITIONS.get(self.key, "")
 
 
 @dataclass
@@ -33,6 +59,10 @@ class Rate:
     denominator: int
     numerator_ids: list[int] = field(default_factory=list)
     denominator_ids: list[int] = field(default_factory=list)
+
+    @property
+    def definition(self) -> str:
+        return DEFINITIONS.get(self.key, "")
 
     @property
     def percent(self) -> float | None:
@@ -79,6 +109,7 @@ def first_publication_dates(year: int) -> dict[int, date]:
 def annual(year: int) -> AnnualStatistics:
     from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
     from tracker.documents.models import Document
+    from tracker.documents.states import DocStatus
     from tracker.filing.models import Filing, FilingAttempt
     from tracker.publication.models import Publication
     from tracker.publication.queries import in_force_filter
@@ -138,14 +169,15 @@ def annual(year: int) -> AnnualStatistics:
         "review_rate", "合法性审查审核率", len(passed), len(published_ids), sorted(passed), published_ids
     )
 
-    # 统一发布率: documents registered and numbered in the year that were published on the website by year end.
+    # 统一发布率: documents numbered in the year that were published on the website. A document signed in late
+    # December and published in January counts for its signing year, as 备案率 counts a filing made in January.
     numbered = db.session.execute(
         sa.select(Publication.document_id, Publication.published_on, Publication.url)
         .join(first, first.c.pub_id == Publication.id)
         .where(Publication.signed_on.between(start, end))
     ).all()
     numbered_ids = sorted(d for d, _, _ in numbered)
-    on_web = sorted(d for d, p, url in numbered if p is not None and p <= end and url)
+    on_web = sorted(d for d, p, url in numbered if p is not None and url)
     rates["publication_rate"] = Rate(
         "publication_rate", "统一发布率", len(on_web), len(numbered_ids), on_web, numbered_ids
     )
@@ -190,6 +222,21 @@ def annual(year: int) -> AnnualStatistics:
         len(campaigns),
         sorted({d for d, _ in items}),
         dict(Counter(r.label for _, r in items if r is not None)),
+    )
+
+    # Repeals and declarations of invalidity by their date, campaign or not (a clean-up's are a part of them).
+    ended = db.session.execute(
+        sa.select(Document.id, Document.status).where(
+            Document.ended_on.between(start, end), Document.status.in_([DocStatus.REPEALED, DocStatus.INVALID])
+        )
+    ).all()
+    via_cleanup = {d for d, r in items if r is not None and r.value in ("repeal", "declare_invalid")}
+    how = {DocStatus.REPEALED: "废止", DocStatus.INVALID: "宣布失效"}
+    ended_breakdown = dict(Counter(how[s] for _, s in sorted(ended, key=lambda r: r[1] is DocStatus.INVALID)))
+    if ended:
+        ended_breakdown["其中经清理"] = len({d for d, _ in ended} & via_cleanup)
+    figures["ended"] = Figure(
+        "ended", "废止、宣布失效的规范性文件", len(ended), sorted(d for d, _ in ended), ended_breakdown
     )
 
     evaluations = db.session.scalars(
@@ -272,6 +319,12 @@ def paragraph(stats: AnnualStatistics, town: str) -> str:
         + "。"
         f"全年开展规范性文件清理{f['cleanups'].value}次"
         + (f"（{cleanup}）" if cleanup else "")
+        + (
+            f"，全年废止规范性文件{f['ended'].breakdown.get('废止', 0)}件、"
+            f"宣布失效{f['ended'].breakdown.get('宣布失效', 0)}件"
+            if f["ended"].value
+            else ""
+        )
         + f"，完成评估{f['evaluations'].value}件；截至年底，现行有效的规范性文件{f['in_force'].value}件，"
         f"其中{f['expiring'].value}件{f['expiring'].label.removeprefix('未来')}。"
         f"全年答复上级征求意见稿{f['solicitations'].value}件。"

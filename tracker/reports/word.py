@@ -23,7 +23,7 @@ KIND = OutputKind.ANNUAL_STATISTICS
 # What each rate counts: (numerator, denominator), as the office explains it in the report.
 RATE_BASIS = {
     "review_rate": ("经合法性审查通过后发布的文件", "年内统一发布的文件"),
-    "publication_rate": ("年底前在政府网站统一发布的文件", "年内登记编号的文件"),
+    "publication_rate": ("已在政府网站统一发布的文件（含年底签发、次年初发布的）", "年内登记编号的文件"),
     "filing_rate": ("已报送备案的文件", "年内统一发布的文件"),
     "on_time_rate": ("在规定期限内报送备案的文件", "已报送备案的文件"),
 }

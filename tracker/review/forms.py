@@ -30,10 +30,16 @@ class ConsultationForm(Form):
     end_on = DateField("结束日期", validators=[InputRequired(DATE_MSG)])
     short_reason = TextAreaField("期限少于规定天数的理由", validators=[Optional(), Length(max=1000)])
     summary = TextAreaField("征求意见情况说明", validators=[Optional(), Length(max=3000)])
+    dates_confirmed = BooleanField("日期无误（开始日期在一年以后时勾选）")
 
     def validate_end_on(self, field):
         if self.start_on.data and field.data and field.data < self.start_on.data:
             raise ValidationError("结束日期不能早于开始日期。")
+
+
+class CloseConsultationForm(Form):
+    closed_on = DateField("实际结束日期", validators=[InputRequired(DATE_MSG)])
+    reason = TextAreaField("提前结束的理由（早于原定结束日期时必填）", validators=[Optional(), Length(max=1000)])
 
 
 class CommentForm(Form):
@@ -97,9 +103,14 @@ class FindingForm(Form):
 
 
 class ConcludeForm(Form):
+    # Starts on “—请选择—”: a reviewer who forgets to choose issues nothing, least of all a passing opinion.
     conclusion_id = SelectField("审查结论", coerce=int)
     addressee = StringField("主送单位", validators=[Optional(), Length(max=100)])
-    summary = TextAreaField("审查意见综述", validators=[Optional(), Length(max=3000)])
+    summary = TextAreaField("审查意见综述（暂缓出台、不同意出台须写明理由）", validators=[Optional(), Length(max=3000)])
+
+    def validate_conclusion_id(self, field):
+        if not field.data:
+            raise ValidationError("请选择审查结论。")
 
 
 class AnswerForm(Form):

@@ -24,7 +24,9 @@ def _latest_round(document):
 
 @guard("has_open_consultation")
 def has_open_consultation(document, today: date) -> str | None:
-    stmt = sa.select(Consultation.id).where(Consultation.document_id == document.id, Consultation.end_on >= today)
+    stmt = sa.select(Consultation.id).where(
+        Consultation.document_id == document.id, Consultation.end_on >= today, Consultation.closed_on.is_(None)
+    )
     if db.session.scalar(stmt.limit(1)) is None:
         return "请先登记征求意见的起止日期和发布渠道。"
     return None
@@ -67,4 +69,11 @@ def latest_review_passed(document, today: date) -> str | None:
     rnd = _latest_round(document)
     if rnd is None or rnd.conclusion is None or not rnd.conclusion.passing:
         return "未经合法性审查或审查未通过的，不得提交集体审议（国办发〔2018〕37号）。"
+    # Suggestions of a passing opinion are answered first: those not adopted are explained at the deliberation.
+    waiting = [f for f in rnd.findings if f.response is None]
+    if waiting:
+        return (
+            f"起草单位尚有 {len(waiting)} 条审查建议未答复（采纳、部分采纳或不采纳并说明理由），"
+            "答复后才能提请集体审议，未采纳的须在审议时说明（国办发〔2018〕37号）。"
+        )
     return None

@@ -76,13 +76,32 @@ class Consultation(TimestampMixin, db.Model):
     rule_min_days: Mapped[int | None]
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The day comment really closed; before end_on only with a reason (docs/rules.md §2 stage 3).
+    closed_on: Mapped[date | None]
+    close_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     document: Mapped[Document] = relationship()
     comments: Mapped[list[ConsultationComment]] = relationship(
         back_populates="consultation", order_by="ConsultationComment.id", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (sa.CheckConstraint("end_on >= start_on", name="window_order"),)
+    __table_args__ = (
+        sa.CheckConstraint("end_on >= start_on", name="window_order"),
+        sa.CheckConstraint("closed_on IS NULL OR closed_on >= start_on", name="closed_after_start"),
+        sa.CheckConstraint(
+            "closed_on IS NULL OR closed_on >= end_on OR close_reason IS NOT NULL", name="early_close_reason"
+        ),
+    )
+
+    @property
+    def actual_end_on(self) -> date:
+        """The last day comment was open: the real close when it closed early, else the announced end."""
+        return self.closed_on if self.closed_on is not None and self.closed_on < self.end_on else self.end_on
+
+    @property
+    def days(self) -> int:
+        """Days comment was really open, both ends counted (docs/rules.md §3, comment_min)."""
+        return (self.actual_end_on - self.start_on).days + 1
 
 
 class ConsultationComment(db.Model):

@@ -101,6 +101,8 @@ class LawStatus:
     name: str
     repealed_on: date | None = None
     amended_on: date | None = None
+    # Typed in by a drafting unit and not yet checked by the 司法所: the catalogue does not vouch for it.
+    unverified: bool = False
 
 
 CITATION = re.compile(r"《([^》]{2,60})》")
@@ -339,6 +341,8 @@ def _law_status_flags(
                 why = f"《{name}》已于 {status.repealed_on.isoformat()} 废止"
             elif status.amended_on is not None and draft_on is not None and status.amended_on > draft_on:
                 why = f"《{name}》于 {status.amended_on.isoformat()} 修改，晚于草案日期，引用的条文可能已变化"
+            elif status.unverified:
+                why = f"《{name}》由起草单位录入法规目录，司法所尚未核实，请核对名称是否准确、是否仍然有效"
             else:
                 continue
             out.setdefault(u.key, []).append((f"《{name}》", why))

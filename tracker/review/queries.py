@@ -17,7 +17,7 @@ from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.review.models import Consultation, Deliberation, ProcedureCheck, ReviewRound
 from tracker.review.packet import required_kinds
-from tracker.review.services import ANSWER_STATES, IN_REVIEW_STATES, WORKSHEET_STATES
+from tracker.review.services import IN_REVIEW_STATES, WORKSHEET_STATES, awaits_answers
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.due import DueItem, DueKind
 from tracker.rules.ruleset import get_rule
@@ -131,7 +131,7 @@ def review_summary(doc: Document, user, *, now: datetime) -> dict:
             )
         ),
         "checklist": checklist(doc),
-        "can_answer": may(user, "draft", doc) and doc.status in ANSWER_STATES,
+        "can_answer": may(user, "draft", doc) and awaits_answers(doc, current),
         "can_review": may(user, "review", doc) and doc.status in WORKSHEET_STATES,
         "can_edit_procedures": may(user, "document.edit", doc),
     }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.audit import services as audit
@@ -17,8 +19,9 @@ from tracker.documents.services import VERSION_STATES, add_attachment
 from tracker.documents.states import DocStatus
 from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
-from tracker.files.uploads import CheckedFile
+from tracker.files.uploads import XLSX_TYPE, CheckedFile
 from tracker.review import word as review_word
+from tracker.review.comment_record import comment_record_xlsx
 from tracker.review.models import (
     Consultation,
     ConsultationComment,
@@ -40,9 +43,11 @@ from tracker.rules.due import DeadlineMoved
 from tracker.rules.models import Conclusion, DayUnit, Outcome
 from tracker.rules.ruleset import get_rule, get_setting
 from tracker.rules.services import add_period, compute_due, load_calendar
-from tracker.workflow.service import DOCUMENT, apply
+from tracker.workflow.service import DOCUMENT, apply, require
 
 MAX_TEXT = 3000
+# A plausibility check on typed dates, not a time limit of the rule set.
+FAR_AHEAD_YEARS = 1
 
 _CONCLUDE = ("conclude_pass", "conclude_return", "conclude_reject", "conclude_defer")
 # From the table: a packet is in the judicial office's hands from submission until a conclusion or a return;
@@ -74,6 +79,18 @@ def latest_round(doc: Document) -> ReviewRound | None:
     )
 
 
+def previous_points(rnd: ReviewRound) -> list[ReviewPointResult]:
+    """The worksheet of the round before this one (round 2 starts from round 1's judgments)."""
+    if rnd.round_no <= 1:
+        return []
+    earlier = db.session.scalar(
+        sa.select(ReviewRound).where(
+            ReviewRound.document_id == rnd.document_id, ReviewRound.round_no == rnd.round_no - 1
+        )
+    )
+    return list(earlier.points) if earlier is not None else []
+
+
 def rounds_of(doc: Document) -> list[ReviewRound]:
     return list(
         db.session.scalars(
@@ -97,12 +114,22 @@ def save_consultation(
     end_on: date,
     short_reason: str | None,
     summary: str = "",
+    dates_confirmed: bool = False,
 ) -> Consultation:
     _require(actor, "document.edit", doc, "只有本单位经办人可以登记征求意见。")
     if doc.status not in VERSION_STATES:
         raise ValidationFailed(f"文件当前为“{doc.status.label}”，不能再登记征求意见。")
+    if consultation is not None and consultation.closed_on is not None:
+        raise ValidationFailed("该次征求意见已经结束，起止日期按实际记录，不能再修改。")
     if end_on < start_on:
         raise ValidationFailed("征求意见的结束日期不能早于开始日期。")
+    today = office_today(now)
+    # A window years away is most likely a typing slip (2062 for 2026): asked once, kept if confirmed.
+    if start_on > today + relativedelta(years=FAR_AHEAD_YEARS) and not dates_confirmed:
+        raise ValidationFailed(
+            f"开始日期 {start_on.isoformat()} 在 {FAR_AHEAD_YEARS} 年以后，请核对年份；确实无误的，"
+            "勾选“日期无误”后再保存。"
+        )
     rule = get_rule("comment_min")
     days = (end_on - start_on).days + 1
     reason = _text(short_reason, "期限较短的理由", limit=1000)
@@ -132,6 +159,69 @@ def save_consultation(
         f"{end_on.isoformat()}（{days} 日）" + (f"，期限较短理由：{reason}" if days < rule.value else ""),
     )
     return consultation
+
+
+def open_consultation(doc: Document) -> Consultation | None:
+    """The latest window not closed yet (a new window can be registered after a closed one)."""
+    return db.session.scalar(
+        sa.select(Consultation)
+        .where(Consultation.document_id == doc.id, Consultation.closed_on.is_(None))
+        .order_by(Consultation.id.desc())
+        .limit(1)
+    )
+
+
+def close_consultation(doc: Document, *, actor, now: datetime, closed_on: date, reason: str) -> Consultation:
+    """结束征求意见 on the day it really ended; before the announced end only with a reason (docs/rules.md §2).
+
+    The record keeps both: the announced window and the real one, so the days counted are the days comment was
+    open. The 征求意见及采纳情况 material is produced from the comments recorded, when every one is handled.
+    """
+    # State and permission are the transition's; the dates and the reason are this page's.
+    require(doc, "close_consultation", actor=actor, now=now, form_pending=True)
+    consultation = open_consultation(doc)
+    if consultation is None:
+        raise InvalidTransition("没有进行中的征求意见。")
+    today = office_today(now)
+    if closed_on > today:
+        raise ValidationFailed("结束日期不能晚于今天。")
+    if closed_on < consultation.start_on:
+        raise ValidationFailed(f"结束日期不能早于征求意见开始日期（{consultation.start_on.isoformat()}）。")
+    reason = _text(reason, "提前结束的理由", limit=1000)
+    early = closed_on < consultation.end_on
+    if early and not reason:
+        days = (closed_on - consultation.start_on).days + 1
+        raise ValidationFailed(
+            f"原定 {consultation.end_on.isoformat()} 结束，提前到 {closed_on.isoformat()} 结束（实际 {days} 日），"
+            "须写明提前结束的理由。"
+        )
+    consultation.closed_on, consultation.close_reason = closed_on, (reason or None) if early else None
+    db.session.flush()
+    note = (
+        f"征求意见 {consultation.start_on.isoformat()} 至 {consultation.actual_end_on.isoformat()}，"
+        f"实际 {consultation.days} 日"
+        + (f"（原定至 {consultation.end_on.isoformat()}，提前结束：{reason}）" if early else "")
+        + f"，收到意见 {len(consultation.comments)} 条"
+    )
+    apply(doc, "close_consultation", actor=actor, now=now, note=note)
+    if not any(c.disposition is Disposition.PENDING for c in consultation.comments):
+        comment_record(doc, consultation, actor=actor, now=now)
+    return consultation
+
+
+def comment_record(doc: Document, consultation: Consultation, *, actor, now: datetime):
+    """征求意见及采纳情况 as a material of the packet, made from the comments recorded (not uploaded again)."""
+    _require(actor, "document.edit", doc, "只有本单位经办人可以生成征求意见及采纳情况。")
+    if consultation.closed_on is None:
+        raise InvalidTransition("征求意见结束后才能生成征求意见及采纳情况。")
+    pending = [c for c in consultation.comments if c.disposition is Disposition.PENDING]
+    if pending:
+        raise ValidationFailed(f"尚有 {len(pending)} 条意见未登记处理情况（采纳、部分采纳或不采纳）。")
+    data = comment_record_xlsx(doc, consultation)
+    checked = CheckedFile(data, "征求意见及采纳情况.xlsx", XLSX_TYPE, "xlsx")
+    return add_attachment(
+        doc, checked, kind=AttachmentKind.COMMENT_RECORD, title="征求意见及采纳情况（系统生成）", actor=actor, now=now
+    )
 
 
 def add_comment(
@@ -420,6 +510,22 @@ def delete_finding(finding: Finding, *, actor, now: datetime) -> None:
     )
 
 
+# A summary that calls the content lawful (程序合法，内容合法) contradicts a 暂缓 or 不同意 conclusion.
+_CLAIMS_LAWFUL = re.compile(r"(?<![不非])(?:内容|均|完全)合法|合法[，,、]\s*同意")
+
+
+def check_reasons(conclusion: Conclusion, summary: str) -> None:
+    """暂缓出台 and 不同意出台 state their reasons, and their text may not say the opposite (docs/rules.md §4)."""
+    if conclusion.outcome not in (Outcome.DEFER, Outcome.REJECT):
+        return
+    if not summary:
+        raise ValidationFailed(f"结论为“{conclusion.label}”的，须在审查意见综述中写明理由。")
+    if _CLAIMS_LAWFUL.search(summary):
+        raise ValidationFailed(
+            f"结论为“{conclusion.label}”，综述却写“合法”，两者矛盾：请写明{conclusion.label}的理由。"
+        )
+
+
 _ACTION_BY_OUTCOME = {
     Outcome.PASS: "conclude_pass",
     Outcome.RETURN: "conclude_return",
@@ -446,10 +552,12 @@ def issue_opinion(
         raise ValidationFailed("审查工作表尚未填写完整：" + "、".join(missing) + "。")
     if conclusion.outcome in (Outcome.RETURN, Outcome.REJECT) and not rnd.findings:
         raise ValidationFailed(f"结论为“{conclusion.label}”的，须至少列出一条具体审查意见。")
+    summary = _text(summary, "审查意见综述")
+    check_reasons(conclusion, summary)
     today = office_today(now)
     rnd.conclusion = conclusion
     rnd.concluded_on, rnd.concluded_at, rnd.concluded_by_id = today, now, actor.id
-    rnd.summary = _text(summary, "审查意见综述")
+    rnd.summary = summary
     db.session.flush()
     apply(doc, _ACTION_BY_OUTCOME[conclusion.outcome], actor=actor, now=now, note=conclusion.label)
     seq = next_serial("opinion", today.year)
@@ -481,12 +589,28 @@ def issue_opinion(
     return opinion
 
 
+def awaits_answers(doc: Document, rnd: ReviewRound | None) -> bool:
+    """The drafter answers this round's findings: after a return, a rejection or a deferral, and also under a
+    passing conclusion that came with suggestions (基本合法，建议修改后出台) — those not adopted are explained at the
+    collective deliberation (国办发〔2018〕37号), so they are answered before it."""
+    if rnd is None or not rnd.findings:
+        return False
+    if doc.status in ANSWER_STATES:
+        return True
+    return doc.status is DocStatus.PASSED and rnd.conclusion is not None and rnd.conclusion.passing
+
+
+def unanswered(rnd: ReviewRound | None) -> list[Finding]:
+    return [f for f in rnd.findings if f.response is None] if rnd is not None else []
+
+
 def answer_finding(finding: Finding, *, actor, now: datetime, response: FindingResponse, reason: str) -> None:
     doc = finding.round.document
     _require(actor, "draft", doc, "只有本单位经办人可以答复审查意见。")
-    if doc.status not in ANSWER_STATES:
+    latest = latest_round(doc)
+    if not awaits_answers(doc, latest):
         raise InvalidTransition("当前无需答复审查意见。")
-    if finding.round_id != latest_round(doc).id:
+    if finding.round_id != latest.id:
         raise InvalidTransition("只能答复最近一轮的审查意见。")
     reason = _text(reason, "理由")
     if response is not FindingResponse.ADOPTED and not reason:

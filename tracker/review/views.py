@@ -18,6 +18,7 @@ from tracker.review.export import review_desk_response
 from tracker.review.forms import (
     AcceptForm,
     AnswerForm,
+    CloseConsultationForm,
     CommentForm,
     ConcludeForm,
     ConsultationForm,
@@ -29,6 +30,7 @@ from tracker.review.forms import (
     ReturnForm,
     SubmitForm,
 )
+from tracker.review.lawcheck import law_flags
 from tracker.review.models import (
     DeliberationDecision,
     Disposition,
@@ -78,7 +80,12 @@ def submit(doc_id: int):
         if done:
             return _back(doc)
     return render_template(
-        "review/submit.html", doc=doc, form=form, missing=missing_materials(doc), checklist=queries.checklist(doc)
+        "review/submit.html",
+        doc=doc,
+        form=form,
+        missing=missing_materials(doc),
+        checklist=queries.checklist(doc),
+        law_flags=law_flags(doc),
     )
 
 
@@ -114,9 +121,23 @@ def return_packet(doc_id: int):
     return _back(doc)
 
 
+def _points_formdata():
+    """The posted points; with “其余全部符合” every point left undecided becomes 符合, the decided ones stay."""
+    if request.form.get("fill") != "complies":
+        return None
+    data = request.form.copy()
+    for point in ReviewPoint:
+        key = f"p-result_{point.value}"
+        if not data.get(key):
+            data[key] = PointResult.COMPLIES.value
+    return data
+
+
 def _worksheet_forms(rnd):
-    points = PointsForm(prefix="p")
-    by_point = {p.point: p for p in rnd.points}
+    filled = _points_formdata() if request.form.get("form") == "points" else None
+    points = PointsForm(formdata=filled, prefix="p") if filled is not None else PointsForm(prefix="p")
+    # A new round starts from the previous round's worksheet: the reviewer checks what changed, not all nine again.
+    by_point = {p.point: p for p in (rnd.points or services.previous_points(rnd))}
     if not posted() or request.form.get("form") != "points":
         points.version_id.data = str(rnd.version_id)
         for point in ReviewPoint:
@@ -124,7 +145,9 @@ def _worksheet_forms(rnd):
             getattr(points, f"result_{point.value}").data = row.result.value if row else ""
             getattr(points, f"note_{point.value}").data = row.note if row else ""
     conclude_form = ConcludeForm(prefix="c")
-    conclude_form.conclusion_id.choices = [(c.id, c.label) for c in active_conclusions()]
+    conclude_form.conclusion_id.choices = [(0, "—请选择审查结论—"), *((c.id, c.label) for c in active_conclusions())]
+    if not conclude_form.is_submitted():
+        conclude_form.conclusion_id.data = 0
     return points, conclude_form
 
 
@@ -207,6 +230,7 @@ def conclude(doc_id: int):
         review=summary,
         points=list(ReviewPoint),
         extension_rule=get_rule("review_extension"),
+        law_flags=law_flags(doc) if summary["can_review"] else [],
     )
 
 
@@ -278,7 +302,7 @@ def consultation(doc_id: int):
             with attempt("征求意见信息已保存。") as done:
                 services.save_consultation(
                     doc,
-                    existing,
+                    existing if existing is not None and existing.closed_on is None else None,
                     actor=current_user,
                     now=now_utc(),
                     channel=form.channel.data,
@@ -287,6 +311,7 @@ def consultation(doc_id: int):
                     end_on=form.end_on.data,
                     short_reason=form.short_reason.data,
                     summary=form.summary.data or "",
+                    dates_confirmed=form.dates_confirmed.data,
                 )
             if done:
                 return redirect(url_for("review.consultation", doc_id=doc.id))
@@ -304,15 +329,48 @@ def consultation(doc_id: int):
                 )
             if done:
                 return redirect(url_for("review.consultation", doc_id=doc.id, _anchor="comments"))
+    close_form = CloseConsultationForm(prefix="x")
+    if not close_form.is_submitted():
+        close_form.closed_on.data = office_today(now_utc())
+    if existing is not None and existing.closed_on is not None and not form.is_submitted():
+        form = ConsultationForm(prefix="w", formdata=None)  # the closed window stays as recorded; a new one may follow
     return render_template(
         "review/consultation.html",
         doc=doc,
         form=form,
         comment_form=comment_form,
+        close_form=close_form,
         consultation=existing,
         rule=get_rule("comment_min"),
         can_edit=may(current_user, "document.edit", doc),
+        can_close=may(current_user, "draft", doc) and allows(doc, "close_consultation"),
     )
+
+
+@bp.post("/documents/<int:doc_id>/consultation/close")
+def close_consultation(doc_id: int):
+    """结束征求意见 with the real closing date; before the announced end, with the reason."""
+    doc = _doc(doc_id, "draft")
+    refusal_page("review.consultation", doc_id=doc.id)
+    form = validated(CloseConsultationForm(prefix="x"))
+    services.close_consultation(
+        doc, actor=current_user, now=now_utc(), closed_on=form.closed_on.data, reason=form.reason.data or ""
+    )
+    notify("征求意见已结束，实际起止日期已记录。")
+    return redirect(url_for("review.consultation", doc_id=doc.id))
+
+
+@bp.post("/documents/<int:doc_id>/consultation/record")
+def comment_record(doc_id: int):
+    """(Re)make the 征求意见及采纳情况 material from the comments recorded (e.g. after a late comment)."""
+    doc = _doc(doc_id, "document.edit")
+    consultation = queries.latest_consultation(doc)
+    if consultation is None:
+        abort(404)
+    refusal_page("review.consultation", doc_id=doc.id)
+    services.comment_record(doc, consultation, actor=current_user, now=now_utc())
+    notify("已生成《征求意见及采纳情况》，列入送审材料。")
+    return redirect(url_for("review.consultation", doc_id=doc.id))
 
 
 @bp.route("/documents/<int:doc_id>/procedures", methods=["GET", "POST"])
@@ -393,6 +451,7 @@ def deliberate(doc_id: int):
         form=form,
         current=services.latest_round(doc),
         not_adopted=not_adopted,
+        unanswered=services.unanswered(services.latest_round(doc)),
         passing=allows(doc, "approve_deliberation"),
     )
 

@@ -19,6 +19,7 @@ from tracker.errors import PermissionDenied
 from tracker.extensions import db
 from tracker.files.uploads import clean_filename
 from tracker.review.models import Opinion, ReviewPoint, ReviewRound
+from tracker.rules.ruleset import get_setting
 from tracker.word import organs, store
 from tracker.word.models import GeneratedDocument, OutputKind
 from tracker.word.spec import Field, Label, TemplateSpec
@@ -69,19 +70,41 @@ def basis_lines(document, findings) -> list[str]:
     return [line for line in lines if not any(other != line and other.startswith(line) for other in lines)]
 
 
-def opinion_context(opinion, *, office_name: str, materials: Sequence[str], point_order: Sequence) -> dict:
-    """The context of 《规范性文件合法性审查意见书》 for an issued Opinion (with its round and document)."""
+def conclusion_note(outcome: str, has_findings: bool) -> str:
+    """The closing words follow the conclusion (docs/rules.md §4): only a passing opinion reaches deliberation, so
+    only it speaks of explaining unadopted opinions there; a 不同意 opinion says the draft may not go to it."""
+    if outcome == "pass" and has_findings:
+        return (
+            "请你单位对上述建议逐条研究，作出采纳、部分采纳或者不采纳的答复；未予采纳的，应当在提请集体审议时说明理由。"
+        )
+    if outcome == "pass":
+        return "对本审查意见未予采纳的，起草单位应当在提请集体审议时作出说明。"
+    if outcome == "return":
+        return "请你单位按照上述意见对送审稿进行修改完善，逐条答复后重新报送合法性审查。"
+    if outcome == "reject":
+        return "该文件未通过合法性审查，依照国办发〔2018〕37号的规定，不得提请集体审议。"
+    if outcome == "defer":
+        return "请你单位暂缓出台该文件；上述情形消除后，可修改完善并重新报送合法性审查。"
+    return ""
+
+
+def opinion_context(
+    opinion, *, office_name: str, materials: Sequence[str], point_order: Sequence, standing_basis: Sequence[str] = ()
+) -> dict:
+    """The context of 《规范性文件合法性审查意见书》 for an issued Opinion (with its round and document).
+
+    The review basis is always stated: the document's bases and the findings' legal bases, then the rules the
+    review itself follows (`standing_basis`, the rule set's `review_basis`).
+    """
     rnd, doc = opinion.round, opinion.document
     findings = sorted(rnd.findings, key=lambda f: (f.position, f.id or 0))
     order = {p: i for i, p in enumerate(point_order)}
     points = sorted(rnd.points, key=lambda p: order.get(p.point, len(order)))
-    basis = basis_lines(doc, findings)
+    basis = unique([*basis_lines(doc, findings), *standing_basis])
     present = ["basic", *(["basis"] if basis else []), "points", *(["findings"] if findings else []), "conclusion"]
     reviewers = unique(u.display_name for u in (rnd.reviewer, getattr(opinion, "issued_by", None)) if u is not None)
-    if findings:
-        not_adopted = "请你单位按照上述意见对送审稿进行修改完善。对本审查意见未予采纳的，应当在提请集体审议时作出说明。"
-    else:
-        not_adopted = "对本审查意见未予采纳的，起草单位应当在提请集体审议时作出说明。"
+    outcome = getattr(getattr(rnd.conclusion, "outcome", None), "value", "pass")
+    not_adopted = conclusion_note(outcome, bool(findings))
     return {
         "office_name": office_name,
         "number": official_number(opinion.number),
@@ -210,9 +233,12 @@ def samples() -> list[dict]:
     single = _sample_opinion(1, bases=True, round_no=1)
     bare = _sample_opinion(0, bases=False, round_no=1)
     materials = ["请示/送审函", "送审稿（第2稿）", "起草说明"]
+    standing = ["《国务院办公厅关于全面推行行政规范性文件合法性审核机制的指导意见》（国办发〔2018〕115号）"]
+    office = "某某镇司法所"
     return [
-        opinion_context(full, office_name="某某镇司法所", materials=materials, point_order=()),
-        opinion_context(single, office_name="某某镇司法所", materials=materials, point_order=()),
+        opinion_context(full, office_name=office, materials=materials, point_order=(), standing_basis=standing),
+        opinion_context(single, office_name=office, materials=materials, point_order=(), standing_basis=standing),
+        # No basis at all: a template must still read well without the section (real opinions always have one).
         opinion_context(bare, office_name="某某镇司法所", materials=[], point_order=()),
     ]
 
@@ -255,6 +281,7 @@ def opinion_context_for(opinion: Opinion) -> dict:
         office_name=judicial_office_name(opinion),
         materials=packet_materials(opinion.round),
         point_order=list(ReviewPoint),
+        standing_basis=get_setting("review_basis"),
     )
 
 

@@ -86,7 +86,15 @@ DEFAULT_RULES: tuple[RuleDefault, ...] = (
     RuleDefault("validity_trial", "暂行、试行文件有效期", 2, YEARS, "外地规定（参照）", C),
     RuleDefault("evaluation_lead", "有效期届满前启动评估", 6, MONTHS, "粤府令第277号第34条", V),
     RuleDefault("evaluation_interval", "未设有效期文件的评估周期", 5, YEARS, "粤府令第277号第34条", V),
-    RuleDefault("cleanup_interval", "定期清理周期", 2, YEARS, "粤府令第277号第36条；外地做法", C),
+    RuleDefault(
+        "cleanup_interval",
+        "定期清理周期",
+        2,
+        YEARS,
+        "外地做法（粤府令第277号第36条要求定期清理，未规定间隔）",
+        C,
+        "无定期或全面清理记录时，自系统登记第一件文件之日起算",
+    ),
     RuleDefault(
         "revision_after_cleanup",
         "清理结果为“修改”的修改期限",
@@ -106,8 +114,18 @@ DEFAULTS_BY_CODE = {d.code: d for d in DEFAULT_RULES}
 
 DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     "opinion_number_pattern": ("沙司审〔{year}〕{seq}号", "审查意见书编号格式"),
-    "normative_number_pattern": ("沙府规字〔{year}〕{seq}号", "规范性文件统一编号格式"),
+    # One 规 series per issuer (docs/rules.md §4): 沙府 → 沙府规字, 沙府办 → 沙府办规字.
+    "normative_number_pattern": ("{prefix}规字〔{year}〕{seq}号", "规范性文件统一编号格式（{prefix} 为发文单位代字）"),
     "issue_number_pattern": ("{prefix}〔{year}〕{seq}号", "发文字号格式（{prefix} 为发文单位代字）"),
+    # What every review opinion names as its basis after the document's own bases (docs/rules.md §4).
+    "review_basis": (
+        [
+            "《国务院办公厅关于加强行政规范性文件制定和监督管理工作的通知》（国办发〔2018〕37号）",
+            "《国务院办公厅关于全面推行行政规范性文件合法性审核机制的指导意见》（国办发〔2018〕115号）",
+            "《广东省行政规范性文件管理规定》（粤府令第277号）",
+        ],
+        "审查意见书的审查依据（通用部分）",
+    ),
     "packet_required": (
         ["request_letter", "draft", "drafting_note", "legal_basis", "comment_record"],
         "送审必备材料",
@@ -144,6 +162,16 @@ def get_setting(key: str) -> Any:
     if row is not None:
         return json.loads(row.value)
     return DEFAULT_SETTINGS[key][0]
+
+
+def set_setting(key: str, value: Any, *, now: datetime) -> None:
+    """Store a setting's new value (the caller checks it and writes the audit event)."""
+    row = db.session.get(Setting, key)
+    if row is None:
+        row = Setting(key=key, description=DEFAULT_SETTINGS[key][1])
+        db.session.add(row)
+    row.value, row.updated_at = json.dumps(value, ensure_ascii=False), now
+    db.session.flush()
 
 
 def ensure_defaults(now: datetime) -> int:

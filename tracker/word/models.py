@@ -22,6 +22,7 @@ class OutputKind(LabelledEnum):
     CLEANUP_CATALOGUE = ("cleanup_catalogue", "清理结果目录")
     ANNUAL_STATISTICS = ("annual_statistics", "年度统计")
     COMMENT_REPLY = ("comment_reply", "征求意见答复")
+    DELIBERATION_MATERIAL = ("deliberation_material", "集体审议材料（审查意见采纳情况）")
 
 
 class TemplateVersion(TimestampMixin, db.Model):

@@ -31,7 +31,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Drafting and public comment (docs/rules.md §2 stages 1–5)
     _t("start_consultation", "开始公开征求意见", {S.DRAFTING}, S.CONSULTING, "draft",
        guard="has_open_consultation"),
-    _t("close_consultation", "结束征求意见", {S.CONSULTING}, S.DRAFTING, "draft"),
+    # The real closing date (and, before the announced end, the reason) is entered on the consultation page.
+    _t("close_consultation", "结束征求意见", {S.CONSULTING}, S.DRAFTING, "draft", page="review.consultation"),
     # Submission and legality review (stages 6–9)
     _t("submit_for_review", "送交合法性审查", {S.DRAFTING, S.RETURNED}, S.SUBMITTED, "draft",
        guard="ready_to_submit", page="review.submit"),
