@@ -5,14 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
+from tracker.alerts.queries import days_left_of, document_deadlines
+from tracker.alerts.reminders import alerts_for
 from tracker.api import queries
+from tracker.api.spec import SPEC
 from tracker.auth.permissions import may
 from tracker.common.inputs import MAX_ID, bounded_int
-from tracker.common.timeutil import now_utc
+from tracker.common.timeutil import now_utc, office_today
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.publication.queries import current_publication
+from tracker.reports.stats import annual
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PAGE = 200
@@ -37,9 +41,6 @@ def _doc_json(doc: Document, *, full: bool = False) -> dict:
         "ended_on": doc.ended_on.isoformat() if doc.ended_on else None,
     }
     if full:
-        from tracker.alerts.queries import document_deadlines
-        from tracker.common.timeutil import office_today
-
         data["summary"] = doc.summary
         data["deadlines"] = [
             {
@@ -82,9 +83,6 @@ def document(doc_id: int):
 
 @bp.get("/deadlines")
 def deadlines():
-    from tracker.alerts.queries import days_left_of
-    from tracker.alerts.reminders import alerts_for
-    from tracker.common.timeutil import office_today
 
     alerts = alerts_for(current_user)
     left = days_left_of(alerts, today=office_today(now_utc()))
@@ -108,7 +106,6 @@ def deadlines():
 
 @bp.get("/statistics/<int:year>")
 def statistics(year: int):
-    from tracker.reports.stats import annual
 
     if not may(current_user, "reports.view"):
         return jsonify(error="无权查看统计。"), 403
@@ -127,6 +124,5 @@ def statistics(year: int):
 
 @bp.get("/openapi.json")
 def openapi():
-    from tracker.api.spec import SPEC
 
     return jsonify(SPEC)

@@ -9,16 +9,22 @@ import sqlalchemy as sa
 
 from tracker.alerts.models import Alert, AlertLevel
 from tracker.alerts.queries import days_left_of
-from tracker.auth.models import Role
+from tracker.auth.models import Role, Unit
+from tracker.cleanup.models import CleanupItem, Evaluation
+from tracker.cleanup.phases import RESULTS_OPEN
 from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
 from tracker.documents.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
+from tracker.reports import charts
+from tracker.reports.stats import annual, monthly_opinions
 from tracker.review import services as review_services
+from tracker.review.queries import desk
+from tracker.rules.due import counts_working_days, days_left
+from tracker.rules.services import load_calendar
 
 
 def reviewer_board(user, *, now: datetime) -> dict:
-    from tracker.review.queries import desk
 
     rows = desk(now=now)
     mine = [r for r in rows if r.round.reviewer_id == user.id]
@@ -39,7 +45,6 @@ def risk_board(*, today: date) -> dict:
 
     The counts come from SQL over all open alerts; the list shows the most urgent RISK_BOARD_ROWS of them.
     """
-    from tracker.auth.models import Unit
 
     open_ = Alert.level != AlertLevel.RESOLVED
     order = {AlertLevel.OVERDUE: 0, AlertLevel.DUE_SOON: 1, AlertLevel.OPEN: 2}
@@ -70,10 +75,6 @@ def risk_board(*, today: date) -> dict:
 
 
 def drafter_board(user, *, today: date) -> dict:
-    from tracker.cleanup.models import CleanupItem, Evaluation
-    from tracker.cleanup.phases import RESULTS_OPEN
-    from tracker.rules.due import counts_working_days, days_left
-    from tracker.rules.services import load_calendar
 
     in_progress = db.session.scalars(
         sa.select(Document)
@@ -114,7 +115,6 @@ def drafter_board(user, *, today: date) -> dict:
 
 
 def leader_board(*, now: datetime) -> dict:
-    from tracker.reports.stats import annual, monthly_opinions
 
     year = office_today(now).year
     stats = annual(year)
@@ -123,8 +123,6 @@ def leader_board(*, now: datetime) -> dict:
 
 def year_charts(*, now: datetime, stats=None) -> dict:
     """The charts of the leader's and the clerk's home pages: rates by month, deadlines by unit, states."""
-    from tracker.reports import charts
-    from tracker.reports.stats import annual
 
     year = office_today(now).year
     stats = stats or annual(year)

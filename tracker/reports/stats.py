@@ -13,7 +13,17 @@ from datetime import date
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
+from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
+from tracker.documents.models import Document
+from tracker.documents.states import DocStatus
 from tracker.extensions import db
+from tracker.filing.models import Filing, FilingAttempt
+from tracker.publication.models import Publication
+from tracker.publication.queries import in_force_filter
+from tracker.review.models import Opinion, ReviewRound
+from tracker.rules.models import Conclusion, Outcome
+from tracker.rules.ruleset import get_rule
+from tracker.solicitations.models import Solicitation
 
 # What each figure counts, as the statistics page and docs/rules.md §7 state it (one text, beside the figure).
 DEFINITIONS = {
@@ -84,7 +94,6 @@ class AnnualStatistics:
 
 
 def _first_publications():
-    from tracker.publication.models import Publication
 
     return (
         sa.select(Publication.document_id, sa.func.min(Publication.id).label("pub_id"))
@@ -95,7 +104,6 @@ def _first_publications():
 
 def first_publication_dates(year: int) -> dict[int, date]:
     """Documents first published in the year (a renewal is not a new document) and the day they were."""
-    from tracker.publication.models import Publication
 
     first = _first_publications()
     rows = db.session.execute(
@@ -107,16 +115,6 @@ def first_publication_dates(year: int) -> dict[int, date]:
 
 
 def annual(year: int) -> AnnualStatistics:
-    from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
-    from tracker.documents.models import Document
-    from tracker.documents.states import DocStatus
-    from tracker.filing.models import Filing, FilingAttempt
-    from tracker.publication.models import Publication
-    from tracker.publication.queries import in_force_filter
-    from tracker.review.models import Opinion, ReviewRound
-    from tracker.rules.models import Conclusion, Outcome
-    from tracker.rules.ruleset import get_rule
-    from tracker.solicitations.models import Solicitation
 
     start, end = date(year, 1, 1), date(year, 12, 31)
     figures: dict[str, Figure] = {}
@@ -284,7 +282,6 @@ def annual(year: int) -> AnnualStatistics:
 
 
 def monthly_opinions(year: int) -> list[int]:
-    from tracker.review.models import Opinion
 
     counts = [0] * 12
     for issued_on in db.session.scalars(
@@ -333,12 +330,6 @@ def paragraph(stats: AnnualStatistics, town: str) -> str:
 
 def figure_records(year: int, key: str, *, visible) -> list[dict]:
     """One row per counted record: {document, detail, url?}. `visible` is the reader's document filter."""
-    from tracker.cleanup.models import CleanupCampaign, Evaluation
-    from tracker.documents.models import Document
-    from tracker.filing.models import Filing, FilingAttempt
-    from tracker.review.models import Opinion, ReviewRound
-    from tracker.rules.models import Conclusion
-    from tracker.solicitations.models import Solicitation
 
     start, end = date(year, 1, 1), date(year, 12, 31)
     if key == "opinions":
@@ -404,7 +395,6 @@ def figure_records(year: int, key: str, *, visible) -> list[dict]:
 
 def document_records(ids: list[int], *, visible) -> list[dict]:
     """The documents behind a figure or a rate that the reader may see, with their state."""
-    from tracker.documents.models import Document
 
     docs = db.session.scalars(
         sa.select(Document).where(Document.id.in_(ids or [0]), visible).order_by(Document.id)
