@@ -33,7 +33,7 @@ def submit(doc_id: int):
     form = SubmitFilingForm()
     if request.method == "GET":
         form.submitted_on.data = office_today(now_utc())
-    refused = False  # a refusal says what is missing itself: the page's notice stays away (said once)
+    refused = False  # after a refusal the notice only links the missing materials: the reason is said once
     if form.validate_on_submit():
         with attempt("已登记报送备案。") as done:
             services.submit(
