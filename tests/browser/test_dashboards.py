@@ -54,11 +54,16 @@ class Published:
     effect_gap: int = 30
     validity_years: int | None = 5  # None: no validity end (validity="none"); 2 for 暂行/试行
     ended: int | None = None  # ended that many days ago (repealed, declared invalid, replaced)
+    ended_as: str | None = None  # 废止 or 宣布失效 (a replaced document is not counted as ended)
 
 
 PUBLISHED = (
-    Published("沙溪镇重点项目征地拆迁补偿办法", 2060, 7, 30, REGISTERED, validity_years=None, ended=150),
-    Published("沙溪镇村庄规划建设管理规定", 1900, 9, 30, REGISTERED, validity_years=None, ended=150),
+    Published(
+        "沙溪镇重点项目征地拆迁补偿办法", 2060, 7, 30, REGISTERED, validity_years=None, ended=150, ended_as="废止"
+    ),
+    Published(
+        "沙溪镇村庄规划建设管理规定", 1900, 9, 30, REGISTERED, validity_years=None, ended=150, ended_as="宣布失效"
+    ),
     Published("沙溪镇村（社区）集体经济组织财务管理办法", 1790, 5, 35, REGISTERED),
     # Replaced by 来穗人员服务管理办法 the day that one took effect: published 182 days ago, in force 30 days later.
     Published("沙溪镇流动人口服务管理办法", 1390, 8, 30, REGISTERED, ended=152),
@@ -152,6 +157,7 @@ def hand_count(today: date) -> dict:
     in_force = [p for p in PUBLISHED if in_force_on(p, end)]
     horizon = end + relativedelta(months=6)
     expiring = [p for p in in_force if validity_end(p) and end < validity_end(p) <= horizon]
+    ended = Counter(p.ended_as for p in PUBLISHED if p.ended_as and ago(p.ended).year == year)
     monthly = [0] * 12
     for _, day, _ in opinions:
         monthly[day.month - 1] += 1
@@ -174,6 +180,8 @@ def hand_count(today: date) -> dict:
             "in_force": (len(in_force), {}),
             "expiring": (len(expiring), {}),
             "solicitations": (0, {"收到": 0, "答复": 0}),
+            # repealed or declared invalid this year, none of them through a clean-up campaign
+            "ended": (sum(ended.values()), {"废止": ended["废止"], "宣布失效": ended["宣布失效"], "其中经清理": 0}),
         },
         "monthly": monthly,
     }

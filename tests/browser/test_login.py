@@ -20,9 +20,15 @@ EXPECTED_NAV = {
 # Drafts for comment from higher levels and the annual statistics: the town's officers, not the drafting units.
 for _username in ("admin", "reviewer", "clerk", "leader"):
     EXPECTED_NAV[_username] |= {"solicitations", "reports"}
+# The catalogue of laws is read by everyone (the 司法所 keeps it); the number patterns are the administrator's.
+for _username in EXPECTED_NAV:
+    EXPECTED_NAV[_username] |= {"catalogue"}
+EXPECTED_NAV["admin"] |= {"numbering"}
 # The page behind each entry; an entry whose page is not built yet cannot be shown to anyone.
 ENDPOINTS = {
     "home": "main.index",
+    "catalogue": "catalogue.index",
+    "numbering": "numbering.page",
     "documents": "register.index",
     "new-document": "documents.new",
     "review-desk": "review.desk",
