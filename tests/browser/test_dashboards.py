@@ -389,7 +389,7 @@ def test_the_annual_statistics_match_the_hand_count_and_export(as_townsperson, t
     ws = workbook.active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0].endswith(f"{year}年度行政规范性文件管理情况统计")
-    assert rows[2] == ("指标", "数值", "分子", "分母", "说明")
+    assert rows[2] == ("指标", "数值", "分子", "分母", "说明", "口径")
     by_label = {r[0]: r[1:] for r in rows[3:]}
     labels = {
         "review_rate": "合法性审查审核率",
