@@ -159,6 +159,7 @@ EXPECT: dict[str, object] = {
     "publication.import_register": {"GET": only(C), "POST": only(C)},
     "filing.submit": {"GET": only(C), "POST": only(C)},
     "filing.result": {"GET": only(C), "POST": only(C)},
+    "filing.extend_review": {"POST": only(C)},
     "filing.export": {"GET": only(C)},
     "outputs.generate_filing_report": {"POST": only(C)},
     # --- clean-up and evaluation ---------------------------------------------------------------------------

@@ -263,3 +263,77 @@ def test_the_practice_migration_splits_the_shared_normative_series_and_keeps_the
         assert pattern == '"{prefix}规字〔{year}〕{seq}号"'
         assert bool(source[0]) is True and str(source[1]) == "2026-02-01"
         db.engine.dispose()
+
+
+def test_the_city_review_migration_dates_the_answers_still_awaited(empty_database, tmp_path):
+    """0010 on a database in use: a submission the city has not answered gets its answer's due date (submission +
+    the town's `filing_review` days, provisional until the next scan rolls it on the calendar); answered ones none."""
+    app = _app(empty_database, tmp_path)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0009")
+        with db.engine.begin() as conn:
+            now = "2026-03-01 02:00:00"
+            conn.execute(
+                sa.text(
+                    "INSERT INTO units (id, name, kind, can_issue, can_draft, number_prefix, active, created_at)"
+                    " VALUES (1, '沙溪镇人民政府', 'government', true, false, '沙府', true, :now),"
+                    " (2, '中山市司法局', 'filing_authority', false, false, NULL, true, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO rules (code, name, value, unit, source, confidence, note, version_id, updated_at)"
+                    " VALUES ('filing_review', '备案审查期限', 40, 'cd', '本市规定', 'V', '', 1,"
+                    " :now)"
+                ),
+                {"now": now},
+            )
+            for doc_id in (1, 2):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO documents (id, title, kind, issuer_id, drafting_unit_id, trial_kind, summary,"
+                        " necessity, is_major, affects_market, status, filing_status, status_changed_at,"
+                        " updated_at, version_id, created_at) VALUES (:id, :title, 'government', 1, 1,"
+                        " 'none', '', '', false, false, 'in_force', :fs, :now, :now, 1, :now)"
+                    ),
+                    {"id": doc_id, "title": f"文件{doc_id}", "fs": "submitted" if doc_id == 1 else "registered",
+                     "now": now},
+                )  # fmt: skip
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO publications (id, document_id, is_current, signed_on, signer, issue_scope,"
+                        " issue_year, issue_seq, issue_number, numbers_entered_by_hand, issue_number_typed,"
+                        " created_at) VALUES (:id, :id, true, '2026-03-01', '', 'issue:沙府', 2026, :id,"
+                        " :number, false, false, :now)"
+                    ),
+                    {"id": doc_id, "number": f"沙府〔2026〕{doc_id}号", "now": now},
+                )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO filings (id, document_id, publication_id, authority_id, due_on, due_rule_code,"
+                        " due_rule_days, due_provisional, first_submitted_on, created_at) VALUES (:id, :id, :id, 2,"
+                        " '2026-03-20', 'filing_deadline', 15, false, '2026-03-10', :now)"
+                    ),
+                    {"id": doc_id, "now": now},
+                )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO filing_attempts (id, filing_id, attempt_no, submitted_on, method, result, result_on,"
+                    " result_note) VALUES (1, 1, 1, '2026-03-10', '系统', NULL, NULL, ''),"
+                    " (2, 2, 1, '2026-03-10', '系统', 'registered', '2026-03-30', '')"
+                )
+            )
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT id, review_due_on, review_due_days, review_due_provisional, review_extended_on"
+                    " FROM filing_attempts ORDER BY id"
+                )
+            ).all()
+        assert [(r[0], str(r[1]) if r[1] else None, r[2], bool(r[3]), r[4]) for r in rows] == [
+            (1, "2026-04-19", 40, True, None),  # 03-10 + 40 days
+            (2, None, None, False, None),
+        ]
+        db.engine.dispose()

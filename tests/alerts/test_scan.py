@@ -95,7 +95,11 @@ SPANS: dict[tuple[AlertKind, str], list[tuple[str, str]]] = {
     (K.DELIBERATION_PENDING, "A"): [("10-12", OPEN)],
     # correction ordered 10-14; +30 days = 11-13 (a Friday); resubmitted 10-19.
     (K.CORRECTION_DUE, "B"): [("10-14", OPEN), ("10-19", DONE)],
+    # the city's answer: submitted 10-12, +30 days = 11-11 (a Wednesday); answered (补正) 10-14; resubmitted 10-19,
+    # +30 days = 11-18 (a Wednesday): the filing's one alert opens again with the new date.
+    (K.FILING_REVIEW_DUE, "B"): [("10-12", OPEN), ("10-14", DONE), ("10-19", OPEN)],
 }
+# A due date that moves says from which day on: [(from, due date), ...].
 DUE = {
     (K.REVIEW_DUE, "A"): d("2026-10-10"),
     (K.FILING_DUE, "B"): d("2026-10-08"),
@@ -103,9 +107,19 @@ DUE = {
     (K.EVALUATION_DUE, "C"): d("2027-03-31"),
     (K.DELIBERATION_PENDING, "A"): d("2026-11-09"),
     (K.CORRECTION_DUE, "B"): d("2026-11-13"),
+    (K.FILING_REVIEW_DUE, "B"): [("10-12", d("2026-11-11")), ("10-19", d("2026-11-18"))],
 }
-CREATED = {"09-14": 1, "09-16": 2, "09-30": 1, "10-12": 1, "10-14": 1}
-RESOLVED = {"10-12": 2, "10-16": 1, "10-19": 1}
+CREATED = {"09-14": 1, "09-16": 2, "09-30": 1, "10-12": 2, "10-14": 1}
+RESOLVED = {"10-12": 2, "10-14": 1, "10-16": 1, "10-19": 1}
+
+
+def due_on_day(key, day: date) -> date:
+    due = DUE[key]
+    if isinstance(due, date):
+        return due
+    return [on for start, on in due if day >= d(f"2026-{start}")][-1]
+
+
 ESCALATED = {"09-28": 1, "09-30": 1, "10-09": 1, "10-11": 1, "10-13": 1}
 
 
@@ -154,7 +168,7 @@ def test_a_month_day_by_day_across_the_national_day_holiday(db, world):
         state = snapshot(names)
         assert {k: v[0] for k, v in state.items()} == expected, md
         for key, (_level, due_on, provisional, changed_on, resolved_on) in state.items():
-            assert due_on == DUE[key], (md, key)
+            assert due_on == due_on_day(key, day), (md, key)
             assert provisional is False
             if expected[key] == DONE:
                 assert resolved_on == changed_on == d(f"2026-{next(s for s, lv in SPANS[key] if lv == DONE)}")
@@ -179,6 +193,7 @@ def test_a_month_day_by_day_across_the_national_day_holiday(db, world):
     assert docs["A"].status.value == "passed"
     messages = {(a.kind, names[a.document_id]): a.message for a in db_alerts()}
     assert messages[(K.FILING_DUE, "B")] == "《测试镇乙管理办法》报送备案"
+    assert messages[(K.FILING_REVIEW_DUE, "B")] == "《测试镇乙管理办法》待中山市司法局备案审查答复"
     assert messages[(K.EVALUATION_DUE, "C")] == "《测试镇丙管理办法》有效期届满前评估"
     assert messages[(K.DELIBERATION_PENDING, "A")] == "《测试镇甲管理办法》审查通过，待提请集体审议"
 

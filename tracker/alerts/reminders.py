@@ -26,6 +26,7 @@ CLERK_KINDS = {
     AlertKind.EFFECT_DUE,
     AlertKind.FILING_DUE,
     AlertKind.CORRECTION_DUE,
+    AlertKind.FILING_REVIEW_DUE,
     AlertKind.DEADLINE_CHANGED,
     AlertKind.COMMENT_REPLY_DUE,
 }

@@ -24,3 +24,8 @@ class FilingResultForm(Form):
     result_on = DateField("结果日期", validators=[InputRequired(DATE_MSG)])
     note = TextAreaField("审查意见（补正或纠正的内容）", validators=[Optional(), Length(max=2000)])
     correction_due_on = DateField("补正期限（留空按规则计算）", validators=[Optional()])
+
+
+class ReviewExtensionForm(Form):
+    notified_on = DateField("通知延期日期", validators=[InputRequired(DATE_MSG)])
+    note = TextAreaField("说明（如通知文号、延期理由）", validators=[Optional(), Length(max=2000)])

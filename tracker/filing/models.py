@@ -61,6 +61,14 @@ class FilingAttempt(db.Model):
     result_on: Mapped[date | None]
     result_note: Mapped[str] = mapped_column(sa.Text, default="")
     correction_due_on: Mapped[date | None]
+    # When the city's 备案审查 answer to this submission is due (docs/rules.md §5), fixed at submission with the rule's
+    # value (`filing_review`); an extension the city announces adds `filing_review_extension` days to it.
+    review_due_on: Mapped[date | None]
+    review_due_days: Mapped[int | None]
+    review_due_provisional: Mapped[bool] = mapped_column(default=False)
+    review_extended_on: Mapped[date | None]
+    review_extension_days: Mapped[int | None]
+    review_extension_note: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     filing: Mapped[Filing] = relationship(back_populates="attempts")
@@ -71,5 +79,8 @@ class FilingAttempt(db.Model):
         sa.CheckConstraint(
             "correction_due_on IS NULL OR (result_on IS NOT NULL AND correction_due_on >= result_on)",
             name="correction_after_result",
+        ),
+        sa.CheckConstraint(
+            "review_extended_on IS NULL OR review_extended_on >= submitted_on", name="extension_after_submission"
         ),
     )

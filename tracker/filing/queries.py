@@ -1,4 +1,4 @@
-"""Reads of filing records: what is due (the first submission, a correction)."""
+"""Reads of filing records: what is due (the first submission, the city's answer, a correction)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from tracker.auth.models import Unit
 from tracker.documents.models import Document
 from tracker.documents.states import FilingStatus
 from tracker.extensions import db
@@ -51,9 +52,34 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
             ~sa.exists().where(later.filing_id == FilingAttempt.filing_id, later.attempt_no > FilingAttempt.attempt_no),
         )
     )
+    # The city's answer to the latest submission, while it has none.
+    awaiting = (
+        sa.select(
+            Filing.id,
+            FilingAttempt.review_due_on,
+            FilingAttempt.review_due_days,
+            FilingAttempt.review_extension_days,
+            FilingAttempt.review_due_provisional,
+            Document.id,
+            Document.title,
+            Document.drafting_unit_id,
+            sa.func.coalesce(Unit.short_name, Unit.name),
+        )
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .join(Publication, sa.and_(Publication.id == Filing.publication_id, Publication.is_current.is_(True)))
+        .join(Document, Document.id == Filing.document_id)
+        .join(Unit, Unit.id == Filing.authority_id)
+        .where(
+            Document.filing_status == FilingStatus.SUBMITTED,
+            FilingAttempt.result.is_(None),
+            FilingAttempt.review_due_on.is_not(None),
+            ~sa.exists().where(later.filing_id == FilingAttempt.filing_id, later.attempt_no > FilingAttempt.attempt_no),
+        )
+    )
     if documents is not None:
         filings = filings.where(Document.id.in_(documents))
         corrections = corrections.where(Document.id.in_(documents))
+        awaiting = awaiting.where(Document.id.in_(documents))
     out = [
         DueItem(
             DueKind.FILING_DUE,
@@ -84,5 +110,24 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
             "备案补正/纠正",
         )
         for attempt_id, due_on, doc_id, title, unit_id in db.session.execute(corrections)
+    ]
+    out += [
+        DueItem(
+            DueKind.FILING_REVIEW_DUE,
+            # One per filing: a resubmission after correction opens it again with the new submission's due date.
+            f"city_review:{filing_id}",
+            doc_id,
+            unit_id,
+            None,
+            due_on,
+            "filing_review",
+            provisional,
+            f"《{title}》待{authority}备案审查答复",
+            f"{authority}备案审查答复",
+            days + (extension or 0),
+        )
+        for filing_id, due_on, days, extension, provisional, doc_id, title, unit_id, authority in db.session.execute(
+            awaiting
+        )
     ]
     return out

@@ -9,11 +9,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from tracker.audit import services as audit
+from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
 from tracker.common.xlsx import Column, Sheet, workbook_bytes
 from tracker.documents.models import Document
 from tracker.documents.states import FilingStatus
-from tracker.errors import InvalidTransition, ValidationFailed
+from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.files.storage import path_of
 from tracker.filing import word as filing_word
@@ -127,6 +128,7 @@ def submit(
         now=now,
         note=f"{submitted_on.isoformat()} 经{method}报送" + (f"，系统编号 {system_ref}" if system_ref else ""),
     )
+    answer = compute_due("filing_review", submitted_on)
     attempt = FilingAttempt(
         filing=filing,
         attempt_no=len(filing.attempts) + 1,
@@ -134,6 +136,9 @@ def submit(
         method=method,
         system_ref=(system_ref or "").strip()[:100] or None,
         recorded_by_id=actor.id,
+        review_due_on=answer.day,
+        review_due_days=answer.rule_value,
+        review_due_provisional=answer.provisional,
     )
     db.session.add(attempt)
     if filing.first_submitted_on is None:
@@ -223,12 +228,65 @@ def record_result(
     return attempt
 
 
+def awaiting_answer(doc: Document) -> FilingAttempt | None:
+    """The latest submission while the city has not answered it (the document is 已报备待审查)."""
+    filing = current_filing(doc)
+    if filing is None or not filing.attempts or doc.filing_status is not FilingStatus.SUBMITTED:
+        return None
+    last = filing.attempts[-1]
+    return last if last.result is None else None
+
+
+def record_review_extension(doc: Document, *, actor, now: datetime, notified_on: date, note: str) -> date:
+    """The city said it needs longer for its 备案审查: its answer is due `filing_review_extension` days later.
+
+    Once per submission, as the rule allows one extension; returns the new due date.
+    """
+    if not may(actor, "office", doc):
+        raise PermissionDenied("只有党政办文书可以登记备案审查延期。")
+    attempt = awaiting_answer(doc)
+    if attempt is None:
+        raise InvalidTransition("该文件没有等待备案审查答复的报送，无需登记延期。")
+    if attempt.review_extended_on is not None:
+        raise InvalidTransition(f"本次报送已于 {attempt.review_extended_on.isoformat()} 登记过备案审查延期。")
+    if attempt.review_due_on is None:  # recorded from the old register, before the system tracked the answer
+        raise InvalidTransition("该次报送没有备案审查答复期限，无需登记延期。")
+    if notified_on > office_today(now):
+        raise ValidationFailed("通知日期不能晚于今天。")
+    if notified_on < attempt.submitted_on:
+        raise ValidationFailed("通知日期不能早于报送日期。")
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        raise ValidationFailed(f"说明不超过 {MAX_TEXT} 字。")
+    before = attempt.review_due_on
+    extension = compute_due("filing_review_extension", before)
+    after = extension.day
+    attempt.review_extended_on, attempt.review_extension_note = notified_on, note or None
+    attempt.review_extension_days, attempt.review_due_on = extension.rule_value, after
+    attempt.review_due_provisional = attempt.review_due_provisional or extension.provisional
+    db.session.flush()
+    audit.record(
+        "filing.review_extended",
+        actor=actor,
+        now=now,
+        object_type="filing_attempt",
+        object_id=attempt.id,
+        document_id=doc.id,
+        summary=f"备案审查机关 {notified_on.isoformat()} 通知延长审查期限，答复期限延至 {after.isoformat()}"
+        + (f"：{note}" if note else ""),
+        before={"due_on": before.isoformat()},
+        after={"due_on": after.isoformat()},
+    )
+    return after
+
+
 def filing_summary(doc: Document, *, today: date) -> dict | None:
     filing = current_filing(doc)
     if filing is None:
         return None
     open_ = doc.filing_status in (FilingStatus.NOT_SUBMITTED, FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED)
     last = filing.attempts[-1] if filing.attempts else None
+    waiting = awaiting_answer(doc)
     return {
         "filing": filing,
         "attempts": filing.attempts,
@@ -237,6 +295,9 @@ def filing_summary(doc: Document, *, today: date) -> dict | None:
         "days_left": (filing.due_on - today).days if filing.first_submitted_on is None else None,
         "correction_due_on": last.correction_due_on if last and open_ else None,
         "late": filing.first_submitted_on is None and today > filing.due_on,
+        # The city's answer to the latest submission: when it is due and how many days are left (negative: late).
+        "awaiting": waiting if waiting is not None and waiting.review_due_on is not None else None,
+        "answer_days_left": (waiting.review_due_on - today).days if waiting and waiting.review_due_on else None,
     }
 
 
@@ -257,5 +318,25 @@ def recompute_provisional_due(calendar: WorkCalendar) -> list[DeadlineMoved]:
             if day != filing.due_on:
                 moved.append(DeadlineMoved(filing.document_id, unit_id, title, "报送备案期限", filing.due_on, day))
             filing.due_on, filing.due_provisional = day, provisional
+    # The city's answer, while it is awaited: from the submission, then the extension from the day it moved.
+    answers = (
+        sa.select(FilingAttempt, Document.id, Document.title, Document.drafting_unit_id)
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .join(Document, Document.id == Filing.document_id)
+        .where(FilingAttempt.review_due_provisional.is_(True), FilingAttempt.result.is_(None))
+    )
+    for attempt, doc_id, title, unit_id in db.session.execute(answers):
+        day, provisional = add_period(
+            attempt.submitted_on, attempt.review_due_days, get_rule("filing_review").unit, calendar
+        )
+        if attempt.review_extension_days:
+            day, later = add_period(
+                day, attempt.review_extension_days, get_rule("filing_review_extension").unit, calendar
+            )
+            provisional = provisional or later
+        if (day, provisional) != (attempt.review_due_on, True):
+            if day != attempt.review_due_on:
+                moved.append(DeadlineMoved(doc_id, unit_id, title, "备案审查答复期限", attempt.review_due_on, day))
+            attempt.review_due_on, attempt.review_due_provisional = day, provisional
     db.session.flush()
     return moved

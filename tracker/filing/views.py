@@ -9,13 +9,14 @@ from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.timeutil import now_utc, office_today
-from tracker.common.views import attempt
+from tracker.common.views import attempt, notify, posted, refusal_page, validated
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.filing import services
-from tracker.filing.forms import FilingResultForm, SubmitFilingForm
+from tracker.filing.forms import FilingResultForm, ReviewExtensionForm, SubmitFilingForm
 from tracker.filing.models import FilingResult
 from tracker.filing.packet import GENERATED
+from tracker.rules.ruleset import get_rule
 
 bp = Blueprint("filing", __name__, url_prefix="/filing")
 
@@ -61,7 +62,9 @@ def submit(doc_id: int):
 def result(doc_id: int):
     doc = _doc(doc_id, "office")
     form = FilingResultForm()
+    extension_form = ReviewExtensionForm(prefix="ext")
     if request.method == "GET":
+        extension_form.notified_on.data = office_today(now_utc())
         form.result_on.data = office_today(now_utc())
         action_result = {
             "filing_registered": FilingResult.REGISTERED,
@@ -71,7 +74,7 @@ def result(doc_id: int):
         }.get(request.args.get("action"))
         if action_result:
             form.result.data = action_result.value
-    if form.validate_on_submit():
+    if posted() and form.validate_on_submit():
         with attempt("已登记备案审查结果。") as done:
             services.record_result(
                 doc,
@@ -85,8 +88,26 @@ def result(doc_id: int):
         if done:
             return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
     return render_template(
-        "filing/result.html", doc=doc, form=form, summary=services.filing_summary(doc, today=office_today(now_utc()))
+        "filing/result.html",
+        doc=doc,
+        form=form,
+        extension_form=extension_form,
+        summary=services.filing_summary(doc, today=office_today(now_utc())),
+        extension_rule=get_rule("filing_review_extension"),
     )
+
+
+@bp.post("/documents/<int:doc_id>/review-extension")
+def extend_review(doc_id: int):
+    """备案审查机关通知延长审查期限: the city's answer is then due later, and the chase alert follows."""
+    doc = _doc(doc_id, "office")
+    refusal_page("filing.result", where="review-extension", doc_id=doc.id)
+    form = validated(ReviewExtensionForm(prefix="ext"))
+    due = services.record_review_extension(
+        doc, actor=current_user, now=now_utc(), notified_on=form.notified_on.data, note=form.note.data or ""
+    )
+    notify(f"已登记备案审查延期，答复期限延至 {due.isoformat()}。")
+    return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
 
 
 @bp.get("/documents/<int:doc_id>/packet.zip")

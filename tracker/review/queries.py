@@ -17,7 +17,7 @@ from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.review.models import Consultation, Deliberation, ProcedureCheck, ReviewRound
 from tracker.review.packet import required_kinds
-from tracker.review.services import IN_REVIEW_STATES, WORKSHEET_STATES, awaits_answers
+from tracker.review.services import IN_REVIEW_STATES, WORKSHEET_STATES, awaits_answers, review_time
 from tracker.rules.calendar import WorkCalendar
 from tracker.rules.due import DueItem, DueKind
 from tracker.rules.ruleset import get_rule
@@ -108,13 +108,16 @@ def review_summary(doc: Document, user, *, now: datetime) -> dict:
     )
     current = rounds[-1] if rounds else None
     today = office_today(now)
+    calendar = load_calendar()
     left = None
     if current is not None and doc.status in IN_REVIEW_STATES:
-        left = days_left(load_calendar(), today, current.effective_due_on)
+        left = days_left(calendar, today, current.effective_due_on)
     return {
         "rounds": rounds,
         "current": current,
         "days_left": left,
+        # Per round (by id): the working days the 司法所 had, against the minimum review time.
+        "times": {rnd.id: review_time(rnd, today=today, calendar=calendar) for rnd in rounds if not rnd.returned_at},
         "consultations": list(
             db.session.scalars(
                 sa.select(Consultation).where(Consultation.document_id == doc.id).order_by(Consultation.start_on)

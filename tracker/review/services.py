@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -534,6 +535,27 @@ _ACTION_BY_OUTCOME = {
 }
 
 
+@dataclass(frozen=True)
+class ReviewTime:
+    """How long the 司法所 had for a round: working days from the day after receipt to the opinion (or today), against
+    the rule set's minimum (`review_min`, 一般不少于 5 个工作日, docs/rules.md §3). Shorter is allowed, and said."""
+
+    working_days: int
+    minimum: int
+    earliest: date  # the first day an opinion gives the reviewer the minimum time
+
+    @property
+    def short(self) -> bool:
+        return self.working_days < self.minimum
+
+
+def review_time(rnd: ReviewRound, *, today: date, calendar: WorkCalendar | None = None) -> ReviewTime:
+    calendar = calendar or load_calendar()
+    minimum = compute_due("review_min", rnd.received_on, calendar=calendar)
+    end = rnd.concluded_on or today
+    return ReviewTime(calendar.working_days_between(rnd.received_on, end), minimum.rule_value, minimum.day)
+
+
 def issue_opinion(
     doc: Document, *, actor, now: datetime, conclusion_id: int, summary: str, addressee: str | None = None
 ) -> Opinion:
@@ -575,6 +597,7 @@ def issue_opinion(
     )
     db.session.add(opinion)
     db.session.flush()
+    took = review_time(rnd, today=today)
     audit.record(
         "review.opinion",
         actor=actor,
@@ -582,7 +605,10 @@ def issue_opinion(
         object_type="opinion",
         object_id=opinion.id,
         document_id=doc.id,
-        summary=f"出具审查意见书 {number}：{conclusion.label}",
+        summary=f"出具审查意见书 {number}：{conclusion.label}"
+        + (
+            f"（审查用时 {took.working_days} 个工作日，少于一般审查时间 {took.minimum} 个工作日）" if took.short else ""
+        ),
     )
     # Every round's opinion exists as a file from the moment it is issued (regenerating adds versions).
     review_word.generate_opinion(opinion, actor=actor, now=now)

@@ -25,6 +25,8 @@ class DueKind(LabelledEnum):
     EFFECT_DUE = ("effect_due", "待施行")
     FILING_DUE = ("filing_due", "报备期限")
     CORRECTION_DUE = ("correction_due", "备案补正期限")
+    # The city's side: its 备案审查 answer is due; the clerk chases it when late.
+    FILING_REVIEW_DUE = ("filing_review_due", "备案审查答复期限")
     EVALUATION_DUE = ("evaluation_due", "有效期届满前评估")
     REVISION_DUE = ("revision_due", "清理后修改期限")
     COMMENT_REPLY_DUE = ("comment_reply_due", "上级征求意见答复期限")
