@@ -14,6 +14,7 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 
 from config import TestConfig
+from tests.factories import build_world
 from tracker import create_app
 from tracker.common import timeutil
 from tracker.extensions import db as _db
@@ -167,7 +168,6 @@ def clock():
 @pytest.fixture
 def world(db):
     """A small town: the units of every kind and one active user per role (plus a second drafting unit)."""
-    from tests.factories import build_world
 
     w = build_world(FIXED_NOW)
     db.session.commit()

@@ -8,7 +8,7 @@ import threading
 
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at, d, draft, submit
+from tests.factories import at, d, draft, submit
 from tracker.alerts.models import Alert
 from tracker.alerts.scan import scan
 from tracker.extensions import db as _db

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from tests.alerts.lifecycle import d, seed_alerts
+from tests.alerts.lifecycle import seed_alerts
+from tests.factories import d
 from tracker.auth.models import User
 
 SITE = "https://tracker.town.test"

@@ -14,11 +14,10 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from tests.alerts.lifecycle import at, d, docx_bytes, draft, publish, submit, submit_filing
 from tests.alerts.test_feeds import rotate
 from tests.api.town import bearer, create_token
-from tests.cleanup.town import in_force, numbered
 from tests.conftest import FIXED_NOW
+from tests.factories import at, d, docx_bytes, draft, in_force, publish, ready_to_publish, submit, submit_filing
 from tests.pages import text
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
 from tracker.alerts.scan import ScanResult, _reconcile, due_items, refresh, scan
@@ -62,7 +61,7 @@ def alerts_table(page: str) -> list[str]:
 def test_publishing_puts_the_filing_deadline_on_the_clerks_board_at_once_with_days_left(
     app, db, world, login_as, office_clock
 ):
-    doc = numbered(world, TITLE, d("2026-10-12"))  # numbered on 10-28
+    doc = ready_to_publish(world, TITLE, d("2026-10-12"))  # numbered on 10-28
     db.session.commit()
     clerk = login_as("clerk")
     assert risk_items(text(clerk.get("/")), "filing_due") == []
@@ -116,7 +115,7 @@ def test_a_submission_is_on_the_reviewers_list_at_once_in_working_days(db, world
 
 
 def test_the_leader_sees_a_filing_registered_late_as_overdue_at_once(db, world, login_as, office_clock):
-    doc = numbered(world, TITLE, d("2026-09-21"))
+    doc = ready_to_publish(world, TITLE, d("2026-09-21"))
     # Published on 10-12 but recorded only today: the filing was due on 10-27 (a Tuesday).
     publish(world, doc, d("2026-10-12"), effective_on=d("2026-11-12"), now=at(TODAY, 9))
     db.session.commit()
@@ -181,7 +180,7 @@ def _add_to_town(world, first: int, n: int) -> list[int]:
         doc = draft(world, f"测试镇第{i}号送审办法", d("2026-10-19"))
         submit(world, doc, d("2026-10-19"))
         ids.append(doc.id)
-        pub = numbered(world, f"测试镇第{i}号发布办法", d("2026-09-21"))
+        pub = ready_to_publish(world, f"测试镇第{i}号发布办法", d("2026-09-21"))
         publish(world, pub, d("2026-10-12"), effective_on=d("2026-11-12"))
         ids.append(pub.id)
     db.session.commit()

@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from tests.alerts.lifecycle import at, d, seed_alerts
+from tests.alerts.lifecycle import seed_alerts
+from tests.factories import at, d
 from tracker.alerts.models import Alert, AlertLevel, ReminderSend
 from tracker.alerts.reminders import send_digests
 from tracker.scheduler.jobs import run_once

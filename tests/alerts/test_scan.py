@@ -23,14 +23,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import (
+from tests.factories import (
     accept,
     at,
+    conclude_review,
     d,
     days,
     draft,
     filing_result,
-    pass_review,
     publish,
     ready_to_publish,
     submit,
@@ -72,7 +72,7 @@ def _events(w, docs):
         d("2026-09-15"): lambda: accept(w, a, d("2026-09-15")),
         d("2026-09-16"): lambda: publish(w, b, d("2026-09-16"), effective_on=d("2026-10-16")),
         d("2026-10-12"): lambda: (
-            pass_review(w, a, latest_round(a), d("2026-10-12")),
+            conclude_review(w, a, latest_round(a), d("2026-10-12")),
             submit_filing(w, b, d("2026-10-12")),
         ),
         d("2026-10-14"): lambda: filing_result(w, b, d("2026-10-14"), FilingResult.CORRECTION, "请补充制定依据"),

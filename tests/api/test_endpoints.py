@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from tests.alerts.lifecycle import seed_alerts
 from tests.api import town
 from tests.api.town import bearer, create_token
-from tests.cleanup.town import d
 from tests.conftest import FIXED_NOW
-from tests.factories import make_document
+from tests.factories import d, make_document
 from tests.pages import is_chinese
 from tracker.documents.models import Document
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import re
 
-from tests.alerts.lifecycle import at, draft, submit
-from tests.cleanup.town import d, in_force, numbered, repeal
-from tests.factories import World, make_document
+from tests.factories import World, at, d, draft, in_force, make_document, ready_to_publish, repeal, submit
 from tracker.extensions import db
 
 TITLES = {
@@ -44,7 +42,7 @@ def build(w: World) -> dict[str, int]:
     submit(w, docs["own_submitted"], d("2026-10-26"))
     # Published 2026-05-25, in force from 2026-06-25; the filing (due 2026-06-09) was never submitted.
     docs["own_in_force"] = in_force(w, TITLES["own_in_force"], d("2026-05-04"), d("2026-05-25"), d("2026-06-25"))
-    docs["other_numbered"] = numbered(w, TITLES["other_numbered"], d("2026-09-01"), drafter="drafter2")
+    docs["other_numbered"] = ready_to_publish(w, TITLES["other_numbered"], d("2026-09-01"), drafter="drafter2")
     docs["other_in_force"] = in_force(
         w, TITLES["other_in_force"], d("2026-06-01"), d("2026-06-22"), d("2026-07-22"), drafter="drafter2"
     )

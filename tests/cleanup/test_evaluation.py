@@ -12,8 +12,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at, docx_bytes, filing_result, publish, submit_filing
-from tests.cleanup.town import d, numbered
+from tests.factories import at, d, docx_bytes, filing_result, publish, ready_to_publish, submit_filing
 from tests.pages import flashes, text
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
 from tracker.alerts.scan import scan
@@ -38,7 +37,7 @@ REFUSED = "须经评估并由司法所同意“继续施行”后才能重新登
 def registered_in_force(w, title: str):
     """测府〔2021〕1号 / 测府规字〔2021〕1号: published 2021-05-31, filed and registered in June, in force from
     2021-07-01, default validity to 2026-06-30."""
-    doc = numbered(w, title, d("2021-04-06"))
+    doc = ready_to_publish(w, title, d("2021-04-06"))
     publish(w, doc, d("2021-05-31"), effective_on=d("2021-07-01"))
     submit_filing(w, doc, d("2021-06-07"))
     filing_result(w, doc, d("2021-06-20"), FilingResult.REGISTERED)
@@ -91,7 +90,7 @@ def test_a_document_whose_validity_ends_is_evaluated_and_renewed(db, world):
     assert evaluation_alerts() == [(d("2026-06-30"), AlertLevel.OPEN, "《测试镇夜市管理办法》有效期届满前评估")]
 
     # Another document numbered this year, so the renewal takes the year's second serial.
-    numbered(world, "测试镇本年度第一件管理办法", d("2026-01-05"))  # 测府规字〔2026〕1号 on 2026-01-21
+    ready_to_publish(world, "测试镇本年度第一件管理办法", d("2026-01-05"))  # 测府规字〔2026〕1号 on 2026-01-21
 
     report = check_upload(REPORT, "评估报告.docx")
     with pytest.raises(PermissionDenied, match="只有文件起草单位的经办人可以提交评估报告"):
@@ -201,7 +200,7 @@ def test_a_document_whose_validity_ends_is_evaluated_and_renewed(db, world):
 
 
 def test_a_document_without_validity_is_evaluated_five_years_after_it_took_effect(db, world):
-    doc = numbered(world, "测试镇公共停车场管理办法", d("2021-06-01"))
+    doc = ready_to_publish(world, "测试镇公共停车场管理办法", d("2021-06-01"))
     publication.publish(
         doc,
         actor=world["clerk"],

@@ -7,8 +7,7 @@ import re
 
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at
-from tests.cleanup.town import d, in_force
+from tests.factories import at, d, in_force
 from tests.pages import text
 from tracker.cleanup import services
 from tracker.cleanup.models import CampaignKind, CampaignTrigger, CleanupItem

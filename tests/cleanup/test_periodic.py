@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at
-from tests.cleanup.town import d, in_force, item_titles
+from tests.cleanup.town import item_titles
+from tests.factories import at, d, in_force
 from tracker.cleanup import services
 from tracker.cleanup.models import CampaignKind, CampaignPhase, CampaignTrigger, CleanupCampaign, CleanupResult
 from tracker.extensions import db

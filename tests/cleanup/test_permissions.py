@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at
-from tests.cleanup.town import d, in_force
+from tests.factories import at, d, in_force
 from tests.pages import flashes, is_login_redirect, text
 from tracker.cleanup import services
 from tracker.cleanup.models import CampaignKind, CampaignPhase, CampaignTrigger, CleanupCampaign, CleanupResult

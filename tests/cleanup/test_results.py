@@ -10,8 +10,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at
-from tests.cleanup.town import d, draft_as, in_force
+from tests.factories import at, d, draft, in_force
 from tests.pages import flashes, text
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
 from tracker.alerts.scan import scan
@@ -385,7 +384,7 @@ def test_a_revision_is_watched_until_an_amending_document_is_registered(world, t
         )
     ]
 
-    amending = draft_as(world, "关于修改《测试镇户外广告设置管理办法》的决定", d("2026-10-12"))
+    amending = draft(world, "关于修改《测试镇户外广告设置管理办法》的决定", d("2026-10-12"))
     publication.add_relation(amending, p3, RelationKind.AMENDS, actor=world["drafter"], now=at(d("2026-10-12"), 11))
     scan(today=d("2026-10-13"), now=at(d("2026-10-13"), 1))
     assert revision_alerts() == [

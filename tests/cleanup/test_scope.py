@@ -8,19 +8,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at, publish
-from tests.cleanup.town import (
-    build_subjects,
-    d,
-    draft_as,
-    gov_office,
-    ids_to_titles,
-    in_force,
-    item_titles,
-    numbered,
-    repeal,
-    review_and_number,
-)
+from tests.cleanup.town import build_subjects, gov_office, ids_to_titles, item_titles
+from tests.factories import at, d, draft, in_force, publish, ready_to_publish, repeal, review_and_number
 from tests.pages import flashes, redirect_target
 from tracker.audit.models import AuditEvent
 from tracker.cleanup import services
@@ -51,10 +40,10 @@ def build_history(w) -> None:
     测试镇尚未施行办法     published 2026-06-15, effective 2027-01-01 (still waiting on 11-02)    out
     """
     daily = publication.apply_daily_effects
-    old_expiry = numbered(w, "测试镇届满前管理办法", d("2020-11-02"))
+    old_expiry = ready_to_publish(w, "测试镇届满前管理办法", d("2020-11-02"))
     publish(w, old_expiry, d("2020-12-01"), effective_on=d("2021-01-01"))
     daily(now=at(d("2021-01-01"), 0, 10))
-    cutoff_expiry = numbered(w, "测试镇届满当日管理办法", d("2021-04-06"))
+    cutoff_expiry = ready_to_publish(w, "测试镇届满当日管理办法", d("2021-04-06"))
     publish(w, cutoff_expiry, d("2021-05-31"), effective_on=d("2021-07-01"))
     daily(now=at(d("2021-07-01"), 0, 10))
     docs = {}
@@ -64,10 +53,10 @@ def build_history(w) -> None:
         ("测试镇截止前废止办法", "2023-09-06"),
         ("测试镇截止后废止办法", "2023-09-07"),
     ):
-        docs[title] = numbered(w, title, d(submitted))
+        docs[title] = ready_to_publish(w, title, d(submitted))
         publish(w, docs[title], d("2023-10-09"), effective_on=d("2023-11-08"))
     daily(now=at(d("2023-11-08"), 0, 10))
-    new = draft_as(w, "测试镇新版管理办法", d("2025-12-01"))
+    new = draft(w, "测试镇新版管理办法", d("2025-12-01"))
     publication.add_relation(
         new, docs["测试镇旧版管理办法"], RelationKind.AMENDS, actor=w["drafter"], now=at(d("2025-12-01"))
     )
@@ -75,13 +64,13 @@ def build_history(w) -> None:
     daily(now=at(d("2026-01-01"), 0, 10))
     publish(w, new, d("2026-01-05"), effective_on=d("2026-02-04"))
     daily(now=at(d("2026-02-04"), 0, 10))
-    draft_as(w, "测试镇起草中办法", d("2026-03-02"))
-    withdrawn = draft_as(w, "测试镇已撤回办法", d("2026-03-02"))
+    draft(w, "测试镇起草中办法", d("2026-03-02"))
+    withdrawn = draft(w, "测试镇已撤回办法", d("2026-03-02"))
     apply(withdrawn, "withdraw", actor=w["drafter"], now=at(d("2026-04-01")), note="上位法调整，不再制定")
     repeal(w, docs["测试镇截止前废止办法"], d("2026-05-06"))
-    late = numbered(w, "测试镇截止后施行办法", d("2026-05-04"))
+    late = ready_to_publish(w, "测试镇截止后施行办法", d("2026-05-04"))
     publish(w, late, d("2026-06-01"), effective_on=d("2026-07-01"))
-    waiting = numbered(w, "测试镇尚未施行办法", d("2026-05-11"))
+    waiting = ready_to_publish(w, "测试镇尚未施行办法", d("2026-05-11"))
     publish(w, waiting, d("2026-06-15"), effective_on=d("2027-01-01"))
     daily(now=at(d("2026-07-01"), 0, 10))
     repeal(w, docs["测试镇截止后废止办法"], d("2026-08-03"))

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at
-from tests.cleanup.town import build_subjects, d, item_titles, titles
+from tests.cleanup.town import build_subjects, item_titles, titles
+from tests.factories import at, d
 from tests.pages import flashes, redirect_target, text
 from tracker.audit.models import AuditEvent
 from tracker.cleanup import services

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from docx.oxml.ns import qn
 
-from tests.alerts.lifecycle import at, d
+from tests.factories import at, d
 from tests.pages import flashes, text
 from tests.word.steps import all_text, assert_official_format, open_docx, stored_bytes, tables_with_headings
 from tests.word.town_year import CAMPAIGN_NAME, HOSTILE, publish_documents, run_campaign

@@ -1,37 +1,15 @@
-"""Documents for the clean-up tests, walked through the real services at hand-picked Beijing dates.
-
-Drafting, review, deliberation, numbering, publication and filing reuse tests/alerts/lifecycle.py; what it
-cannot do (a second drafting unit, a subject, another issuer, a cited legal basis, no validity period) is added
-here through the same services.
-"""
+"""The clean-up tests' own pieces: a second issuer, a set of documents by subject, and reading a campaign's
+items; the documents are walked with tests/factories.py."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from functools import cache
-
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import PACKET, accept, at, deliberate, docx_bytes, number, pass_review, publish
-from tests.factories import World
+from tests.factories import World, at, d, draft, in_force, repeal
 from tracker.auth.models import Unit, UnitKind
-from tracker.auth.permissions import SYSTEM
 from tracker.cleanup.models import CleanupCampaign
-from tracker.documents.models import DocKind, Document, DocumentBasis, LegalSource, SourceKind
-from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
+from tracker.documents.models import Document
 from tracker.extensions import db
-from tracker.files.uploads import check_upload
-from tracker.publication import services as publication
-from tracker.review import services as review
-
-
-@cache
-def _docx(*paragraphs: str) -> bytes:
-    return docx_bytes(*paragraphs)
-
-
-def d(iso: str) -> date:
-    return date.fromisoformat(iso)
 
 
 def gov_office(w: World) -> Unit:
@@ -49,76 +27,6 @@ def gov_office(w: World) -> Unit:
         db.session.flush()
         w.units["gov_office"] = unit
     return w.units["gov_office"]
-
-
-def source(title: str) -> LegalSource:
-    found = db.session.scalar(sa.select(LegalSource).where(LegalSource.title == title))
-    if found is None:
-        found = LegalSource(title=title, kind=SourceKind.LAW, created_at=at(d("2020-01-02")))
-        db.session.add(found)
-        db.session.flush()
-    return found
-
-
-def draft_as(
-    w: World,
-    title: str,
-    on: date,
-    *,
-    drafter: str = "drafter",
-    subject: str | None = None,
-    issuer: Unit | None = None,
-    bases: tuple[str, ...] = (),
-) -> Document:
-    """A registered draft with a version and the submission packet, like lifecycle.draft, for any drafter."""
-    now, user = at(on, 9), w[drafter]
-    data = DocumentData(
-        title=title,
-        kind=DocKind.GOVERNMENT,
-        issuer_id=(issuer or w.units["gov"]).id,
-        drafting_unit_id=user.unit_id,
-        subject=subject,
-    )
-    doc = register_draft(data, actor=user, now=now)
-    version = check_upload(_docx(title, "第一条 总则。"), "送审稿.docx", docx_only=True)
-    add_version(doc, version, note="", actor=user, now=now)
-    for kind in PACKET:
-        checked = check_upload(_docx(kind.label), f"{kind.value}.docx")
-        add_attachment(doc, checked, kind=kind, title="", actor=user, now=now)
-    # The register has no form for 制定依据 yet: recorded as the demo data and tests/outputs do.
-    for pos, name in enumerate(bases):
-        db.session.add(DocumentBasis(document=doc, source=source(name), position=pos))
-    db.session.flush()
-    return doc
-
-
-def numbered(w: World, title: str, submitted_on: date, **kw) -> Document:
-    """A draft taken through review, deliberation and numbering (see review_and_number)."""
-    return review_and_number(
-        w, draft_as(w, title, submitted_on, **kw), submitted_on, drafter=kw.get("drafter", "drafter")
-    )
-
-
-def review_and_number(w: World, doc: Document, submitted_on: date, *, drafter: str = "drafter") -> Document:
-    """Submitted, accepted the next day, passed after a week, deliberated after two, numbered on day 16."""
-    rnd = review.submit_for_review(doc, actor=w[drafter], now=at(submitted_on, 10), received_on=submitted_on)
-    accept(w, doc, submitted_on + timedelta(days=1))
-    pass_review(w, doc, rnd, submitted_on + timedelta(days=7))
-    deliberate(w, doc, submitted_on + timedelta(days=14))
-    number(w, doc, submitted_on + timedelta(days=16))
-    return doc
-
-
-def in_force(w: World, title: str, submitted_on: date, published_on: date, effective_on: date, **kw) -> Document:
-    """Numbered, published with the default validity, and taken into force on its effective date."""
-    doc = numbered(w, title, submitted_on, **kw)
-    publish(w, doc, published_on, effective_on=effective_on)
-    publication.take_effect(doc, actor=SYSTEM, now=at(effective_on, 0, 10))
-    return doc
-
-
-def repeal(w: World, doc: Document, on: date, reason: str = "镇政府决定废止") -> None:
-    publication.end_document(doc, "repeal", actor=w["clerk"], now=at(on, 10), on=on, reason=reason)
 
 
 def titles(documents) -> set[str]:
@@ -168,5 +76,5 @@ def build_subjects(w: World) -> dict[str, Document]:
             bases=bases,
         )
     repeal(w, docs["S5"], d("2026-03-02"))
-    docs["S6"] = draft_as(w, "测试镇小作坊登记办法", d("2026-05-11"), subject="市场监管", bases=(food,))
+    docs["S6"] = draft(w, "测试镇小作坊登记办法", d("2026-05-11"), subject="市场监管", bases=(food,))
     return docs

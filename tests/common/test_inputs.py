@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.crawl import read_page
-from tests.factories import make_document
+from tests.factories import d, deliberated, make_document
 from tests.pages import error_message, is_chinese, text
 from tracker.auth.models import User
 from tracker.common.inputs import bounded_int
@@ -69,7 +69,6 @@ def test_a_year_no_record_can_have_is_a_page_that_does_not_exist(world, login_as
 
 
 def test_dates_far_in_the_past_or_future_are_refused_by_every_form(db, world, now, login_as):
-    from tests.publication.steps import d, deliberated
 
     doc = deliberated(world, "测试镇集贸市场管理办法", d("2026-10-12"))
     db.session.commit()

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.publication.steps import at, d, numbered, publish
+from tests.factories import at, d, make_document, numbered, publish
 from tracker.cleanup import services as cleanup_services
 from tracker.cleanup.models import CleanupResult
 from tracker.common.xlsx import Column, Sheet, workbook_bytes
@@ -78,7 +78,6 @@ def test_every_column_kind_falls_back_to_safe_text(kind):
 
 
 def test_the_register_export_keeps_every_kind_of_formula_as_text(db, world, now, login_as):
-    from tests.factories import make_document
 
     for text in HOSTILE:
         make_document(world, now, title=text)

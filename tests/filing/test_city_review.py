@@ -11,9 +11,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import filing_result, submit_filing
+from tests.factories import at, d, filing_result, numbered, publish, submit_filing
 from tests.pages import error_message, redirect_target, text
-from tests.publication.steps import at, d, numbered, publish
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
 from tracker.alerts.reminders import alerts_for
 from tracker.alerts.scan import scan
@@ -148,7 +147,9 @@ def test_only_the_clerk_extends_and_only_a_submission_the_city_has_not_answered(
     r = login_as("clerk").post(url, data={"ext-notified_on": "2026-11-20"})
     assert r.status_code == 409
     assert error_message(r) == "该文件没有等待备案审查答复的报送，无需登记延期。"
-    assert 'data-testid="review-extension-form"' not in text(login_as("clerk").get(f"/filing/documents/{doc.id}/result"))
+    assert 'data-testid="review-extension-form"' not in text(
+        login_as("clerk").get(f"/filing/documents/{doc.id}/result")
+    )
 
 
 def test_the_city_late_turns_the_line_overdue_and_its_answer_resolves_it(db, world, login_as, clock):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.cleanup.town import d, in_force, numbered, publish
+from tests.factories import d, in_force, publish, ready_to_publish
 from tests.pages import error_message, flashes, text
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
@@ -16,7 +16,7 @@ def _buttons(page: str) -> dict[str, str]:
 
 
 def test_a_numbered_document_cannot_be_taken_into_force_and_says_why(world, login_as):
-    doc = numbered(world, "测试镇编号待发布办法", d("2026-09-01"))
+    doc = ready_to_publish(world, "测试镇编号待发布办法", d("2026-09-01"))
     db.session.commit()
     clerk = login_as("clerk")
     url = f"/publication/documents/{doc.id}/take-effect"
@@ -30,7 +30,7 @@ def test_a_numbered_document_cannot_be_taken_into_force_and_says_why(world, logi
 
 
 def test_the_buttons_post_to_their_endpoints_and_work(world, login_as):
-    published = numbered(world, "测试镇已发布待施行办法", d("2026-08-03"))
+    published = ready_to_publish(world, "测试镇已发布待施行办法", d("2026-08-03"))
     publish(world, published, d("2026-09-01"), effective_on=d("2026-10-08"))
     expiring = in_force(world, "测试镇有效期已满办法", d("2020-01-06"), d("2020-03-02"), d("2020-04-01"))
     db.session.commit()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.factories import d, numbered, publish
 from tests.pages import flashes, text
-from tests.publication.steps import d, numbered, publish
 from tracker.filing.services import missing_packet_items
 
 SIGNED, PUBLISHED = d("2026-10-19"), d("2026-10-22")

@@ -16,8 +16,9 @@ from openpyxl import Workbook
 
 from tests.cleanup.town import gov_office
 from tests.conftest import FIXED_NOW
+from tests.factories import d, numbered
 from tests.pages import flashes, hidden_value, is_login_redirect, redirect_target, text
-from tests.publication.steps import counters, d, numbered, refusals, row_counts
+from tests.publication.steps import counters, refusals, row_counts
 from tracker.documents.models import Document, TrialKind
 from tracker.documents.states import DocStatus, FilingStatus
 from tracker.errors import PermissionDenied, ValidationFailed

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.publication.steps import at, d, deliberated, number_on, numbered, publish, row_counts
+from tests.factories import at, d, deliberated, number, numbered, publish
+from tests.publication.steps import row_counts
 from tracker.auth.permissions import SYSTEM
 from tracker.documents.models import Document, DocumentRelation, RelationKind
 from tracker.documents.states import DocStatus
@@ -46,7 +47,7 @@ def successor(w, target: Document, kind: RelationKind, *, published_on: date, ef
     """A new document that will amend/replace/repeal `target`: related while a draft, published later."""
     new = deliberated(w, NEW, d("2026-05-04"))
     publication.add_relation(new, target, kind, actor=w["drafter"], now=at(d("2026-05-04"), 9))
-    number_on(w, new, d("2026-05-29"))
+    number(w, new, d("2026-05-29"))
     publish(w, new, published_on, effective_on=effective_on)
     return new
 
@@ -98,7 +99,7 @@ def test_a_new_document_in_force_on_publication_applies_its_relation_at_once(db,
     old = in_force_since(world, OLD, d("2026-04-03"))
     new = deliberated(world, NEW, d("2026-05-04"))
     publication.add_relation(new, old, RelationKind.REPEALS, actor=world["clerk"], now=at(d("2026-05-04"), 9))
-    number_on(world, new, d("2026-05-29"))
+    number(world, new, d("2026-05-29"))
     publish(world, new, d("2026-06-01"), effective_on=d("2026-06-01"), early_effect_reason="防汛紧急需要")
     assert (old.status, old.ended_on, new.status) == (DocStatus.REPEALED, d("2026-06-01"), DocStatus.IN_FORCE)
     assert in_force(d("2026-05-31")) == [OLD]

@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.cleanup.town import gov_office
-from tests.publication.steps import at, counters, d, deliberated, number_on, numbered, row_counts
+from tests.factories import at, d, deliberated, number, numbered
+from tests.publication.steps import counters, row_counts
 from tracker.auth.models import User
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus
@@ -96,13 +97,13 @@ def test_a_rolled_back_numbering_gives_its_number_back(db, world):
     """A failed request (rolled back) leaves no gap: the next numbering takes the same serial."""
     doc = deliberated(world, "测试镇甲管理办法", d("2026-10-05"))
     db.session.commit()
-    number_on(world, doc, SIGNED)
+    number(world, doc, SIGNED)
     assert _numbers(doc) == ("测府〔2026〕1号", "测府规字〔2026〕1号")
     db.session.rollback()
     doc = db.session.get(Document, doc.id)
     assert doc.status is DocStatus.DELIBERATED
     assert counters() == {}
-    number_on(world, doc, SIGNED)
+    number(world, doc, SIGNED)
     assert _numbers(doc) == ("测府〔2026〕1号", "测府规字〔2026〕1号")
 
 
@@ -140,7 +141,7 @@ def test_a_hand_number_is_normalised_and_moves_the_counter_past_it(db, world):
     first = numbered(world, "测试镇甲管理办法", d("2026-10-19"))
     assert _numbers(first) == ("测府〔2026〕1号", "测府规字〔2026〕1号")
     old = deliberated(world, "测试镇原有管理办法", d("2026-10-05"))
-    pub = number_on(world, old, SIGNED, issue_number=" 测府[2026]5号 ", normative_number="测府规字[2026]3号")
+    pub = number(world, old, SIGNED, issue_number=" 测府[2026]5号 ", normative_number="测府规字[2026]3号")
     assert (pub.issue_number, pub.normative_number) == ("测府〔2026〕5号", "测府规字〔2026〕3号")
     assert (pub.issue_seq, pub.normative_seq) == (5, 3)
     assert pub.numbers_entered_by_hand is True
@@ -150,7 +151,7 @@ def test_a_hand_number_is_normalised_and_moves_the_counter_past_it(db, world):
     assert _numbers(nxt) == ("测府〔2026〕6号", "测府规字〔2026〕4号")
     # A free number below the counter is accepted and never moves the counter back.
     older = deliberated(world, "测试镇更早管理办法", d("2026-10-05"))
-    number_on(world, older, SIGNED, issue_number="测府〔2026〕3号", normative_number="测府规字〔2026〕2号")
+    number(world, older, SIGNED, issue_number="测府〔2026〕3号", normative_number="测府规字〔2026〕2号")
     assert counters() == {("issue:测府", 2026): 6, ("normative:测府规字", 2026): 4}
     last = numbered(world, "测试镇丙管理办法", d("2026-10-23"))
     assert _numbers(last) == ("测府〔2026〕7号", "测府规字〔2026〕5号")
@@ -172,7 +173,7 @@ def test_a_hand_number_that_clashes_is_refused_and_nothing_is_written(db, world,
     db.session.commit()
     before_rows, before_counters = row_counts(), counters()
     with pytest.raises(ValidationFailed) as exc:
-        number_on(world, old, SIGNED, issue_number=issue, normative_number=normative)
+        number(world, old, SIGNED, issue_number=issue, normative_number=normative)
     assert exc.value.message == message
     # Refused before any write: the session itself holds no change, not only the database after a rollback.
     assert old.status is DocStatus.DELIBERATED
@@ -208,7 +209,7 @@ def test_a_malformed_hand_number_is_refused_with_an_example(db, world, issue, no
     db.session.commit()
     before_rows = row_counts()
     with pytest.raises(ValidationFailed) as exc:
-        number_on(world, old, SIGNED, issue_number=issue, normative_number=normative or None)
+        number(world, old, SIGNED, issue_number=issue, normative_number=normative or None)
     assert exc.value.message == message
     assert old.status is DocStatus.DELIBERATED
     assert row_counts() == before_rows
@@ -217,7 +218,7 @@ def test_a_malformed_hand_number_is_refused_with_an_example(db, world, issue, no
 
 def test_round_brackets_are_read_as_the_hexagonal_ones(db, world):
     old = deliberated(world, "测试镇原有管理办法", d("2026-10-05"))
-    pub = number_on(world, old, SIGNED, issue_number="测府（2026）5号", normative_number="测府规字(2026)05号")
+    pub = number(world, old, SIGNED, issue_number="测府（2026）5号", normative_number="测府规字(2026)05号")
     assert (pub.issue_number, pub.normative_number) == ("测府〔2026〕5号", "测府规字〔2026〕5号")
 
 
@@ -225,7 +226,7 @@ def test_a_typed_issue_number_alone_gets_the_normative_number_allocated(db, worl
     """The 发文字号 comes from the OA system; the 规范性文件编号 is still this product's (docs/rules.md §4)."""
     numbered(world, "测试镇甲管理办法", d("2026-10-19"))  # 测府〔2026〕1号, 测府规字〔2026〕1号
     oa = deliberated(world, "测试镇乙管理办法", d("2026-10-05"))
-    pub = number_on(world, oa, SIGNED, issue_number="测府〔2026〕37号")
+    pub = number(world, oa, SIGNED, issue_number="测府〔2026〕37号")
     assert (pub.issue_number, pub.normative_number) == ("测府〔2026〕37号", "测府规字〔2026〕2号")
     assert pub.issue_number_typed is True and pub.numbers_entered_by_hand is False
     assert oa.status is DocStatus.NUMBERED
@@ -238,7 +239,7 @@ def test_a_typed_number_of_another_year_than_the_signing_is_refused_with_the_rea
     db.session.commit()
     before_rows = row_counts()
     with pytest.raises(ValidationFailed) as exc:
-        number_on(world, old, SIGNED, issue_number="测府〔2025〕8号")
+        number(world, old, SIGNED, issue_number="测府〔2025〕8号")
     assert exc.value.message == (
         "发文字号“测府〔2025〕8号”的年份为 2025 年，签发日期为 2026 年10 月 21 日：编号按签发年度编排，"
         "两者须为同一年，请核对编号或签发日期。"

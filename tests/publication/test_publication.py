@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.alerts.lifecycle import filing_result, submit_filing
-from tests.publication.steps import at, d, numbered, publish, row_counts
+from tests.factories import at, d, filing_result, numbered, publish, submit_filing
+from tests.publication.steps import row_counts
 from tracker.documents.models import TrialKind
 from tracker.documents.states import DocStatus, FilingStatus
 from tracker.errors import ValidationFailed
@@ -133,7 +133,7 @@ def test_an_early_effective_date_with_a_reason_is_accepted_and_the_reason_is_fil
     ids=["5-years", "5-years-from-new-year", "trial-2-years", "interim-2-years"],
 )
 def test_the_default_validity_ends_the_day_before_the_anniversary(db, world, title, trial, effective_on, end_on):
-    doc = numbered(world, title, SIGNED, trial=trial)
+    doc = numbered(world, title, SIGNED, trial_kind=trial)
     publish(world, doc, PUBLISHED, effective_on=effective_on)
     pub = current_publication(doc)
     assert (pub.validity_end_on, pub.validity_reason) == (end_on, None)

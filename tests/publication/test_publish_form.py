@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from tests.factories import d, numbered
 from tests.pages import text
-from tests.publication.steps import d, numbered
 from tracker.common.timeutil import now_utc, office_today
 from tracker.rules.ruleset import get_rule
 

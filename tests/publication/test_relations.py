@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.cleanup.town import d, draft_as, in_force
+from tests.factories import d, draft, in_force
 from tests.pages import flashes, text
 from tracker.documents.models import DocumentRelation
 
@@ -18,8 +18,8 @@ def _relations() -> int:
 
 
 def test_another_units_draft_as_target_is_refused_without_its_title(db, world, login_as):
-    secret = draft_as(world, SECRET, d("2026-09-01"))  # 执法局's draft
-    own = draft_as(world, "测试镇农业办的新草案", d("2026-09-02"), drafter="drafter2")
+    secret = draft(world, SECRET, d("2026-09-01"))  # 执法局's draft
+    own = draft(world, "测试镇农业办的新草案", d("2026-09-02"), drafter="drafter2")
     db.session.commit()
     agri = login_as("drafter2")
     url = f"/publication/documents/{own.id}/relations"
@@ -36,7 +36,7 @@ def test_another_units_draft_as_target_is_refused_without_its_title(db, world, l
 
 def test_a_published_document_does_not_name_the_draft_that_will_repeal_it(db, world, login_as):
     old = in_force(world, "测试镇旧的管理办法", d("2026-01-05"), d("2026-03-02"), d("2026-04-01"), drafter="drafter2")
-    secret = draft_as(world, SECRET, d("2026-09-01"))
+    secret = draft(world, SECRET, d("2026-09-01"))
     db.session.commit()
     r = login_as("drafter").post(
         f"/publication/documents/{secret.id}/relations", data={"target_id": old.id, "kind": "repeals"}

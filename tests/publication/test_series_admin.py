@@ -8,8 +8,8 @@ import re
 import sqlalchemy as sa
 
 from tests.cleanup.town import gov_office
+from tests.factories import d, numbered
 from tests.pages import flashes, redirect_target, text
-from tests.publication.steps import d, numbered
 from tracker.audit.models import AuditEvent
 from tracker.publication.models import NumberPattern
 from tracker.rules.ruleset import get_setting

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.factories import make_document
 from tests.pages import text
 from tests.reports import year
 from tracker.reports import charts, stats
@@ -44,7 +45,6 @@ def _chart_tables(page: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("who", ["clerk", "leader"])
 def test_the_clerk_and_the_leader_see_the_year_as_charts_with_tables(db, world, now, login_as, who):
-    from tests.factories import make_document
 
     make_document(world, now, title="测试镇河道保洁管理办法")
     db.session.commit()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.factories import at, d, numbered, publish
 from tests.pages import text
-from tests.publication.steps import at, d, numbered, publish
 from tracker.publication import services as publication
 from tracker.reports import stats
 

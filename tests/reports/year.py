@@ -35,13 +35,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from openpyxl import Workbook
 
-from tests.alerts.lifecycle import (
+from tests.factories import (
+    FINE,
+    PASS_WITH_CHANGES,
+    REJECT,
+    RETURN,
+    World,
     accept,
     at,
+    conclude_review,
     d,
     deliberate,
     docx_bytes,
@@ -49,12 +55,13 @@ from tests.alerts.lifecycle import (
     filing_result,
     number,
     publish,
+    published,
     ready_to_publish,
+    repeal,
     submit,
     submit_filing,
+    take_effect,
 )
-from tests.factories import World
-from tracker.auth.permissions import SYSTEM
 from tracker.cleanup import services as cleanup
 from tracker.cleanup import services as cleanup_services
 from tracker.cleanup.models import (
@@ -71,11 +78,8 @@ from tracker.extensions import db
 from tracker.files.uploads import check_upload
 from tracker.filing.models import FilingResult
 from tracker.publication import importer
-from tracker.publication import services as publication
 from tracker.review import services as review
-from tracker.review.models import FindingResponse, PointResult, ReviewPoint
-from tracker.review.word import generate_opinion
-from tracker.rules.conclusions import conclusion_by_label
+from tracker.review.models import FindingResponse
 from tracker.solicitations import services as solicitations
 from tracker.solicitations.models import Solicitation
 
@@ -143,39 +147,6 @@ def _row(key: str, seq: int, signed, published, effective, validity, filed=None,
             d(filed) if filed else None, result)  # fmt: skip
 
 
-def _conclude(w: World, doc: Document, rnd, on: date, label: str, finding: bool = False):
-    now = at(on, 15)
-    review.save_points(
-        rnd,
-        actor=w["reviewer"],
-        now=now,
-        results={p: (PointResult.COMPLIES, "") for p in ReviewPoint},
-        expected_version=None,
-    )
-    found = None
-    if finding:
-        found = review.add_finding(
-            rnd,
-            actor=w["reviewer"],
-            now=now,
-            clause="第五条",
-            problem="增设了罚款",
-            legal_basis="《中华人民共和国行政处罚法》第十四条",
-            suggestion="删去该条",
-        )
-    # 暂缓出台 and 不同意出台 state their reasons (docs/rules.md §4).
-    summary = "第五条设定罚款，属于规范性文件不得设定的行政处罚。" if label == "不合法，不同意出台" else ""
-    opinion = review.issue_opinion(
-        doc, actor=w["reviewer"], now=now, conclusion_id=conclusion_by_label(label).id, summary=summary
-    )
-    generate_opinion(opinion, actor=w["reviewer"], now=now)
-    return found
-
-
-def _effect(doc: Document, on: date) -> None:
-    publication.take_effect(doc, actor=SYSTEM, now=at(on, 0, 10))
-
-
 def _evaluate(w: World, y: Year, key: str, opened: date, submitted: date, agreed: date) -> None:
     assert cleanup.open_due_evaluations(today=opened, now=at(opened, 1)) == 1
     ev = db.session.query(Evaluation).filter_by(document_id=y.docs[key].id).one()
@@ -216,12 +187,6 @@ def _sent(w, sol: Solicitation, on: str, no_comment: bool = False) -> None:
     )
 
 
-def _pipeline(w: World, title: str, submitted_on: date, published_on: date) -> Document:
-    doc = ready_to_publish(w, title, submitted_on)
-    publish(w, doc, published_on, effective_on=published_on + timedelta(days=31))
-    return doc
-
-
 def build(w: World) -> Year:
     y = Year()
     docs = y.docs
@@ -234,20 +199,20 @@ def build(w: World) -> Year:
     ]
     old = import_rows(w, old_register, d("2024-11-01"))
     docs.update(zip(("OLD", "E1", "E2", "E3"), old, strict=True))
-    docs["P0"] = _pipeline(w, TITLES["P0"], d("2024-11-04"), d("2024-12-02"))
+    docs["P0"] = published(w, TITLES["P0"], d("2024-11-04"), d("2024-12-02"), d("2025-01-02"))
     docs["R1"] = ready_to_publish(w, TITLES["R1"], d("2024-12-02"))
     submit_filing(w, docs["P0"], d("2024-12-09"))
     y.solicitations["S3"] = _solicit(w, "2024-12-20", "2025-01-06", "广东省行政执法监督条例（征求意见稿）", "reviewer")
 
     # --- 2025 ----------------------------------------------------------------------------------------------
-    _effect(docs["P0"], d("2025-01-02"))
+    take_effect(docs["P0"], d("2025-01-02"))
     _sent(w, y.solicitations["S3"], "2025-01-03", no_comment=True)
     publish(w, docs["R1"], d("2025-01-06"), effective_on=d("2025-02-06"))
     filing_result(w, docs["P0"], d("2025-01-10"), FilingResult.REGISTERED)
     submit_filing(w, docs["R1"], d("2025-01-13"))
     _evaluate(w, y, "OLD", opened=d("2025-01-06"), submitted=d("2025-01-20"), agreed=d("2025-02-10"))
     docs["A1"] = ready_to_publish(w, TITLES["A1"], d("2025-02-03"))
-    _effect(docs["R1"], d("2025-02-06"))
+    take_effect(docs["R1"], d("2025-02-06"))
     filing_result(w, docs["R1"], d("2025-02-10"), FilingResult.REGISTERED)
     publish(w, docs["A1"], d("2025-03-03"), effective_on=d("2025-04-03"))
     cleanup_services.renew(
@@ -264,7 +229,8 @@ def build(w: World) -> Year:
     rnd1 = submit(w, a2, d("2025-03-03"))
     accept(w, a2, d("2025-03-04"))
     y.solicitations["S1"] = _solicit(w, "2025-03-03", "2025-03-17", "中山市城市管理条例（征求意见稿）", "clerk")
-    finding = _conclude(w, a2, rnd1, d("2025-03-10"), "应当修改后重新送审", finding=True)
+    conclude_review(w, a2, rnd1, d("2025-03-10"), label=RETURN, findings=(FINE,))
+    [finding] = rnd1.findings
     submit_filing(w, docs["A1"], d("2025-03-10"))
     _reply(w, y.solicitations["S1"], "2025-03-10")
     _sent(w, y.solicitations["S1"], "2025-03-12")
@@ -274,15 +240,15 @@ def build(w: World) -> Year:
     add_version(a2, revised, note="按审查意见修改", actor=w["drafter"], now=at(d("2025-03-14")))
     rnd2 = submit(w, a2, d("2025-03-17"))
     accept(w, a2, d("2025-03-18"))
-    _conclude(w, a2, rnd2, d("2025-03-24"), "基本合法，建议修改后出台")
+    conclude_review(w, a2, rnd2, d("2025-03-24"), label=PASS_WITH_CHANGES)
     deliberate(w, a2, d("2025-03-31"))
     number(w, a2, d("2025-04-02"))
-    _effect(docs["A1"], d("2025-04-03"))
+    take_effect(docs["A1"], d("2025-04-03"))
     publish(w, a2, d("2025-04-14"), effective_on=d("2025-05-14"))
     filing_result(w, docs["A1"], d("2025-04-15"), FilingResult.REGISTERED)
 
     docs["A4"] = ready_to_publish(w, TITLES["A4"], d("2025-05-06"))  # passed 05-13, numbered 05-22
-    _effect(a2, d("2025-05-14"))
+    take_effect(a2, d("2025-05-14"))
     submit_filing(w, a2, d("2025-05-20"))
     y.solicitations["S4"] = _solicit(w, "2025-06-02", "2025-06-16", "中山市物业管理条例（征求意见稿）", "clerk")
     publish(w, docs["A4"], d("2025-06-03"), effective_on=d("2025-07-03"))
@@ -293,12 +259,12 @@ def build(w: World) -> Year:
     submit_filing(w, a2, d("2025-06-16"))
     filing_result(w, docs["I1"], d("2025-06-20"), FilingResult.NOT_ACCEPTED)
     filing_result(w, a2, d("2025-06-30"), FilingResult.REGISTERED)
-    _effect(docs["A4"], d("2025-07-03"))
+    take_effect(docs["A4"], d("2025-07-03"))
 
     docs["X1"] = x1 = draft(w, TITLES["X1"], d("2025-08-04"))
     rnd = submit(w, x1, d("2025-08-04"))
     accept(w, x1, d("2025-08-05"))
-    _conclude(w, x1, rnd, d("2025-08-11"), "不合法，不同意出台", finding=True)
+    conclude_review(w, x1, rnd, d("2025-08-11"), label=REJECT, findings=(FINE,))
     _evaluate(w, y, "E1", opened=d("2025-08-01"), submitted=d("2025-08-20"), agreed=d("2025-09-15"))
 
     c1 = cleanup.open_campaign(
@@ -336,8 +302,8 @@ def build(w: World) -> Year:
         document_ids=[docs["P0"].id],
     )
 
-    docs["A7"] = _pipeline(w, TITLES["A7"], d("2025-11-17"), d("2025-12-15"))  # passed 11-24, numbered 12-03
-    docs["A5"] = _pipeline(w, TITLES["A5"], d("2025-11-24"), d("2025-12-22"))  # passed 12-01, numbered 12-10
+    docs["A7"] = published(w, TITLES["A7"], d("2025-11-17"), d("2025-12-15"), d("2026-01-15"))  # passed 11-24
+    docs["A5"] = published(w, TITLES["A5"], d("2025-11-24"), d("2025-12-22"), d("2026-01-22"))  # passed 12-01
     docs["X2"] = ready_to_publish(w, TITLES["X2"], d("2025-12-01"))  # passed 12-08, numbered 12-17
     y.solicitations["S2"] = _solicit(w, "2025-12-20", "2026-01-10", "中山市河道管理条例（征求意见稿）", "reviewer")
     _reply(w, y.solicitations["S2"], "2025-12-30")
@@ -355,12 +321,11 @@ def next_year(w: World, y: Year) -> None:
     a repeal."""
     docs = y.docs
     publish(w, docs["X2"], d("2026-01-05"), effective_on=d("2026-02-05"))
-    _effect(docs["A7"], d("2026-01-15"))
-    _effect(docs["A5"], d("2026-01-22"))
+    take_effect(docs["A7"], d("2026-01-15"))
+    take_effect(docs["A5"], d("2026-01-22"))
     filing_result(w, docs["A5"], d("2026-02-10"), FilingResult.REGISTERED)
     filing_result(w, docs["A7"], d("2026-02-10"), FilingResult.CORRECTION, note="请补充政策解读")
-    publication.end_document(docs["E2"], "repeal", actor=w["clerk"], now=at(d("2026-03-02")), on=d("2026-03-02"),
-                             reason="镇政府决定废止")  # fmt: skip
+    repeal(w, docs["E2"], d("2026-03-02"))
     db.session.commit()
 
 

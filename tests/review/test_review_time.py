@@ -10,10 +10,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import accept, at, d, draft, pass_review, submit
+from tests.factories import accept, at, conclude_review, d, draft, submit
 from tests.pages import text
 from tracker.audit.models import AuditEvent
-from tracker.extensions import db
 from tracker.review.services import latest_round, review_time
 
 
@@ -44,7 +43,7 @@ def test_an_opinion_sooner_than_the_minimum_is_allowed_and_said(
     assert f"已审查 {working_days} 个工作日；审查时间一般不少于 5 个工作日" in worksheet
     assert ("此前出具意见书的，审查记录中注明用时" in worksheet) is short
 
-    pass_review(world, doc, latest_round(doc), issued)
+    conclude_review(world, doc, latest_round(doc), issued)
     db.session.commit()
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "review.opinion")).one()
     said = f"（审查用时 {working_days} 个工作日，少于一般审查时间 5 个工作日）"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.alerts.lifecycle import at, d
+from tests.factories import at, d
 from tracker.rules.calendar import estimated_rest_days, parse_schedule_csv
 from tracker.rules.services import compute_due, import_schedule, load_calendar
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at, d
+from tests.factories import at, d
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
 from tracker.alerts.reminders import alerts_for
 from tracker.alerts.scan import scan

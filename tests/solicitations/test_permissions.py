@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at, d
+from tests.factories import at, d
 from tracker.extensions import db
 from tracker.solicitations import services
 from tracker.solicitations.models import Solicitation, SolicitationPhase

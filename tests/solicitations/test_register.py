@@ -11,8 +11,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at, d
 from tests.conftest import FIXED_NOW
+from tests.factories import at, d
 from tests.pages import flashes, hidden_value, is_chinese, text
 from tracker.audit.models import AuditEvent
 from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed

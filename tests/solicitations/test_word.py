@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.alerts.lifecycle import at, d
+from tests.factories import at, d
 from tests.pages import flashes, text
 from tests.word.steps import all_text, assert_official_format, open_docx, stored_bytes
 from tests.word.town_year import HOSTILE, answer_solicitation

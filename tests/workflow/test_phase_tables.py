@@ -9,8 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.alerts.lifecycle import at
-from tests.cleanup.town import d, in_force
+from tests.factories import at, d, in_force
 from tests.pages import flashes, text
 from tracker.audit.models import AuditEvent
 from tracker.cleanup import services as cleanup
