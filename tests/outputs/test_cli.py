@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import make_document
 from tests.word.steps import all_text, builtin, edit, published, reviewed, xml_parts_parse
 from tracker.word.models import OutputKind
 
@@ -35,7 +36,6 @@ def test_render_filing_report_writes_a_word_file(db, world, now, runner, tmp_pat
 
 
 def test_clear_errors_without_opinion_or_publication(db, world, now, runner, tmp_path):
-    from tests.factories import make_document
 
     draft = make_document(world, now, title="测试镇未送审办法")
     walk, _pub = published(world, now, publish=False)

@@ -8,8 +8,9 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
+from tests.factories import docx_bytes, make_document
 from tests.pages import flashes, text
-from tests.word.steps import builtin, edit, published, reviewed, word_file
+from tests.word.steps import builtin, edit, published, reviewed
 from tracker.files.storage import path_of
 from tracker.word import templates as word_templates
 from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
@@ -111,7 +112,6 @@ def test_the_document_page_offers_the_buttons_each_role_may_use(db, world, now, 
 
 
 def test_a_draft_without_opinion_shows_no_word_section(db, world, now, login_as):
-    from tests.factories import make_document
 
     doc = make_document(world, now)
     db.session.commit()
@@ -169,7 +169,7 @@ def test_upload_refuse_and_restore_through_the_page(db, world, login_as):
         (edit(builtin(OutputKind.OPINION), "{{ reviewers }}", "{{ boss }}"), "未知字段：boss"),
         (edit(builtin(OutputKind.OPINION), "{{ summary }}", "{{ summary.__class__ }}"), "不允许的语句"),
         (b"%PDF-1.4\n%%EOF\n", "Word"),
-        (word_file(["没有字段的文件"]), "缺少必需字段"),
+        (docx_bytes("没有字段的文件"), "缺少必需字段"),
     ):
         r = c.post(
             "/word/templates/opinion/upload",

@@ -1,35 +1,18 @@
-"""A draft's way through the legality review, one service call per step, with explicit instants."""
+"""A draft's way through the legality review step by step at explicit instants, for the review tests (materials as
+PDFs named by their kind, points and opinion apart); the submission and acceptance are tests/factories.py's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from tests.documents import files
-from tests.factories import World, make_document
+from tests.factories import PACKET, PASS, REASONS, World, accept, make_document, submit
 from tracker.documents.models import AttachmentKind, Document
 from tracker.documents.services import add_attachment, add_version
 from tracker.files.uploads import check_upload
 from tracker.review import services
 from tracker.review.models import PointResult, ReviewPoint, ReviewRound
 from tracker.rules.conclusions import conclusion_by_label
-
-BASE_PACKET = (
-    AttachmentKind.REQUEST_LETTER,
-    AttachmentKind.DRAFTING_NOTE,
-    AttachmentKind.LEGAL_BASIS,
-    AttachmentKind.COMMENT_RECORD,
-)
-PASS = "合法，同意出台"
-PASS_WITH_CHANGES = "基本合法，建议修改后出台"
-RETURN = "应当修改后重新送审"
-RETURN_PROCEDURE = "退回补充程序或材料"
-REJECT = "不合法，不同意出台"
-DEFER = "暂缓出台"
-
-
-def beijing(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
-    """An instant given as Beijing wall-clock time (UTC+8, no DST)."""
-    return datetime(year, month, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
 def upload_version(doc: Document, w: World, now: datetime, paragraphs: list[str] | None = None):
@@ -44,7 +27,7 @@ def attach(doc: Document, w: World, now: datetime, kind: AttachmentKind):
 
 def complete_packet(doc: Document, w: World, now: datetime, extra=()) -> None:
     upload_version(doc, w, now)
-    for kind in (*BASE_PACKET, *extra):
+    for kind in (*PACKET, *extra):
         attach(doc, w, now, kind)
 
 
@@ -56,13 +39,13 @@ def ready_document(w: World, now: datetime, title: str = "测试镇某某管理�
 
 def submitted(w: World, now: datetime, *, title: str = "测试镇某某管理办法", received_on=None) -> tuple:
     doc = ready_document(w, now, title=title)
-    rnd = services.submit_for_review(doc, actor=w["drafter"], now=now, received_on=received_on)
+    rnd = submit(w, doc, now=now, received_on=received_on)
     return doc, rnd
 
 
 def under_review(w: World, now: datetime, *, title: str = "测试镇某某管理办法") -> tuple[Document, ReviewRound]:
     doc, rnd = submitted(w, now, title=title)
-    services.accept(doc, actor=w["reviewer"], now=now, reviewer_id=w["reviewer"].id)
+    accept(w, doc, now=now)
     return doc, rnd
 
 
@@ -86,10 +69,6 @@ def finding(rnd: ReviewRound, w: World, now: datetime, clause: str = "第五条�
         legal_basis="《中华人民共和国行政处罚法》第十四条",
         suggestion="删去该款",
     )
-
-
-# 暂缓出台 and 不同意出台 state their reasons (docs/rules.md §4).
-REASONS = {DEFER: "上位法正在修订，待修订后再行送审。", REJECT: "第五条设定罚款，属于规范性文件不得设定的行政处罚。"}
 
 
 def conclude(doc: Document, w: World, now: datetime, label: str = PASS, summary: str | None = None):

@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.factories import make_document
+from tests.factories import at, make_document
 from tests.pages import flashes, text
-from tests.review.steps import beijing
 from tracker.audit.models import AuditEvent
 from tracker.documents.models import AttachmentKind
 from tracker.documents.states import DocStatus
@@ -25,30 +24,30 @@ from tracker.review.packet import missing_materials
 from tracker.workflow.service import apply
 
 START = date(2026, 10, 9)
-NOW = beijing(2026, 11, 2)  # the window runs to 11-07; the drafting unit closes it on 10-09, its first day
+NOW = at(date(2026, 11, 2))  # the window runs to 11-07; the drafting unit closes it on 10-09, its first day
 
 
 @pytest.fixture
 def consulting(db, world):
-    doc = make_document(world, beijing(2026, 10, 9, 9))
+    doc = make_document(world, at(date(2026, 10, 9), 9))
     c = services.save_consultation(
         doc,
         None,
         actor=world["drafter"],
-        now=beijing(2026, 10, 9, 9),
+        now=at(date(2026, 10, 9), 9),
         channel="测试镇人民政府门户网站",
         url="https://www.example.gov.cn/zqyj/1",
         start_on=START,
         end_on=date(2026, 11, 7),
         short_reason=None,
     )
-    apply(doc, "start_consultation", actor=world["drafter"], now=beijing(2026, 10, 9, 9))
+    apply(doc, "start_consultation", actor=world["drafter"], now=at(date(2026, 10, 9), 9))
     answers = (("群众甲", Disposition.ADOPTED, ""), ("企业乙", Disposition.NOT_ADOPTED, "无依据"))
     for who, disposition, reason in answers:
         services.add_comment(
             c,
             actor=world["drafter"],
-            now=beijing(2026, 10, 9, 15),
+            now=at(date(2026, 10, 9), 15),
             commenter=who,
             content=f"{who}的意见",
             received_on=START,

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_document
+from tests import factories
+from tests.factories import at, make_document
 from tests.pages import text
 from tests.review import steps
 from tracker.cleanup import services as cleanup
@@ -17,7 +18,7 @@ from tracker.documents.models import LegalSource, SourceKind, SourceState
 from tracker.review import services
 from tracker.review.lawcheck import draft_date, law_flags
 
-NOW = steps.beijing(2026, 11, 2)
+NOW = at(date(2026, 11, 2))
 PENALTY = "中华人民共和国行政处罚法"
 BUSINESS = "优化营商环境条例"
 RELIEF = "社会救助暂行办法"
@@ -94,7 +95,7 @@ def test_recording_a_higher_law_change_flags_the_draft_citing_it(db, world, draf
 
 
 def test_the_flags_show_at_submission_and_on_the_worksheet(db, world, drafted, login_as):
-    for kind in steps.BASE_PACKET:
+    for kind in factories.PACKET:
         steps.attach(drafted, world, NOW, kind)
     db.session.commit()
     page = text(login_as("drafter").get(f"/review/documents/{drafted.id}/submit"))

@@ -10,6 +10,7 @@ import threading
 
 import sqlalchemy as sa
 
+from tests import factories
 from tests.review import steps
 from tracker.auth.models import User
 from tracker.common.numbering import next_serial
@@ -51,7 +52,7 @@ def test_two_reviewers_issuing_at_the_same_moment_get_consecutive_numbers(app, d
         steps.fill_points(rnd, world, now)
         docs.append(doc.id)
     reviewer_id = world["reviewer"].id
-    conclusion_id = conclusion_by_label(steps.PASS).id
+    conclusion_id = conclusion_by_label(factories.PASS).id
     db.session.commit()
     db.session.close()  # the test's own connection holds nothing while the threads run
     barrier = threading.Barrier(2, timeout=TIMEOUT)

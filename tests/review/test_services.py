@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_document
+from tests import factories
+from tests.factories import at, make_document
 from tests.review import steps
-from tests.review.steps import beijing
 from tracker.audit.models import AuditEvent
 from tracker.documents.models import AttachmentKind
 from tracker.documents.states import DocStatus
@@ -183,7 +183,7 @@ def test_a_superseded_material_does_not_count(db, world, now):
 
 
 def test_complete_packet_is_submitted_with_the_review_limit_in_working_days(db, world):
-    now = beijing(2026, 9, 24)
+    now = at(date(2026, 9, 24))
     doc = steps.ready_document(world, now)
     rnd = services.submit_for_review(doc, actor=world["drafter"], now=now)
     db.session.commit()
@@ -200,7 +200,7 @@ def test_complete_packet_is_submitted_with_the_review_limit_in_working_days(db, 
 
 
 def test_receipt_date_may_be_earlier_than_the_submission_but_not_in_the_future(db, world):
-    now = beijing(2026, 10, 9)
+    now = at(date(2026, 10, 9))
     doc = steps.ready_document(world, now)
     db.session.commit()
     with pytest.raises(ValidationFailed, match="^收件日期不能晚于今天。$"):
@@ -215,7 +215,7 @@ def test_receipt_date_may_be_earlier_than_the_submission_but_not_in_the_future(d
 
 
 def test_due_date_in_an_unknown_year_is_provisional_until_its_schedule_is_imported(db, world):
-    now = beijing(2026, 12, 24)
+    now = at(date(2026, 12, 24))
     first, rnd = steps.submitted(world, now, title="测试镇甲办法")
     db.session.commit()
     # 12-25, 28–31 (5), 2027-01-01 is 元旦, then 01-04…08 (10), 01-11…15 (15).
@@ -232,7 +232,7 @@ def test_due_date_in_an_unknown_year_is_provisional_until_its_schedule_is_import
 
 
 def test_imported_days_override_the_estimate(db, world):
-    now = beijing(2026, 12, 24)
+    now = at(date(2026, 12, 24))
     # A schedule in which 01-04 (a Monday) is also a rest day moves the 15th working day to 01-18.
     entries = [ScheduleEntry(date(2027, 1, d), "holiday", "国办发明电〔2026〕9号") for d in (1, 2, 3, 4)]
     import_schedule(entries, actor=world["admin"], now=now, complete_years=[2027])
@@ -315,12 +315,12 @@ def test_accept_assigns_a_reviewer_and_refuses_anyone_else(db, world, now):
 
 
 def test_extension_needs_a_reason_is_capped_moves_by_working_days_and_happens_once(db, world):
-    now = beijing(2026, 9, 8)
+    now = at(date(2026, 9, 8))
     doc, rnd = steps.under_review(world, now)
     db.session.commit()
     # 09-09…11 (3), 14–18 (8), Sunday 09-20 is a make-up workday (9), 21–24 (13), 25–27 中秋, 28–29 (15).
     assert rnd.due_on == date(2026, 9, 29)
-    later = beijing(2026, 9, 10)
+    later = at(date(2026, 9, 10))
     reviewer = world["reviewer"]
 
     with pytest.raises(ValidationFailed, match="^请填写延长理由。$"):
@@ -427,7 +427,7 @@ def test_does_not_comply_needs_a_note(db, world, now):
     assert len(saved) == 9
 
 
-@pytest.mark.parametrize("label", [steps.RETURN, steps.RETURN_PROCEDURE, steps.REJECT])
+@pytest.mark.parametrize("label", [factories.RETURN, factories.RETURN_PROCEDURE, factories.REJECT])
 def test_return_and_reject_conclusions_need_a_finding(db, world, now, label):
     doc, rnd = steps.under_review(world, now)
     steps.fill_points(rnd, world, now)
@@ -440,7 +440,7 @@ def test_return_and_reject_conclusions_need_a_finding(db, world, now, label):
 
     steps.finding(rnd, world, now)
     opinion = steps.conclude(doc, world, now, label)
-    expected = DocStatus.NOT_APPROVED if label == steps.REJECT else DocStatus.RETURNED
+    expected = DocStatus.NOT_APPROVED if label == factories.REJECT else DocStatus.RETURNED
     assert doc.status is expected
     assert opinion.number == "沙司审〔2026〕1号"
 
@@ -448,7 +448,7 @@ def test_return_and_reject_conclusions_need_a_finding(db, world, now, label):
 def test_deferral_needs_no_finding(db, world, now):
     doc, rnd = steps.under_review(world, now)
     steps.fill_points(rnd, world, now)
-    steps.conclude(doc, world, now, steps.DEFER)
+    steps.conclude(doc, world, now, factories.DEFER)
     assert doc.status is DocStatus.DEFERRED
 
 
@@ -459,9 +459,9 @@ def test_passing_conclusions_move_to_passed_and_number_the_opinions_in_order(db,
     steps.fill_points(rnd2, world, now)
     db.session.commit()
 
-    op1 = steps.conclude(first, world, now, steps.PASS)
+    op1 = steps.conclude(first, world, now, factories.PASS)
     db.session.commit()
-    op2 = steps.conclude(second, world, now, steps.PASS_WITH_CHANGES)
+    op2 = steps.conclude(second, world, now, factories.PASS_WITH_CHANGES)
     db.session.commit()
     assert (first.status, second.status) == (DocStatus.PASSED, DocStatus.PASSED)
     assert (op1.number, op1.year, op1.seq) == ("沙司审〔2026〕1号", 2026, 1)
@@ -477,9 +477,9 @@ def test_a_refused_conclusion_does_not_use_up_a_number(db, world, now):
     steps.fill_points(rnd, world, now)
     db.session.commit()
     with pytest.raises(ValidationFailed):
-        steps.conclude(doc, world, now, steps.RETURN)  # no finding
+        steps.conclude(doc, world, now, factories.RETURN)  # no finding
     db.session.rollback()
-    assert steps.conclude(doc, world, now, steps.PASS).number == "沙司审〔2026〕1号"
+    assert steps.conclude(doc, world, now, factories.PASS).number == "沙司审〔2026〕1号"
 
 
 def test_opinion_number_restarts_each_year_by_the_offices_calendar(db, world, now):
@@ -488,7 +488,7 @@ def test_opinion_number_restarts_each_year_by_the_offices_calendar(db, world, no
     assert steps.conclude(first, world, now).number == "沙司审〔2026〕1号"
     db.session.commit()
 
-    december = beijing(2026, 12, 28)
+    december = at(date(2026, 12, 28))
     second, rnd2 = steps.under_review(world, december, title="测试镇乙办法")
     third, rnd3 = steps.under_review(world, december, title="测试镇丙办法")
     steps.fill_points(rnd2, world, december)
@@ -499,7 +499,7 @@ def test_opinion_number_restarts_each_year_by_the_offices_calendar(db, world, no
     op2 = steps.conclude(second, world, new_year)
     db.session.commit()
     assert (op2.number, op2.issued_on) == ("沙司审〔2027〕1号", date(2027, 1, 1))
-    op3 = steps.conclude(third, world, beijing(2027, 1, 4))
+    op3 = steps.conclude(third, world, at(date(2027, 1, 4)))
     assert op3.number == "沙司审〔2027〕2号"
 
 
@@ -539,10 +539,10 @@ def test_return_round_answer_every_finding_upload_a_new_version_then_round_two(d
     steps.fill_points(rnd1, world, now)
     f1 = steps.finding(rnd1, world, now, clause="第五条第二款", problem="增设了罚款")
     f2 = steps.finding(rnd1, world, now, clause="第八条", problem="增加了申请材料")
-    opinion = steps.conclude(doc, world, now, steps.RETURN)
+    opinion = steps.conclude(doc, world, now, factories.RETURN)
     db.session.commit()
     assert doc.status is DocStatus.RETURNED and opinion.number == "沙司审〔2026〕1号"
-    drafter, later = world["drafter"], beijing(2026, 11, 3)
+    drafter, later = world["drafter"], at(date(2026, 11, 3))
 
     with pytest.raises(InvalidTransition, match="^尚有 2 条审查意见未答复（采纳或不采纳并说明理由）。$"):
         services.submit_for_review(doc, actor=drafter, now=later)
@@ -595,8 +595,8 @@ def test_a_version_uploaded_at_the_conclusion_does_not_count_as_revised(db, worl
     doc, rnd = steps.under_review(world, now)
     steps.fill_points(rnd, world, now)
     f = steps.finding(rnd, world, now)
-    concluded = beijing(2026, 11, 4)
-    steps.conclude(doc, world, concluded, steps.RETURN)
+    concluded = at(date(2026, 11, 4))
+    steps.conclude(doc, world, concluded, factories.RETURN)
     services.answer_finding(f, actor=world["drafter"], now=concluded, response=FindingResponse.ADOPTED, reason="")
     db.session.commit()
     # A version stamped at the very instant of the conclusion is not "after" it.
@@ -633,7 +633,7 @@ def test_deliberation_is_refused_without_a_conclusion(db, world, now):
 def test_an_earlier_pass_does_not_count_after_a_return_round(db, world, now):
     doc, rnd1 = steps.passed(world, now)
     db.session.commit()
-    later = beijing(2026, 11, 4)
+    later = at(date(2026, 11, 4))
     _deliberate(doc, world, later, date(2026, 11, 4), DeliberationDecision.REVISE, note="第五条需再斟酌")
     db.session.commit()
     assert doc.status is DocStatus.RETURNED
@@ -642,7 +642,7 @@ def test_an_earlier_pass_does_not_count_after_a_return_round(db, world, now):
     services.accept(doc, actor=world["reviewer"], now=later, reviewer_id=world["reviewer"].id)
     steps.fill_points(rnd2, world, later)
     steps.finding(rnd2, world, later)
-    steps.conclude(doc, world, later, steps.RETURN)
+    steps.conclude(doc, world, later, factories.RETURN)
     db.session.commit()
     assert rnd1.conclusion.passing and not rnd2.conclusion.passing
 
@@ -662,7 +662,7 @@ def test_an_earlier_pass_does_not_count_after_a_return_round(db, world, now):
 def test_meeting_date_must_lie_between_the_opinion_and_today(db, world, now):
     doc, _ = steps.passed(world, now)  # opinion dated 11-02
     db.session.commit()
-    on_the_5th = beijing(2026, 11, 5)
+    on_the_5th = at(date(2026, 11, 5))
     with pytest.raises(ValidationFailed, match="^会议日期不能早于合法性审查意见的出具日期。$"):
         _deliberate(doc, world, on_the_5th, date(2026, 11, 1))
     db.session.rollback()

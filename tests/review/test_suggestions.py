@@ -9,11 +9,14 @@ worksheet and “其余全部符合” fills only the undecided points.
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import docx
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
+from tests.factories import at
 from tests.pages import flashes, text
 from tests.review import steps
 from tracker.documents.states import DocStatus
@@ -24,7 +27,7 @@ from tracker.review.models import FindingResponse, Opinion, PointResult, ReviewP
 from tracker.rules.conclusions import conclusion_by_label
 from tracker.workflow.service import available_actions
 
-NOW = steps.beijing(2026, 11, 2)
+NOW = at(date(2026, 11, 2))
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def suggested(db, world):
     steps.fill_points(rnd, world, NOW)
     steps.finding(rnd, world, NOW, clause="第五条第二款", problem="“责令改正”的主体不明确")
     steps.finding(rnd, world, NOW, clause="第八条", problem="表述“原则上”含义不清")
-    steps.conclude(doc, world, NOW, steps.PASS_WITH_CHANGES)
+    steps.conclude(doc, world, NOW, factories.PASS_WITH_CHANGES)
     db.session.commit()
     return doc, rnd
 
@@ -110,7 +113,7 @@ def test_the_conclusion_starts_empty_and_is_required(db, world, login_as, clock)
     assert doc.status is DocStatus.UNDER_REVIEW
 
 
-@pytest.mark.parametrize("label", [steps.DEFER, steps.REJECT])
+@pytest.mark.parametrize("label", [factories.DEFER, factories.REJECT])
 def test_deferral_and_rejection_state_their_reasons_and_may_not_call_the_text_lawful(db, world, label):
     doc, rnd = steps.under_review(world, NOW)
     steps.fill_points(rnd, world, NOW)
@@ -123,17 +126,17 @@ def test_deferral_and_rejection_state_their_reasons_and_may_not_call_the_text_la
         steps.conclude(doc, world, NOW, label, summary="经审查，该文件制定主体适格，程序合法，内容合法。")
     db.session.rollback()
     opinion = steps.conclude(doc, world, NOW, label)
-    assert opinion.round.summary == steps.REASONS[label]
+    assert opinion.round.summary == factories.REASONS[label]
 
 
 @pytest.mark.parametrize(
     ("label", "findings", "note"),
     [
-        (steps.PASS, False, "对本审查意见未予采纳的，起草单位应当在提请集体审议时作出说明。"),
-        (steps.PASS_WITH_CHANGES, True, "未予采纳的，应当在提请集体审议时说明理由"),
-        (steps.RETURN, True, "逐条答复后重新报送合法性审查"),
-        (steps.REJECT, True, "不得提请集体审议"),
-        (steps.DEFER, False, "请你单位暂缓出台该文件"),
+        (factories.PASS, False, "对本审查意见未予采纳的，起草单位应当在提请集体审议时作出说明。"),
+        (factories.PASS_WITH_CHANGES, True, "未予采纳的，应当在提请集体审议时说明理由"),
+        (factories.RETURN, True, "逐条答复后重新报送合法性审查"),
+        (factories.REJECT, True, "不得提请集体审议"),
+        (factories.DEFER, False, "请你单位暂缓出台该文件"),
     ],
 )
 def test_the_opinion_text_follows_its_conclusion_and_always_states_its_basis(db, world, label, findings, note):
@@ -144,7 +147,7 @@ def test_the_opinion_text_follows_its_conclusion_and_always_states_its_basis(db,
     opinion = steps.conclude(doc, world, NOW, label)
     context = review_word.opinion_context_for(opinion)
     assert note in context["not_adopted_note"]
-    if label in (steps.REJECT, steps.DEFER, steps.RETURN):
+    if label in (factories.REJECT, factories.DEFER, factories.RETURN):
         assert "集体审议时" not in context["not_adopted_note"]
     # No basis entered and none in the findings: the review still states what it followed.
     assert [b["text"] for b in context["basis"]][-1] == "《广东省行政规范性文件管理规定》（粤府令第277号）"
@@ -169,10 +172,10 @@ def test_round_two_starts_from_round_ones_worksheet_and_fill_complies_keeps_deci
         expected_version=None,
     )
     steps.finding(rnd, world, NOW)
-    steps.conclude(doc, world, NOW, steps.RETURN)
+    steps.conclude(doc, world, NOW, factories.RETURN)
     adopted = FindingResponse.ADOPTED
     services.answer_finding(rnd.findings[0], actor=world["drafter"], now=NOW, response=adopted, reason="")
-    later = steps.beijing(2026, 11, 3)
+    later = at(date(2026, 11, 3))
     steps.upload_version(doc, world, later)
     rnd2 = services.submit_for_review(doc, actor=world["drafter"], now=later)
     services.accept(doc, actor=world["reviewer"], now=later, reviewer_id=world["reviewer"].id)
@@ -195,4 +198,4 @@ def test_round_two_starts_from_round_ones_worksheet_and_fill_complies_keeps_deci
     assert saved[ReviewPoint.NO_NEW_POWERS] is PointResult.DOES_NOT
     assert saved[ReviewPoint.COMPETITION] is PointResult.NOT_APPLICABLE
     assert [saved[p] for p in ReviewPoint].count(PointResult.COMPLIES) == 7
-    assert conclusion_by_label(steps.PASS) is not None
+    assert conclusion_by_label(factories.PASS) is not None

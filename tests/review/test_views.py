@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_document
+from tests import factories
+from tests.factories import at, make_document
 from tests.review import steps
-from tests.review.steps import beijing
 from tracker.audit.models import AuditEvent
 from tracker.common.numbering import NumberCounter
 from tracker.documents.states import DocStatus
@@ -40,7 +41,7 @@ def _queue_rows(body: str) -> list[tuple[str, str]]:
 
 def test_desk_lists_submissions_with_days_left_and_marks_the_late_one(db, world, now, login_as, frozen_clock):
     # Received Friday 10-09: 15 working days, counting Saturday 10-10 (make-up workday), end on Thursday 10-29.
-    late, _ = steps.under_review(world, beijing(2026, 10, 9), title="测试镇逾期办法")
+    late, _ = steps.under_review(world, at(date(2026, 10, 9)), title="测试镇逾期办法")
     fresh, _ = steps.submitted(world, now, title="测试镇新送办法")
     db.session.commit()
 
@@ -59,7 +60,7 @@ def test_desk_lists_submissions_with_days_left_and_marks_the_late_one(db, world,
 
 def test_desk_on_the_real_clock_marks_a_long_overdue_submission(db, world, login_as):
     """No frozen clock: a packet received in March 2020 is late whatever day this runs."""
-    steps.submitted(world, beijing(2020, 3, 2), title="测试镇陈年办法")
+    steps.submitted(world, at(date(2020, 3, 2)), title="测试镇陈年办法")
     db.session.commit()
     rows = _queue_rows(login_as("reviewer").get("/review/").get_data(as_text=True))
     assert len(rows) == 1
@@ -70,9 +71,9 @@ def test_desk_on_the_real_clock_marks_a_long_overdue_submission(db, world, login
 
 
 def test_desk_shows_an_extended_due_date_and_only_my_rounds_on_request(db, world, now, login_as, frozen_clock):
-    doc, rnd = steps.under_review(world, beijing(2026, 10, 9), title="测试镇延期办法")
+    doc, rnd = steps.under_review(world, at(date(2026, 10, 9)), title="测试镇延期办法")
     # 10-29 + 3 working days: 10-30, 11-02, 11-03. On 11-02 one working day is left: a warning, not late.
-    services.extend(rnd, actor=world["reviewer"], now=beijing(2026, 10, 28), days=3, reason="需补充调研")
+    services.extend(rnd, actor=world["reviewer"], now=at(date(2026, 10, 28)), days=3, reason="需补充调研")
     steps.submitted(world, now, title="测试镇未分配办法")
     db.session.commit()
     client = login_as("reviewer")
@@ -86,7 +87,7 @@ def test_desk_shows_an_extended_due_date_and_only_my_rounds_on_request(db, world
 
 
 def test_desk_with_a_provisional_due_date_says_so(db, world, login_as, clock):
-    december = beijing(2026, 12, 24)
+    december = at(date(2026, 12, 24))
     clock.set(december)
     steps.submitted(world, december, title="测试镇跨年办法")
     db.session.commit()
@@ -121,7 +122,7 @@ def test_drafter_posting_the_conclusion_form_is_refused(db, world, now, login_as
     db.session.commit()
     client = login_as("drafter")
     before = _snapshot(db)
-    pass_id = conclusion_by_label(steps.PASS).id
+    pass_id = conclusion_by_label(factories.PASS).id
     r = client.post(
         f"/review/documents/{doc.id}/worksheet",
         data={"form": "conclude", "c-conclusion_id": str(pass_id), "c-summary": "同意", "c-addressee": ""},
@@ -154,7 +155,7 @@ def test_reviewer_posting_an_answer_is_refused(db, world, now, login_as, frozen_
     doc, rnd = steps.under_review(world, now)
     steps.fill_points(rnd, world, now)
     finding = steps.finding(rnd, world, now)
-    steps.conclude(doc, world, now, steps.RETURN)
+    steps.conclude(doc, world, now, factories.RETURN)
     db.session.commit()
     client = login_as("reviewer")
     before = _snapshot(db)
@@ -172,7 +173,7 @@ def test_drafter_answers_through_the_page(db, world, now, login_as, frozen_clock
     doc, rnd = steps.under_review(world, now)
     steps.fill_points(rnd, world, now)
     finding = steps.finding(rnd, world, now)
-    steps.conclude(doc, world, now, steps.RETURN)
+    steps.conclude(doc, world, now, factories.RETURN)
     db.session.commit()
     client = login_as("drafter")
     form = {"finding_id": str(finding.id), f"a{finding.id}-response": "not_adopted", f"a{finding.id}-reason": ""}

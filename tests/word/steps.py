@@ -1,4 +1,5 @@
-"""A document walked to an issued opinion and to publication through the real services, and .docx inspection."""
+"""A document walked at one instant to an issued opinion and to publication (the steps are tests/factories.py's),
+and .docx inspection."""
 
 from __future__ import annotations
 
@@ -13,24 +14,15 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from lxml import etree
 
-from tests.factories import World, make_document
+from tests.factories import PASS, PASS_WITH_CHANGES, World, accept, conclude_review, deliberate, draft, number, submit
+from tests.factories import publish as publish_document
 from tracker.common.timeutil import office_today
-from tracker.documents.models import AttachmentKind, DocumentBasis, LegalSource, SourceKind
-from tracker.documents.services import add_attachment, add_version
 from tracker.extensions import db
 from tracker.files.storage import path_of
-from tracker.files.uploads import DOCX_TYPE, CheckedFile
-from tracker.publication import services as publication
-from tracker.review import services as review
-from tracker.review.models import DeliberationDecision, PointResult, ReviewPoint
-from tracker.rules.conclusions import conclusion_by_label
+from tracker.review.models import ReviewPoint
 from tracker.word.models import GeneratedDocument, OutputKind
 from tracker.word.templates import builtin_template
 
-PASS = "合法，同意出台"
-PASS_WITH_CHANGES = "基本合法，建议修改后出台"
-RETURN = "应当修改后重新送审"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 CHINESE_FONTS = {"仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"}
 
@@ -40,23 +32,6 @@ FINDING = (
     "《中华人民共和国行政处罚法》第十六条",
     "删除该款。",
 )
-
-
-def word_file(paragraphs: list[str]) -> bytes:
-    d = docx.Document()
-    for p in paragraphs:
-        d.add_paragraph(p)
-    out = io.BytesIO()
-    d.save(out)
-    return out.getvalue()
-
-
-def checked_docx(name: str, text: str) -> CheckedFile:
-    return CheckedFile(word_file([text]), name, DOCX_TYPE, "docx")
-
-
-def checked_pdf(name: str) -> CheckedFile:
-    return CheckedFile(PDF, name, "application/pdf", "pdf")
 
 
 @dataclass
@@ -76,42 +51,14 @@ def reviewed(
     summary: str = "经审查，提出如下意见。",
     bases: tuple[str, ...] = ("中华人民共和国行政处罚法",),
 ) -> Walk:
-    """Register, attach the packet, submit, accept, fill the nine points, add findings, issue the opinion."""
-    doc = make_document(w, now, title=title)
-    for pos, name in enumerate(bases):
-        source = db.session.query(LegalSource).filter_by(title=name).one_or_none()
-        if source is None:
-            source = LegalSource(title=name, kind=SourceKind.LAW, created_at=now)
-            db.session.add(source)
-        db.session.add(
-            DocumentBasis(document=doc, source=source, articles="第三条" if pos == 0 else None, position=pos)
-        )
-    add_version(doc, checked_docx("送审稿.docx", f"{title} 第一条"), note="", actor=w["drafter"], now=now)
-    for kind in (
-        AttachmentKind.REQUEST_LETTER,
-        AttachmentKind.DRAFTING_NOTE,
-        AttachmentKind.LEGAL_BASIS,
-        AttachmentKind.COMMENT_RECORD,
-    ):
-        add_attachment(doc, checked_pdf(f"{kind.value}.pdf"), kind=kind, title="", actor=w["drafter"], now=now)
-    rnd = review.submit_for_review(doc, actor=w["drafter"], now=now, received_on=office_today(now) - timedelta(days=3))
-    review.accept(doc, actor=w["reviewer"], now=now, reviewer_id=w["reviewer"].id)
-    bad = {ReviewPoint.NO_NEW_POWERS} if findings else set()
-    review.save_points(
-        rnd,
-        actor=w["reviewer"],
-        now=now,
-        expected_version=None,
-        results={
-            p: (PointResult.DOES_NOT, "设定了罚款") if p in bad else (PointResult.COMPLIES, "") for p in ReviewPoint
-        },
-    )
-    for clause, problem, basis, suggestion in findings:
-        review.add_finding(
-            rnd, actor=w["reviewer"], now=now, clause=clause, problem=problem, legal_basis=basis, suggestion=suggestion
-        )
-    opinion = review.issue_opinion(
-        doc, actor=w["reviewer"], now=now, conclusion_id=conclusion_by_label(label).id, summary=summary
+    """All at `now`: a draft citing `bases` with PDF materials, received three days before, accepted, the nine points
+    (the one on new powers breached if there are findings), the findings and the opinion, without its .docx."""
+    doc = draft(w, title, now=now, bases=bases, articles="第三条", text=(f"{title} 第一条",), packet_as="pdf")
+    rnd = submit(w, doc, now=now, received_on=office_today(now) - timedelta(days=3))
+    accept(w, doc, now=now)
+    breached = (ReviewPoint.NO_NEW_POWERS,) if findings else ()
+    opinion = conclude_review(
+        w, doc, rnd, now=now, label=label, summary=summary, findings=tuple(findings), breached=breached, generate=False
     )
     return Walk(doc, rnd, opinion)
 
@@ -121,33 +68,18 @@ def published(
 ):
     """An issued passing opinion, then deliberation, numbering and (optionally) publication with its filing."""
     walk = reviewed(w, now, title=title, label=PASS, findings=(), **kw)
-    today = office_today(now)
-    review.record_deliberation(
-        walk.doc,
-        actor=w["clerk"],
-        now=now,
-        meeting_name="镇政府常务会议",
-        held_on=today,
-        decision=DeliberationDecision.APPROVED,
-        note="",
-        minutes=None,
-    )
-    pub = publication.number_document(walk.doc, actor=w["clerk"], now=now, signed_on=today, signer="镇长")
+    deliberate(w, walk.doc, now=now)
+    pub = number(w, walk.doc, now=now)
     if publish:
-        publication.publish(
+        publish_document(
+            w,
             walk.doc,
-            actor=w["clerk"],
             now=now,
-            published_on=today,
             channel="测试镇人民政府门户网站",
             url="https://www.example.gov.cn/gfxwj/1.html",
-            effective_on=today + timedelta(days=gap_days),
+            effective_on=office_today(now) + timedelta(days=gap_days),
             early_effect_reason="汛期安全隐患突出，需尽快施行" if gap_days < 30 else None,
-            validity_mode="default",
-            validity_end_on=None,
-            validity_reason=None,
-            official_text=checked_docx("正式文本.docx", title),
-            interpretation=checked_docx("政策解读.docx", "解读"),
+            interpretation="解读",
         )
     db.session.flush()
     return walk, pub

@@ -7,7 +7,8 @@ import zipfile
 
 import pytest
 
-from tests.word.steps import builtin, edit, open_docx, word_file, xml_parts_parse
+from tests.factories import docx_bytes
+from tests.word.steps import builtin, edit, open_docx, xml_parts_parse
 from tracker.filing import word as filing_word
 from tracker.review import word as review_word
 from tracker.word.models import OutputKind
@@ -43,7 +44,7 @@ def test_a_missing_required_field_is_refused():
 
 
 def test_a_template_without_any_field_is_refused():
-    message = refused(REPORT, word_file(["关于备案的报告"]))
+    message = refused(REPORT, docx_bytes("关于备案的报告"))
     assert "缺少必需字段" in message and "title" in message
 
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from tests.alerts.lifecycle import at, d, publish, ready_to_publish, submit_filing
+from tests.factories import at, d, published, submit_filing, take_effect
 from tracker.cleanup import services as cleanup
 from tracker.cleanup.models import CampaignKind, CampaignTrigger, CleanupCampaign, CleanupResult
 from tracker.documents.models import Document
 from tracker.extensions import db
-from tracker.publication import services as publication
 from tracker.solicitations import services as solicitations
 from tracker.solicitations.models import Solicitation
 
@@ -71,11 +70,10 @@ def publish_documents(w) -> list[Document]:
     docs = []
     for title, submitted, filed, *_ in STORY:
         submitted_on = d(submitted)
-        doc = ready_to_publish(w, title, submitted_on)
         published_on = submitted_on + timedelta(days=18)
         effective_on = published_on + timedelta(days=30)
-        publish(w, doc, published_on, effective_on=effective_on)
-        publication.take_effect(doc, actor=w["clerk"], now=at(effective_on, 0, 5))
+        doc = published(w, title, submitted_on, published_on, effective_on)
+        take_effect(doc, effective_on, actor=w["clerk"], minute=5)
         if filed:
             submit_filing(w, doc, published_on + timedelta(days=5))
         docs.append(doc)
