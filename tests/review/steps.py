@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.documents import files
-from tests.factories import PACKET, PASS, REASONS, World, accept, make_document, submit
+from tests.factories import BODY, PACKET, PASS, PDF, REASONS, World, accept, docx_bytes, make_document, submit
 from tracker.documents.models import AttachmentKind, Document
 from tracker.documents.services import add_attachment, add_version
 from tracker.files.uploads import check_upload
@@ -16,12 +15,12 @@ from tracker.rules.conclusions import conclusion_by_label
 
 
 def upload_version(doc: Document, w: World, now: datetime, paragraphs: list[str] | None = None):
-    data = files.docx_bytes(paragraphs or [f"{doc.title}", "第一条 总则。"])
+    data = docx_bytes(*(paragraphs or [doc.title, BODY]))
     return add_version(doc, check_upload(data, "送审稿.docx", docx_only=True), note="", actor=w["drafter"], now=now)
 
 
 def attach(doc: Document, w: World, now: datetime, kind: AttachmentKind):
-    checked = check_upload(files.PDF, f"{kind.label.replace('/', '')}.pdf")
+    checked = check_upload(PDF, f"{kind.label.replace('/', '')}.pdf")
     return add_attachment(doc, checked, kind=kind, title="", actor=w["drafter"], now=now)
 
 

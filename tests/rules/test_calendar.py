@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 import pytest
 
+from tests.factories import d
 from tracker.rules import calendar as cal
 from tracker.rules.calendar import (
     CalendarRangeError,
@@ -25,10 +26,6 @@ from tracker.rules.calendar import (
     qingming_day,
     statutory_holidays,
 )
-
-
-def d(iso: str) -> date:
-    return date.fromisoformat(iso)
 
 
 def days(first: str, last: str) -> list[date]:
