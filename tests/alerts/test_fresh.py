@@ -17,13 +17,25 @@ from icalendar import Calendar
 from tests.alerts.test_feeds import rotate
 from tests.api.town import bearer, create_token
 from tests.conftest import FIXED_NOW
-from tests.factories import at, d, docx_bytes, draft, in_force, publish, ready_to_publish, submit, submit_filing
+from tests.factories import (
+    at,
+    d,
+    docx_bytes,
+    draft,
+    filing_result,
+    in_force,
+    publish,
+    ready_to_publish,
+    submit,
+    submit_filing,
+)
 from tests.pages import text
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
 from tracker.alerts.scan import ScanResult, _reconcile, due_items, refresh, scan
 from tracker.cleanup.services import open_due_evaluations
 from tracker.common import timeutil
 from tracker.extensions import db
+from tracker.filing.models import FilingResult
 from tracker.scheduler.models import JobRun
 
 TODAY = d("2026-11-02")
@@ -125,9 +137,10 @@ def test_the_leader_sees_a_filing_registered_late_as_overdue_at_once(db, world, 
 
 def test_an_evaluation_under_way_is_not_an_overdue_start(db, world, login_as, office_clock):
     # In force from 2022-02-08 with the default 5 years: the validity ends 2027-02-07, the evaluation window opened
-    # 2026-08-07; filed, so the only deadlines are the evaluation's.
+    # 2026-08-07; filed and registered, so the only deadlines are the evaluation's.
     doc = in_force(world, TITLE, d("2021-12-01"), d("2022-01-04"), d("2022-02-08"))
     submit_filing(world, doc, d("2022-01-10"))
+    filing_result(world, doc, d("2022-01-28"), FilingResult.REGISTERED)
     db.session.commit()
     drafter = login_as("drafter")
 
