@@ -7,11 +7,10 @@ never a silent overwrite), and the audit trail holds one event for the one chang
 
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from tests.factories import make_document
+from tests.threads import race
 from tracker.audit.chain import verify
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import User
@@ -21,29 +20,6 @@ from tracker.documents.states import DocStatus
 from tracker.errors import ConcurrentEdit, InvalidTransition
 from tracker.extensions import db as _db
 from tracker.workflow import service as workflow
-
-TIMEOUT = 60
-
-
-def _race(app, work) -> list:
-    """Run work(i) for i = 0, 1 at the same moment, each with its own app context (session, connection)."""
-    results: list = [None, None]
-    barrier = threading.Barrier(2, timeout=TIMEOUT)
-
-    def run(i: int) -> None:
-        try:
-            with app.app_context():
-                results[i] = work(i, barrier)
-        except BaseException as exc:  # compared below
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT)
-        assert not t.is_alive(), "a save hung"
-    return results
 
 
 def _events(db, action: str) -> int:
@@ -71,7 +47,7 @@ def test_two_people_saving_the_same_document_lose_nothing(app, db, world, now):
             _db.session.rollback()
             return exc.message
 
-    results = _race(app, save)
+    results = race(app, save)
     assert sorted(r if r == "saved" else "refused" for r in results) == ["refused", "saved"], results
     refusal = next(r for r in results if r != "saved")
     assert "已被他人修改" in refusal and "未保存" in refusal
@@ -106,7 +82,7 @@ def test_a_withdrawal_and_an_acceptance_at_once_apply_one(app, db, world, now):
             _db.session.rollback()
             return exc.message
 
-    results = _race(app, step)
+    results = race(app, step)
     assert sorted(r if r == "applied" else "refused" for r in results) == ["applied", "refused"], results
     assert "刚被他人修改" in next(r for r in results if r != "applied")
     won = steps[results.index("applied")][0]

@@ -4,16 +4,13 @@ CI's second run): both finish without a database error and every alert exists on
 
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from tests.factories import at, d, draft, submit
+from tests.threads import race_ok
 from tracker.alerts.models import Alert
-from tracker.alerts.scan import scan
+from tracker.alerts.scan import ScanResult, scan
 from tracker.extensions import db as _db
-
-TIMEOUT = 60
 
 
 def test_two_scans_at_the_same_moment_create_each_alert_once(app, db, world):
@@ -28,25 +25,14 @@ def test_two_scans_at_the_same_moment_create_each_alert_once(app, db, world):
     db.session.commit()
     db.session.close()
     day = d("2026-12-01")
-    barrier = threading.Barrier(2, timeout=TIMEOUT)
-    results: list = [None, None]
 
-    def run(i: int) -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                results[i] = scan(today=day, now=at(day, 6, 30))
-                _db.session.commit()
-        except BaseException as exc:  # reported below
-            results[i] = exc
+    def run(i: int, barrier) -> ScanResult:
+        barrier.wait()
+        result = scan(today=day, now=at(day, 6, 30))
+        _db.session.commit()
+        return result
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT)
-        assert not t.is_alive(), "a scan hung"
-    assert not [r for r in results if isinstance(r, BaseException)], results
+    results = race_ok(app, run)
     assert sorted(r.created for r in results) == [0, 3]
     assert [r.open for r in results] == [3, 3]
     keys = db.session.execute(sa.select(Alert.kind, Alert.subject_key)).all()

@@ -18,9 +18,9 @@ SITE = "https://tracker.town.test"
 
 
 @pytest.fixture
-def alerts(app, db, world, now, monkeypatch):
+def alerts(app, db, world, now, clock, monkeypatch):
     monkeypatch.setitem(app.config, "SITE_URL", SITE)
-    monkeypatch.setattr("tracker.alerts.views.now_utc", lambda: now)  # the feed is fetched on 2026-11-02
+    clock.set(now)  # the feed is fetched on 2026-11-02
     seeded = seed_alerts(world, now)
     db.session.commit()
     return seeded

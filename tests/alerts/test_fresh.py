@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 
-import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
 from tests.alerts.test_feeds import rotate
 from tests.api.town import bearer, create_token
-from tests.conftest import FIXED_NOW
 from tests.factories import (
     at,
     d,
@@ -33,22 +30,12 @@ from tests.pages import text
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
 from tracker.alerts.scan import ScanResult, _reconcile, due_items, refresh, scan
 from tracker.cleanup.services import open_due_evaluations
-from tracker.common import timeutil
 from tracker.extensions import db
 from tracker.filing.models import FilingResult
 from tracker.scheduler.models import JobRun
 
 TODAY = d("2026-11-02")
 TITLE = "测试镇夜市管理办法"
-
-
-@pytest.fixture
-def office_clock(monkeypatch):
-    """Every module that reads the wall clock reads 2026-11-02 10:00 in Beijing."""
-    real = timeutil.now_utc
-    for module in [m for name, m in sys.modules.items() if name.startswith("tracker")]:
-        if getattr(module, "now_utc", None) is real:
-            monkeypatch.setattr(module, "now_utc", lambda: FIXED_NOW)
 
 
 def risk_items(page: str, kind: str) -> list[tuple[str, str]]:
@@ -71,7 +58,7 @@ def alerts_table(page: str) -> list[str]:
 
 
 def test_publishing_puts_the_filing_deadline_on_the_clerks_board_at_once_with_days_left(
-    app, db, world, login_as, office_clock
+    app, db, world, login_as, clock
 ):
     doc = ready_to_publish(world, TITLE, d("2026-10-12"))  # numbered on 10-28
     db.session.commit()
@@ -117,7 +104,7 @@ def test_publishing_puts_the_filing_deadline_on_the_clerks_board_at_once_with_da
     ]
 
 
-def test_a_submission_is_on_the_reviewers_list_at_once_in_working_days(db, world, login_as, office_clock):
+def test_a_submission_is_on_the_reviewers_list_at_once_in_working_days(db, world, login_as, clock):
     doc = draft(world, TITLE, TODAY)
     submit(world, doc, TODAY)
     db.session.commit()
@@ -126,7 +113,7 @@ def test_a_submission_is_on_the_reviewers_list_at_once_in_working_days(db, world
     assert rows == [f"未到期 《{TITLE}》第 1 轮合法性审查 合法性审查期限 2026年11月23日 剩 15 个工作日"]
 
 
-def test_the_leader_sees_a_filing_registered_late_as_overdue_at_once(db, world, login_as, office_clock):
+def test_the_leader_sees_a_filing_registered_late_as_overdue_at_once(db, world, login_as, clock):
     doc = ready_to_publish(world, TITLE, d("2026-09-21"))
     # Published on 10-12 but recorded only today: the filing was due on 10-27 (a Tuesday).
     publish(world, doc, d("2026-10-12"), effective_on=d("2026-11-12"), now=at(TODAY, 9))
@@ -135,7 +122,7 @@ def test_the_leader_sees_a_filing_registered_late_as_overdue_at_once(db, world, 
     assert rows == [f"已逾期 《{TITLE}》报送备案 报备期限 2026年10月27日 逾期 6 日"]
 
 
-def test_an_evaluation_under_way_is_not_an_overdue_start(db, world, login_as, office_clock):
+def test_an_evaluation_under_way_is_not_an_overdue_start(db, world, login_as, clock):
     # In force from 2022-02-08 with the default 5 years: the validity ends 2027-02-07, the evaluation window opened
     # 2026-08-07; filed and registered, so the only deadlines are the evaluation's.
     doc = in_force(world, TITLE, d("2021-12-01"), d("2022-01-04"), d("2022-02-08"))
@@ -163,7 +150,7 @@ def test_an_evaluation_under_way_is_not_an_overdue_start(db, world, login_as, of
     assert alerts_table(home) == [f"未到期 《{TITLE}》有效期届满前评估 有效期届满前评估 2027年2月7日 剩 97 日"]
 
 
-def test_a_document_before_its_window_shows_when_the_evaluation_starts(db, world, login_as, office_clock):
+def test_a_document_before_its_window_shows_when_the_evaluation_starts(db, world, login_as, clock):
     doc = in_force(world, TITLE, d("2024-12-02"), d("2025-01-06"), d("2025-02-10"))
     db.session.commit()
     page = deadlines_of(text(login_as("drafter").get(f"/documents/{doc.id}")))

@@ -4,7 +4,6 @@ no fork under concurrent writers, and on PostgreSQL a trigger that refuses any c
 from __future__ import annotations
 
 import hashlib
-import threading
 from datetime import timedelta
 
 import flask_migrate
@@ -13,14 +12,13 @@ import sqlalchemy as sa
 
 from config import TestConfig
 from tests.backends import BACKENDS, SUITE_BACKEND, fresh_database
+from tests.threads import race_ok
 from tracker import create_app
 from tracker.audit import chain
 from tracker.audit import services as audit
 from tracker.audit.models import AuditChainHead, AuditEvent
 from tracker.auth.models import User
 from tracker.extensions import db as _db
-
-TIMEOUT = 60
 
 
 def _record(now, n: int, *, actor=None, prefix: str = "事件") -> list[int]:
@@ -246,34 +244,16 @@ def test_concurrent_writers_never_fork_the_chain(app, db, world, now):
     clerk_id = world["clerk"].id
     db.session.commit()
     db.session.close()
-    barrier = threading.Barrier(8, timeout=TIMEOUT)
-    errors: list[BaseException] = []
 
-    def write(i: int) -> None:
-        try:
-            with app.app_context():
-                clerk = _db.session.get(User, clerk_id)
-                barrier.wait()
-                for j in range(5):
-                    audit.record(
-                        "test.concurrent",
-                        actor=clerk,
-                        now=now,
-                        summary=f"线程{i}第{j}条",
-                        object_type="x",
-                        object_id=i,
-                    )
-                    _db.session.commit()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+    def write(i: int, barrier) -> None:
+        clerk = _db.session.get(User, clerk_id)
+        barrier.wait()
+        for j in range(5):
+            summary = f"线程{i}第{j}条"
+            audit.record("test.concurrent", actor=clerk, now=now, summary=summary, object_type="x", object_id=i)
+            _db.session.commit()
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT)
-        assert not t.is_alive(), "a writer hung"
-    assert not errors, errors
+    race_ok(app, write, 8)
     rows = _chain(db)
     assert len(rows) == 6 + 40  # the world's six users were created with an event each
     assert [r.chain_seq for r in rows] == list(range(1, 47))

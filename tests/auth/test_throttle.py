@@ -12,33 +12,26 @@ from tests.factories import PASSWORD, build_world
 from tests.pages import flashes, is_login_redirect
 from tracker import create_app
 from tracker.auth.models import LoginFailure
-from tracker.common import timeutil
 from tracker.extensions import db as _db
 
 WRONG = "Wrong-pass-2026"
 
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
+class DayClock:
+    """Times of the fixed day, in Beijing, set on the suite's one clock (the `clock` fixture)."""
 
-    def __call__(self):
-        return self.now
+    def __init__(self, clock, start):
+        self.clock, self.start = clock, start  # start: 2026-11-02 10:00:00 in Beijing
 
     def at(self, hh_mm_ss: str):
-        """Set the clock to a time of the fixed day, in Beijing (10:00 Beijing is 02:00 UTC)."""
         h, m, s = (int(x) for x in hh_mm_ss.split(":"))
-        self.now = self.start + timedelta(hours=h - 10, minutes=m, seconds=s)
+        self.clock.set(self.start + timedelta(hours=h - 10, minutes=m, seconds=s))
         return self
 
 
 @pytest.fixture
-def login_clock(now):
-    """Beijing times of the fixed day, set on the one clock the views read (tracker.common.timeutil)."""
-    c = Clock(now)
-    c.start = now  # 2026-11-02 10:00:00 in Beijing
-    with timeutil.clock_set_to(c):
-        yield c
+def login_clock(clock, now):
+    return DayClock(clock, now)
 
 
 def _login(client, username, password=PASSWORD, address="10.0.0.1"):

@@ -8,14 +8,13 @@ out by hand.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
 from tests.cleanup.town import gov_office
 from tests.factories import at, d, deliberated, number, numbered
 from tests.publication.steps import counters, row_counts
+from tests.threads import race_ok
 from tracker.auth.models import User
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus
@@ -24,7 +23,6 @@ from tracker.extensions import db as _db
 from tracker.publication import services as publication
 from tracker.publication.models import Publication
 
-TIMEOUT = 60
 SIGNED = d("2026-10-21")  # a Wednesday; the two documents were deliberated on 2026-10-19
 
 
@@ -33,27 +31,6 @@ def _numbers(doc: Document) -> tuple[str, str]:
         sa.select(Publication).where(Publication.document_id == doc.id, Publication.is_current.is_(True))
     )
     return pub.issue_number, pub.normative_number
-
-
-def _run_threads(target, n: int) -> list:
-    """Start n threads running target(i); return what each produced, failing on any exception or hang."""
-    results: list = [None] * n
-
-    def wrapper(i: int) -> None:
-        try:
-            results[i] = target(i)
-        except BaseException as exc:  # reported below
-            results[i] = exc
-
-    threads = [threading.Thread(target=wrapper, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT)
-        assert not t.is_alive(), "a thread hung: the allocation deadlocked"
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.parametrize("earlier", [0, 1], ids=["first-numbers-of-the-year", "after-one-number"])
@@ -65,18 +42,16 @@ def test_two_clerks_numbering_at_the_same_moment_get_consecutive_numbers(app, db
     clerk_id = world["clerk"].id
     db.session.commit()
     db.session.close()  # the test's own connection holds nothing while the threads run
-    barrier = threading.Barrier(2, timeout=TIMEOUT)
 
-    def number(i: int) -> tuple[str, str, int, int]:
-        with app.app_context():
-            doc = _db.session.get(Document, docs[i])
-            clerk = _db.session.get(User, clerk_id)
-            barrier.wait()
-            pub = publication.number_document(doc, actor=clerk, now=at(SIGNED, 10), signed_on=SIGNED, signer="镇长")
-            _db.session.commit()
-            return pub.issue_number, pub.normative_number, pub.issue_seq, pub.normative_seq
+    def number(i: int, barrier) -> tuple[str, str, int, int]:
+        doc = _db.session.get(Document, docs[i])
+        clerk = _db.session.get(User, clerk_id)
+        barrier.wait()
+        pub = publication.number_document(doc, actor=clerk, now=at(SIGNED, 10), signed_on=SIGNED, signer="镇长")
+        _db.session.commit()
+        return pub.issue_number, pub.normative_number, pub.issue_seq, pub.normative_seq
 
-    got = _run_threads(number, 2)
+    got = race_ok(app, number)
     if earlier:
         assert sorted(g[0] for g in got) == ["测府〔2026〕2号", "测府〔2026〕3号"]
         assert sorted(g[1] for g in got) == ["测府规字〔2026〕2号", "测府规字〔2026〕3号"]

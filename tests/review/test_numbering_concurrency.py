@@ -6,12 +6,11 @@ app context, hence its own session and connection, and commits as a request woul
 
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from tests import factories
 from tests.review import steps
+from tests.threads import race_ok
 from tracker.auth.models import User
 from tracker.common.numbering import next_serial
 from tracker.documents.models import Document
@@ -20,29 +19,6 @@ from tracker.extensions import db as _db
 from tracker.review import services
 from tracker.review.models import Opinion
 from tracker.rules.conclusions import conclusion_by_label
-
-TIMEOUT = 60
-
-
-def _run_threads(target, n: int) -> list:
-    """Start n threads running target(i); return what each produced (or the exception it raised)."""
-    results: list = [None] * n
-
-    def wrapper(i: int) -> None:
-        try:
-            results[i] = target(i)
-        except BaseException as exc:  # reported below, with the thread's own traceback in the message
-            results[i] = exc
-
-    threads = [threading.Thread(target=wrapper, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT)
-        assert not t.is_alive(), "a thread hung: the allocation deadlocked"
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert not errors, errors
-    return results
 
 
 def test_two_reviewers_issuing_at_the_same_moment_get_consecutive_numbers(app, db, world, now):
@@ -55,20 +31,16 @@ def test_two_reviewers_issuing_at_the_same_moment_get_consecutive_numbers(app, d
     conclusion_id = conclusion_by_label(factories.PASS).id
     db.session.commit()
     db.session.close()  # the test's own connection holds nothing while the threads run
-    barrier = threading.Barrier(2, timeout=TIMEOUT)
 
-    def issue(i: int) -> str:
-        with app.app_context():
-            doc = _db.session.get(Document, docs[i])
-            reviewer = _db.session.get(User, reviewer_id)
-            barrier.wait()
-            opinion = services.issue_opinion(
-                doc, actor=reviewer, now=now, conclusion_id=conclusion_id, summary="同意出台"
-            )
-            _db.session.commit()
-            return opinion.number
+    def issue(i: int, barrier) -> str:
+        doc = _db.session.get(Document, docs[i])
+        reviewer = _db.session.get(User, reviewer_id)
+        barrier.wait()
+        opinion = services.issue_opinion(doc, actor=reviewer, now=now, conclusion_id=conclusion_id, summary="同意出台")
+        _db.session.commit()
+        return opinion.number
 
-    numbers = _run_threads(issue, 2)
+    numbers = race_ok(app, issue)
     assert sorted(numbers) == ["沙司审〔2026〕1号", "沙司审〔2026〕2号"]
     rows = db.session.execute(sa.select(Opinion.document_id, Opinion.seq).order_by(Opinion.seq)).all()
     assert [seq for _, seq in rows] == [1, 2]
@@ -80,18 +52,16 @@ def test_two_reviewers_issuing_at_the_same_moment_get_consecutive_numbers(app, d
 def test_next_serial_from_eight_threads_gives_exactly_one_to_forty(app, db):
     db.session.commit()
     db.session.close()
-    barrier = threading.Barrier(8, timeout=TIMEOUT)
 
-    def allocate(i: int) -> list[int]:
+    def allocate(i: int, barrier) -> list[int]:
         got = []
-        with app.app_context():
-            barrier.wait()
-            for _ in range(5):
-                got.append(next_serial("concurrency-test", 2026))
-                _db.session.commit()
+        barrier.wait()
+        for _ in range(5):
+            got.append(next_serial("concurrency-test", 2026))
+            _db.session.commit()
         return got
 
-    per_thread = _run_threads(allocate, 8)
+    per_thread = race_ok(app, allocate, 8)
     every = [n for got in per_thread for n in got]
     assert sorted(every) == list(range(1, 41))
     # Each thread saw its own numbers increase; the counter ends at the last one handed out.
