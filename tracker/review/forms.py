@@ -96,10 +96,20 @@ for _point in ReviewPoint:
 
 
 class FindingForm(Form):
+    # The clause chosen in the text panel (its key in the version under review) and the flag it came from.
+    unit_key = HiddenField(validators=[Optional(), Length(max=40)])
+    flag_id = HiddenField(validators=[Optional(), Length(max=20)])
     clause = StringField("条款（如 第五条第二款）", validators=[Optional(), Length(max=100)])
     problem = TextAreaField("存在的问题", validators=[DataRequired("请填写存在的问题。"), Length(max=3000)])
     legal_basis = TextAreaField("法律依据", validators=[Optional(), Length(max=3000)])
     suggestion = TextAreaField("修改建议", validators=[Optional(), Length(max=3000)])
+
+
+class DismissFlagForm(Form):
+    reason = TextAreaField(
+        "排除理由",
+        validators=[DataRequired("排除预检提示须写明理由。"), Length(max=1000, message="排除理由不超过 1000 字。")],
+    )
 
 
 class ConcludeForm(Form):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, utcnow
-from tracker.documents.models import Attachment, Document
+from tracker.documents.models import Attachment, Document, DocumentVersion
 from tracker.extensions import db
 from tracker.rules.models import Conclusion
 
@@ -52,6 +52,12 @@ class FindingResponse(LabelledEnum):
     ADOPTED = ("adopted", "采纳")
     PARTLY = ("partly", "部分采纳")
     NOT_ADOPTED = ("not_adopted", "不采纳")
+
+
+class FlagState(LabelledEnum):
+    OPEN = ("open", "待处理")
+    FINDING = ("finding", "已转为审查意见")
+    DISMISSED = ("dismissed", "已排除")
 
 
 class DeliberationDecision(LabelledEnum):
@@ -225,8 +231,74 @@ class Finding(db.Model):
     response_reason: Mapped[str] = mapped_column(sa.Text, default="")
     responded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The anchor: the clause (its key in the structure of that version, and its words then). A later version is
+    # compared with these words to say what became of the clause (documents/structure.trace).
+    text_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document_versions.id"))
+    unit_key: Mapped[str] = mapped_column(sa.String(40), default="")
+    quote: Mapped[str] = mapped_column(sa.Text, default="")
 
     round: Mapped[ReviewRound] = relationship(back_populates="findings")
+    text_version: Mapped[DocumentVersion | None] = relationship()
+
+
+class PrecheckFlag(db.Model):
+    """A pre-check flag on one clause of the version under review; the reviewer turns it into a finding or
+    dismisses it with a reason, and both are kept (docs/precheck.md)."""
+
+    __tablename__ = "precheck_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True)
+    text_version_id: Mapped[int] = mapped_column(sa.ForeignKey("document_versions.id"))
+    unit_key: Mapped[str] = mapped_column(sa.String(40))
+    ref: Mapped[str] = mapped_column(sa.String(100))
+    point: Mapped[int]
+    rule_code: Mapped[str] = mapped_column(sa.String(40))
+    label: Mapped[str] = mapped_column(sa.String(100))
+    words: Mapped[str] = mapped_column(sa.Text, default="")
+    why: Mapped[str] = mapped_column(sa.Text, default="")
+    quote: Mapped[str] = mapped_column(sa.Text, default="")
+    state: Mapped[FlagState] = mapped_column(enum_column(FlagState, "flag_state"), default=FlagState.OPEN)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("findings.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    round: Mapped[ReviewRound] = relationship()
+    finding: Mapped[Finding | None] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "unit_key", "rule_code"),
+        sa.CheckConstraint("point BETWEEN 1 AND 9", name="point_range"),
+        sa.CheckConstraint("state <> 'dismissed' OR reason <> ''", name="dismissal_has_reason"),
+    )
+
+
+class PrecheckRuleSetting(TimestampMixin, db.Model):
+    """The office's pre-check rules: a default rule switched off or on (builtin, only `active` counts), or a rule
+    the administrator added (words or a pattern, the point, the explanation). The defaults live in
+    review/precheck.py; this table holds what the office changed."""
+
+    __tablename__ = "precheck_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    builtin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    point: Mapped[int] = mapped_column(default=9)
+    label: Mapped[str] = mapped_column(sa.String(100), default="")
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    pattern: Mapped[str] = mapped_column(sa.Text, default="")
+    unless_basis: Mapped[bool] = mapped_column(default=False)
+    needs_private_subject: Mapped[bool] = mapped_column(default=False)
+    unless: Mapped[str] = mapped_column(sa.Text, default="")
+    source: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
+    __table_args__ = (sa.CheckConstraint("point BETWEEN 1 AND 9", name="point_range"),)
 
 
 class Opinion(TimestampMixin, db.Model):

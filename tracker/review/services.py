@@ -21,6 +21,7 @@ from tracker.documents.states import DocStatus
 from tracker.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.files.uploads import XLSX_TYPE, CheckedFile
+from tracker.review import clauses
 from tracker.review import word as review_word
 from tracker.review.comment_record import comment_record_xlsx
 from tracker.review.models import (
@@ -31,8 +32,10 @@ from tracker.review.models import (
     Disposition,
     Finding,
     FindingResponse,
+    FlagState,
     Opinion,
     PointResult,
+    PrecheckFlag,
     ProcedureCheck,
     ProcedureKind,
     ReviewPoint,
@@ -348,6 +351,7 @@ def submit_for_review(doc: Document, *, actor, now: datetime, received_on: date 
         summary=f"第 {rnd.round_no} 轮送审，司法所收件 {received_on.isoformat()}，"
         f"审查期限至 {due.day.isoformat()}" + ("（暂定）" if due.provisional else ""),
     )
+    clauses.run_precheck(rnd, actor=actor, now=now)
     return rnd
 
 
@@ -469,20 +473,53 @@ def save_points(
 
 
 def add_finding(
-    rnd: ReviewRound, *, actor, now: datetime, clause: str, problem: str, legal_basis: str, suggestion: str
+    rnd: ReviewRound,
+    *,
+    actor,
+    now: datetime,
+    clause: str,
+    problem: str,
+    legal_basis: str,
+    suggestion: str,
+    unit_key: str = "",
+    flag_id: int | None = None,
 ) -> Finding:
+    """A finding, anchored to its clause in the version under review: the clause chosen in the text (unit_key),
+    else the one the typed reference names. A finding made from a pre-check flag closes the flag."""
     _open_round(rnd, actor)
+    flag = None
+    if flag_id is not None:
+        flag = db.session.get(PrecheckFlag, flag_id)
+        if flag is None or flag.round_id != rnd.id:
+            raise ValidationFailed("该预检提示不属于本轮审查。")
+        if flag.state is not FlagState.OPEN:
+            raise InvalidTransition(f"该预检提示已{flag.state.label}，不能再转为审查意见。")
+        unit_key = unit_key or flag.unit_key
+    structure = clauses.structure_of(clauses.reviewed_version(rnd))
+    unit = None
+    if unit_key:
+        unit = structure.unit(unit_key) if structure is not None else None
+        if unit is None and not (flag is not None and flag.unit_key == ""):
+            raise ValidationFailed("所选条款不在本轮审查的稿件中，请在左侧正文中重新选择。")
+    elif structure is not None:
+        unit = clauses.unit_by_ref(structure, clause)
+    clause = _text(clause, "条款", limit=100) or (unit.ref if unit is not None else "")
     position = max((f.position for f in rnd.findings), default=-1) + 1
     finding = Finding(
         round=rnd,
         position=position,
-        clause=_text(clause, "条款", limit=100),
+        clause=clause,
         problem=_text(problem, "问题", required=True),
         legal_basis=_text(legal_basis, "法律依据"),
         suggestion=_text(suggestion, "修改建议"),
+        text_version_id=rnd.version_id_reviewed if unit is not None else None,
+        unit_key=unit.key if unit is not None else "",
+        quote=unit.text if unit is not None else "",
     )
     db.session.add(finding)
     db.session.flush()
+    if flag is not None:
+        flag.state, flag.finding_id, flag.decided_by_id, flag.decided_at = FlagState.FINDING, finding.id, actor.id, now
     audit.record(
         "review.finding",
         actor=actor,
@@ -490,14 +527,17 @@ def add_finding(
         object_type="finding",
         object_id=finding.id,
         document_id=rnd.document_id,
-        summary=f"提出审查意见：{finding.clause or '总体'}",
+        summary=f"提出审查意见：{finding.clause or '总体'}" + (f"（由预检提示“{flag.label}”转入）" if flag else ""),
     )
     return finding
 
 
 def delete_finding(finding: Finding, *, actor, now: datetime) -> None:
+    """Delete a finding; a pre-check flag it was made from is open again."""
     _open_round(finding.round, actor)
     doc_id, clause = finding.round.document_id, finding.clause
+    for flag in db.session.scalars(sa.select(PrecheckFlag).where(PrecheckFlag.finding_id == finding.id)):
+        flag.state, flag.finding_id, flag.decided_by_id, flag.decided_at = FlagState.OPEN, None, None, None
     db.session.delete(finding)
     db.session.flush()
     audit.record(
@@ -509,6 +549,31 @@ def delete_finding(finding: Finding, *, actor, now: datetime) -> None:
         document_id=doc_id,
         summary=f"删除审查意见：{clause or '总体'}",
     )
+
+
+def dismiss_flag(flag: PrecheckFlag, *, actor, now: datetime, reason: str) -> None:
+    """The reviewer rules a flag out, with the reason; the flag and the reason stay on record."""
+    _open_round(flag.round, actor)
+    if flag.state is not FlagState.OPEN:
+        raise InvalidTransition(f"该预检提示已{flag.state.label}。")
+    flag.reason = _text(reason, "排除理由", required=True, limit=1000)
+    flag.state, flag.decided_by_id, flag.decided_at = FlagState.DISMISSED, actor.id, now
+    db.session.flush()
+    audit.record(
+        "review.flag_dismiss",
+        actor=actor,
+        now=now,
+        object_type="precheck_flag",
+        object_id=flag.id,
+        document_id=flag.round.document_id,
+        summary=f"排除预检提示（{flag.ref}，{flag.label}）：{flag.reason}",
+    )
+
+
+def rerun_precheck(rnd: ReviewRound, *, actor, now: datetime) -> int:
+    """Read the version again with the rules in force now (after the office changed them)."""
+    _open_round(rnd, actor)
+    return clauses.run_precheck(rnd, actor=actor, now=now, audited=True)
 
 
 # A summary that calls the content lawful (程序合法，内容合法) contradicts a 暂缓 or 不同意 conclusion.

@@ -13,7 +13,7 @@ from tracker.common.views import attempt, form_errors, notify, posted, refusal_p
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.files.uploads import read_upload
-from tracker.review import queries, services
+from tracker.review import clauses, queries, services
 from tracker.review.export import review_desk_response
 from tracker.review.forms import (
     AcceptForm,
@@ -23,6 +23,7 @@ from tracker.review.forms import (
     ConcludeForm,
     ConsultationForm,
     DeliberationForm,
+    DismissFlagForm,
     ExtendForm,
     FindingForm,
     PointsForm,
@@ -36,7 +37,9 @@ from tracker.review.models import (
     Disposition,
     Finding,
     FindingResponse,
+    FlagState,
     PointResult,
+    PrecheckFlag,
     ProcedureKind,
     ReviewPoint,
 )
@@ -194,6 +197,8 @@ def conclude(doc_id: int):
                     problem=finding_form.problem.data,
                     legal_basis=finding_form.legal_basis.data,
                     suggestion=finding_form.suggestion.data,
+                    unit_key=finding_form.unit_key.data or "",
+                    flag_id=bounded_int(finding_form.flag_id.data),
                 )
             if done:
                 return redirect(url_for("review.conclude", doc_id=doc.id, _anchor="findings"))
@@ -219,8 +224,10 @@ def conclude(doc_id: int):
                 return _back(doc, "review")
         rnd = services.latest_round(doc)
     summary = queries.review_summary(doc, current_user, now=now)
+    desk = _text_desk(doc, rnd, finding_form, can_review=summary["can_review"])
     return render_template(
         "review/worksheet.html",
+        **desk,
         doc=doc,
         rnd=rnd,
         points_form=points_form,
@@ -232,6 +239,63 @@ def conclude(doc_id: int):
         extension_rule=get_rule("review_extension"),
         law_flags=law_flags(doc) if summary["can_review"] else [],
     )
+
+
+def _text_desk(doc: Document, rnd, finding_form: FindingForm, *, can_review: bool) -> dict:
+    """The version under review read into clauses, its pre-check flags, a finding started from a clause or a flag
+    (?unit=KEY or ?flag=ID prefill the form), and what became of the previous round's findings."""
+    structure = clauses.structure_of(clauses.reviewed_version(rnd))
+    flags = clauses.flags_of(rnd)
+    chosen = None
+    if can_review and structure is not None and not posted():
+        flag = next((f for f in flags if f.id == bounded_int(request.args.get("flag"))), None)
+        if flag is not None and flag.state is FlagState.OPEN:
+            finding_form.flag_id.data = str(flag.id)
+            finding_form.problem.data = f"{flag.label}：{flag.why}（触发词语：{flag.words}）"
+        key = flag.unit_key if flag is not None else request.args.get("unit", "")[:40]
+        chosen = structure.unit(key) if key else None
+        if chosen is not None:
+            finding_form.unit_key.data, finding_form.clause.data = chosen.key, chosen.ref
+    elif finding_form.unit_key.data and structure is not None:
+        chosen = structure.unit(finding_form.unit_key.data)
+    previous = clauses.previous_round(doc, rnd)
+    return {
+        "text_rows": clauses.text_panel(rnd, structure, flags) if structure is not None else [],
+        "text_form": structure.form if structure is not None else None,
+        "text_version": clauses.reviewed_version(rnd),
+        "flags": flags,
+        "open_flags": [f for f in flags if f.state is FlagState.OPEN],
+        "whole_text_flags": [f for f in flags if not f.unit_key],
+        "chosen": chosen,
+        "dismiss_forms": {f.id: DismissFlagForm(prefix=f"x{f.id}") for f in flags if f.state is FlagState.OPEN},
+        "previous": previous,
+        "previous_traces": clauses.traces(previous.findings, structure) if previous is not None else [],
+    }
+
+
+@bp.post("/flags/<int:flag_id>/dismiss")
+def dismiss_flag(flag_id: int):
+    """Rule a pre-check flag out, with the reason (the flag and the reason are kept)."""
+    flag = db.get_or_404(PrecheckFlag, flag_id)
+    doc = _doc(flag.round.document_id, "review")
+    refusal_page("review.conclude", where=f"flag-{flag.id}", doc_id=doc.id)
+    form = validated(DismissFlagForm(prefix=f"x{flag.id}"))
+    services.dismiss_flag(flag, actor=current_user, now=now_utc(), reason=form.reason.data)
+    notify(f"已排除预检提示（{flag.ref}，{flag.label}）。")
+    return redirect(url_for("review.conclude", doc_id=doc.id, _anchor=f"u-{flag.unit_key or 'whole'}"))
+
+
+@bp.post("/documents/<int:doc_id>/precheck")
+def rerun_precheck(doc_id: int):
+    """Read the version under review again with the rules in force now."""
+    doc = _doc(doc_id, "review")
+    rnd = services.latest_round(doc)
+    if rnd is None:
+        abort(404)
+    refusal_page("review.conclude", where="precheck", doc_id=doc.id)
+    count = services.rerun_precheck(rnd, actor=current_user, now=now_utc())
+    notify(f"已按现行预检规则重新预检，待处理提示 {count} 条。")
+    return redirect(url_for("review.conclude", doc_id=doc.id, _anchor="text"))
 
 
 @bp.post("/findings/<int:finding_id>/delete")
