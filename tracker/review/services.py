@@ -493,7 +493,7 @@ def add_finding(
         if flag is None or flag.round_id != rnd.id:
             raise ValidationFailed("该预检提示不属于本轮审查。")
         if flag.state is not FlagState.OPEN:
-            raise InvalidTransition(f"该预检提示已{flag.state.label}，不能再转为审查意见。")
+            raise InvalidTransition(f"该预检提示{flag.state.label}，不能再转为审查意见。")
         unit_key = unit_key or flag.unit_key
     structure = clauses.structure_of(clauses.reviewed_version(rnd))
     unit = None
@@ -555,7 +555,7 @@ def dismiss_flag(flag: PrecheckFlag, *, actor, now: datetime, reason: str) -> No
     """The reviewer rules a flag out, with the reason; the flag and the reason stay on record."""
     _open_round(flag.round, actor)
     if flag.state is not FlagState.OPEN:
-        raise InvalidTransition(f"该预检提示已{flag.state.label}。")
+        raise InvalidTransition(f"该预检提示{flag.state.label}，不能再排除。")
     flag.reason = _text(reason, "排除理由", required=True, limit=1000)
     flag.state, flag.decided_by_id, flag.decided_at = FlagState.DISMISSED, actor.id, now
     db.session.flush()
