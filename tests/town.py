@@ -24,7 +24,7 @@ from tracker.documents.models import Attachment, Document, DocumentBasis, Docume
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
 from tracker.publication import services as publication
-from tracker.review.models import Finding, Opinion, ReviewRound
+from tracker.review.models import Finding, Opinion, PrecheckFlag, ReviewRound
 from tracker.rules.models import Rule
 from tracker.solicitations import services as solicitations
 from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
@@ -149,6 +149,8 @@ def build(app: Flask) -> Town:
         "evaluation_id": first_id(sa.select(Evaluation).order_by(Evaluation.id)),
         "filter_id": saved.id,
         "sol_id": sol.id,
+        # A pre-check flag of the demo's drafts (their first versions cite a fine: docs/precheck.md).
+        "flag_id": first_id(sa.select(PrecheckFlag).order_by(PrecheckFlag.id)),
         "source_id": first_id(sa.select(LegalSource).order_by(LegalSource.id)),
         "year": today.year,
         "key": "opinions",

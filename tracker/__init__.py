@@ -115,6 +115,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.publication.views import bp as publication_bp
     from tracker.register.views import bp as register_bp
     from tracker.reports.views import bp as reports_bp
+    from tracker.review.precheck_views import bp as precheck_rules_bp
     from tracker.review.views import bp as review_bp
     from tracker.rules.views import bp as rules_bp
     from tracker.solicitations.views import bp as solicitations_bp
@@ -132,6 +133,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         alerts_bp,
         publication_bp,
         numbering_bp,
+        precheck_rules_bp,
         filing_bp,
         cleanup_bp,
         outputs_bp,

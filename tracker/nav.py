@@ -20,6 +20,7 @@ NAV = (
     ("import", "补录文件", "publication.import_register", "office"),
     ("rules", "规则设置", "rules.rules", "rules.view"),
     ("numbering", "编号规则", "numbering.page", "admin"),
+    ("precheck-rules", "预检规则", "precheck_rules.index", "admin"),
     ("users", "用户管理", "admin.users", "admin"),
     ("units", "单位管理", "admin.units", "admin"),
     ("word-templates", "文书模板", "outputs.templates", "admin"),
