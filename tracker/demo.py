@@ -175,10 +175,23 @@ class Town:
 
     def upload_version(self, doc: Document, on: date, note: str) -> DocumentVersion:
         seq = len(doc.versions) + 1
+        # The first draft carries what the demo's findings point at (第五条第二款, 第八条), so the review desk shows
+        # its pre-check flags and, in a second round, what became of each clause.
         paras = [
             f"第一条 为规范{doc.title[3:]}工作，根据有关法律法规，结合本镇实际，制定本办法。",
             "第二条 本办法适用于本镇行政区域内的相关管理活动。",
             f"第三条 （第{seq}稿）镇有关部门按照职责分工做好相关工作。",
+            "第四条 镇综合行政执法局负责本办法的组织实施。",
+            "第五条 相关经营活动应当遵守本办法。",
+            "违反本办法的，由镇综合行政执法局处以二千元罚款。"
+            if seq == 1
+            else "违反本办法的，由镇综合行政执法局依照有关法律法规处理。",
+            "第六条 镇人民政府定期公布有关工作情况。",
+            "第七条 镇有关部门应当加强监督检查。",
+            "第八条 经营者申请登记的，应当提交身份证明、无犯罪记录证明等材料。"
+            if seq == 1
+            else "第八条 经营者申请登记的，按照国家规定提交材料。",
+            "第九条 本办法自印发之日起施行。",
         ]
         checked = CheckedFile(_docx_bytes(doc.title, paras), f"{doc.title}（第{seq}稿）.docx", DOCX_TYPE, "docx")
         return add_version(doc, checked, note=note, actor=self.drafter_of(doc.drafting_unit), now=at(on, 9))
