@@ -235,7 +235,11 @@ def trace(text: str, key: str | None, later: Structure, earlier: Structure | Non
     for u in later.units:
         if _body(u.text) in claimed:
             continue
-        r = SequenceMatcher(None, body, _body(u.text), autojunk=False).ratio()
+        matcher = SequenceMatcher(None, body, _body(u.text), autojunk=False)
+        # The cheap upper bounds first: a long draft has hundreds of units, most nothing like this one.
+        if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
+            continue
+        r = matcher.ratio()
         # Prefer the unit at the same place when it is about as similar as the best elsewhere.
         if r > ratio + (0.05 if best is at_key and best is not None else 0) or (u is at_key and r >= ratio - 0.05):
             best, ratio = u, r
