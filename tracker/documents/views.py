@@ -24,6 +24,7 @@ from tracker.documents.models import (
     SourceKind,
     TrialKind,
 )
+from tracker.documents.queries import numbering_problems
 from tracker.errors import PermissionDenied, error_page, too_large_message
 from tracker.extensions import db
 from tracker.files.storage import path_of
@@ -104,6 +105,9 @@ def upload_version(doc_id: int):
     checked = read_upload(form.file.data, docx_only=True)
     version = services.add_version(doc, checked, note=form.note.data or "", actor=current_user, now=now_utc())
     notify(f"已上传第 {version.seq} 稿。")
+    if problems := numbering_problems(version):
+        # Said at once, while the drafter still has the file open (the versions panel repeats it).
+        notify(f"第 {version.seq} 稿的条款编号：{''.join(problems)}请核对后重新上传。", "warning")
     return redirect(url_for("register.show", doc_id=doc.id, _anchor="versions"))
 
 

@@ -21,7 +21,7 @@ from tracker.documents.models import (
     Document,
     SavedFilter,
 )
-from tracker.documents.queries import relations_of
+from tracker.documents.queries import numbering_problems, relations_of
 from tracker.documents.states import DocStatus
 from tracker.errors import InvalidTransition
 from tracker.extensions import db
@@ -128,6 +128,7 @@ def show(doc_id: int):
         kept_note={request.view_args.get("action"): request.form.get("note", "")} if request.method == "POST" else {},
         can_edit=can_edit,
         version_form=VersionForm() if can_edit else None,
+        numbering_problems=numbering_problems(doc.versions[-1] if doc.versions else None),
         attachment_form=AttachmentForm() if can_edit else None,
         review=review_queries.review_summary(doc, current_user, now=now),
         publications=publications_of(doc),
