@@ -15,6 +15,8 @@ from tests.word.steps import (
     all_text,
     assert_official_format,
     beijing_date,
+    builtin,
+    edit,
     open_docx,
     reviewed,
     stored_bytes,
@@ -23,8 +25,11 @@ from tests.word.steps import (
 from tracker.audit.models import AuditEvent
 from tracker.errors import PermissionDenied
 from tracker.files.storage import path_of
+from tracker.files.uploads import DOCX_TYPE, CheckedFile
 from tracker.review import word as review_word
 from tracker.review.models import PointResult, ReviewPoint
+from tracker.word import templates as word_templates
+from tracker.word.models import OutputKind
 from tracker.word.text import date_cn
 
 
@@ -57,6 +62,8 @@ def test_opinion_samples_cover_table_paragraphs_and_no_findings():
     assert bare["findings"] == [] and bare["basis"] == [] and bare["materials"] == []
     assert bare["sec"]["conclusion"] == "三" and bare["sec"]["findings"] == ""
     assert full["round_text"] == "（第二次送审）" and bare["round_text"] == ""
+    # A finding quoting its clause and one without a quote (as findings made before quotes were kept).
+    assert full["findings"][1]["quote"].startswith("第六条 ") and full["findings"][2]["quote"] == ""
 
 
 NUMBER = re.compile(r"〔\d{4}〕\d+号")
@@ -234,3 +241,74 @@ def test_every_round_has_its_file_and_the_drafter_of_a_returned_round_can_downlo
     assert f'href="/word/generated/{row.id}/download.pdf"' in page
     r = drafter.get(f"/word/generated/{row.id}/download")
     assert r.status_code == 200 and "应当修改后重新送审" in all_text(r.data)
+
+
+# --- the clause's words in the opinion (issue 18) ------------------------------------------------------------
+
+QUOTE = "第五条 违反本办法规定的，由镇人民政府处以五百元以上一千元以下罚款；情节严重的，处一千元以上罚款 & 通报。"
+SECOND = ("第八条", "要求提交无犯罪记录证明，增加了相对人义务。", "《优化营商环境条例》第三十九条", "删除该项材料。")
+
+
+def _quoted(db, world, now, findings, quotes):
+    """An opinion whose findings quote the clauses they are about, as the review desk stores them."""
+    walk = reviewed(world, now, findings=findings)
+    for finding, quote in zip(sorted(walk.round.findings, key=lambda f: f.position), quotes, strict=True):
+        finding.quote = quote
+    db.session.flush()
+    return walk
+
+
+def test_the_findings_table_quotes_the_clause_under_its_reference(db, world, now):
+    walk = _quoted(db, world, now, [FINDING, SECOND], [QUOTE, ""])
+    data = stored_bytes(review_word.generate_opinion(walk.opinion, actor=world["reviewer"], now=now))
+    assert_official_format(data)
+    (table,) = open_docx(data).tables
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    # Header, the first finding, its clause's words across the row under the reference, the second finding.
+    assert len(rows) == 4
+    assert rows[1][:2] == ["1", "第五条第二款"] and rows[1][2].startswith("规定对违规行为处以罚款")
+    assert rows[2][1:] == [f"原文：{QUOTE}"] * 4  # one cell spanning 条款 to 修改意见
+    assert rows[3][:2] == ["2", "第八条"]
+    # The number spans the finding's row and its quote's row.
+    first, under = (tr.tc_lst[0] for tr in table._tbl.tr_lst[1:3])
+    assert (first.vMerge, under.vMerge) == ("restart", "continue")
+    # The second finding quotes nothing: no 原文 row, no empty 原文 anywhere.
+    text = all_text(data)
+    assert text.count("原文：") == 1 and "原文： " not in text and not text.rstrip().endswith("原文：")
+    assert "{{" not in text and "{%" not in text
+
+
+def test_a_table_of_findings_without_quotes_has_no_quote_rows(db, world, now):
+    walk = reviewed(world, now, findings=[FINDING, SECOND])  # findings made before quotes were kept
+    data = review_word.render_opinion(walk.opinion).data
+    (table,) = open_docx(data).tables
+    assert len(table.rows) == 3 and "原文" not in all_text(data)
+
+
+def test_one_finding_quotes_its_clause_between_the_heading_and_the_problem(db, world, now):
+    walk = _quoted(db, world, now, [FINDING], [QUOTE])
+    data = review_word.render_opinion(walk.opinion).data
+    lines = all_text(data).splitlines()
+    at = lines.index("（一）关于第五条第二款")
+    assert lines[at + 1] == f"原文：{QUOTE}" and lines[at + 2].startswith("存在问题：规定对违规行为处以罚款")
+
+    unquoted = reviewed(world, now, findings=[FINDING])
+    lines = all_text(review_word.render_opinion(unquoted.opinion).data).splitlines()
+    at = lines.index("（一）关于第五条第二款")
+    assert lines[at + 1].startswith("存在问题：") and not any(line.startswith("原文") for line in lines)
+
+
+def test_an_office_template_made_before_quotes_still_passes_and_renders(db, world, now):
+    """The quote is an optional field: a template the office edited before it existed is accepted and used."""
+    older = edit(builtin(OutputKind.OPINION), "原文：{{ f.quote }}", "")
+    older = edit(older, "{%tr if f.quote %}", "{%tr if false %}")
+    older = edit(older, "{%p if f.quote %}", "{%p if false %}")
+    older = edit(older, "原文：{{ f.quote }}", "")
+    assert b"f.quote" not in older
+    checked = CheckedFile(older, "意见书模板.docx", DOCX_TYPE, "docx")
+    version = word_templates.upload_template(review_word.SPEC, checked, actor=world["admin"], now=now)
+    walk = _quoted(db, world, now, [FINDING, SECOND], [QUOTE, ""])
+    row = review_word.generate_opinion(walk.opinion, actor=world["reviewer"], now=now)
+    assert row.template_version.startswith(f"v{version.version_no}:")
+    data = stored_bytes(row)
+    assert "第五条第二款 | 规定对违规行为处以罚款" in all_text(data) and "原文" not in all_text(data)

@@ -447,6 +447,19 @@ def table(document, headers: list[str], widths_mm: list[int], rows: list[list[st
     return t
 
 
+def _row_under(t: Table, *, above: int, row: int, text: str) -> None:
+    """Row `row` as a continuation of row `above`: its first cell joins the one above (the 序号 spans both), the
+    others are one cell holding `text`."""
+    cells = t.rows[row].cells
+    for cell in cells:
+        for r in cell.paragraphs[0].runs:
+            r._r.getparent().remove(r._r)
+    t.rows[above].cells[0]._tc.vMerge = "restart"
+    cells[0]._tc.vMerge = "continue"
+    merged = cells[1].merge(cells[-1])
+    run(merged.paragraphs[0], text)
+
+
 # --- the elements of an outgoing 公文 (GB/T 9704-2012 §7) -----------------------------------------------------
 
 
@@ -591,14 +604,22 @@ def build_opinion() -> docx.Document:
         [
             ["{%tr for f in findings %}", "", "", "", ""],
             ["{{ f.no }}", "{{ f.clause }}", "{{ f.problem }}", "{{ f.legal_basis }}", "{{ f.suggestion }}"],
+            # The clause's words, under its reference and across the row; no row when the finding quotes none.
+            ["{%tr if f.quote %}", "", "", "", ""],
+            ["", "", "", "", ""],
+            ["{%tr endif %}", "", "", "", ""],
             ["{%tr endfor %}", "", "", "", ""],
         ],
     )
     for cell in t.rows[2].cells[:1]:
         cell.paragraphs[0].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _row_under(t, above=2, row=4, text="原文：{{ f.quote }}")
     tag(d, "else")
     tag(d, "for f in findings")
     para(d, "{{ f.heading }}", "二级标题")
+    tag(d, "if f.quote")
+    para(d, "原文：{{ f.quote }}")
+    tag(d, "endif")
     para(d, "存在问题：{{ f.problem }}")
     tag(d, "if f.legal_basis")
     para(d, "审查依据：{{ f.legal_basis }}")

@@ -129,6 +129,8 @@ def opinion_context(
                 "no": i,
                 "heading": f"（{cn_numeral(i)}）" + (f"关于{f.clause.strip()}" if f.clause.strip() else "总体意见"),
                 "clause": f.clause.strip() or "总体",
+                # The clause's words when the finding was made (empty for a general finding or an older one).
+                "quote": (f.quote or "").strip(),
                 "problem": (f.problem or "").strip(),
                 "legal_basis": (f.legal_basis or "").strip(),
                 "suggestion": (f.suggestion or "").strip(),
@@ -163,7 +165,7 @@ FIELDS = (
         "findings",
         "具体修改意见",
         True,
-        "f.no 序号，f.heading（一）关于某条，f.clause 条款，f.problem 存在问题，"
+        "f.no 序号，f.heading（一）关于某条，f.clause 条款，f.quote 条款原文（可能为空），f.problem 存在问题，"
         "f.legal_basis 依据，f.suggestion 修改意见",
     ),
     Field("findings_as_table", "修改意见多于一条时为真（以表格列出）"),
@@ -196,6 +198,8 @@ def _sample_opinion(findings: int, *, bases: bool, round_no: int) -> NS:
             id=i,
             position=i,
             clause=f"第{cn}条" if i else "",
+            # The first (general) finding quotes no clause, the last one is as old findings are: without a quote.
+            quote=f"第{cn}条 违反本办法规定的，由镇人民政府处以五百元以上一千元以下罚款。" if 0 < i < 2 else "",
             problem="规定对违规行为处以罚款，属于设定行政处罚。",
             legal_basis="《中华人民共和国行政处罚法》第十四条" if i % 2 == 0 else "",
             suggestion="删除罚款规定。" if i != 1 else "",
