@@ -273,3 +273,19 @@ def test_the_next_version_shows_what_became_of_each_findings_clause(db, world, u
     assert by_clause["第三条"][0] == "removed" and "原文：第三条 违反本办法的" in by_clause["第三条"][1]
     assert by_clause["第四条"][0] == "moved" and "现为 第三条第一款" in by_clause["第四条"][1]
     assert "不采纳：本地产品质量可控" in by_clause["第四条"][1]
+
+
+def test_the_worksheet_names_the_towns_documents_in_force_on_the_same_subject(db, world, clock, login_as):
+    existing = factories.in_force(
+        world, "测试镇农村宅基地审批管理办法", date(2026, 6, 1), date(2026, 6, 22), date(2026, 7, 22)
+    )
+    factories.in_force(world, "测试镇户外广告设施设置办法", date(2026, 6, 2), date(2026, 6, 23), date(2026, 7, 23))
+    doc = factories.draft(world, TITLE, DAY, text=TEXT)
+    factories.submit(world, doc, DAY)
+    factories.accept(world, doc, DAY)
+    db.session.commit()
+    body = login_as("reviewer").get(f"/review/documents/{doc.id}/worksheet").get_data(as_text=True)
+    related = body[body.index('data-testid="related"') : body.index("审查要点</h2>")]
+    assert re.findall(r'<li class="mb-2" data-testid="related-doc">\s*<a href="/documents/(\d+)"', related) == [
+        str(existing.id)
+    ]

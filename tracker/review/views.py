@@ -44,6 +44,7 @@ from tracker.review.models import (
     ReviewPoint,
 )
 from tracker.review.packet import missing_materials
+from tracker.review.related import related_in_force
 from tracker.rules.conclusions import active_conclusions
 from tracker.rules.ruleset import get_rule
 from tracker.workflow.service import allows
@@ -270,6 +271,7 @@ def _text_desk(doc: Document, rnd, finding_form: FindingForm, *, can_review: boo
         "dismiss_forms": {f.id: DismissFlagForm(prefix=f"x{f.id}") for f in flags if f.state is FlagState.OPEN},
         "previous": previous,
         "previous_traces": clauses.traces(previous.findings, structure) if previous is not None else [],
+        "related": related_in_force(doc) if can_review else [],
     }
 
 
