@@ -14,17 +14,13 @@ import zipfile
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 
 from tests.documents.files import docx_bytes
 from tests.pages import is_login_redirect, text
 from tests.sandbox import sandbox
 from tests.town import ROLES, build, clients, login
-from tracker.auth.models import User
 from tracker.common.timeutil import now_utc, office_today
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
-from tracker.extensions import db
-from tracker.review import precheck_rules
 
 A, R, C, D, D2, L = ROLES
 EVERYONE = frozenset(ROLES)
@@ -85,7 +81,7 @@ EXPECT: dict[str, object] = {
     "numbering.save_defaults": {"POST": only(A)},
     "numbering.save_unit": {"POST": only(A)},
     # The pre-check rules (docs/precheck.md): the administrator switches them and keeps the office's own; the URL
-    # names one of the office's own rules (PRECHECK_CODE, added to the town below).
+    # names one of the office's own rules (the demo town's, tests/town.py).
     "precheck_rules.index": {"GET": only(A)},
     "precheck_rules.add": {"POST": only(A)},
     "precheck_rules.switch": {"POST": [({"active": "off"}, only(A))]},
@@ -215,34 +211,10 @@ _STATIC = {"static": "app.css", "bootstrap.static": "css/bootstrap.min.css"}
 _QUERY = {"publication.end": "?action=repeal", "filing.result": "?action=filing_registered"}
 
 
-# An office-added pre-check rule, so that the routes naming a rule by its code have a real one to name.
-PRECHECK_CODE = "town_deposit"
-
-
-def _own_precheck_rule() -> str:
-    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
-    precheck_rules.add_rule(
-        code=PRECHECK_CODE,
-        point=5,
-        label="收取押金",
-        explanation="条款向群众收取押金，须有收费依据。",
-        words="押金、保证金",
-        pattern="",
-        unless_basis=True,
-        needs_private_subject=False,
-        source="",
-        actor=admin,
-        now=now_utc(),
-    )
-    db.session.commit()
-    return PRECHECK_CODE
-
-
 @pytest.fixture(scope="module")
 def town(app):
     with app.app_context():
         built = build(app)
-        built.common["code"] = _own_precheck_rule()
         yield built, clients(app)
 
 

@@ -24,7 +24,7 @@ from tracker.documents.models import Attachment, Document, DocumentBasis, Docume
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
 from tracker.publication import services as publication
-from tracker.review.models import Finding, Opinion, PrecheckFlag, ReviewRound
+from tracker.review.models import Finding, Opinion, PrecheckFlag, PrecheckRuleSetting, ReviewRound
 from tracker.rules.models import Rule
 from tracker.solicitations import services as solicitations
 from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
@@ -151,6 +151,8 @@ def build(app: Flask) -> Town:
         "sol_id": sol.id,
         # A pre-check flag of the demo's drafts (their first versions cite a fine: docs/precheck.md).
         "flag_id": first_id(sa.select(PrecheckFlag).order_by(PrecheckFlag.id)),
+        # The demo town's own pre-check rule (the pages name a rule by its code).
+        "code": _one(sa.select(PrecheckRuleSetting).where(PrecheckRuleSetting.builtin.is_(False))).code,
         "source_id": first_id(sa.select(LegalSource).order_by(LegalSource.id)),
         "year": today.year,
         "key": "opinions",

@@ -38,6 +38,7 @@ from tracker.filing.models import Filing, FilingAttempt, FilingResult
 from tracker.filing.word import generate_filing_report
 from tracker.publication import services as publication
 from tracker.publication.models import Publication
+from tracker.review import precheck_rules
 from tracker.review import services as review
 from tracker.review.models import (
     Consultation,
@@ -480,6 +481,20 @@ def load_demo(*, now: datetime) -> None:
         )
         db.session.add(town.sources[title])
     db.session.flush()
+    # A rule of the town's own, beside the defaults (the 预检规则 page shows both).
+    precheck_rules.add_rule(
+        code="benefit_sanction",
+        point=6,
+        label="以取消待遇作惩戒",
+        explanation="条款以取消低保、补贴等待遇或不予办理其他事项作为惩戒，属于减损权利，须有法律、法规、规章依据。",
+        words="取消低保、取消补贴、停发补贴、不予办理",
+        pattern="",
+        unless_basis=True,
+        needs_private_subject=False,
+        source="没有法律、法规、规章依据，不得减损公民、法人和其他组织的合法权益（国办发〔2018〕37号）；本镇自定规则",
+        actor=admin,
+        now=now,
+    )
 
     _stories(town, town.today)
     db.session.flush()
