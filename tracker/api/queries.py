@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from tracker.documents.models import Document
 from tracker.documents.queries import visible_filter
@@ -16,5 +17,8 @@ def documents_page(user, *, status: DocStatus | None, page: int, per_page: int) 
     if status is not None:
         stmt = stmt.where(Document.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    docs = db.session.scalars(stmt.order_by(Document.id).limit(per_page).offset((page - 1) * per_page)).all()
+    page_stmt = stmt.order_by(Document.id).limit(per_page).offset((page - 1) * per_page)
+    docs = db.session.scalars(
+        page_stmt.options(selectinload(Document.issuer), selectinload(Document.drafting_unit))
+    ).all()
     return total, list(docs)

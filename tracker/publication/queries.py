@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from tracker.common.readcache import once_per_read
 from tracker.documents.models import Document, DocumentRelation
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
@@ -20,6 +21,11 @@ RELATION_TARGET_STATES = DOCUMENT.sources_of("repealed_by_new", "superseded_by_n
 
 
 def current_publication(document) -> Publication | None:
+    """The document's current publication (read once per page: common/readcache.py)."""
+    return once_per_read(("current_publication", document.id), lambda: _read_current_publication(document))
+
+
+def _read_current_publication(document) -> Publication | None:
     stmt = (
         sa.select(Publication)
         .where(Publication.document_id == document.id, Publication.is_current.is_(True))
@@ -27,6 +33,19 @@ def current_publication(document) -> Publication | None:
         .limit(1)
     )
     return db.session.scalar(stmt)
+
+
+def current_publications(document_ids) -> dict[int, Publication]:
+    """The current publication of each document, in one query (a list page must not read them row by row)."""
+    ids = list(document_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Publication)
+        .where(Publication.document_id.in_(ids), Publication.is_current.is_(True))
+        .order_by(Publication.id)
+    )
+    return {pub.document_id: pub for pub in rows}  # the latest current one wins, as in current_publication()
 
 
 def numbers_of(document) -> list[str]:
