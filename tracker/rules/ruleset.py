@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tracker.common.readcache import once_per_read
 from tracker.extensions import db
 from tracker.rules.models import Confidence, DayUnit, Rule, Setting
 
@@ -135,9 +136,14 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
 }
 
 
+def _rules_by_code() -> dict[str, Rule]:
+    return {rule.code: rule for rule in db.session.scalars(sa.select(Rule))}
+
+
 def get_rule(code: str) -> Rule:
-    """The town's rule (or the default, unsaved, when the database has not been seeded)."""
-    rule = db.session.scalar(sa.select(Rule).where(Rule.code == code))
+    """The town's rule (or the default, unsaved, when the database has not been seeded). A page reads the rule set
+    once (common/readcache.py); anything that may write reads the row afresh."""
+    rule = once_per_read("rules", _rules_by_code).get(code)
     if rule is not None:
         return rule
     d = DEFAULTS_BY_CODE[code]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from tracker.audit import services as audit
+from tracker.common.readcache import once_per_read
 from tracker.extensions import db
 from tracker.rules.calendar import ScheduleEntry, WorkCalendar, missing_holidays
 from tracker.rules.models import CalendarDay, CalendarYear, DayUnit, Rule
@@ -28,6 +29,11 @@ class Deadline:
 
 
 def load_calendar() -> WorkCalendar:
+    """The working-day calendar (read once per page: common/readcache.py)."""
+    return once_per_read("calendar", _read_calendar)
+
+
+def _read_calendar() -> WorkCalendar:
     overrides = {row.day: row.kind for row in db.session.scalars(sa.select(CalendarDay))}
     years = set(db.session.scalars(sa.select(CalendarYear.year)))
     return WorkCalendar(overrides=overrides, confirmed_years=years)
