@@ -352,11 +352,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", action="store_true", help="use TEST_DATABASE_URL's server")
     parser.add_argument("--rebuild", action="store_true", help="build the databases again")
+    parser.add_argument("--work", type=Path, default=WORK, help="where the SQLite databases are kept")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
-    WORK.mkdir(exist_ok=True)
+    args.work.mkdir(exist_ok=True)
     sizes = [int(x) for x in args.docs.split(",")]
     print(f"load average at start: {load_average()}")
     p50s: dict[int, dict[str, float]] = {}
@@ -378,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             url = base.set(database=name).render_as_string(hide_password=False)
             fresh = not exists
         else:
-            path = WORK / f"http-{docs}.sqlite3"
+            path = args.work / f"http-{docs}.sqlite3"
             if args.rebuild and path.exists():
                 path.unlink()
             fresh = not path.exists()
