@@ -20,15 +20,17 @@ EXPECTED_NAV = {
 # Drafts for comment from higher levels and the annual statistics: the town's officers, not the drafting units.
 for _username in ("admin", "reviewer", "clerk", "leader"):
     EXPECTED_NAV[_username] |= {"solicitations", "reports"}
-# The catalogue of laws is read by everyone (the 司法所 keeps it); the number patterns are the administrator's.
+# The catalogue of laws is read by everyone (the 司法所 keeps it); the number patterns and the pre-check rules are
+# the administrator's.
 for _username in EXPECTED_NAV:
     EXPECTED_NAV[_username] |= {"catalogue"}
-EXPECTED_NAV["admin"] |= {"numbering"}
+EXPECTED_NAV["admin"] |= {"numbering", "precheck-rules"}
 # The page behind each entry (the clerk's deadlines board is the clerk's home page, not an entry of its own).
 ENDPOINTS = {
     "home": "main.index",
     "catalogue": "catalogue.index",
     "numbering": "numbering.page",
+    "precheck-rules": "precheck_rules.index",
     "documents": "register.index",
     "new-document": "documents.new",
     "review-desk": "review.desk",

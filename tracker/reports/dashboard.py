@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from tracker.alerts.models import Alert, AlertLevel
 from tracker.alerts.queries import days_left_of
@@ -18,6 +19,7 @@ from tracker.documents.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
 from tracker.reports import charts
 from tracker.reports.stats import annual, monthly_opinions
+from tracker.review import queries as review_queries
 from tracker.review import services as review_services
 from tracker.review.queries import desk
 from tracker.rules.due import counts_working_days, days_left
@@ -81,16 +83,18 @@ def drafter_board(user, *, today: date) -> dict:
         .where(Document.drafting_unit_id == user.unit_id, Document.status.not_in(EVER_PUBLISHED | ENDED_STATES))
         .order_by(Document.updated_at.desc())
     ).all()
+    rounds = review_queries.latest_rounds([d.id for d in in_progress if d.status is DocStatus.PASSED])
     answers = [
         d
         for d in in_progress
         if d.status is DocStatus.RETURNED
-        or (d.status is DocStatus.PASSED and review_services.unanswered(review_services.latest_round(d)))
+        or (d.status is DocStatus.PASSED and review_services.unanswered(rounds.get(d.id)))
     ]
     proposals = db.session.scalars(
         sa.select(CleanupItem)
         .join(Document, Document.id == CleanupItem.document_id)
         .where(Document.drafting_unit_id == user.unit_id, CleanupItem.proposed_result.is_(None))
+        .options(selectinload(CleanupItem.campaign))
     ).all()
     proposals = [i for i in proposals if i.campaign.phase in RESULTS_OPEN]
     evaluations = db.session.scalars(
