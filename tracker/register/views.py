@@ -8,8 +8,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from tracker.alerts.queries import document_deadlines
 from tracker.audit.services import document_history
 from tracker.auth.permissions import may
+from tracker.cleanup.queries import history_for as cleanup_history
 from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, notify, refusal_page, validated
@@ -25,8 +27,11 @@ from tracker.documents.queries import numbering_problems, relations_of
 from tracker.documents.states import DocStatus
 from tracker.errors import InvalidTransition
 from tracker.extensions import db
+from tracker.filing.services import filing_summary
+from tracker.publication.queries import publications_of
 from tracker.publication.services import RELATION_SOURCE_STATES
 from tracker.register import export, queries, word_panel
+from tracker.review import queries as review_queries
 from tracker.workflow import service as workflow
 
 bp = Blueprint("register", __name__, url_prefix="/documents")
@@ -108,12 +113,6 @@ def delete_filter(filter_id: int):
 
 @bp.get("/<int:doc_id>")
 def show(doc_id: int):
-    from tracker.alerts.queries import document_deadlines
-    from tracker.cleanup.queries import history_for as cleanup_history
-    from tracker.filing.services import filing_summary
-    from tracker.publication.queries import publications_of
-    from tracker.review import queries as review_queries
-
     doc = _load(doc_id)
     now = now_utc()
     today = office_today(now)
