@@ -6,21 +6,20 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from tracker.alerts.models import AlertLevel
+from tracker.alerts.queries import days_left_of
+from tracker.alerts.reminders import alerts_for, mail_configured
+from tracker.common.timeutil import now_utc, office_today
 from tracker.documents.queries import status_counts
 from tracker.extensions import db
 from tracker.register.queries import recent_documents
+from tracker.reports.dashboard import board_for
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
-    from tracker.alerts.models import AlertLevel
-    from tracker.alerts.queries import days_left_of
-    from tracker.alerts.reminders import alerts_for, mail_configured
-    from tracker.common.timeutil import now_utc, office_today
-    from tracker.reports.dashboard import board_for
-
     counts = status_counts(current_user)
     now = now_utc()
     alerts = alerts_for(current_user)

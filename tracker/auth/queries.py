@@ -6,11 +6,17 @@ import sqlalchemy as sa
 
 from tracker.auth.api_tokens import ApiToken
 from tracker.auth.models import Unit, User
+from tracker.common.readcache import once_per_read
 from tracker.extensions import db
 
 
 def users() -> list[User]:
     return list(db.session.scalars(sa.select(User).order_by(User.role, User.username)))
+
+
+def unit_names() -> dict[int, str]:
+    """Every unit's name by id (read once per page: common/readcache.py)."""
+    return once_per_read("unit_names", lambda: {u.id: u.name for u in db.session.scalars(sa.select(Unit))})
 
 
 def units_by_name() -> list[Unit]:

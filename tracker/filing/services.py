@@ -228,9 +228,10 @@ def record_result(
     return attempt
 
 
-def awaiting_answer(doc: Document) -> FilingAttempt | None:
-    """The latest submission while the city has not answered it (the document is 已报备待审查)."""
-    filing = current_filing(doc)
+def awaiting_answer(doc: Document, filing: Filing | None = None) -> FilingAttempt | None:
+    """The latest submission while the city has not answered it (the document is 已报备待审查); a caller that
+    already read the current filing passes it."""
+    filing = filing or current_filing(doc)
     if filing is None or not filing.attempts or doc.filing_status is not FilingStatus.SUBMITTED:
         return None
     last = filing.attempts[-1]
@@ -286,7 +287,7 @@ def filing_summary(doc: Document, *, today: date) -> dict | None:
         return None
     open_ = doc.filing_status in (FilingStatus.NOT_SUBMITTED, FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED)
     last = filing.attempts[-1] if filing.attempts else None
-    waiting = awaiting_answer(doc)
+    waiting = awaiting_answer(doc, filing)
     return {
         "filing": filing,
         "attempts": filing.attempts,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from tracker.alerts.models import Alert, AlertLevel
-from tracker.auth.models import Unit
+from tracker.auth.queries import unit_names
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
@@ -52,7 +52,7 @@ def rates_by_month(stats: AnnualStatistics) -> list[MonthRates]:
 
 def deadlines_by_unit() -> list[tuple[str, dict[str, int]]]:
     """Open deadlines of every unit by level (overdue, due soon, open), the units with most overdue first."""
-    names = {u.id: u.name for u in db.session.scalars(sa.select(Unit))}
+    names = unit_names()
     counts: dict[str, dict[str, int]] = {}
     rows = db.session.execute(
         sa.select(Alert.unit_id, Alert.level, sa.func.count())

@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from tracker.alerts.models import Alert, AlertLevel
 from tracker.alerts.queries import days_left_of
-from tracker.auth.models import Role, Unit
+from tracker.auth.models import Role
+from tracker.auth.queries import unit_names
 from tracker.cleanup.models import CleanupItem, Evaluation
 from tracker.cleanup.phases import RESULTS_OPEN
 from tracker.common.timeutil import office_today
@@ -54,7 +55,7 @@ def risk_board(*, today: date) -> dict:
     alerts = db.session.scalars(
         sa.select(Alert).where(open_).order_by(urgency, Alert.due_on, Alert.id).limit(RISK_BOARD_ROWS)
     ).all()
-    units = {u.id: u.name for u in db.session.scalars(sa.select(Unit))}
+    units = unit_names()
     by_unit: dict[str, list[Alert]] = defaultdict(list)
     for a in alerts:
         by_unit[units.get(a.unit_id, "（镇级事项）")].append(a)

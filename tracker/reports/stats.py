@@ -139,14 +139,15 @@ def annual(year: int) -> AnnualStatistics:
         "reviewed", "审查的规范性文件", len({d for d, _ in opinions}), sorted({d for d, _ in opinions})
     )
 
-    # Documents first published in the year (a renewal is not a new document).
+    # Documents first published in the year (a renewal is not a new document), and (for 统一发布率 below) those
+    # numbered in the year: one read of the first publications.
     first = _first_publications()
-    published = db.session.execute(
-        sa.select(Publication.document_id, Publication.published_on)
+    firsts = db.session.execute(
+        sa.select(Publication.document_id, Publication.published_on, Publication.signed_on, Publication.url)
         .join(first, first.c.pub_id == Publication.id)
-        .where(Publication.published_on.between(start, end))
+        .where(sa.or_(Publication.published_on.between(start, end), Publication.signed_on.between(start, end)))
     ).all()
-    published_ids = sorted(d for d, _ in published)
+    published_ids = sorted(d for d, p, _, _ in firsts if p is not None and start <= p <= end)
     figures["published"] = Figure("published", "统一发布的规范性文件", len(published_ids), published_ids)
 
     # 合法性审查审核率: published documents that passed legality review before publication.
@@ -169,11 +170,7 @@ def annual(year: int) -> AnnualStatistics:
 
     # 统一发布率: documents numbered in the year that were published on the website. A document signed in late
     # December and published in January counts for its signing year, as 备案率 counts a filing made in January.
-    numbered = db.session.execute(
-        sa.select(Publication.document_id, Publication.published_on, Publication.url)
-        .join(first, first.c.pub_id == Publication.id)
-        .where(Publication.signed_on.between(start, end))
-    ).all()
+    numbered = [(d, p, url) for d, p, signed, url in firsts if signed is not None and start <= signed <= end]
     numbered_ids = sorted(d for d, _, _ in numbered)
     on_web = sorted(d for d, p, url in numbered if p is not None and url)
     rates["publication_rate"] = Rate(
@@ -242,9 +239,6 @@ def annual(year: int) -> AnnualStatistics:
     ).all()
     figures["evaluations"] = Figure("evaluations", "完成评估", len(evaluations), sorted(set(evaluations)))
 
-    in_force = sorted(db.session.scalars(sa.select(Document.id).where(in_force_filter(end))))
-    figures["in_force"] = Figure("in_force", "年末现行有效的规范性文件", len(in_force), in_force)
-
     lead = get_rule("evaluation_lead")
     horizon = end + relativedelta(months=lead.value)
     # The validity in force at year end is that of the latest publication published by then: a renewal in a
@@ -256,25 +250,21 @@ def annual(year: int) -> AnnualStatistics:
         .limit(1)
         .scalar_subquery()
     )
-    expiring = sorted(
-        db.session.scalars(
-            sa.select(Document.id).where(in_force_filter(end), validity_at_end > end, validity_at_end <= horizon)
-        )
-    )
+    # In force at year end, with the validity then: one read gives both figures.
+    in_force_rows = db.session.execute(
+        sa.select(Document.id, validity_at_end.label("validity_end_on")).where(in_force_filter(end))
+    ).all()
+    in_force = sorted(d for d, _ in in_force_rows)
+    figures["in_force"] = Figure("in_force", "年末现行有效的规范性文件", len(in_force), in_force)
+    expiring = sorted(d for d, until in in_force_rows if until is not None and end < until <= horizon)
     figures["expiring"] = Figure("expiring", f"未来{lead.value}个月内有效期届满", len(expiring), expiring)
 
-    received = (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(Solicitation).where(Solicitation.received_on.between(start, end))
-        )
-        or 0
-    )
-    replied = (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(Solicitation).where(Solicitation.sent_on.between(start, end))
-        )
-        or 0
-    )
+    received, replied = db.session.execute(
+        sa.select(
+            sa.func.count().filter(Solicitation.received_on.between(start, end)),
+            sa.func.count().filter(Solicitation.sent_on.between(start, end)),
+        ).where(sa.or_(Solicitation.received_on.between(start, end), Solicitation.sent_on.between(start, end)))
+    ).one()
     figures["solicitations"] = Figure(
         "solicitations", "答复上级征求意见稿（件）", replied, breakdown={"收到": received, "答复": replied}
     )
