@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -145,3 +146,45 @@ def test_write_xlsx_cleans_what_excel_cannot_hold(value, expected):
     assert n == 1
     ws = openpyxl.load_workbook(buf).active
     assert ws.title == "a b c " and ws["A2"].value == expected
+
+
+def test_a_list_export_is_sent_as_it_is_made():
+    """The first bytes leave before any row is read, then a chunk every STREAM_BATCH rows: a whole register is
+    never waited for, nor held, before the download starts (issue #17)."""
+    read = 0
+    total = 2 * xlsx.STREAM_BATCH + 7
+
+    def rows():
+        nonlocal read
+        for i in range(total):
+            read += 1
+            yield (i, f"文件{i}", date(2026, 1, 1), datetime(2026, 3, 1, 2, 0, tzinfo=UTC))
+
+    columns = [xlsx.Column("编号", 8, "number"), xlsx.Column("名称", 20), xlsx.Column("日", 12, "date")]
+    columns.append(xlsx.Column("时", 17, "datetime"))
+    read_at_chunk = []
+    data = b""
+    for chunk in xlsx.stream_xlsx(columns, rows(), sheet_title="清单", tz=ZoneInfo("Asia/Shanghai")):
+        read_at_chunk.append(read)
+        data += chunk
+    assert read_at_chunk[0] == 0 and data[:2] == b"PK"
+    assert read_at_chunk[1:3] == [xlsx.STREAM_BATCH, 2 * xlsx.STREAM_BATCH]
+    assert read_at_chunk[-1] == total
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert ws.max_row == total + 1 and ws.title == "清单"
+    assert [c.value for c in ws[total + 1]] == [
+        total - 1,
+        f"文件{total - 1}",
+        datetime(2026, 1, 1),
+        datetime(2026, 3, 1, 10),
+    ]
+    assert ws.auto_filter.ref == f"A1:D{total + 1}"
+
+
+def test_the_register_export_is_a_streamed_response(reg, login_as):  # noqa: F811
+    r = login_as("clerk").get("/documents/export.xlsx", buffered=False)
+    assert r.is_streamed and r.headers["Cache-Control"] == "no-store"
+    assert "filename*=UTF-8''%E6%96%87%E4%BB%B6%E7%99%BB%E8%AE%B0%E7%B0%BF" in r.headers["Content-Disposition"]
+    data = b"".join(r.response)
+    r.close()
+    assert openpyxl.load_workbook(io.BytesIO(data)).active.max_row == 1 + 8

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
@@ -32,6 +30,7 @@ from tracker.cleanup.models import (
     EvaluationConclusion,
 )
 from tracker.cleanup.phases import CAMPAIGN, RESULTS_OPEN
+from tracker.common.downloads import attachment
 from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, form_errors, notify, posted, refusal_page, validated
@@ -202,11 +201,10 @@ def catalogue_xlsx(campaign_id: int):
     campaign = db.get_or_404(CleanupCampaign, campaign_id)
     if campaign.phase is not CampaignPhase.PUBLISHED:
         abort(404)
-    name = quote(f"{campaign.name}结果目录.xlsx")
     return Response(
         services.catalogue_xlsx(campaign),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename=\"catalogue.xlsx\"; filename*=UTF-8''{name}"},
+        headers={"Content-Disposition": attachment(f"{campaign.name}结果目录.xlsx", "catalogue.xlsx")},
     )
 
 

@@ -6,26 +6,29 @@ link to anywhere in the office's sheet. Such text is written as a string cell wi
 Excel itself sets when someone types '=…), so it stays text even after F2 and Enter. The product writes no
 formulas at all.
 
-openpyxl's write-only workbook writes each row to a temporary file as it comes, so a 100,000-row export holds
-one batch of rows in memory, never the sheet.
+Two ways out, one typing of cells (typed()): the report workbooks (several sheets, captions, wrapped text) are
+written by openpyxl's write-only workbook; a list download (one sheet, one header, perhaps the whole register) is
+streamed by stream_xlsx(), which sends its first bytes at once and holds one batch of rows in memory.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import tempfile
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from xml.sax.saxutils import escape
 
-from flask import Response, send_file
+from flask import Response, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from tracker.common.downloads import attachment
 from tracker.common.timeutil import office_tz
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,7 +58,7 @@ class Sheet:
     autofilter: bool = True
 
 
-def sheet_title(name: str) -> str:
+def safe_sheet_title(name: str) -> str:
     """Excel refuses \\ / * ? : [ ] in a sheet name and more than 31 characters."""
     return re.sub(r"[\\/*?:\[\]]", " ", name)[:31] or "Sheet1"
 
@@ -68,8 +71,30 @@ def looks_like_formula(text: str) -> bool:
     return bool(text) and text[0] in FORMULA_START
 
 
+# What a value becomes in a cell of a column of this kind: (how it is written, the value to write). One rule for
+# both writers below: text people typed is cleaned and, if a spreadsheet would run it, kept as quoted text.
+EMPTY, TEXT, QUOTED, NUMBER, DATE, DATETIME = "empty", "text", "quoted", "number", "date", "datetime"
+
+
+def typed(kind: str, value, tz: tzinfo | None):
+    if value is None or value == "":
+        return EMPTY, None
+    if kind in ("date", "datetime", "auto") and isinstance(value, date):
+        if isinstance(value, datetime):
+            # Excel has no time zones: write the office's wall-clock time.
+            local = value.astimezone(tz) if value.tzinfo and tz else value
+            return DATETIME, local.replace(tzinfo=None)
+        return DATE, value
+    if kind in ("number", "auto") and isinstance(value, int | float) and not isinstance(value, bool):
+        return NUMBER, value
+    text = clean_text(value.label if hasattr(value, "label") else value)
+    if not text:
+        return EMPTY, None
+    return (QUOTED if looks_like_formula(text) else TEXT), text
+
+
 class _Cells:
-    """value -> what openpyxl writes, for one sheet: one converter per column, chosen once."""
+    """value -> what openpyxl writes, for one sheet of a report workbook."""
 
     def __init__(self, ws, *, tz: tzinfo | None, wrap: bool):
         self.ws = ws
@@ -87,47 +112,18 @@ class _Cells:
             cell.alignment = self.alignment
         return cell
 
-    def _styled(self, value):
-        return value if self.alignment is None or value is None else self._cell(value)
+    def convert(self, kind: str, value):
+        how, value = typed(kind, value, self.tz)
+        if how == EMPTY:
+            return None
+        if how == QUOTED:
+            return self._cell(value, text=True)
+        if how in (DATE, DATETIME):
+            return self._cell(value, DATE_FORMAT if how == DATE else DATETIME_FORMAT)
+        return value if self.alignment is None else self._cell(value)
 
     def text(self, value):
-        if value is None or value == "":
-            return None
-        text = clean_text(value.label if hasattr(value, "label") else value)
-        if looks_like_formula(text):
-            return self._cell(text, text=True)
-        return self._styled(text)
-
-    def date(self, value):
-        if isinstance(value, datetime):
-            return self.datetime(value)
-        if isinstance(value, date):
-            return self._cell(value, DATE_FORMAT)
-        return self.text(value)
-
-    def datetime(self, value):
-        if not isinstance(value, datetime):
-            return self.date(value) if isinstance(value, date) else self.text(value)
-        # Excel has no time zones: write the office's wall-clock time.
-        local = value.astimezone(self.tz).replace(tzinfo=None) if value.tzinfo and self.tz else value
-        return self._cell(local.replace(tzinfo=None), DATETIME_FORMAT)
-
-    def number(self, value):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return self.text(value)
-        return self._styled(value)
-
-    def auto(self, value):
-        if isinstance(value, date):
-            return self.date(value)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return self.number(value)
-        return self.text(value)
-
-    def converter(self, column: Column):
-        return {"date": self.date, "datetime": self.datetime, "number": self.number, "auto": self.auto}.get(
-            column.kind, self.text
-        )
+        return self.convert("text", value)
 
 
 def write_workbook(fileobj, sheets: Sequence[Sheet], *, tz: tzinfo | None = None) -> list[int]:
@@ -136,7 +132,7 @@ def write_workbook(fileobj, sheets: Sequence[Sheet], *, tz: tzinfo | None = None
     counts = []
     bold, centred = Font(bold=True), Alignment(horizontal="center", vertical="center")
     for sheet in sheets:
-        ws = wb.create_sheet(title=sheet_title(sheet.title))
+        ws = wb.create_sheet(title=safe_sheet_title(sheet.title))
         for i, column in enumerate(sheet.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = column.width
         cells = _Cells(ws, tz=tz, wrap=sheet.wrap)
@@ -157,10 +153,10 @@ def write_workbook(fileobj, sheets: Sequence[Sheet], *, tz: tzinfo | None = None
             cell.font, cell.alignment = bold, centred
             header.append(cell)
         ws.append(header)
-        converters = [cells.converter(column) for column in sheet.columns]
+        kinds = [column.kind for column in sheet.columns]
         n = 0
         for row in sheet.rows:
-            ws.append([convert(value) for convert, value in zip(converters, row, strict=True)])
+            ws.append([cells.convert(kind, value) for kind, value in zip(kinds, row, strict=True)])
             n += 1
         if sheet.autofilter:
             ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(sheet.columns))}{header_row + n}"
@@ -177,31 +173,170 @@ def workbook_bytes(sheets: Sequence[Sheet], *, tz: tzinfo | None = None) -> byte
     return buf.getvalue()
 
 
-# --- one sheet as a download (any list page) -------------------------------------------------------------
+# --- one sheet as a download (any list page), streamed ---------------------------------------------------
+#
+# A list export may hold every document of the register. openpyxl writes its sheet to a temporary file and zips it
+# only when the workbook is saved, so nothing could be sent before the last row was read, and its per-cell objects
+# cost more than the rows themselves (a 100,000-row register took some 40 s, beyond the worker's timeout). A list
+# is one sheet with one header: its XML is written here, row by row, into a zip that is sent as it is made
+# (zipfile writes to a stream that cannot seek). The cells are typed by typed() above, as in the report workbooks.
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_NS_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+_OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_PARTS = {
+    "[Content_Types].xml": f'<Types xmlns="{_PKG}/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
+    f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/></Types>',
+    "_rels/.rels": f'<Relationships xmlns="{_PKG}/relationships">'
+    f'<Relationship Id="rId1" Type="{_OFFICE}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_PKG}/relationships">'
+    f'<Relationship Id="rId1" Type="{_OFFICE}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_OFFICE}/styles" Target="styles.xml"/></Relationships>',
+    # Cell styles by position: 0 plain, 1 the bold centred header, 2 a date, 3 a date and time, 4 quoted text.
+    "xl/styles.xml": f"<styleSheet {_NS}>"
+    f'<numFmts count="2"><numFmt numFmtId="164" formatCode="{DATE_FORMAT}"/>'
+    f'<numFmt numFmtId="165" formatCode="{DATETIME_FORMAT}"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">'
+    '<alignment horizontal="center" vertical="center"/></xf>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>',
+}
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+STREAM_BATCH = 500  # rows between two chunks sent
+
+
+class _Chunks:
+    """The zip's output: kept until the generator hands it on. No tell(): zipfile then writes as a stream."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def _text_cell(ref: str, text: str, style: str = "") -> str:
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _cell_xml(ref: str, how: str, value) -> str:
+    if how == TEXT:
+        return _text_cell(ref, value)
+    if how == QUOTED:
+        return _text_cell(ref, value, ' s="4"')
+    if how == NUMBER:
+        return f'<c r="{ref}"><v>{value!r}</v></c>'
+    if how == DATE:
+        return f'<c r="{ref}" s="2"><v>{(value - _EXCEL_EPOCH.date()).days}</v></c>'
+    serial = (value - _EXCEL_EPOCH).total_seconds() / 86400  # DATETIME
+    return f'<c r="{ref}" s="3"><v>{serial!r}</v></c>'
+
+
+def stream_xlsx(
+    columns: Sequence[Column], rows: Iterable[Sequence], *, sheet_title: str, tz: tzinfo | None = None
+) -> Iterator[bytes]:
+    """A one-sheet workbook (bold header frozen at the top, column widths, a filter on the header) as chunks of
+    bytes, the first of them before any row is read, then one chunk every STREAM_BATCH rows."""
+    title = safe_sheet_title(sheet_title)
+    letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
+    kinds = [column.kind for column in columns]
+    out = _Chunks()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as zf:
+        for name, xml in _PARTS.items():
+            zf.writestr(name, _XML + xml)
+        yield out.take()
+        with zf.open("xl/worksheets/sheet1.xml", "w") as sheet:  # no zip64: not every reader takes it
+            widths = "".join(
+                f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>' for i, c in enumerate(columns, 1)
+            )
+            header = "".join(
+                f'<c r="{x}1" s="1" t="inlineStr"><is><t>{escape(clean_text(c.header))}</t></is></c>'
+                for x, c in zip(letters, columns, strict=True)
+            )
+            sheet.write(
+                f'{_XML}<worksheet {_NS} {_NS_R}><sheetViews><sheetView workbookViewId="0">'
+                '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+                f'<sheetFormatPr defaultRowHeight="15"/><cols>{widths}</cols>'
+                f'<sheetData><row r="1">{header}</row>'.encode()
+            )
+            n = 0
+            batch: list[str] = []
+            for row in rows:
+                n += 1
+                r = str(n + 1)
+                cells = []
+                for x, kind, value in zip(letters, kinds, row, strict=True):
+                    how, value = typed(kind, value, tz)
+                    if how != EMPTY:
+                        cells.append(_cell_xml(x + r, how, value))
+                batch.append(f'<row r="{r}">{"".join(cells)}</row>')
+                if len(batch) == STREAM_BATCH:
+                    sheet.write("".join(batch).encode())
+                    batch = []
+                    yield out.take()
+            ref = f"A1:{letters[-1]}{n + 1}"
+            sheet.write(f'{"".join(batch)}</sheetData><autoFilter ref="{ref}"/></worksheet>'.encode())
+        quoted = "'" + title.replace("'", "''") + "'"
+        absolute = f"$A$1:${letters[-1]}${n + 1}"
+        zf.writestr(
+            "xl/workbook.xml",
+            f"{_XML}<workbook {_NS} {_NS_R}><bookViews><workbookView/></bookViews>"
+            f'<sheets><sheet name="{escape(title, {chr(34): "&quot;"})}" sheetId="1" r:id="rId1"/></sheets>'
+            '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+            f"{escape(quoted)}!{absolute}</definedName></definedNames></workbook>",
+        )
+    yield out.take()
 
 
 def write_xlsx(fileobj, columns: Sequence[Column], rows: Iterable[Sequence], *, sheet_title: str) -> int:
-    """Write a one-sheet workbook: bold frozen header, column widths, a filter on the header; returns the rows."""
-    (n,) = write_workbook(fileobj, [Sheet(sheet_title, columns, rows)], tz=office_tz())
+    """The streamed one-sheet workbook of stream_xlsx, written to a file; returns the rows written."""
+    n = 0
+
+    def counted():
+        nonlocal n
+        for row in rows:
+            n += 1
+            yield row
+
+    for chunk in stream_xlsx(columns, counted(), sheet_title=sheet_title, tz=office_tz()):
+        fileobj.write(chunk)
     return n
 
 
 def xlsx_response(
     columns: Sequence[Column], rows: Iterable[Sequence], *, download_name: str, sheet_title: str
 ) -> Response:
-    """Build the workbook in an anonymous temporary file (gone when closed) and send it.
-
-    The file never has a name on disk, so nothing is left behind even if the client goes away mid-download;
-    Werkzeug closes it when the response ends.
-    """
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        write_xlsx(tmp, columns, rows, sheet_title=sheet_title)
-        tmp.seek(0)
-    except BaseException:
-        tmp.close()
-        raise
-    response = send_file(tmp, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=download_name)
+    """Send the workbook as it is made: the first bytes at once, the rows as they are read (a list as long as the
+    whole register never waits for its last row, nor holds it in memory). The rows are read inside the request,
+    which stream_with_context keeps open until the last chunk."""
+    chunks = stream_xlsx(columns, rows, sheet_title=sheet_title, tz=office_tz())
+    response = Response(stream_with_context(chunks), mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = attachment(download_name, "export.xlsx")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.downloads import attachment
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, notify, posted, refusal_page, validated
 from tracker.documents.models import Document
@@ -120,5 +119,5 @@ def export(doc_id: int):
     return Response(
         data,
         mimetype="application/zip",
-        headers={"Content-Disposition": f"attachment; filename=\"packet.zip\"; filename*=UTF-8''{quote(name)}"},
+        headers={"Content-Disposition": attachment(name, "packet.zip")},
     )

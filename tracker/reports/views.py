@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
+from tracker.common.downloads import attachment
 from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt
@@ -71,11 +71,10 @@ def records(year: int, key: str):
 @bp.get("/annual/<int:year>.xlsx")
 def annual_export(year: int):
     data = annual_xlsx(stats_module.annual(year), current_app.config["TOWN_NAME"])
-    name = quote(f"{year}年度规范性文件统计.xlsx")
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename=\"statistics.xlsx\"; filename*=UTF-8''{name}"},
+        headers={"Content-Disposition": attachment(f"{year}年度规范性文件统计.xlsx", "statistics.xlsx")},
     )
 
 
