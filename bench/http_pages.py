@@ -103,8 +103,8 @@ def build(url: str, docs: int, *, fresh: bool) -> dict:
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=tempfile.mkdtemp(prefix="bench-up-"))
     with app.app_context():
+        flask_migrate.upgrade()  # a database kept from an earlier run gets the newer migrations
         if fresh:
-            flask_migrate.upgrade()
             generate(docs, log=lambda *a: None)
             if db.engine.dialect.name == "postgresql":
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

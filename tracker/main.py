@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from tracker.alerts.models import AlertLevel
 from tracker.alerts.queries import days_left_of
-from tracker.alerts.reminders import alerts_for, mail_configured
+from tracker.alerts.reminders import alerts_for, count_alerts_for, mail_configured
+from tracker.auth.models import Role
 from tracker.common.timeutil import now_utc, office_today
 from tracker.documents.queries import status_counts
 from tracker.extensions import db
@@ -16,18 +17,23 @@ from tracker.register.queries import recent_documents
 from tracker.reports.dashboard import board_for
 
 bp = Blueprint("main", __name__)
+HOME_ALERTS = 50  # deadlines listed on a home page
 
 
 @bp.get("/")
 def index():
     counts = status_counts(current_user)
     now = now_utc()
-    alerts = alerts_for(current_user)
+    # The clerk's home shows the risk board instead; the others see their earliest deadlines (a leader's town may
+    # have thousands overdue: the page names how many more there are).
+    alerts = [] if current_user.role is Role.CLERK else alerts_for(current_user, limit=HOME_ALERTS)
+    total = len(alerts) if len(alerts) < HOME_ALERTS else count_alerts_for(current_user)
     return render_template(
         "main/index.html",
         counts=counts,
         recent=recent_documents(current_user, limit=10),
         alerts=alerts,
+        alerts_total=total,
         left=days_left_of(alerts, today=office_today(now)),
         mail_missing=not mail_configured(),
         board=board_for(current_user, now=now),

@@ -6,6 +6,7 @@ from tracker.auth.api_tokens import ApiToken
 from tracker.auth.models import LoginFailure, Role, Unit, UnitKind, User
 from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
 from tracker.common.numbering import NumberCounter
+from tracker.common.stamp import RecordStamp
 from tracker.documents.models import Attachment, Document, DocumentBasis, DocumentRelation, DocumentVersion, LegalSource
 from tracker.files.models import StoredFile
 from tracker.filing.models import Filing, FilingAttempt
@@ -63,6 +64,7 @@ __all__ = [
     "ReviewPointResult",
     "ReviewRound",
     "Role",
+    "RecordStamp",
     "Rule",
     "Setting",
     "Solicitation",

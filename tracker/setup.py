@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tracker.common.stamp import ensure_stamp
 from tracker.rules.conclusions import ensure_conclusions
 from tracker.rules.ruleset import ensure_defaults
 
 
 def ensure_reference_data(now: datetime) -> int:
     """Insert what is missing (safe to repeat); returns how many rows were added."""
-    return ensure_defaults(now) + ensure_conclusions()
+    return ensure_defaults(now) + ensure_conclusions() + ensure_stamp()

@@ -48,7 +48,13 @@ class Alert(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("kind", "subject_key"),
         sa.Index("ix_alerts_level_due_on", "level", "due_on"),
+        # The boards' counts of open alerts by kind and by unit, read from the index alone.
+        sa.Index("ix_alerts_level_kind_unit_id", "level", "kind", "unit_id"),
     )
+
+
+# Every level of an alert still open, the most urgent first.
+OPEN_LEVELS = (AlertLevel.OVERDUE, AlertLevel.DUE_SOON, AlertLevel.OPEN)
 
 
 class ReminderSend(db.Model):

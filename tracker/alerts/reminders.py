@@ -33,23 +33,34 @@ CLERK_KINDS = {
 DRAFTER_KINDS = {AlertKind.EVALUATION_DUE, AlertKind.REVISION_DUE, AlertKind.DEADLINE_CHANGED}
 
 
-def alerts_for(user: User, *, levels: set[AlertLevel] | None = None) -> list[Alert]:
-    """The open alerts a user is responsible for (or, for a leader, every overdue one)."""
+def _alerts_of(user: User, levels: set[AlertLevel] | None = None):
+    """The open alerts a user is responsible for (or, for a leader, every overdue one), as a query; None: none."""
     stmt = sa.select(Alert).where(Alert.level != AlertLevel.RESOLVED)
     if levels:
         stmt = stmt.where(Alert.level.in_(levels))
     mine = sa.or_(Alert.assignee_id == user.id, Alert.assignee_id.is_(None))
     if user.role is Role.REVIEWER:
-        stmt = stmt.where(Alert.kind.in_([AlertKind.REVIEW_DUE, AlertKind.COMMENT_REPLY_DUE]), mine)
-    elif user.role is Role.CLERK:
-        stmt = stmt.where(Alert.kind.in_(CLERK_KINDS), sa.or_(Alert.kind != AlertKind.COMMENT_REPLY_DUE, mine))
-    elif user.role is Role.DRAFTER:
-        stmt = stmt.where(Alert.unit_id == user.unit_id, Alert.kind.in_(DRAFTER_KINDS))
-    elif user.role is Role.LEADER:
-        stmt = stmt.where(Alert.level == AlertLevel.OVERDUE)
-    else:
+        return stmt.where(Alert.kind.in_([AlertKind.REVIEW_DUE, AlertKind.COMMENT_REPLY_DUE]), mine)
+    if user.role is Role.CLERK:
+        return stmt.where(Alert.kind.in_(CLERK_KINDS), sa.or_(Alert.kind != AlertKind.COMMENT_REPLY_DUE, mine))
+    if user.role is Role.DRAFTER:
+        return stmt.where(Alert.unit_id == user.unit_id, Alert.kind.in_(DRAFTER_KINDS))
+    if user.role is Role.LEADER:
+        return stmt.where(Alert.level == AlertLevel.OVERDUE)
+    return None
+
+
+def alerts_for(user: User, *, levels: set[AlertLevel] | None = None, limit: int | None = None) -> list[Alert]:
+    """The open alerts a user is responsible for, earliest deadline first (the first `limit` of them)."""
+    stmt = _alerts_of(user, levels)
+    if stmt is None:
         return []
-    return list(db.session.scalars(stmt.order_by(Alert.due_on, Alert.id)))
+    return list(db.session.scalars(stmt.order_by(Alert.due_on, Alert.id).limit(limit)))
+
+
+def count_alerts_for(user: User) -> int:
+    stmt = _alerts_of(user)
+    return 0 if stmt is None else db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
 
 
 def mail_configured() -> bool:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from tracker.alerts.models import Alert, AlertLevel
+from tracker.alerts.models import OPEN_LEVELS, Alert, AlertLevel
 from tracker.audit import services as audit
 from tracker.cleanup import queries as cleanup_queries
 from tracker.common.locks import serialize
@@ -44,7 +44,6 @@ DOCUMENT_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (
 # What is due on a request for comments from a higher level (no document of the town).
 SOLICITATION_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (solicitation_queries.due_items,)
 
-OPEN_LEVELS = (AlertLevel.OPEN, AlertLevel.DUE_SOON, AlertLevel.OVERDUE)
 Ident = tuple[DueKind, str]
 
 

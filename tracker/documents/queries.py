@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from tracker.auth.models import Role
 from tracker.auth.permissions import may
+from tracker.common.stamp import remembered
 from tracker.documents.models import Document, DocumentRelation, DocumentVersion
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.documents.structure import parse
@@ -20,9 +21,10 @@ def visible_filter(user):
 
 
 def status_counts(user) -> list[tuple[DocStatus, int]]:
-    """Counts per status, in the order of the lifecycle."""
+    """Counts per status, in the order of the lifecycle (remembered until a record changes: every home page)."""
     stmt = sa.select(Document.status, sa.func.count()).where(visible_filter(user)).group_by(Document.status)
-    counts = dict(db.session.execute(stmt).all())
+    scope = user.unit_id if user.role is Role.DRAFTER else None  # what visible_filter depends on
+    counts = remembered(("status_counts", scope), lambda: dict(db.session.execute(stmt).all()))
     return [(s, counts[s]) for s in DocStatus if counts.get(s)]
 
 

@@ -24,7 +24,12 @@ from tracker.publication.queries import in_force_filter
 
 def recent_documents(user, *, limit: int) -> list[Document]:
     """The documents the user may see, the most recently changed first."""
-    return list(db.session.scalars(visible_documents(user).limit(limit)))
+    # A drafter sees "own unit OR published". Given the OR itself, SQLite reads both sets whole from their indexes and
+    # sorts them (100 ms at 100,000 documents); asked whether the OR IS TRUE it walks the index of changes backwards
+    # and stops at the first few (under 1 ms). The same rows either way, on PostgreSQL too.
+    visible = visible_filter(user).is_(True)
+    stmt = sa.select(Document).where(visible).order_by(Document.updated_at.desc(), Document.id.desc())
+    return list(db.session.scalars(stmt.limit(limit)))
 
 
 def visible_documents(

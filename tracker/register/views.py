@@ -83,7 +83,9 @@ def export_register():
         abort(403)
     rq = _register_query(flash_errors=False)
     today = office_today(now_utc())
-    return export.register_response(queries.register_export_rows(current_user, rq, today=today), today=today)
+    # The rows are read while the response is sent: the user object itself, not the proxy of this request.
+    user = current_user._get_current_object()
+    return export.register_response(queries.register_export_rows(user, rq, today=today), today=today)
 
 
 @bp.post("/filters")

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from tracker.alerts.models import Alert, AlertLevel
+from tracker.alerts.models import OPEN_LEVELS, Alert
 from tracker.auth.queries import unit_names
+from tracker.common.stamp import remembered
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
@@ -33,7 +34,7 @@ def rates_by_month(stats: AnnualStatistics) -> list[MonthRates]:
     The same sets as the annual figures (stats.rates), split by the month of publication, so the months add up
     to the year.
     """
-    published_on = first_publication_dates(stats.year)
+    published_on = remembered(("first_publication_dates", stats.year), lambda: first_publication_dates(stats.year))
     numerators = {key: set(stats.rates[key].numerator_ids) for key, _ in MONTHLY_RATES}
     filed = numerators["filing_rate"]
     months = []
@@ -56,7 +57,7 @@ def deadlines_by_unit() -> list[tuple[str, dict[str, int]]]:
     counts: dict[str, dict[str, int]] = {}
     rows = db.session.execute(
         sa.select(Alert.unit_id, Alert.level, sa.func.count())
-        .where(Alert.level != AlertLevel.RESOLVED)
+        .where(Alert.level.in_(OPEN_LEVELS))
         .group_by(Alert.unit_id, Alert.level)
     )
     for unit_id, level, n in rows:
@@ -67,5 +68,8 @@ def deadlines_by_unit() -> list[tuple[str, dict[str, int]]]:
 
 def documents_by_status() -> list[tuple[str, int]]:
     """Every state that has documents, in the order of the lifecycle."""
-    by_status = dict(db.session.execute(sa.select(Document.status, sa.func.count()).group_by(Document.status)).all())
+    by_status = remembered(
+        "documents_by_status",
+        lambda: dict(db.session.execute(sa.select(Document.status, sa.func.count()).group_by(Document.status)).all()),
+    )
     return [(s.label, by_status[s]) for s in DocStatus if by_status.get(s)]

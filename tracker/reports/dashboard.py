@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from tracker.alerts.models import Alert, AlertLevel
+from tracker.alerts.models import OPEN_LEVELS, Alert
 from tracker.alerts.queries import days_left_of
 from tracker.auth.models import Role
 from tracker.auth.queries import unit_names
@@ -49,12 +49,18 @@ def risk_board(*, today: date) -> dict:
     The counts come from SQL over all open alerts; the list shows the most urgent RISK_BOARD_ROWS of them.
     """
 
-    open_ = Alert.level != AlertLevel.RESOLVED
-    order = {AlertLevel.OVERDUE: 0, AlertLevel.DUE_SOON: 1, AlertLevel.OPEN: 2}
-    urgency = sa.case({AlertLevel.OVERDUE: 0, AlertLevel.DUE_SOON: 1}, value=Alert.level, else_=2)
-    alerts = db.session.scalars(
-        sa.select(Alert).where(open_).order_by(urgency, Alert.due_on, Alert.id).limit(RISK_BOARD_ROWS)
-    ).all()
+    open_ = Alert.level.in_(OPEN_LEVELS)
+    order = {level: i for i, level in enumerate(OPEN_LEVELS)}
+    # The most urgent first: each level read along its (level, due_on) index, until the board is full.
+    alerts: list[Alert] = []
+    for level in OPEN_LEVELS:
+        if len(alerts) < RISK_BOARD_ROWS:
+            alerts += db.session.scalars(
+                sa.select(Alert)
+                .where(Alert.level == level)
+                .order_by(Alert.due_on, Alert.id)
+                .limit(RISK_BOARD_ROWS - len(alerts))
+            ).all()
     units = unit_names()
     by_unit: dict[str, list[Alert]] = defaultdict(list)
     for a in alerts:
@@ -77,17 +83,32 @@ def risk_board(*, today: date) -> dict:
     }
 
 
+DRAFTER_LIST = 30  # the unit's documents in progress listed on its home page (the rest: the register)
+
+
 def drafter_board(user, *, today: date) -> dict:
 
+    in_progress_of_unit = sa.and_(
+        Document.drafting_unit_id == user.unit_id, Document.status.not_in(EVER_PUBLISHED | ENDED_STATES)
+    )
     in_progress = db.session.scalars(
+        sa.select(Document).where(in_progress_of_unit).order_by(Document.updated_at.desc()).limit(DRAFTER_LIST)
+    ).all()
+    in_progress_total = (
+        len(in_progress)
+        if len(in_progress) < DRAFTER_LIST
+        else db.session.scalar(sa.select(sa.func.count()).where(in_progress_of_unit))
+    )
+    # Every draft waiting for the unit's answer, listed or not.
+    waiting = db.session.scalars(
         sa.select(Document)
-        .where(Document.drafting_unit_id == user.unit_id, Document.status.not_in(EVER_PUBLISHED | ENDED_STATES))
+        .where(in_progress_of_unit, Document.status.in_([DocStatus.RETURNED, DocStatus.PASSED]))
         .order_by(Document.updated_at.desc())
     ).all()
-    rounds = review_queries.latest_rounds([d.id for d in in_progress if d.status is DocStatus.PASSED])
+    rounds = review_queries.latest_rounds([d.id for d in waiting if d.status is DocStatus.PASSED])
     answers = [
         d
-        for d in in_progress
+        for d in waiting
         if d.status is DocStatus.RETURNED
         or (d.status is DocStatus.PASSED and review_services.unanswered(rounds.get(d.id)))
     ]
@@ -110,6 +131,7 @@ def drafter_board(user, *, today: date) -> dict:
     calendar, working = load_calendar(), counts_working_days("evaluation_lead")
     return {
         "in_progress": in_progress,
+        "in_progress_total": in_progress_total,
         "answers": answers,
         "proposals": proposals,
         "evaluations": evaluations,
@@ -151,9 +173,5 @@ def board_for(user, *, now: datetime) -> dict:
         return {"drafter": drafter_board(user, today=office_today(now))}
     if user.role is Role.LEADER:
         leader = leader_board(now=now)
-        return {
-            "leader": leader,
-            "risk": risk_board(today=office_today(now)),
-            "charts": year_charts(now=now, stats=leader["stats"]),
-        }
+        return {"leader": leader, "charts": year_charts(now=now, stats=leader["stats"])}
     return {}

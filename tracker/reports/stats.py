@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
+from tracker.common.stamp import remembered
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
@@ -115,6 +116,13 @@ def first_publication_dates(year: int) -> dict[int, date]:
 
 
 def annual(year: int) -> AnnualStatistics:
+    """The year's statistics, remembered until a record changes (common/stamp.py): every home page of the clerk
+    and the leader shows them. Shared between requests: never change what this returns."""
+    return remembered(("annual", year), lambda: count_year(year))
+
+
+def count_year(year: int) -> AnnualStatistics:
+    """The year's statistics counted afresh from the records."""
 
     start, end = date(year, 1, 1), date(year, 12, 31)
     figures: dict[str, Figure] = {}

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from tracker.audit import services as audit
-from tracker.common.readcache import once_per_read
+from tracker.common.stamp import remembered
 from tracker.extensions import db
 from tracker.rules.calendar import ScheduleEntry, WorkCalendar, missing_holidays
 from tracker.rules.models import CalendarDay, CalendarYear, DayUnit, Rule
@@ -29,8 +29,8 @@ class Deadline:
 
 
 def load_calendar() -> WorkCalendar:
-    """The working-day calendar (read once per page: common/readcache.py)."""
-    return once_per_read("calendar", _read_calendar)
+    """The working-day calendar, remembered until a record changes (common/stamp.py): every deadline needs it."""
+    return remembered("calendar", _read_calendar)
 
 
 def _read_calendar() -> WorkCalendar:

@@ -1,0 +1,96 @@
+"""The records' stamp and the figures remembered under it (issue #17 item 3: a cache only where it stays correct)."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from tests.factories import d, published
+from tracker.alerts.models import Alert, AlertLevel
+from tracker.common import stamp
+from tracker.common.stamp import RecordStamp, current_stamp, remembered
+from tracker.documents.models import Document
+from tracker.reports import stats
+from tracker.rules.models import Setting
+
+
+def stored(db) -> str | None:
+    return db.session.scalar(sa.select(RecordStamp.stamp))
+
+
+def test_a_write_gives_a_new_stamp_in_its_own_transaction(db, world):
+    before = stored(db)
+    assert before is not None  # written with the reference data
+    db.session.add(Setting(key="stamp.test", value="1", description=""))
+    db.session.flush()
+    during = stored(db)
+    assert during != before
+    db.session.rollback()
+    assert stored(db) == before  # a write rolled back takes its stamp with it
+    db.session.add(Setting(key="stamp.test", value="1", description=""))
+    db.session.commit()
+    assert stored(db) not in (before, during)
+
+
+def test_a_bulk_update_gives_a_new_stamp_and_the_bookkeeping_tables_do_not(db, world, now):
+    doc = published(world, "测试镇戳记办法", d("2026-09-01"), d("2026-09-20"), d("2026-10-20"))
+    db.session.commit()
+    before = stored(db)
+    db.session.execute(sa.update(Document).where(Document.id == doc.id).values(summary="改过"))
+    assert stored(db) != before
+    db.session.commit()
+    before = stored(db)
+    db.session.execute(sa.update(Alert).values(level=AlertLevel.RESOLVED))
+    db.session.commit()
+    assert stored(db) == before  # alerts change no remembered figure
+
+
+def test_remembered_computes_once_per_stamp(db, world, app):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    stamp.forget()
+    with app.test_request_context("/"):
+        assert remembered("k", compute) == 1
+        assert remembered("k", compute) == 1
+    assert len(calls) == 1
+    db.session.add(Setting(key="stamp.test", value="1", description=""))
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert remembered("k", compute) == 2
+    assert len(calls) == 2
+
+
+def test_without_a_stamp_nothing_is_remembered(db, world, app):
+    db.session.execute(sa.delete(RecordStamp))
+    db.session.commit()
+    calls = []
+    with app.test_request_context("/"):
+        assert current_stamp() is None
+        remembered("k", lambda: calls.append(1))
+        remembered("k", lambda: calls.append(1))
+    assert len(calls) == 2
+
+
+def published_figure(page: str) -> str:
+    row = re.search(r'<tr data-figure="published"><td>[^<]*</td>\s*<td>(.*?)</td>', page, flags=re.S)
+    assert row, "no 统一发布 row"
+    return re.sub(r"<[^>]+>", "", row.group(1)).strip()
+
+
+def test_the_statistics_page_shows_a_publication_at_once(db, world, login_as):
+    stamp.forget()
+    leader = login_as("leader")
+    assert published_figure(leader.get("/reports/annual?year=2026").get_data(as_text=True)) == "0"
+    assert published_figure(leader.get("/reports/annual?year=2026").get_data(as_text=True)) == "0"  # remembered
+    published(world, "测试镇新发布办法", d("2026-09-01"), d("2026-09-20"), d("2026-10-20"))
+    db.session.commit()
+    # The figure remembered before the publication is not shown after it, and is what a full recount says.
+    assert published_figure(leader.get("/reports/annual?year=2026").get_data(as_text=True)) == "1"
+    assert (
+        stats.annual(2026).figures["published"].document_ids == stats.count_year(2026).figures["published"].document_ids
+    )
