@@ -321,7 +321,7 @@ def test_endpoint(app, ctx, endpoint):
                                 client = login(app, role)  # logging out ends the session: a client of its own
                                 box.reset_writes()
                             r = client.open(url, method=method, data=data)
-                            r.get_data()  # a streamed download is read inside the sandbox, as it is sent inside its request
+                            r.get_data()  # a streamed download is read inside the sandbox, as inside its request
                         where = f"{role} {method} {url} {data or ''}"
                         if r.status_code >= 500 or r.status_code == 405:
                             wrong.append(f"{where}: {r.status_code}")
