@@ -9,7 +9,8 @@ Reviewed by hand:
   write (tracker/common/stamp.py), so a worker knows whether the year's statistics it remembers still hold;
 - the row is written here with a random stamp, so the first page after the upgrade computes afresh;
 - alerts get an index on (level, kind, unit_id): the clerk's board and the charts count the open alerts by kind
-  and by unit from the index alone;
+  and by unit from the index alone; and one on (unit_id, level, due_on): a drafting unit's open deadlines;
+- documents get an index on (drafting_unit_id, status): a unit's documents in progress;
 - downgrade drops the index and the table (nothing else refers to it).
 """
 import secrets
@@ -34,9 +35,15 @@ def upgrade():
     op.bulk_insert(stamps, [{'scope': 'records', 'stamp': secrets.token_hex(16)}])
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.create_index('ix_alerts_level_kind_unit_id', ['level', 'kind', 'unit_id'], unique=False)
+        batch_op.create_index('ix_alerts_unit_id_level_due_on', ['unit_id', 'level', 'due_on'], unique=False)
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.create_index('ix_documents_drafting_unit_id_status', ['drafting_unit_id', 'status'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_documents_drafting_unit_id_status')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index('ix_alerts_unit_id_level_due_on')
         batch_op.drop_index('ix_alerts_level_kind_unit_id')
     op.drop_table('record_stamps')

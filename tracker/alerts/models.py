@@ -50,6 +50,8 @@ class Alert(TimestampMixin, db.Model):
         sa.Index("ix_alerts_level_due_on", "level", "due_on"),
         # The boards' counts of open alerts by kind and by unit, read from the index alone.
         sa.Index("ix_alerts_level_kind_unit_id", "level", "kind", "unit_id"),
+        # A drafting unit's open deadlines, earliest first (its home page).
+        sa.Index("ix_alerts_unit_id_level_due_on", "unit_id", "level", "due_on"),
     )
 
 

@@ -14,9 +14,10 @@ from email.utils import formataddr
 import sqlalchemy as sa
 from flask import current_app
 
-from tracker.alerts.models import Alert, AlertKind, AlertLevel, ReminderSend
+from tracker.alerts.models import OPEN_LEVELS, Alert, AlertKind, AlertLevel, ReminderSend
 from tracker.alerts.queries import days_left_of
 from tracker.auth.models import Role, User
+from tracker.common.stamp import remembered
 from tracker.extensions import db
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ DRAFTER_KINDS = {AlertKind.EVALUATION_DUE, AlertKind.REVISION_DUE, AlertKind.DEA
 
 def _alerts_of(user: User, levels: set[AlertLevel] | None = None):
     """The open alerts a user is responsible for (or, for a leader, every overdue one), as a query; None: none."""
-    stmt = sa.select(Alert).where(Alert.level != AlertLevel.RESOLVED)
+    stmt = sa.select(Alert).where(Alert.level.in_(OPEN_LEVELS))
     if levels:
         stmt = stmt.where(Alert.level.in_(levels))
     mine = sa.or_(Alert.assignee_id == user.id, Alert.assignee_id.is_(None))
@@ -59,8 +60,12 @@ def alerts_for(user: User, *, levels: set[AlertLevel] | None = None, limit: int 
 
 
 def count_alerts_for(user: User) -> int:
+    """How many open alerts the user is responsible for (remembered until a record or an alert changes)."""
     stmt = _alerts_of(user)
-    return 0 if stmt is None else db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    if stmt is None:
+        return 0
+    count = sa.select(sa.func.count()).select_from(stmt.subquery())
+    return remembered(("alerts_for", user.id, user.role, user.unit_id), lambda: db.session.scalar(count))
 
 
 def mail_configured() -> bool:

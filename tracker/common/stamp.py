@@ -6,8 +6,9 @@ worker, under the stamp of the records they were computed from:
 
 - `record_stamps` holds one random stamp. Every flush that writes a record, and every bulk INSERT, UPDATE or
   DELETE run through the session, gives it a new random value in the same transaction (so the figures and the
-  stamp commit, or roll back, together). Only the tables in UNSTAMPED (alerts, job runs, token and login
-  bookkeeping: nothing a remembered figure reads) leave it as it is.
+  stamp commit, or roll back, together). Only the tables in UNSTAMPED (digests sent, job runs, token and login
+  bookkeeping: nothing a remembered figure reads) leave it as it is. Alerts count: the boards' counts of open
+  deadlines are remembered too, and the morning scan, which moves them, runs once a day.
 - `remembered(key, compute)` reads the stamp (once per read-only request) and returns the value computed under it,
   computing it the first time. A write anywhere gives a new stamp, so no page shows a figure older than the last
   write. The stamp is read before the figure is computed: what is remembered is never older than its stamp.
@@ -37,7 +38,7 @@ T = TypeVar("T")
 SCOPE = "records"
 # Tables whose writes change no remembered figure: the stamp stays. (Anything else, even a table added later,
 # changes the stamp: forgetting to list a table costs a recomputation, never a stale figure.)
-UNSTAMPED = frozenset({"record_stamps", "alerts", "reminder_sends", "job_runs", "api_tokens", "login_failures"})
+UNSTAMPED = frozenset({"record_stamps", "reminder_sends", "job_runs", "api_tokens", "login_failures"})
 MEMORY = 32  # figures kept per worker (the oldest is forgotten first)
 
 

@@ -116,6 +116,8 @@ class Document(TimestampMixin, db.Model):
         sa.Index("ix_documents_title_id", "title", "id"),
         # The register's year filter: documents not yet published count by the year they were registered.
         sa.Index("ix_documents_created_at", "created_at"),
+        # A drafting unit's documents in a few states (its home page: in progress, waiting for its answer).
+        sa.Index("ix_documents_drafting_unit_id_status", "drafting_unit_id", "status"),
     )
 
     @property

@@ -31,8 +31,13 @@ def status_counts(user) -> list[tuple[DocStatus, int]]:
 def relations_of(doc: Document, *, user=None) -> dict[str, list[DocumentRelation]]:
     """What this document amends/repeals, and what amends/repeals it; with a user, only the documents they may see
     (another unit's draft that will amend a published document is not named to other drafting units)."""
-    outgoing = db.session.scalars(sa.select(DocumentRelation).where(DocumentRelation.source_id == doc.id)).all()
-    incoming = db.session.scalars(sa.select(DocumentRelation).where(DocumentRelation.target_id == doc.id)).all()
+    both = db.session.scalars(
+        sa.select(DocumentRelation)
+        .where(sa.or_(DocumentRelation.source_id == doc.id, DocumentRelation.target_id == doc.id))
+        .order_by(DocumentRelation.id)
+    ).all()
+    outgoing = [r for r in both if r.source_id == doc.id]
+    incoming = [r for r in both if r.target_id == doc.id]
     if user is not None:
         outgoing = [r for r in outgoing if may(user, "document.view", r.target)]
         incoming = [r for r in incoming if may(user, "document.view", r.source)]

@@ -21,18 +21,9 @@ RELATION_TARGET_STATES = DOCUMENT.sources_of("repealed_by_new", "superseded_by_n
 
 
 def current_publication(document) -> Publication | None:
-    """The document's current publication (read once per page: common/readcache.py)."""
-    return once_per_read(("current_publication", document.id), lambda: _read_current_publication(document))
-
-
-def _read_current_publication(document) -> Publication | None:
-    stmt = (
-        sa.select(Publication)
-        .where(Publication.document_id == document.id, Publication.is_current.is_(True))
-        .order_by(Publication.id.desc())
-        .limit(1)
-    )
-    return db.session.scalar(stmt)
+    """The document's current publication (a page reads the document's publications once: common/readcache.py)."""
+    current = [p for p in publications_of(document) if p.is_current]
+    return current[-1] if current else None
 
 
 def current_publications(document_ids) -> dict[int, Publication]:
@@ -59,11 +50,9 @@ def numbers_of(document) -> list[str]:
 
 
 def publications_of(document) -> list[Publication]:
-    return list(
-        db.session.scalars(
-            sa.select(Publication).where(Publication.document_id == document.id).order_by(Publication.id)
-        )
-    )
+    """Every publication of the document, oldest first (read once per page: common/readcache.py)."""
+    stmt = sa.select(Publication).where(Publication.document_id == document.id).order_by(Publication.id)
+    return once_per_read(("publications", document.id), lambda: list(db.session.scalars(stmt)))
 
 
 def relation_candidates(document) -> list[Document]:

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from tracker.alerts.queries import document_deadlines
@@ -21,6 +22,7 @@ from tracker.documents.forms import ActionForm, AttachmentForm, VersionForm
 from tracker.documents.models import (
     DocKind,
     Document,
+    DocumentVersion,
     SavedFilter,
 )
 from tracker.documents.queries import numbering_problems, relations_of
@@ -35,10 +37,18 @@ from tracker.review import queries as review_queries
 from tracker.workflow import service as workflow
 
 bp = Blueprint("register", __name__, url_prefix="/documents")
+# What the document page shows of the document itself, read with it: its units, and its versions with their files
+# and uploaders.
+PAGE_LOADS = (
+    joinedload(Document.issuer),
+    joinedload(Document.drafting_unit),
+    selectinload(Document.versions).joinedload(DocumentVersion.file),
+    selectinload(Document.versions).joinedload(DocumentVersion.uploaded_by),
+)
 
 
-def _load(doc_id: int, permission: str = "document.view") -> Document:
-    doc = db.get_or_404(Document, doc_id)
+def _load(doc_id: int, permission: str = "document.view", options=()) -> Document:
+    doc = db.get_or_404(Document, doc_id, options=list(options))
     if not may(current_user, permission, doc):
         abort(403)
     return doc
@@ -115,7 +125,7 @@ def delete_filter(filter_id: int):
 
 @bp.get("/<int:doc_id>")
 def show(doc_id: int):
-    doc = _load(doc_id)
+    doc = _load(doc_id, options=PAGE_LOADS)
     now = now_utc()
     today = office_today(now)
     can_edit = may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES

@@ -55,11 +55,12 @@ def deadlines_by_unit() -> list[tuple[str, dict[str, int]]]:
     """Open deadlines of every unit by level (overdue, due soon, open), the units with most overdue first."""
     names = unit_names()
     counts: dict[str, dict[str, int]] = {}
-    rows = db.session.execute(
+    stmt = (
         sa.select(Alert.unit_id, Alert.level, sa.func.count())
         .where(Alert.level.in_(OPEN_LEVELS))
         .group_by(Alert.unit_id, Alert.level)
     )
+    rows = remembered("open_alerts_by_unit", lambda: db.session.execute(stmt).all())
     for unit_id, level, n in rows:
         unit = names.get(unit_id, "（镇级事项）")
         counts.setdefault(unit, {"overdue": 0, "due_soon": 0, "open": 0})[level.value] += n

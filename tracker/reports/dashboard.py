@@ -14,6 +14,7 @@ from tracker.auth.models import Role
 from tracker.auth.queries import unit_names
 from tracker.cleanup.models import CleanupItem, Evaluation
 from tracker.cleanup.phases import RESULTS_OPEN
+from tracker.common.stamp import remembered
 from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
 from tracker.documents.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
@@ -67,9 +68,8 @@ def risk_board(*, today: date) -> dict:
         by_unit[units.get(a.unit_id, "（镇级事项）")].append(a)
     by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"overdue": 0, "due_soon": 0, "open": 0})
     counts = dict.fromkeys(order, 0)
-    for kind, level, n in db.session.execute(
-        sa.select(Alert.kind, Alert.level, sa.func.count()).where(open_).group_by(Alert.kind, Alert.level)
-    ):
+    by_kind_level = sa.select(Alert.kind, Alert.level, sa.func.count()).where(open_).group_by(Alert.kind, Alert.level)
+    for kind, level, n in remembered("open_alerts_by_kind", lambda: db.session.execute(by_kind_level).all()):
         by_kind[kind.label][level.value] += n
         counts[level] += n
     grouped = sorted(by_unit.items(), key=lambda kv: (min(order[a.level] for a in kv[1]), kv[0]))
@@ -84,20 +84,22 @@ def risk_board(*, today: date) -> dict:
 
 
 DRAFTER_LIST = 30  # the unit's documents in progress listed on its home page (the rest: the register)
+IN_PROGRESS = sorted(set(DocStatus) - EVER_PUBLISHED - ENDED_STATES)  # named states: the (unit, status) index
 
 
 def drafter_board(user, *, today: date) -> dict:
 
-    in_progress_of_unit = sa.and_(
-        Document.drafting_unit_id == user.unit_id, Document.status.not_in(EVER_PUBLISHED | ENDED_STATES)
-    )
+    in_progress_of_unit = sa.and_(Document.drafting_unit_id == user.unit_id, Document.status.in_(IN_PROGRESS))
     in_progress = db.session.scalars(
         sa.select(Document).where(in_progress_of_unit).order_by(Document.updated_at.desc()).limit(DRAFTER_LIST)
     ).all()
     in_progress_total = (
         len(in_progress)
         if len(in_progress) < DRAFTER_LIST
-        else db.session.scalar(sa.select(sa.func.count()).where(in_progress_of_unit))
+        else remembered(
+            ("in_progress", user.unit_id),
+            lambda: db.session.scalar(sa.select(sa.func.count()).where(in_progress_of_unit)),
+        )
     )
     # Every draft waiting for the unit's answer, listed or not.
     waiting = db.session.scalars(
