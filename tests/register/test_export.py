@@ -188,3 +188,18 @@ def test_the_register_export_is_a_streamed_response(reg, login_as):  # noqa: F81
     data = b"".join(r.response)
     r.close()
     assert openpyxl.load_workbook(io.BytesIO(data)).active.max_row == 1 + 8
+
+
+def test_repeated_values_keep_their_own_type_and_empty_cells_keep_their_place():
+    """The streamed sheet reuses the XML of a value seen before in its column: True is not 1, and an empty cell
+    still takes its column (cells carry no reference of their own)."""
+    columns = [xlsx.Column("数", 8, "number"), xlsx.Column("空", 8), xlsx.Column("文", 8)]
+    rows = [(1, None, "甲"), (True, "", "乙"), (1, None, "甲"), (1.5, "有", "")]
+    ws = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.stream_xlsx(columns, rows, sheet_title="表")))).active
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [
+        [1, None, "甲"],
+        ["True", None, "乙"],
+        [1, None, "甲"],
+        [1.5, "有", None],
+    ]
+    assert ws["A3"].data_type == "s" and ws["A4"].data_type == "n"

@@ -238,22 +238,29 @@ class _Chunks:
         return data
 
 
-def _text_cell(ref: str, text: str, style: str = "") -> str:
+def _text_cell(text: str, style: str = "") -> str:
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'<c{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def _cell_xml(ref: str, how: str, value) -> str:
+def _cell_xml(kind: str, value, tz: tzinfo | None) -> str:
+    """A cell as XML. Cells carry no reference: each row writes all its cells in order, an empty one as <c/>."""
+    how, value = typed(kind, value, tz)
+    if how == EMPTY:
+        return "<c/>"
     if how == TEXT:
-        return _text_cell(ref, value)
+        return _text_cell(value)
     if how == QUOTED:
-        return _text_cell(ref, value, ' s="4"')
+        return _text_cell(value, ' s="4"')
     if how == NUMBER:
-        return f'<c r="{ref}"><v>{value!r}</v></c>'
+        return f"<c><v>{value!r}</v></c>"
     if how == DATE:
-        return f'<c r="{ref}" s="2"><v>{(value - _EXCEL_EPOCH.date()).days}</v></c>'
+        return f'<c s="2"><v>{(value - _EXCEL_EPOCH.date()).days}</v></c>'
     serial = (value - _EXCEL_EPOCH).total_seconds() / 86400  # DATETIME
-    return f'<c r="{ref}" s="3"><v>{serial!r}</v></c>'
+    return f'<c s="3"><v>{serial!r}</v></c>'
+
+
+_REMEMBERED_CELLS = 4096  # per column: names, states and dates repeat down a register; unique values stop at this
 
 
 def stream_xlsx(
@@ -286,15 +293,19 @@ def stream_xlsx(
             )
             n = 0
             batch: list[str] = []
+            seen: list[dict] = [{} for _ in columns]  # value -> its cell's XML, per column
             for row in rows:
                 n += 1
-                r = str(n + 1)
                 cells = []
-                for x, kind, value in zip(letters, kinds, row, strict=True):
-                    how, value = typed(kind, value, tz)
-                    if how != EMPTY:
-                        cells.append(_cell_xml(x + r, how, value))
-                batch.append(f'<row r="{r}">{"".join(cells)}</row>')
+                for kind, known, value in zip(kinds, seen, row, strict=True):
+                    key = (value.__class__, value)  # True and 1, a date and a string: never one cell
+                    xml = known.get(key)
+                    if xml is None:
+                        xml = _cell_xml(kind, value, tz)
+                        if len(known) < _REMEMBERED_CELLS:
+                            known[key] = xml
+                    cells.append(xml)
+                batch.append(f'<row r="{n + 1}">{"".join(cells)}</row>')
                 if len(batch) == STREAM_BATCH:
                     sheet.write("".join(batch).encode())
                     batch = []
