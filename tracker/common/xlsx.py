@@ -344,7 +344,9 @@ def xlsx_response(
 ) -> Response:
     """Send the workbook as it is made: the first bytes at once, the rows as they are read (a list as long as the
     whole register never waits for its last row, nor holds it in memory). The rows are read inside the request,
-    which stream_with_context keeps open until the last chunk."""
+    which stream_with_context keeps open until the last chunk, but after the view has returned and its session
+    has been closed: pass plain values, or a query that reads for itself (register_export_rows), never ORM objects
+    the view loaded."""
     chunks = stream_xlsx(columns, rows, sheet_title=sheet_title, tz=office_tz())
     response = Response(stream_with_context(chunks), mimetype=XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = attachment(download_name, "export.xlsx")

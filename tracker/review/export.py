@@ -40,9 +40,11 @@ def review_desk_rows(desk_rows: Iterable) -> Iterable[tuple]:
 
 def review_desk_response(desk_rows: Iterable, *, today: date) -> Response:
     """For a review-desk route: `return review_desk_response(queries.desk(now=now), today=today)`."""
+    # The cells are made here, inside the view: the sheet is sent after the view returns, when the desk's objects
+    # no longer have their session (a lazy read of a unit would fail). The desk is a few hundred rows at most.
     return xlsx_response(
         REVIEW_DESK_COLUMNS,
-        review_desk_rows(desk_rows),
+        list(review_desk_rows(desk_rows)),
         download_name=download_name("审查工作台", today),
         sheet_title="审查工作台",
     )
