@@ -57,6 +57,10 @@ class Config:
     PER_PAGE = 50
     # Absolute links in e-mails and calendar feeds.
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # The public library of published documents at /public/ (no login): on unless PUBLIC_LIBRARY=0. Its address as
+    # the public sees it (behind the website's proxy) goes into the feed and the publication form; SITE_URL if unset.
+    PUBLIC_LIBRARY = _bool("PUBLIC_LIBRARY", True)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     # Daily reminder e-mails: no MAIL_SERVER means no sending (the admin page says so).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -14,13 +14,17 @@ import zipfile
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
 from tests.documents.files import docx_bytes
 from tests.pages import is_login_redirect, text
 from tests.sandbox import sandbox
 from tests.town import ROLES, build, clients, login
 from tracker.common.timeutil import now_utc, office_today
+from tracker.documents.models import Attachment, AttachmentKind, Document
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
+from tracker.extensions import db
+from tracker.publication.models import Publication
 
 A, R, C, D, D2, L = ROLES
 EVERYONE = frozenset(ROLES)
@@ -43,6 +47,7 @@ HANDLERS = only(R, C)  # drafts for comment from higher levels
 DOC_VIEW = {"draft": only(A, R, C, D, L), "published": ALL}
 
 PUBLIC = "public"  # reachable without logging in
+LIBRARY = "library"  # the public library's page of one document: everyone, logged in or not, for a published one
 TOKEN = "token"  # authenticated by the secret in its URL
 
 # endpoint -> {"GET": rule, "POST": rule or [(form data, rule), …]}; a rule is one for every role, or one per
@@ -54,6 +59,11 @@ EXPECT: dict[str, object] = {
     "static": PUBLIC,
     "bootstrap.static": PUBLIC,
     "alerts.ical_feed": TOKEN,
+    # --- the public library: published documents only, no login ------------------------------------------------
+    "public.index": PUBLIC,
+    "public.feed": PUBLIC,
+    "public.show": LIBRARY,
+    "public.download": LIBRARY,
     "auth.logout": {"POST": only(**{role: 302 for role in ROLES})},  # to the login page
     "main.index": {"GET": ALL},
     "alerts.account": {"GET": ALL, "POST": [({"action": "rotate"}, ALL)]},
@@ -292,7 +302,7 @@ def _rules(app):
     return sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule))
 
 
-ENDPOINTS = sorted(e for e, spec in EXPECT.items() if spec not in (PUBLIC, TOKEN))
+ENDPOINTS = sorted(e for e, spec in EXPECT.items() if spec not in (PUBLIC, TOKEN, LIBRARY))
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -357,6 +367,66 @@ def test_public_and_token_endpoints(app, ctx):
             with sandbox():
                 assert users["anonymous"].get(_url(rule, town, "")).status_code == 200
                 assert users["drafter2"].get(rule.rule.replace("<token>", "wrong-token")).status_code == 404
+
+
+def _not_public_titles() -> set[str]:
+    """Every document the public may not read: not published (or withdrawn), or published after today."""
+    today = office_today(now_utc())
+    return set(
+        db.session.scalars(
+            sa.select(Document.title).where(
+                ~sa.exists().where(
+                    Publication.document_id == Document.id,
+                    Publication.is_current.is_(True),
+                    Publication.published_on <= today,
+                    Document.status.in_(EVER_PUBLISHED),
+                )
+            )
+        )
+    )
+
+
+def test_library_endpoints(app, ctx):
+    """The library answers everyone alike: a published document's page and its official text, never a draft's,
+    never another file of the document; GET only; and no page of it names a document the public may not read."""
+    town, users = ctx
+    hidden = _not_public_titles()
+    assert hidden, "the town has drafts"
+    published_id = town.ids["published"]["doc_id"]
+    official = db.session.scalar(
+        sa.select(Attachment.id).where(
+            Attachment.document_id == published_id,
+            Attachment.kind == AttachmentKind.OFFICIAL_TEXT,
+            Attachment.superseded.is_(False),
+        )
+    )
+    assert official is not None
+    cases = [
+        (f"/public/documents/{published_id}", 200),
+        (f"/public/documents/{town.ids['draft']['doc_id']}", 404),
+        (f"/public/documents/{published_id}/files/{official}", 200),
+        (f"/public/documents/{published_id}/files/{town.ids['published']['attachment_id']}", 404),
+        (f"/public/documents/{town.ids['draft']['doc_id']}/files/{town.ids['draft']['attachment_id']}", 404),
+        ("/public/", 200),
+        ("/public/?q=办法", 200),
+        ("/public/feed.atom", 200),
+    ]
+    wrong = []
+    for role in ("anonymous", *ROLES):
+        for url, status in cases:
+            with sandbox() as box:
+                r = users[role].get(url)
+                body = r.get_data()
+                posted = users[role].post(url)
+            if r.status_code != status:
+                wrong.append(f"{role} GET {url}: {r.status_code}, expected {status}")
+            if posted.status_code != 405:
+                wrong.append(f"{role} POST {url}: {posted.status_code}, expected 405")
+            if box.writes:
+                wrong.append(f"{role} {url} wrote {box.writes[:3]}")
+            if body[:2] != b"PK" and (seen := sorted(t for t in hidden if t in html.unescape(body.decode()))):
+                wrong.append(f"{role} {url}: names {seen}")
+    assert wrong == []
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ from tracker.rules.models import Rule
 PUBLIC = {"auth.login", "static", "bootstrap.static", "main.health"}
 # Authenticated by the secret token in its URL (calendar programs cannot log in): 404 for a wrong token.
 TOKEN_AUTHENTICATED = {"alerts.ical_feed"}
+# The public library: every page of it open to all (published documents only: tests/public/), GET only.
+LIBRARY = {"public.index", "public.show", "public.download", "public.feed"}
 
 
 def _count(db, model) -> int:
@@ -121,6 +123,12 @@ def test_public_endpoints_are_only_the_login_health_and_static_files():
     assert set(tracker.PUBLIC_ENDPOINTS) == PUBLIC | TOKEN_AUTHENTICATED
 
 
+def test_the_only_open_blueprint_is_the_public_library(app):
+    assert set(tracker.PUBLIC_BLUEPRINTS) == {"public"}
+    assert {e for e in app.view_functions if e.split(".")[0] in tracker.PUBLIC_BLUEPRINTS} == LIBRARY
+    assert all("POST" not in r.methods for r in app.url_map.iter_rules() if r.endpoint in LIBRARY)
+
+
 def test_every_url_redirects_an_anonymous_get_to_login(app, db, client, world, docs):
     ids = _existing_ids(db, world, docs)
     checked, wrong = 0, []
@@ -140,6 +148,11 @@ def test_every_url_redirects_an_anonymous_get_to_login(app, db, client, world, d
         if rule.endpoint in PUBLIC:
             if is_login_redirect(r) or r.status_code != 200:
                 wrong.append(f"{url}: public page answered {r.status_code}")
+            continue
+        if rule.endpoint in LIBRARY:
+            # Open to all; a document that is not published is not found (these ids are drafts or none).
+            if is_login_redirect(r) or r.status_code not in (200, 404):
+                wrong.append(f"{url}: the public library answered {r.status_code}")
             continue
         checked += 1
         if "GET" not in rule.methods:

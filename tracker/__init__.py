@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from tracker.audit.refusals import register as register_refusals
-from tracker.common import inputs
+from tracker.common import inputs, urls
 from tracker.common.instance_key import instance_secret_key
 from tracker.common.views import current_refusal, run_view
 from tracker.errors import register_error_handlers
@@ -26,6 +26,8 @@ from tracker.word.templates import describe_template
 # Endpoints reachable without logging in; everything else is denied by default.
 # The calendar feed authenticates by its secret token in the URL (calendar programs cannot log in).
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health", "alerts.ical_feed"})
+# Blueprints open to everyone: the public library of published documents (it answers 404 when switched off).
+PUBLIC_BLUEPRINTS = frozenset({"public"})
 STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 
 
@@ -111,6 +113,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.filing.views import bp as filing_bp
     from tracker.main import bp as main_bp
     from tracker.outputs.views import bp as outputs_bp
+    from tracker.public.views import bp as public_bp
     from tracker.publication.numbering_views import bp as numbering_bp
     from tracker.publication.views import bp as publication_bp
     from tracker.register.views import bp as register_bp
@@ -140,6 +143,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         solicitations_bp,
         reports_bp,
         api_bp,
+        public_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
@@ -153,7 +157,9 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
 
     @app.before_request
     def deny_by_default():
-        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint in PUBLIC_BLUEPRINTS:
+            return None
+        if current_user.is_authenticated:
             return None
         if request.endpoint is None:
             return None  # unknown URL: let the 404 handler answer
@@ -229,6 +235,8 @@ def _register_filters(app: Flask) -> None:
     nav.register(app)
     app.add_template_filter(rule_name, "rule_name")  # a rule's code as people call it
     app.add_template_global(current_refusal, "current_refusal")  # a refusal said beside its form
+    app.add_template_global(urls.in_library, "in_library")  # an error page of the public library stays in it
+    app.add_template_global(urls.library_enabled, "library_enabled")
 
     @app.template_filter("template_label")
     def template_label(generated: GeneratedDocument) -> str:

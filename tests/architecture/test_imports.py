@@ -24,6 +24,8 @@ COMPOSITION = (
     # The Word pages gather every domain's output and the annual statistics of reports (outputs/kinds.py).
     "outputs",
     "api",
+    # The public library reads every domain's published records.
+    "public",
     "nav",
     "main",
     "backup",

@@ -26,6 +26,18 @@ def current_publication(document) -> Publication | None:
     return current[-1] if current else None
 
 
+def publicly_visible(document, publication: Publication | None, today: date) -> bool:
+    """The public may read the document: its current publication was published by today and its status is one a
+    published document has (the public library's rule; public/queries.py says the same in SQL)."""
+    return (
+        publication is not None
+        and publication.is_current
+        and publication.published_on is not None
+        and publication.published_on <= today
+        and document.status in EVER_PUBLISHED
+    )
+
+
 def current_publications(document_ids) -> dict[int, Publication]:
     """The current publication of each document, in one query (a list page must not read them row by row)."""
     ids = list(document_ids)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from tracker.auth.permissions import may
 from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
+from tracker.common.urls import library_enabled, public_address
 from tracker.common.views import attempt, notify, refusal_page
 from tracker.documents.models import Document, RelationKind
 from tracker.errors import ValidationFailed
@@ -70,6 +71,8 @@ def publish(doc_id: int):
         # Proposed: published today, in force after the rule set's shortest gap (a shorter one needs a reason).
         form.published_on.data = office_today(now_utc())
         form.effective_on.data = form.published_on.data + timedelta(days=get_rule("effect_min_gap").value)
+        if library_enabled():
+            form.url.data = public_address(doc.id)  # the document's page in the public library, unless changed
     if form.validate_on_submit():
         with attempt("已登记发布，报备期限已开始计算。") as done:
             services.publish(

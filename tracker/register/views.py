@@ -15,6 +15,7 @@ from tracker.auth.permissions import may
 from tracker.cleanup.queries import history_for as cleanup_history
 from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
+from tracker.common.urls import library_enabled
 from tracker.common.views import attempt, notify, refusal_page, validated
 from tracker.documents import search, services
 from tracker.documents.compare import compare_paragraphs
@@ -30,7 +31,7 @@ from tracker.documents.states import DocStatus
 from tracker.errors import InvalidTransition
 from tracker.extensions import db
 from tracker.filing.services import filing_summary
-from tracker.publication.queries import publications_of
+from tracker.publication.queries import current_publication, publications_of, publicly_visible
 from tracker.publication.services import RELATION_SOURCE_STATES
 from tracker.register import export, queries, word_panel
 from tracker.review import queries as review_queries
@@ -143,6 +144,7 @@ def show(doc_id: int):
         attachment_form=AttachmentForm() if can_edit else None,
         review=review_queries.review_summary(doc, current_user, now=now),
         publications=publications_of(doc),
+        in_public_library=library_enabled() and publicly_visible(doc, current_publication(doc), today),
         filing=filing_summary(doc, today=today),
         relations=relations_of(doc, user=current_user),
         deadlines=document_deadlines(doc, today=today),

@@ -1,0 +1,95 @@
+"""The public library at /public/: published documents, their full text and interpretation, search and a feed.
+
+No login (tracker/__init__.py lets this blueprint past deny-by-default); nothing here writes, and no page links
+outside /public/ except to the static files.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import PurePath
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+
+from tracker.common.downloads import attachment as disposition
+from tracker.common.timeutil import now_utc, office_today, office_tz
+from tracker.common.urls import library_enabled, public_address, public_base
+from tracker.documents.models import AttachmentKind
+from tracker.files.storage import path_of
+from tracker.public import queries
+
+bp = Blueprint("public", __name__, url_prefix="/public")
+PER_PAGE = 20
+
+
+@bp.before_request
+def library_switched_on():
+    if not library_enabled():
+        abort(404)
+
+
+@bp.get("/")
+def index():
+    today = office_today(now_utc())
+    lq, errors = queries.LibraryQuery.from_args(request.args, today=today)
+    page = queries.library_page(lq, today=today, per_page=PER_PAGE)
+    return render_template(
+        "public/index.html",
+        lq=lq,
+        errors=errors,
+        page=page,
+        states=queries.STATES,
+        issuers=queries.issuers(today),
+        years=range(today.year, today.year - 30, -1),
+    )
+
+
+@bp.get("/documents/<int:doc_id>")
+def show(doc_id: int):
+    today = office_today(now_utc())
+    found = queries.public_document(doc_id, today)
+    if found is None:
+        abort(404)  # a draft or an unpublished document is not said to exist
+    doc, pub = found
+    files = queries.public_files(doc)
+    return render_template(
+        "public/show.html",
+        doc=doc,
+        pub=pub,
+        state=queries.states_of([(doc, pub)], today)[doc.id],
+        relations=queries.relations(doc, today),
+        decisions=queries.cleanup_decisions(doc),
+        files=files,
+        text=queries.full_text(files, doc, AttachmentKind.OFFICIAL_TEXT),
+        interpretation=queries.full_text(files, doc, AttachmentKind.INTERPRETATION),
+    )
+
+
+@bp.get("/documents/<int:doc_id>/files/<int:attachment_id>")
+def download(doc_id: int, attachment_id: int):
+    today = office_today(now_utc())
+    found = queries.public_document(doc_id, today)
+    chosen = queries.public_file(found[0], attachment_id) if found is not None else None
+    if chosen is None:
+        abort(404)
+    response = send_file(path_of(chosen.file), mimetype=chosen.file.content_type)
+    response.headers["Content-Disposition"] = disposition(
+        chosen.file.original_name, f"file-{chosen.id}{PurePath(chosen.file.original_name).suffix}"
+    )
+    return response
+
+
+@bp.get("/feed.atom")
+def feed():
+    today = office_today(now_utc())
+    entries = queries.feed_entries(today)
+    xml = render_template(
+        "public/feed.xml",
+        entries=entries,
+        base=public_base(),
+        address=public_address,
+        town=current_app.config["TOWN_NAME"],
+        updated=lambda day: datetime.combine(day, time(), tzinfo=office_tz()).isoformat(),
+        today=today,
+    )
+    return Response(xml, mimetype="application/atom+xml")
