@@ -69,8 +69,22 @@ PAGES = (
     ("drafter home", "bench_drafter", "/"),
     ("annual statistics", "bench_leader", "/reports/annual?year=2025"),
     ("API document list", "token", "/api/v1/documents"),
+    ("public library", "anonymous", "/public/"),
+    ("public search 宅基地", "anonymous", "/public/?q=%E5%AE%85%E5%9F%BA%E5%9C%B0"),
+    ("public document", "anonymous", "/public/documents/{doc}"),
 )
-ORDINARY = {"register", "register filtered", "search 宅基地", "document page", "reviewer desk", "API document list"}
+ORDINARY = {
+    "register",
+    "register filtered",
+    "search 宅基地",
+    "document page",
+    "reviewer desk",
+    "API document list",
+    "public library",
+    "public search 宅基地",
+    "public document",
+}
+SESSIONLESS = {"token", "anonymous"}  # users that do not log in: the API's token, the public library's visitor
 DESKS = {"clerk home", "leader home", "drafter home", "annual statistics"}
 
 
@@ -142,7 +156,7 @@ def sql_per_request(url: str, ids: dict) -> dict[str, int]:
         client = clients.get(user)
         if client is None:
             client = clients[user] = app.test_client()
-            if user != "token":
+            if user not in SESSIONLESS:
                 client.post("/login", data={"username": user, "password": PASSWORD})
         headers = {"Authorization": f"Bearer {ids['token']}"} if user == "token" else {}
         target = path.format(**ids)
@@ -262,10 +276,16 @@ def measure(url: str, ids: dict, *, seconds: float, rounds: int, log) -> tuple[d
     results: dict[str, PageResult] = {name: PageResult() for name, _, _ in PAGES}
     extra: dict = {}
     try:
-        cookies = {user: login(product.port, user) for _, user, _ in PAGES if user != "token"}
+        cookies = {user: login(product.port, user) for _, user, _ in PAGES if user not in SESSIONLESS}
         for r in range(rounds):
             for name, user, path in PAGES:
-                headers = {"Authorization": f"Bearer {ids['token']}"} if user == "token" else {"Cookie": cookies[user]}
+                headers = (
+                    {"Authorization": f"Bearer {ids['token']}"}
+                    if user == "token"
+                    else {"Cookie": cookies[user]}
+                    if user in cookies
+                    else {}
+                )
                 base = wrk(bare.port, "/", seconds, {}, script)
                 page = wrk(product.port, path.format(**ids), seconds, headers, script)
                 res = results[name]

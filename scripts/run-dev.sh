@@ -15,6 +15,7 @@ trap stop INT TERM
 sleep 1
 echo
 echo "规范性文件审查备案跟踪 已启动： http://127.0.0.1:5000   （Ctrl-C 停止网站和定时任务）"
+echo "公开文件库（无需登录）：   http://127.0.0.1:5000/public/"
 $FLASK demo logins 2>/dev/null || true
 wait -n "$WEB" "$SCHED"
 stop

@@ -404,9 +404,9 @@ def test_library_endpoints(app, ctx):
     cases = [
         (f"/public/documents/{published_id}", 200),
         (f"/public/documents/{town.ids['draft']['doc_id']}", 404),
-        (f"/public/documents/{published_id}/files/{official}", 200),
-        (f"/public/documents/{published_id}/files/{town.ids['published']['attachment_id']}", 404),
-        (f"/public/documents/{town.ids['draft']['doc_id']}/files/{town.ids['draft']['attachment_id']}", 404),
+        (f"/public/documents/{published_id}/files/{official}/download", 200),
+        (f"/public/documents/{published_id}/files/{town.ids['published']['attachment_id']}/download", 404),
+        (f"/public/documents/{town.ids['draft']['doc_id']}/files/{town.ids['draft']['attachment_id']}/download", 404),
         ("/public/", 200),
         ("/public/?q=办法", 200),
         ("/public/feed.atom", 200),

@@ -39,7 +39,7 @@ NOT_IN_DEMO = {
 }
 
 
-FILES = ("/download", ".docx", ".pdf", ".xlsx", ".zip", ".ics", ".json")
+FILES = ("/download", ".docx", ".pdf", ".xlsx", ".zip", ".ics", ".json", ".atom")
 
 
 def html_endpoints(app) -> set[str]:
@@ -124,6 +124,8 @@ def test_axe_finds_nothing_on_any_page_in_either_mode_at_desktop_and_phone_width
     shapes = set()
     for username in ROLES:
         for r in reached[username]:
+            if r.endpoint.startswith("public."):
+                continue  # the public library has no 长者模式 switch: checked as the public sees it, below
             if r.endpoint == "main.index" or (r.endpoint, r.shape) not in shapes:
                 shapes.add((r.endpoint, r.shape))
                 plan[username].append(r)
@@ -170,3 +172,25 @@ def test_the_login_page_has_no_axe_findings(page):
         page.goto("/login")
         assert run_axe(page) == []
         assert overflow(page) == 0
+
+
+def test_the_public_library_has_no_axe_findings(browser, live_server, reached):
+    """The library as the public sees it (no login), at both widths: its list, a search, a document, a 404."""
+    library = [r.url for pages in reached.values() for r in pages if r.endpoint == "public.show"]
+    assert library, "a published document's page links to the public library"
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    try:
+        page = context.new_page()
+        failures = []
+        for url in ("/public/", "/public/?q=%E5%8A%9E%E6%B3%95", library[0], "/public/documents/999999"):
+            for width in (DESKTOP, PHONE):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(url)
+                assert "/login" not in page.url, url
+                if violations := run_axe(page):
+                    failures.append(f"{width}px {url}\n{describe(violations)}")
+                if wider := overflow(page):
+                    failures.append(f"{width}px {url}: {wider} px too wide")
+        assert failures == [], "\n".join(failures)
+    finally:
+        context.close()

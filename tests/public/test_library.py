@@ -108,7 +108,7 @@ def test_document_page_has_numbers_state_text_interpretation_and_files(client, l
     said = re.sub(r"<[^>]+>", "", body)
     assert "被《测试镇宅基地管理办法（修订）》" in said and "替代" in said
     assert "测试镇内部征求意见草案" not in body
-    files = re.findall(r'href="(/public/documents/\d+/files/\d+)"', body)
+    files = re.findall(r'href="(/public/documents/\d+/files/\d+/download)"', body)
     assert len(files) == 2
     for url in files:
         r = client.get(url)
@@ -126,15 +126,15 @@ def test_only_the_official_text_and_interpretation_can_be_downloaded(client, lib
     ).all()
     assert others, "the document has its submission materials"
     for attachment_id in others:
-        assert client.get(f"/public/documents/{doc_id}/files/{attachment_id}").status_code == 404
+        assert client.get(f"/public/documents/{doc_id}/files/{attachment_id}/download").status_code == 404
     # A public file asked for through another document's address is not found either.
     official = db.session.scalar(
         sa.select(Attachment.id).where(
             Attachment.document_id == doc_id, Attachment.kind == AttachmentKind.OFFICIAL_TEXT
         )
     )
-    assert client.get(f"/public/documents/{library['repealed']}/files/{official}").status_code == 404
-    assert client.get(f"/public/documents/{library['unpublished']}/files/{official}").status_code == 404
+    assert client.get(f"/public/documents/{library['repealed']}/files/{official}/download").status_code == 404
+    assert client.get(f"/public/documents/{library['unpublished']}/files/{official}/download").status_code == 404
 
 
 def test_states_shown_and_filtered(client, library):

@@ -65,7 +65,7 @@ def show(doc_id: int):
     )
 
 
-@bp.get("/documents/<int:doc_id>/files/<int:attachment_id>")
+@bp.get("/documents/<int:doc_id>/files/<int:attachment_id>/download")
 def download(doc_id: int, attachment_id: int):
     today = office_today(now_utc())
     found = queries.public_document(doc_id, today)
