@@ -66,3 +66,33 @@ def test_a_drafting_unit_sees_its_latest_documents_in_progress_and_the_way_to_th
     assert f"共 {dashboard.DRAFTER_LIST + 2} 件，此处列出最近更新的 {dashboard.DRAFTER_LIST} 件" in page
     assert f"?unit={world['drafter'].unit_id}" in page
     assert f"测试镇第{dashboard.DRAFTER_LIST + 1}号在办办法" in page and "测试镇第0号在办办法" not in page
+
+
+def test_the_clerks_risk_board_lists_the_most_urgent_and_leads_to_the_register_for_the_rest(db, world, now, login_as):
+    extra = 7
+    _overdue(db, world, now, dashboard.RISK_BOARD_ROWS + extra)
+    db.session.flush()
+    clerk = login_as("clerk")
+    page = clerk.get("/").get_data(as_text=True)
+    assert page.count('data-testid="risk-item"') == dashboard.RISK_BOARD_ROWS
+    assert "第0项报送备案" in page and f"第{dashboard.RISK_BOARD_ROWS}项报送备案" not in page  # the most urgent first
+    more = re.search(r'<p [^>]*id="risk-more"[^>]*>(.*?)</p>', page, flags=re.S)
+    assert more, "risk-more"
+    shown, total = dashboard.RISK_BOARD_ROWS, dashboard.RISK_BOARD_ROWS + extra
+    assert re.sub(r"<[^>]+>", "", more.group(1)).startswith(
+        f"仅列出最紧急的 {shown} 项（共 {total} 项）；另有 {extra} 项未列出"
+    )
+    href = re.search(r'<a href="([^"]+)">登记簿中的期限视图</a>', more.group(1))
+    assert href and href.group(1) == "/documents/?deadlines=1"
+    register = clerk.get(href.group(1))
+    assert register.status_code == 200
+    listing = register.get_data(as_text=True)
+    assert 'name="deadlines" value="1" checked' in listing  # the register's filter of open deadlines is on
+    assert "测试镇逾期事项办法" in listing
+
+
+def test_a_short_risk_board_says_nothing_more(db, world, now, login_as):
+    _overdue(db, world, now, 2)
+    db.session.flush()
+    page = login_as("clerk").get("/").get_data(as_text=True)
+    assert page.count('data-testid="risk-item"') == 2 and 'id="risk-more"' not in page

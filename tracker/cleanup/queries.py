@@ -121,8 +121,11 @@ def evaluations_due(today: date, *, documents: Collection[int] | None = None) ->
     )
     if documents is not None:
         stmt = stmt.where(Document.id.in_(documents))
+    # A plain column select run on the session's connection (no ORM work per row), after the flush the session's
+    # own execute would do, so that changes not yet written are seen.
+    db.session.flush()
     out = []
-    for r in db.session.execute(stmt):
+    for r in db.session.connection().execute(stmt).all():
         window = evaluation_window(
             validity_end_on=r.validity_end_on,
             effective_on=r.effective_on,

@@ -32,19 +32,6 @@ def recent_documents(user, *, limit: int) -> list[Document]:
     return list(db.session.scalars(stmt.limit(limit)))
 
 
-def visible_documents(
-    user, *, status: DocStatus | None = None, q: str | None = None, in_force: date | None = None
-) -> sa.Select:
-    stmt = sa.select(Document).where(visible_filter(user))
-    if in_force is not None:
-        stmt = stmt.where(in_force_filter(in_force))
-    if status is not None:
-        stmt = stmt.where(Document.status == status)
-    if q:
-        stmt = stmt.where(Document.title.contains(q, autoescape=True))
-    return stmt.order_by(Document.updated_at.desc(), Document.id.desc())
-
-
 # --- the register: filters, sorting, pages -------------------------------------------------------------------
 
 
