@@ -241,16 +241,16 @@ def states_of(pairs: Sequence[tuple[Document, Publication]], today: date) -> dic
             out[doc.id] = IN_FORCE.label
         elif doc.status in _ENDED_LABELS:
             out[doc.id] = _ENDED_LABELS[doc.status]
+        elif doc.status == DocStatus.PUBLISHED and (pub.effective_on is None or pub.effective_on > today):
+            out[doc.id] = NOT_YET.label  # before the relations: the same order as _state_condition
         elif doc.id in ending:
             out[doc.id] = ending[doc.id]
-        elif doc.status == DocStatus.PUBLISHED and (pub.effective_on is None or pub.effective_on > today):
-            out[doc.id] = NOT_YET.label
         else:
             out[doc.id] = _ENDED_LABELS[DocStatus.EXPIRED]  # in force by status, its validity over before the job ran
     return out
 
 
-def issuers(today: date) -> list[Unit]:
+def issuers(today: date) -> list[tuple[int, str]]:
     """The issuers of public documents, for the filter (remembered until the next write)."""
 
     def load():
