@@ -10,6 +10,7 @@ from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
@@ -221,7 +222,8 @@ def _configure_login() -> None:
         user_id, _, version = session_id.partition(":")
         if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or len(version) > 18:
             return None
-        user = db.session.get(User, int(user_id))
+        # With the unit: every page names it in the navigation bar.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.unit)])
         if user is None or user.session_version != int(version):
             return None
         return user

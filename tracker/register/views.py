@@ -38,11 +38,12 @@ from tracker.review import queries as review_queries
 from tracker.workflow import service as workflow
 
 bp = Blueprint("register", __name__, url_prefix="/documents")
-# What the document page shows of the document itself, read with it: its units, and its versions with their files
-# and uploaders.
+# What the document page shows of the document itself, read with it: its units and legal bases, and its versions
+# with their files and uploaders.
 PAGE_LOADS = (
     joinedload(Document.issuer),
     joinedload(Document.drafting_unit),
+    joinedload(Document.bases),  # a few rows, read in the document's own query
     selectinload(Document.versions).joinedload(DocumentVersion.file),
     selectinload(Document.versions).joinedload(DocumentVersion.uploaded_by),
 )
