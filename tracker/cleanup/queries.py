@@ -19,6 +19,7 @@ from tracker.cleanup.models import (
     Evaluation,
     EvaluationReason,
 )
+from tracker.common.readcache import once_per_read
 from tracker.common.timeutil import office_tz
 from tracker.documents.models import Document, DocumentBasis, DocumentRelation, LegalSource
 from tracker.documents.states import PUBLISHED_STATES, DocStatus
@@ -71,12 +72,20 @@ def evaluation_window(
     return EvaluationWindow(_shifted(due, 0, -lead), due, reason)
 
 
+def evaluations_of(document: Document) -> list[Evaluation]:
+    """Every evaluation of the document, oldest first (read once per page: common/readcache.py)."""
+    stmt = (
+        sa.select(Evaluation).where(Evaluation.document_id == document.id).order_by(Evaluation.opened_on, Evaluation.id)
+    )
+    return once_per_read(("evaluations", document.id), lambda: list(db.session.scalars(stmt)))
+
+
 def evaluation_window_of(document: Document, publication: Publication) -> EvaluationWindow | None:
-    last = sa.select(sa.func.max(Evaluation.concluded_on)).where(Evaluation.document_id == document.id)
+    concluded = [e.concluded_on for e in evaluations_of(document) if e.concluded_on is not None]
     return evaluation_window(
         validity_end_on=publication.validity_end_on,
         effective_on=publication.effective_on,
-        last_evaluated_on=db.session.scalar(last),
+        last_evaluated_on=max(concluded, default=None),
         rules=evaluation_rules(),
     )
 
@@ -269,7 +278,4 @@ def history_for(doc: Document) -> dict:
     items = db.session.scalars(
         sa.select(CleanupItem).where(CleanupItem.document_id == doc.id).order_by(CleanupItem.campaign_id)
     ).all()
-    evals = db.session.scalars(
-        sa.select(Evaluation).where(Evaluation.document_id == doc.id).order_by(Evaluation.opened_on)
-    ).all()
-    return {"campaign_items": items, "evaluations": evals}
+    return {"campaign_items": items, "evaluations": evaluations_of(doc)}
