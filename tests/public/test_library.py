@@ -269,8 +269,10 @@ def test_publish_form_proposes_the_library_address(app, login_as, library, monke
 
 def test_a_document_published_today_appears_and_the_cached_total_follows(client, world, library, clock):
     assert 'public-total">共 3 件' in page(client, "/public/")
+    assert 'public-total">共 1 件' in page(client, "/public/?state=not_yet")  # counts by state are remembered too
     doc = db.session.get(Document, library["unpublished"])
     publish(world, doc, TODAY, effective_on=d("2026-12-02"), now=clock())
     db.session.commit()
     body = page(client, "/public/")
     assert 'public-total">共 4 件' in body and "测试镇尚未发布的办法" in body
+    assert 'public-total">共 2 件' in page(client, "/public/?state=not_yet")

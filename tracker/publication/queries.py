@@ -79,8 +79,12 @@ def relation_candidates(document) -> list[Document]:
     )
 
 
-def in_force_filter(day: date):
-    """SQL condition: the document was in force on `day` (effective by then, not yet ended, validity not over)."""
+def in_force_filter(day: date, *, status: bool = True):
+    """SQL condition: the document was in force on `day` (effective by then, not yet ended, validity not over).
+
+    status=False leaves out the status condition, for a query that already keeps to published documents (and
+    whose planner should not be drawn to the status index: the public library reads in publication-date order).
+    """
     # An alias: the register joins the current publication itself, and these must not correlate to it.
     # EXISTS / NOT EXISTS rather than scalar subqueries: PostgreSQL turns them into (anti-)joins over many rows,
     # and the current validity is read once, not twice.
@@ -100,7 +104,7 @@ def in_force_filter(day: date):
         newer.effective_on <= day,
     )
     return sa.and_(
-        Document.status.in_(EVER_PUBLISHED),
+        Document.status.in_(EVER_PUBLISHED) if status else sa.true(),
         effective_by_then,
         sa.or_(Document.ended_on.is_(None), Document.ended_on > day),
         ~validity_over,
