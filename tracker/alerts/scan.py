@@ -22,6 +22,7 @@ from tracker.alerts.models import OPEN_LEVELS, Alert, AlertLevel
 from tracker.audit import services as audit
 from tracker.cleanup import queries as cleanup_queries
 from tracker.common.locks import serialize
+from tracker.common.rows import plain_rows
 from tracker.extensions import db
 from tracker.filing import queries as filing_queries
 from tracker.filing import services as filing_services
@@ -98,11 +99,7 @@ _COLUMNS = (
 
 
 def _read(condition) -> dict[Ident, sa.Row]:
-    # A plain column select run on the session's connection: the same rows without the ORM's per-row work. The flush
-    # first, as the session's own execute would, so that changes not yet written are seen.
-    db.session.flush()
-    rows = db.session.connection().execute(sa.select(*_COLUMNS).where(condition)).all()
-    return {(r.kind, r.subject_key): r for r in rows}
+    return {(r.kind, r.subject_key): r for r in plain_rows(sa.select(*_COLUMNS).where(condition))}
 
 
 def _alerts_with_keys(idents: Iterable[Ident]) -> dict[Ident, sa.Row]:

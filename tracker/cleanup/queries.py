@@ -20,6 +20,7 @@ from tracker.cleanup.models import (
     EvaluationReason,
 )
 from tracker.common.readcache import once_per_read
+from tracker.common.rows import plain_rows
 from tracker.common.timeutil import office_tz
 from tracker.documents.models import Document, DocumentBasis, DocumentRelation, LegalSource
 from tracker.documents.states import PUBLISHED_STATES, DocStatus
@@ -130,11 +131,8 @@ def evaluations_due(today: date, *, documents: Collection[int] | None = None) ->
     )
     if documents is not None:
         stmt = stmt.where(Document.id.in_(documents))
-    # A plain column select run on the session's connection (no ORM work per row), after the flush the session's
-    # own execute would do, so that changes not yet written are seen.
-    db.session.flush()
     out = []
-    for r in db.session.connection().execute(stmt).all():
+    for r in plain_rows(stmt):
         window = evaluation_window(
             validity_end_on=r.validity_end_on,
             effective_on=r.effective_on,
