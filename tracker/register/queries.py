@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import aliased, selectinload
 
+from tracker.alerts.models import Alert, AlertLevel
 from tracker.auth.models import Unit
 from tracker.common.timeutil import office_tz
 from tracker.documents import search
@@ -174,7 +175,6 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
 def _conditions(user, rq: RegisterQuery, *, today: date, dialect: str) -> list:
     """SQL conditions on Document alone: publications and alerts are read in uncorrelated subqueries, so the
     count needs no join and each subquery runs once (SQLite materialises it, PostgreSQL hashes it)."""
-    from tracker.alerts.models import Alert, AlertLevel
 
     current = sa.select(Publication.document_id).where(Publication.is_current.is_(True))
     registered = aliased(Document)
@@ -297,7 +297,6 @@ class RegisterPage:
 def register_page(user, rq: RegisterQuery, *, page_arg: str | None, per_page: int, today: date) -> RegisterPage:
     """One page of the register: offset paging over indexed orders, a count without joins where possible, and
     per-row extras (open deadlines, search highlights) fetched for the page's rows only."""
-    from tracker.alerts.models import Alert, AlertLevel
 
     total = register_count(user, rq, today=today)
     pages = max(1, -(-total // per_page))
