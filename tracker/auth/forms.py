@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 
 from tracker.auth.models import DisplayMode, Role, UnitKind
 from tracker.auth.passwords import password_problem
-from tracker.common.forms import Form
+from tracker.common.forms import Form, options
 
 
 class LoginForm(Form):
@@ -27,7 +27,7 @@ class ChangePasswordForm(Form):
 
 
 class DisplayModeForm(Form):
-    mode = SelectField(choices=DisplayMode.choices())
+    mode = SelectField(choices=options(DisplayMode.choices()))
     next = HiddenField()
 
 
@@ -50,7 +50,7 @@ class UserForm(Form):
         ],
     )
     display_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=50)])
-    role = SelectField("角色", choices=Role.choices())
+    role = SelectField("角色", choices=options(Role.choices()))
     unit_id = SelectField("所在单位", coerce=int)
     # A plain pattern, not wtforms' Email(): that one needs the email_validator package, which is not installed.
     email = StringField(
@@ -66,7 +66,7 @@ class UserForm(Form):
 class UnitForm(Form):
     name = StringField("单位名称", validators=[DataRequired("请输入单位名称。"), Length(max=100)])
     short_name = StringField("简称", validators=[Optional(), Length(max=30)])
-    kind = SelectField("类型", choices=UnitKind.choices())
+    kind = SelectField("类型", choices=options(UnitKind.choices()))
     can_issue = BooleanField("可作为发文机关")
     can_draft = BooleanField("可作为起草单位")
     number_prefix = StringField("发文代字（如 沙府、沙府办）", validators=[Optional(), Length(max=20)])

@@ -7,7 +7,7 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.cleanup.models import CampaignKind, CampaignTrigger, CleanupResult, EvaluationConclusion
-from tracker.common.forms import Form
+from tracker.common.forms import Form, options
 from tracker.documents.models import SourceState
 
 DATE_MSG = "请输入有效日期（年-月-日）。"
@@ -15,8 +15,8 @@ DATE_MSG = "请输入有效日期（年-月-日）。"
 
 class CampaignForm(Form):
     name = StringField("清理名称", validators=[DataRequired("请填写清理名称。"), Length(max=200)])
-    kind = SelectField("清理类型", choices=CampaignKind.choices())
-    trigger = SelectField("启动原因", choices=CampaignTrigger.choices())
+    kind = SelectField("清理类型", choices=options(CampaignKind.choices()))
+    trigger = SelectField("启动原因", choices=options(CampaignTrigger.choices()))
     trigger_ref = StringField("依据（变化的上位法名称或上级文件文号）", validators=[Optional(), Length(max=200)])
     cutoff_on = DateField("清理截止日期", validators=[InputRequired(DATE_MSG)])
     subject = StringField("专项清理：所属领域（可选）", validators=[Optional(), Length(max=50)])
@@ -25,12 +25,12 @@ class CampaignForm(Form):
 
 
 class ProposeForm(Form):
-    result = SelectField("清理意见", choices=CleanupResult.choices())
+    result = SelectField("清理意见", choices=options(CleanupResult.choices()))
     reason = TextAreaField("理由", validators=[DataRequired("请填写理由。"), Length(max=2000)])
 
 
 class ReviewItemForm(Form):
-    result = SelectField("审核结果", choices=CleanupResult.choices())
+    result = SelectField("审核结果", choices=options(CleanupResult.choices()))
     note = TextAreaField("审核意见（改变起草单位意见时必填）", validators=[Optional(), Length(max=2000)])
 
 
@@ -48,18 +48,20 @@ class CampaignPublishForm(Form):
 
 
 class SourceChangeForm(Form):
-    state = SelectField("变化", choices=[(s.value, s.label) for s in SourceState if s is not SourceState.IN_FORCE])
+    state = SelectField(
+        "变化", choices=options([(s.value, s.label) for s in SourceState if s is not SourceState.IN_FORCE])
+    )
     changed_on = DateField("变化日期", validators=[InputRequired(DATE_MSG)])
 
 
 class EvaluationForm(Form):
-    conclusion = SelectField("评估结论", choices=EvaluationConclusion.choices())
+    conclusion = SelectField("评估结论", choices=options(EvaluationConclusion.choices()))
     reason = TextAreaField("理由", validators=[DataRequired("请填写理由。"), Length(max=3000)])
     report = FileField("评估报告")
 
 
 class EvaluationReviewForm(Form):
-    decision = RadioField("审核", choices=[("agree", "同意"), ("return", "退回修改")], default="agree")
+    decision = RadioField("审核", choices=options([("agree", "同意"), ("return", "退回修改")]), default="agree")
     note = TextAreaField("审核意见", validators=[Optional(), Length(max=2000)])
 
 
@@ -69,7 +71,7 @@ class RenewForm(Form):
     url = URLField("发布网址", validators=[DataRequired("请填写发布网址。"), Length(max=500)])
     validity_mode = RadioField(
         "有效期",
-        choices=[("default", "按规则默认"), ("custom", "指定截止日期"), ("none", "不设有效期")],
+        choices=options([("default", "按规则默认"), ("custom", "指定截止日期"), ("none", "不设有效期")]),
         default="default",
     )
     validity_end_on = DateField("有效期截止日期", validators=[Optional()])

@@ -3,10 +3,12 @@ integer field keeps whatever its own validators say, and the one way to read the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField
+from wtforms.fields.choices import SelectChoice
 
 from tracker.common.inputs import MAX_DATE, MAX_ID, MIN_DATE
 from tracker.common.views import posted
@@ -32,6 +34,11 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, "数值超出范围。"]
                 valid = False
         return valid
+
+
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """A field's (value, label) choices as WTForms wants them declared (tuples are deprecated from WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def expected_version(field) -> int:

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.common.forms import Form
+from tracker.common.forms import Form, options
 from tracker.documents.models import AttachmentKind, DocKind, SourceKind, TrialKind
 
 
@@ -14,10 +14,10 @@ class DocumentForm(Form):
     title = StringField(
         "文件名称", validators=[DataRequired("请输入文件名称。"), Length(max=300, message="文件名称不超过 300 字。")]
     )
-    kind = SelectField("文件类别", choices=DocKind.choices())
+    kind = SelectField("文件类别", choices=options(DocKind.choices()))
     issuer_id = SelectField("发文机关", coerce=int)
     drafting_unit_id = SelectField("起草单位", coerce=int)
-    trial_kind = SelectField("暂行/试行", choices=TrialKind.choices())
+    trial_kind = SelectField("暂行/试行", choices=options(TrialKind.choices()))
     subject = StringField("所属领域", validators=[Optional(), Length(max=50)])
     summary = TextAreaField("主要内容", validators=[Optional(), Length(max=5000, message="主要内容不超过 5000 字。")])
     necessity = TextAreaField("制定必要性", validators=[Optional(), Length(max=5000, message="不超过 5000 字。")])
@@ -36,7 +36,7 @@ class VersionForm(Form):
 
 
 class AttachmentForm(Form):
-    kind = SelectField("材料类型", choices=AttachmentKind.choices())
+    kind = SelectField("材料类型", choices=options(AttachmentKind.choices()))
     title = StringField("材料名称（可选）", validators=[Optional(), Length(max=200)])
     file = FileField("文件")
 
@@ -51,7 +51,9 @@ class BasisForm(Form):
     articles = StringField(
         "条款（如 第十四条）", validators=[Optional(), Length(max=200, message="条款不超过 200 字。")]
     )
-    kind = SelectField("效力级别", choices=[("", "—按名称判断—"), *SourceKind.choices()], validators=[Optional()])
+    kind = SelectField(
+        "效力级别", choices=options([("", "—按名称判断—"), *SourceKind.choices()]), validators=[Optional()]
+    )
 
 
 class SourceForm(Form):
@@ -60,7 +62,7 @@ class SourceForm(Form):
     title = StringField(
         "名称", validators=[DataRequired("请填写名称。"), Length(max=200, message="名称不超过 200 字。")]
     )
-    kind = SelectField("效力级别", choices=SourceKind.choices())
+    kind = SelectField("效力级别", choices=options(SourceKind.choices()))
     issuing_body = StringField("制定机关", validators=[Optional(), Length(max=100)])
     number = StringField("文号（如 国务院令第722号）", validators=[Optional(), Length(max=100)])
     promulgated_on = DateField("公布日期", validators=[Optional()])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.common.forms import Form
+from tracker.common.forms import Form, options
 from tracker.filing.models import FilingResult
 
 DATE_MSG = "请输入有效日期（年-月-日）。"
@@ -20,7 +20,7 @@ class SubmitFilingForm(Form):
 
 
 class FilingResultForm(Form):
-    result = SelectField("审查结果", choices=FilingResult.choices())
+    result = SelectField("审查结果", choices=options(FilingResult.choices()))
     result_on = DateField("结果日期", validators=[InputRequired(DATE_MSG)])
     note = TextAreaField("审查意见（补正或纠正的内容）", validators=[Optional(), Length(max=2000)])
     correction_due_on = DateField("补正期限（留空按规则计算）", validators=[Optional()])

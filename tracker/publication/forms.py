@@ -6,7 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from tracker.common.forms import Form
+from tracker.common.forms import Form, options
 from tracker.documents.models import RelationKind
 
 DATE_MSG = "请输入有效日期（年-月-日）。"
@@ -36,7 +36,7 @@ class PublishForm(Form):
     )
     validity_mode = RadioField(
         "有效期",
-        choices=[("default", "按规则默认"), ("custom", "指定截止日期"), ("none", "不设有效期")],
+        choices=options([("default", "按规则默认"), ("custom", "指定截止日期"), ("none", "不设有效期")]),
         default="default",
     )
     validity_end_on = DateField("有效期截止日期", validators=[Optional()])
@@ -51,7 +51,7 @@ class PublishForm(Form):
 
 class RelationForm(Form):
     target_id = IntegerField("被修改/废止的文件", validators=[InputRequired("请选择文件。")])
-    kind = SelectField("关系", choices=RelationKind.choices())
+    kind = SelectField("关系", choices=options(RelationKind.choices()))
 
 
 class EndForm(Form):

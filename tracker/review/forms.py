@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.common.forms import Form
+from tracker.common.forms import Form, options
 from tracker.review.models import DeliberationDecision, Disposition, FindingResponse, PointResult, ReviewPoint
 
 DATE_MSG = "请输入有效日期（年-月-日）。"
@@ -46,7 +46,7 @@ class CommentForm(Form):
     commenter = StringField("意见人", validators=[Optional(), Length(max=100)])
     content = TextAreaField("意见内容", validators=[DataRequired("请填写意见内容。"), Length(max=3000)])
     received_on = DateField("收到日期", validators=[Optional()])
-    disposition = SelectField("处理情况", choices=Disposition.choices())
+    disposition = SelectField("处理情况", choices=options(Disposition.choices()))
     reason = TextAreaField("理由", validators=[Optional(), Length(max=3000)])
 
 
@@ -88,7 +88,7 @@ for _point in ReviewPoint:
         f"result_{_point.value}",
         SelectField(
             _point.label,
-            choices=[("", "—请选择—"), *PointResult.choices()],
+            choices=options([("", "—请选择—"), *PointResult.choices()]),
             validators=[DataRequired(f"请对“{_point.label}”作出判断。")],
         ),
     )
@@ -124,7 +124,7 @@ class ConcludeForm(Form):
 
 
 class AnswerForm(Form):
-    response = SelectField("答复", choices=FindingResponse.choices())
+    response = SelectField("答复", choices=options(FindingResponse.choices()))
     reason = TextAreaField("理由", validators=[Optional(), Length(max=3000)])
 
 
@@ -133,6 +133,6 @@ class DeliberationForm(Form):
         "会议名称", default="镇政府常务会议", validators=[DataRequired("请填写会议名称。"), Length(max=100)]
     )
     held_on = DateField("会议日期", validators=[InputRequired(DATE_MSG)])
-    decision = SelectField("审议结果", choices=DeliberationDecision.choices())
+    decision = SelectField("审议结果", choices=options(DeliberationDecision.choices()))
     note = TextAreaField("会议意见", validators=[Optional(), Length(max=2000)])
     minutes = FileField("会议纪要（可选）")

@@ -6,14 +6,14 @@ from __future__ import annotations
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.common.forms import Form
+from tracker.common.forms import Form, options
 from tracker.review.precheck_rules import MAX_EXPLANATION, MAX_LABEL, MAX_PATTERN, MAX_SOURCE, POINT_NAMES
 
 POINT_CHOICES = [(n, f"第 {n} 点：{name}") for n, name in POINT_NAMES.items()]
 
 
 class PrecheckRuleForm(Form):
-    point = SelectField("审查要点", choices=POINT_CHOICES, coerce=int, default=9)
+    point = SelectField("审查要点", choices=options(POINT_CHOICES), coerce=int, default=9)
     label = StringField(
         "名称",
         validators=[DataRequired("请填写规则名称。"), Length(max=MAX_LABEL, message=f"名称不能超过 {MAX_LABEL} 字。")],

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from tracker.common.forms import Form
+from tracker.common.forms import Form, options
 from tracker.rules.models import Confidence, DayUnit
 
 
@@ -14,9 +14,9 @@ class RuleForm(Form):
     value = IntegerField(
         "期限", validators=[InputRequired("请填写期限。"), NumberRange(min=1, max=3660, message="期限须为 1 至 3660。")]
     )
-    unit = SelectField("计算方式", choices=DayUnit.choices())
+    unit = SelectField("计算方式", choices=options(DayUnit.choices()))
     source = StringField("来源", validators=[DataRequired("请填写来源。"), Length(max=300)])
-    confidence = SelectField("可信度", choices=Confidence.choices())
+    confidence = SelectField("可信度", choices=options(Confidence.choices()))
     note = TextAreaField("说明", validators=[Optional(), Length(max=2000)])
     version_id = HiddenField()
 
