@@ -110,6 +110,8 @@ def test_document_page_has_numbers_state_text_interpretation_and_files(client, l
     assert "测试镇内部征求意见草案" not in body
     files = re.findall(r'href="(/public/documents/\d+/files/\d+/download)"', body)
     assert len(files) == 2
+    # The official text first, then the interpretation.
+    assert body.index("正式文本：") < body.index("政策解读：")
     for url in files:
         r = client.get(url)
         assert r.status_code == 200 and r.data[:2] == b"PK"

@@ -353,19 +353,18 @@ def cleanup_decisions(doc: Document) -> list[tuple[CleanupCampaign, CleanupItem]
 
 
 def public_files(doc: Document) -> list[Attachment]:
-    """The official text and the policy interpretation (current ones only), nothing else of the file."""
-    return list(
-        db.session.scalars(
-            sa.select(Attachment)
-            .where(
-                Attachment.document_id == doc.id,
-                Attachment.kind.in_(PUBLIC_FILES),
-                Attachment.superseded.is_(False),
-            )
-            .options(selectinload(Attachment.file))
-            .order_by(Attachment.kind, Attachment.id)
+    """The official text, then the policy interpretation (current ones only), nothing else of the file."""
+    files = db.session.scalars(
+        sa.select(Attachment)
+        .where(
+            Attachment.document_id == doc.id,
+            Attachment.kind.in_(PUBLIC_FILES),
+            Attachment.superseded.is_(False),
         )
+        .options(selectinload(Attachment.file))
+        .order_by(Attachment.id)
     )
+    return sorted(files, key=lambda a: PUBLIC_FILES.index(a.kind))
 
 
 def public_file(doc: Document, attachment_id: int) -> Attachment | None:
