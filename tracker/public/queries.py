@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from tracker.auth.models import Unit
 from tracker.cleanup.models import CampaignPhase, CleanupCampaign, CleanupItem
+from tracker.common.inputs import bounded_int
 from tracker.common.stamp import remembered
 from tracker.documents import search
 from tracker.documents.models import (
@@ -149,20 +150,15 @@ class LibraryQuery:
         state = state_named(args.get("state") or None)
         if args.get("state") and state is None:
             errors.append("没有这种效力状态，已按全部状态显示。")
-        year = _small_int(args.get("year"))
+        year = bounded_int(args.get("year"))
         if args.get("year") and (year is None or not today.year - MAX_YEAR_SPAN <= year <= today.year):
             errors.append(f"年份应为 {today.year - MAX_YEAR_SPAN} 至 {today.year} 之间的四位数字，已按全部年份显示。")
             year = None
-        issuer_id = _small_int(args.get("issuer"))
+        issuer_id = bounded_int(args.get("issuer"))
         if args.get("issuer") and issuer_id is None:
             errors.append("发文机关不正确，已按全部机关显示。")
-        page = _small_int(args.get("page")) or 1
+        page = bounded_int(args.get("page")) or 1
         return cls(q=q, state=state, year=year, issuer_id=issuer_id, page=max(page, 1)), errors
-
-
-def _small_int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 @dataclass
