@@ -53,7 +53,10 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     BOOTSTRAP_SERVE_LOCAL = True  # intranets are offline: never a CDN
     SITE_NAME = os.environ.get("SITE_NAME", "规范性文件审查备案跟踪")
+    # The names a single-town install's first migration gives its city and town (flask towns rename changes them);
+    # TOWN_NAME is also what a page names when no town is signed in (the public library of a single town).
     TOWN_NAME = os.environ.get("TOWN_NAME", "沙溪镇")
+    CITY_NAME = os.environ.get("CITY_NAME", "中山市")
     PER_PAGE = 50
     # Absolute links in e-mails and calendar feeds.
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")

@@ -172,6 +172,7 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
     from tracker.auth.models import Role, Unit, UnitKind, User
     from tracker.auth.permissions import SYSTEM
     from tracker.auth.services import create_user
+    from tracker.auth.towns import ensure_town
     from tracker.documents.models import Document, DocumentSearch, DocumentVersion
     from tracker.extensions import db
     from tracker.files.models import StoredFile
@@ -180,6 +181,7 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
 
     rng = random.Random(seed)
     ensure_reference_data(NOW)
+    town = ensure_town(city="中山市", town="沙溪镇", now=NOW)
     units = {u.name: u for u in db.session.scalars(sa.select(Unit))}
     for name, short, kind, can_issue, can_draft, prefix in UNITS:
         if name not in units:
@@ -191,6 +193,7 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
                 can_draft=can_draft,
                 number_prefix=prefix,
                 created_at=NOW,
+                town_id=town.parent_id if kind in ("filing_authority", "higher_level") else town.id,
             )
             db.session.add(units[name])
     db.session.flush()
@@ -307,6 +310,7 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
             docs.append(
                 {
                     "id": doc_id,
+                    "town_id": town.id,
                     "title": title,
                     "kind": "government" if rng.random() < 0.7 else "department",
                     "issuer_id": issuer.id,
@@ -349,6 +353,7 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
                 alerts.append(
                     {
                         "id": next_alert,
+                        "town_id": town.id,
                         "kind": "filing_due" if status in PUBLISHED else "review_due",
                         "subject_key": f"bench:{doc_id}",
                         "document_id": doc_id,

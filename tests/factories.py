@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 import docx
 import sqlalchemy as sa
 
-from tracker.auth.models import Role, Unit, UnitKind, User
+from tracker.auth.models import Role, Town, Unit, UnitKind, User
 from tracker.auth.permissions import SYSTEM
 from tracker.auth.services import create_user
+from tracker.auth.towns import ensure_town
 from tracker.common.timeutil import office_today
 from tracker.documents.models import AttachmentKind, DocKind, Document, DocumentBasis, LegalSource, SourceKind
 from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
@@ -103,6 +104,7 @@ def pdf_upload(name: str) -> CheckedFile:
 class World:
     units: dict[str, Unit] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    town: Town | None = None
 
     def __getitem__(self, username: str) -> User:
         return self.users[username]
@@ -110,6 +112,7 @@ class World:
 
 def build_world(now: datetime) -> World:
     w = World()
+    w.town = ensure_town(city="中山市", town="测试镇", now=now)
     for key, name, kind, issue, draft_, prefix in (
         ("gov", "测试镇人民政府", UnitKind.GOVERNMENT, True, False, "测府"),
         ("office", "测试镇党政办公室", UnitKind.DEPARTMENT, False, True, None),
@@ -119,7 +122,13 @@ def build_world(now: datetime) -> World:
         ("city", "中山市司法局", UnitKind.FILING_AUTHORITY, False, False, None),
     ):
         w.units[key] = Unit(
-            name=name, kind=kind, can_issue=issue, can_draft=draft_, number_prefix=prefix, created_at=now
+            name=name,
+            kind=kind,
+            can_issue=issue,
+            can_draft=draft_,
+            number_prefix=prefix,
+            created_at=now,
+            town_id=w.town.parent_id if kind is UnitKind.FILING_AUTHORITY else w.town.id,
         )
         db.session.add(w.units[key])
     db.session.flush()

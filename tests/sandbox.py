@@ -15,8 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from tracker.extensions import db
+from tracker.tenancy import TownReads
 
 _WRITES = ("insert", "update", "delete", "replace")
+
+
+class SandboxSession(TownReads, Session):
+    """Reads within the request's town as the application's session does (tracker/tenancy.py)."""
 
 
 @dataclass
@@ -48,7 +53,9 @@ def sandbox() -> Iterator[Sandbox]:
 
     sa.event.listen(conn, "before_cursor_execute", record)
     original = db.session
-    db.session = scoped_session(sessionmaker(bind=conn, class_=Session, join_transaction_mode="create_savepoint"))
+    db.session = scoped_session(
+        sessionmaker(bind=conn, class_=SandboxSession, join_transaction_mode="create_savepoint")
+    )
     try:
         yield box
     finally:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from flask_login import current_user
 
 import config
 import tracker
@@ -547,7 +548,9 @@ def test_500_is_a_chinese_page_without_traceback_and_keeps_nothing(tmp_path, now
 
     @app.get("/boom")
     def boom():
-        db.session.add(Unit(name="半途写入的单位", kind=UnitKind.DEPARTMENT, created_at=now))
+        db.session.add(
+            Unit(name="半途写入的单位", kind=UnitKind.DEPARTMENT, created_at=now, town_id=current_user.town_id)
+        )
         db.session.flush()
         raise RuntimeError("secret-internal-detail /srv/tracker/app.py line 42")
 

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from tracker.audit.refusals import register as register_refusals
+from tracker.auth import towns
 from tracker.common import inputs, urls
 from tracker.common.instance_key import instance_secret_key
 from tracker.common.views import current_refusal, run_view
@@ -213,6 +214,8 @@ def _configure_login() -> None:
         user = user_for_token(token.strip(), now=now_utc())
         if user is not None and db.session.dirty:
             db.session.commit()  # last_used_at, at most once an hour per token
+        if user is not None:
+            towns.enter(user)
         return user
 
     @login_manager.user_loader
@@ -223,9 +226,11 @@ def _configure_login() -> None:
         if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or len(version) > 18:
             return None
         # With the unit: every page names it in the navigation bar.
-        user = db.session.get(User, int(user_id), options=[joinedload(User.unit)])
+        user = db.session.get(User, int(user_id), options=[joinedload(User.unit), joinedload(User.town)])
         if user is None or user.session_version != int(version):
             return None
+        if request.blueprint not in PUBLIC_BLUEPRINTS:  # the public library reads every town's published files
+            towns.enter(user)  # from here on, the request reads this person's town only
         return user
 
 

@@ -56,6 +56,7 @@ def seed_alerts(w: World, now: datetime) -> dict[str, object]:
     for key, (kind, _drafter, assignee, due, level, what) in rows.items():
         doc = docs[key]
         alert = Alert(
+            town_id=doc.town_id,
             kind=kind,
             subject_key=f"test:{key}",
             document_id=doc.id,

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "tracker"
 
 # Lowest first. A name is a package (tracker/<name>/) or a module (tracker/<name>.py).
-KERNEL = ("db", "extensions", "errors", "common", "files", "audit", "auth", "rules", "word", "setup")
+KERNEL = ("db", "tenancy", "extensions", "errors", "common", "files", "audit", "auth", "rules", "word", "setup")
 DOMAINS = ("documents", "workflow", "review", "publication", "filing", "cleanup", "solicitations")
 COMPOSITION = (
     "alerts",

@@ -22,6 +22,7 @@ def gov_office(w: World) -> Unit:
             can_draft=False,
             number_prefix="测府办",
             created_at=at(d("2020-01-02")),
+            town_id=w.town.id,
         )
         db.session.add(unit)
         db.session.flush()

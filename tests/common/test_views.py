@@ -10,6 +10,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from tracker.auth.models import Unit, UnitKind
+from tracker.auth.towns import ensure_town
 from tracker.common.forms import Form
 from tracker.common.views import attempt, notify, posted, refusal_page, run_view, validated
 from tracker.errors import ConcurrentEdit, InvalidTransition, ValidationFailed
@@ -23,7 +24,10 @@ class NameForm(Form):
 
 
 def _add_unit(name: str) -> Unit:
-    unit = Unit(name=name, kind=UnitKind.DEPARTMENT, can_issue=False, can_draft=True, created_at=_now())
+    town_id = ensure_town(city="中山市", town="测试镇", now=_now()).id
+    unit = Unit(
+        name=name, kind=UnitKind.DEPARTMENT, can_issue=False, can_draft=True, created_at=_now(), town_id=town_id
+    )
     db.session.add(unit)
     db.session.flush()
     return unit

@@ -33,5 +33,5 @@ def refusals() -> int:
 
 def counters() -> dict[tuple[str, int], int]:
     """The 发文字号 and 规范性文件编号 counters (the same table also counts review opinions: left out)."""
-    rows = db.session.scalars(sa.select(NumberCounter).where(NumberCounter.scope != "opinion"))
+    rows = db.session.scalars(sa.select(NumberCounter).where(NumberCounter.scope.not_like("opinion:%")))
     return {(c.scope, c.year): c.last_value for c in rows}

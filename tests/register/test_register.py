@@ -80,7 +80,16 @@ def make(
 
 
 def alert(doc: Document, level: AlertLevel, key: str) -> None:
-    _db.session.add(Alert(kind=AlertKind.FILING_DUE, subject_key=key, document_id=doc.id, due_on=TODAY, level=level))
+    _db.session.add(
+        Alert(
+            town_id=doc.town_id,
+            kind=AlertKind.FILING_DUE,
+            subject_key=key,
+            document_id=doc.id,
+            due_on=TODAY,
+            level=level,
+        )
+    )
 
 
 @pytest.fixture
@@ -93,6 +102,7 @@ def reg(db, world, now):
         can_issue=True,
         number_prefix="测府办",
         created_at=now,
+        town_id=w.town.id,
     )
     db.session.add(w.units["office_gov"])
     db.session.flush()

@@ -20,6 +20,7 @@ def _overdue(db, world, now, n: int) -> None:
     for i in range(n):
         day = d("2026-01-01") + timedelta(days=i)
         alert = Alert(
+            town_id=doc.town_id,
             kind=AlertKind.FILING_DUE,
             subject_key=f"test:{i}",
             document_id=doc.id,

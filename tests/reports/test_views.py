@@ -113,7 +113,7 @@ def test_the_excel_export_opens_with_a_header_row_and_the_figures(db, world, log
     ws = wb.active
     assert ws.title == "2025年统计"
     rows = [tuple(c.value for c in row) for row in ws.iter_rows()]
-    assert rows[0][0] == "沙溪镇2025年度行政规范性文件管理情况统计"
+    assert rows[0][0] == "测试镇2025年度行政规范性文件管理情况统计"
     assert rows[2] == ("指标", "数值", "分子", "分母", "说明", "口径")
     assert all(cell.font.bold for cell in ws[3])
     assert ws.freeze_panes == "A4"

@@ -80,8 +80,8 @@ def test_the_word_export_follows_the_reports_permission(db, world, login_as, who
         return
     assert r.status_code == 200 and r.mimetype == DOCX
     assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
-    # The town of the configuration (沙溪镇), as in the page's own paragraph.
-    assert all_text(r.data).startswith("沙溪镇2026年度行政规范性文件管理情况")
+    # The signed-in person's town (测试镇), as in the page's own paragraph.
+    assert all_text(r.data).startswith("测试镇2026年度行政规范性文件管理情况")
     page = text(c.get("/reports/annual?year=2026"))
     assert 'data-testid="stats-docx"' in page and "/reports/annual/2026.docx" in page
 
@@ -105,7 +105,8 @@ def test_cli_renders_the_statistics_of_a_year(db, app, world, tmp_path):
         args=["word", "render", "annual-statistics", "--year", "2026", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "一、总体情况\n2026年，沙溪镇没有审查、发布、备案或清理规范性文件。" in all_text(out.read_bytes())
+    # The install's only town (测试镇): no --town needed.
+    assert "一、总体情况\n2026年，测试镇没有审查、发布、备案或清理规范性文件。" in all_text(out.read_bytes())
 
 
 def test_the_section_downloads_as_pdf_for_those_who_read_the_reports(db, world, login_as, monkeypatch):

@@ -27,6 +27,7 @@ STEPS = [(m, t) for m in (CAMPAIGN, SOLICITATION) for t in m.transitions]
 def _record(machine, world, now):
     if machine is CAMPAIGN:
         return CleanupCampaign(
+            town_id=world.town.id,
             name="2026年定期清理",
             kind=CampaignKind.PERIODIC,
             trigger=CampaignTrigger.SCHEDULE,
@@ -34,6 +35,7 @@ def _record(machine, world, now):
             created_at=now,
         )
     return Solicitation(
+        town_id=world.town.id,
         from_body="中山市司法局",
         title="征求意见稿",
         received_on=date(2026, 10, 28),

@@ -11,6 +11,7 @@ from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.rules.due import DueKind
+from tracker.tenancy import TownScoped
 
 # An alert speaks of one due step, so its kind is the step's kind (the domains name it: tracker/rules/due.py).
 AlertKind = DueKind
@@ -23,12 +24,14 @@ class AlertLevel(LabelledEnum):
     RESOLVED = ("resolved", "已办结")
 
 
-class Alert(TimestampMixin, db.Model):
+class Alert(TownScoped, TimestampMixin, db.Model):
     """One deadline of one record, created once (unique key) and resolved when the step is done."""
 
     __tablename__ = "alerts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The town of the record the deadline belongs to.
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("towns.id"))
     kind: Mapped[AlertKind] = mapped_column(enum_column(AlertKind, "alert_kind"))
     subject_key: Mapped[str] = mapped_column(sa.String(80))
     document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)

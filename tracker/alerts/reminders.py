@@ -36,7 +36,8 @@ DRAFTER_KINDS = {AlertKind.EVALUATION_DUE, AlertKind.REVISION_DUE, AlertKind.DEA
 
 def _alerts_of(user: User, levels: set[AlertLevel] | None = None):
     """The open alerts a user is responsible for (or, for a leader, every overdue one), as a query; None: none."""
-    stmt = sa.select(Alert).where(Alert.level.in_(OPEN_LEVELS))
+    # The person's town said here too: the reminder e-mails and calendar feeds are read outside a town's request.
+    stmt = sa.select(Alert).where(Alert.town_id == user.town_id, Alert.level.in_(OPEN_LEVELS))
     if levels:
         stmt = stmt.where(Alert.level.in_(levels))
     mine = sa.or_(Alert.assignee_id == user.id, Alert.assignee_id.is_(None))

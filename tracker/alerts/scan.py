@@ -23,6 +23,7 @@ from tracker.audit import services as audit
 from tracker.cleanup import queries as cleanup_queries
 from tracker.common.locks import serialize
 from tracker.common.rows import plain_rows
+from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.filing import queries as filing_queries
 from tracker.filing import services as filing_services
@@ -130,6 +131,7 @@ def _reconcile(
     the reading of the due items and of the open alerts, nothing more.
     """
     calendar, lead = load_calendar(), get_rule("due_soon_lead").value
+    towns = _towns_of([e for ident, e in expected.items() if ident not in existing])
     new: list[Alert] = []
     changes: list[dict] = []
     for ident, e in expected.items():
@@ -138,6 +140,7 @@ def _reconcile(
         if alert is None:
             new.append(
                 Alert(
+                    town_id=e.town_id or towns[e.document_id],
                     kind=e.kind,
                     subject_key=e.key,
                     document_id=e.document_id,
@@ -185,6 +188,16 @@ def _reconcile(
         idents = [(a.kind, a.subject_key) for a in new]
         taken = _alerts_with_keys(idents)
         _reconcile({i: expected[i] for i in idents}, taken, today=today, now=now, result=result, retry=False)
+
+
+def _towns_of(items: list[DueItem]) -> dict[int | None, int]:
+    """The town of each document these new alerts are for (an alert is its record's town's)."""
+    ids = sorted({e.document_id for e in items if e.document_id is not None and e.town_id is None})
+    towns: dict[int | None, int] = {}
+    for chunk in chunks(ids):
+        stmt = sa.select(Document.id, Document.town_id).where(Document.id.in_(chunk))
+        towns.update(db.session.execute(stmt.execution_options(all_towns=True)).tuples().all())
+    return towns
 
 
 def _update(changes: list[dict]) -> None:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from tracker.alerts import feeds
 from tracker.auth import tokens as api_services
+from tracker.auth import towns
 from tracker.auth.api_tokens import ApiToken
 from tracker.auth.queries import tokens_of
 from tracker.common.inputs import bounded_int
@@ -61,6 +62,7 @@ def ical_feed(token: str):
     user = feeds.user_by_token(token)
     if user is None:
         abort(404)
+    towns.enter(user)  # the feed's owner's town, as a signed-in request of theirs
     return Response(
         feeds.feed(user, now=now_utc()),
         mimetype="text/calendar",

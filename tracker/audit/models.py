@@ -11,15 +11,18 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from tracker.db import UTCDateTime, utcnow
 from tracker.extensions import db
+from tracker.tenancy import TownScoped
 
 if TYPE_CHECKING:  # the audit sits below auth: it names the user table, not the module
     from tracker.auth.models import User
 
 
-class AuditEvent(db.Model):
+class AuditEvent(TownScoped, db.Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The town whose record changed; None for what belongs to the whole install (rules, calendar, templates).
+    town_id: Mapped[int | None] = mapped_column(sa.ForeignKey("towns.id"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     # None = the system (scheduler, command line without a user).
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tracker import tenancy
 from tracker.audit.models import AuditEvent
 from tracker.common.timeutil import now_utc
 from tracker.errors import REFUSALS
@@ -40,6 +41,8 @@ def record_refusals(response):
     if not refusals:
         return response
     actor_id = _actor_id()
+    scope = tenancy.current()
+    town_id = scope.town_id if scope is not None else None
     db.session.rollback()  # nothing of the refused operation is kept, and its locks are released
     path = request.path[:MAX_PATH]
     now = now_utc()
@@ -48,6 +51,7 @@ def record_refusals(response):
             for kind, message in refusals:
                 session.add(
                     AuditEvent(
+                        town_id=town_id,
                         occurred_at=now,
                         actor_id=actor_id,
                         action=f"refused.{kind}",

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tracker import tenancy
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 
@@ -26,8 +27,10 @@ def record(
     document_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,
+    town_id: int | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
+        town_id=town_id or _town_of(actor, document_id),
         occurred_at=now,
         actor_id=_actor_id(actor),
         action=action,
@@ -40,6 +43,21 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+_DOCUMENTS = sa.table("documents", sa.column("id"), sa.column("town_id"))
+
+
+def _town_of(actor: Any, document_id: int | None) -> int | None:
+    """The town an event belongs to: the request's, the actor's, or (the scheduler acting) the document's."""
+    scope = tenancy.current()
+    if scope is not None:
+        return scope.town_id
+    if getattr(actor, "town_id", None) is not None:
+        return actor.town_id
+    if document_id is not None:
+        return db.session.scalar(sa.select(_DOCUMENTS.c.town_id).where(_DOCUMENTS.c.id == document_id))
+    return None
 
 
 def document_history(document_id: int) -> list[AuditEvent]:

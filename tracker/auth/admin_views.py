@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
-from tracker.auth import queries, services
+from tracker.auth import queries, services, towns
 from tracker.auth.forms import UnitForm, UserForm
 from tracker.auth.models import Role, Unit, UnitKind, User
 from tracker.auth.permissions import may
@@ -24,18 +24,18 @@ def require_admin():
 
 
 def _unit_choices():
-    return [(u.id, u.name + ("" if u.active else "（停用）")) for u in queries.units_by_name()]
+    return [(u.id, u.name + ("" if u.active else "（停用）")) for u in queries.units_by_name(current_user.town_id)]
 
 
 @bp.get("/users")
 def users():
-    return render_template("admin/users.html", users=queries.users())
+    return render_template("admin/users.html", users=queries.users(current_user.town_id))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int | None = None):
-    user = db.get_or_404(User, user_id) if user_id else None
+    user = towns.own_or_404(db.get_or_404(User, user_id), current_user) if user_id else None
     form = UserForm(obj=user)
     form.unit_id.choices = _unit_choices()
     if user is not None and not form.is_submitted():
@@ -78,13 +78,13 @@ def user_edit(user_id: int | None = None):
 
 @bp.get("/units")
 def units():
-    return render_template("admin/units.html", units=queries.units_by_kind())
+    return render_template("admin/units.html", units=queries.units_by_kind(current_user.town_id))
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 def unit_edit(unit_id: int | None = None):
-    unit = db.get_or_404(Unit, unit_id) if unit_id else None
+    unit = towns.own_or_404(db.get_or_404(Unit, unit_id), current_user) if unit_id else None
     form = UnitForm(obj=unit)
     if unit is not None and not form.is_submitted():
         form.kind.data = unit.kind.value

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from tracker.extensions import db
+from tracker.tenancy import TownShared
 
 
 class Role(LabelledEnum):
@@ -38,11 +39,42 @@ class UnitKind(LabelledEnum):
     HIGHER_LEVEL = ("higher_level", "上级机关")
 
 
-class Unit(TimestampMixin, db.Model):
+class TownKind(LabelledEnum):
+    CITY = ("city", "市")
+    TOWN = ("town", "镇")
+    STREET = ("street", "街道")
+
+
+class Town(TimestampMixin, db.Model):
+    """An organisation of the install: the city (the root) or one of its towns and streets (docs/architecture.md).
+
+    Each town keeps its own units, people, documents and numbers; the city keeps the justice bureau (备案审查机关)
+    and the bodies above the towns. A single-town install is a city of one.
+    """
+
+    __tablename__ = "towns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    kind: Mapped[TownKind] = mapped_column(enum_column(TownKind, "town_kind"), default=TownKind.TOWN)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("towns.id"))
+    # The short form in numbers and file names (沙溪); optional.
+    short_name: Mapped[str | None] = mapped_column(sa.String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped[Town | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Town {self.name}>"
+
+
+class Unit(TownShared, TimestampMixin, db.Model):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    # The town (or the city, for the justice bureau and the bodies above the towns) the unit belongs to.
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("towns.id"))
+    name: Mapped[str] = mapped_column(sa.String(100))
     short_name: Mapped[str | None] = mapped_column(sa.String(30))
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"))
     # An issuer signs documents in its own name (镇政府, 镇政府办公室); its 文号 prefix feeds numbering.
@@ -52,15 +84,21 @@ class Unit(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     users: Mapped[list[User]] = relationship(back_populates="unit")
+    town: Mapped[Town] = relationship()
+
+    # Names are unique within a town: two towns each have their 司法所 and 党政办.
+    __table_args__ = (sa.UniqueConstraint("town_id", "name"),)
 
     def __repr__(self) -> str:
         return f"<Unit {self.name}>"
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(TownShared, UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Always the unit's town (auth.services keeps them equal): the scope of every page the person opens.
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("towns.id"), index=True)
     username: Mapped[str] = mapped_column(sa.String(50), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(50))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
@@ -81,6 +119,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     version_id: Mapped[int] = mapped_column(default=1)
 
     unit: Mapped[Unit] = relationship(back_populates="users")
+    town: Mapped[Town] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}
 

@@ -1,7 +1,8 @@
 """may(user, permission, obj): the one place where roles are interpreted. Deny by default.
 
-The kernel knows no domain: an object answers for itself through `drafting_unit_id` (whose unit it is) and
-`ever_published` (published documents are seen by every unit).
+The kernel knows no domain: an object answers for itself through `town_id` (whose town it is: no one acts on
+another town's records), `drafting_unit_id` (whose unit it is) and `ever_published` (published documents are seen
+by every unit of the town).
 """
 
 from __future__ import annotations
@@ -51,13 +52,25 @@ class _System:
 SYSTEM = _System()
 
 
-def may(user: User | _System | None, permission: str, obj: Any = None) -> bool:
+_NO_OBJECT = object()
+
+
+def may(user: User | _System | None, permission: str, obj: Any = _NO_OBJECT) -> bool:
+    """Whether `user` holds `permission` (on `obj`, when one is named). A record asked about that is None (not
+    found, or another town's: the session does not hand it out) is refused, never taken for "no record"."""
+    if obj is None:
+        return False
+    if obj is _NO_OBJECT:
+        obj = None
     if user is SYSTEM:
         return permission == "system"
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     roles = ROLE_PERMISSIONS.get(permission)
     if roles is None or user.role not in roles:
+        return False
+    town_id = getattr(obj, "town_id", None)
+    if town_id is not None and town_id != user.town_id:
         return False
     if obj is not None and user.role is Role.DRAFTER:
         return _drafter_may(user, permission, obj)

@@ -10,8 +10,10 @@ from tracker.common.readcache import once_per_read
 from tracker.extensions import db
 
 
-def users() -> list[User]:
-    return list(db.session.scalars(sa.select(User).order_by(User.role, User.username)))
+def users(town_id: int) -> list[User]:
+    """The town's people (the request also reads the city's, who are not the town administrator's to manage)."""
+    stmt = sa.select(User).where(User.town_id == town_id)
+    return list(db.session.scalars(stmt.order_by(User.role, User.username)))
 
 
 def unit_names() -> dict[int, str]:
@@ -19,12 +21,12 @@ def unit_names() -> dict[int, str]:
     return once_per_read("unit_names", lambda: {u.id: u.name for u in db.session.scalars(sa.select(Unit))})
 
 
-def units_by_name() -> list[Unit]:
-    return list(db.session.scalars(sa.select(Unit).order_by(Unit.name)))
+def units_by_name(town_id: int) -> list[Unit]:
+    return list(db.session.scalars(sa.select(Unit).where(Unit.town_id == town_id).order_by(Unit.name)))
 
 
-def units_by_kind() -> list[Unit]:
-    return list(db.session.scalars(sa.select(Unit).order_by(Unit.kind, Unit.name)))
+def units_by_kind(town_id: int) -> list[Unit]:
+    return list(db.session.scalars(sa.select(Unit).where(Unit.town_id == town_id).order_by(Unit.kind, Unit.name)))
 
 
 def active_units() -> list[Unit]:

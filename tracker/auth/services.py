@@ -120,9 +120,11 @@ def _check_password(password: str, *, username: str) -> None:
         raise ValidationFailed(problem)
 
 
-def _unit(unit_id: int) -> Unit:
+def _unit(unit_id: int, actor) -> Unit:
+    """The unit a person is put in: one of the actor's own town (an administrator manages their town only)."""
     unit = db.session.get(Unit, unit_id)
-    if unit is None:
+    town_id = getattr(actor, "town_id", None)
+    if unit is None or (town_id is not None and unit.town_id != town_id):
         raise ValidationFailed("所选单位不存在。")
     return unit
 
@@ -143,13 +145,17 @@ def create_user(
     if not password:
         raise ValidationFailed("新建用户须设置密码。")
     _check_password(password, username=username)
-    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+    # Usernames are unique across the install: the check reads every town's.
+    taken = sa.select(User.id).where(User.username == username).execution_options(all_towns=True)
+    if db.session.scalar(taken) is not None:
         raise ValidationFailed(f"用户名“{username}”已被使用。")
+    unit = _unit(unit_id, actor)
     user = User(
         username=username,
         display_name=display_name,
         role=role,
-        unit=_unit(unit_id),
+        unit=unit,
+        town_id=unit.town_id,
         email=email or None,
         phone=phone or None,
         active=active,
@@ -194,7 +200,8 @@ def update_user(
     deactivated = user.active and not active
     user.display_name = display_name
     user.role = role
-    user.unit = _unit(unit_id)
+    user.unit = _unit(unit_id, actor)
+    user.town_id = user.unit.town_id
     user.email = email or None
     user.phone = phone or None
     user.active = active
@@ -233,12 +240,13 @@ def save_unit(
     number_prefix: str | None,
     active: bool,
 ) -> Unit:
-    clash = db.session.scalar(sa.select(Unit).where(Unit.name == name))
+    town_id = unit.town_id if unit is not None else actor.town_id
+    clash = db.session.scalar(sa.select(Unit).where(Unit.town_id == town_id, Unit.name == name))
     if clash is not None and clash is not unit:
         raise ValidationFailed(f"单位“{name}”已存在。")
     creating = unit is None
     if creating:
-        unit = Unit(created_at=now)
+        unit = Unit(created_at=now, town_id=town_id)
         db.session.add(unit)
     unit.name, unit.short_name, unit.kind = name, short_name or None, kind
     unit.can_issue, unit.can_draft, unit.active = can_issue, can_draft, active

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from tracker.documents.models import Document
 from tracker.extensions import db
+from tracker.tenancy import TownScoped
 
 
 class CampaignKind(LabelledEnum):
@@ -52,10 +53,12 @@ class EvaluationConclusion(LabelledEnum):
     REPEAL = ("repeal", "废止")
 
 
-class CleanupCampaign(TimestampMixin, db.Model):
+class CleanupCampaign(TownScoped, TimestampMixin, db.Model):
     __tablename__ = "cleanup_campaigns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The town whose documents the campaign clears.
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("towns.id"))
     name: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[CampaignKind] = mapped_column(enum_column(CampaignKind, "campaign_kind"))
     trigger: Mapped[CampaignTrigger] = mapped_column(enum_column(CampaignTrigger, "campaign_trigger"))

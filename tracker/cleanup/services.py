@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from tracker.audit import services as audit
 from tracker.auth.permissions import may
+from tracker.auth.towns import town_ids
 from tracker.cleanup import word as cleanup_word
 from tracker.cleanup.catalogue import catalogue
 from tracker.cleanup.models import (
@@ -37,14 +38,12 @@ from tracker.word import organs
 from tracker.workflow.service import allows, apply, require
 
 
-def open_campaigns() -> list[CleanupCampaign]:
-    return list(
-        db.session.scalars(
-            sa.select(CleanupCampaign)
-            .where(CleanupCampaign.phase.in_(CAMPAIGN.sources_of("deliberate", "publish")))
-            .order_by(CleanupCampaign.id)
-        )
-    )
+def open_campaigns(town_id: int | None = None) -> list[CleanupCampaign]:
+    """The campaigns still open (of the request's town; of `town_id` when given, as the scheduler asks)."""
+    stmt = sa.select(CleanupCampaign).where(CleanupCampaign.phase.in_(CAMPAIGN.sources_of("deliberate", "publish")))
+    if town_id is not None:
+        stmt = stmt.where(CleanupCampaign.town_id == town_id)
+    return list(db.session.scalars(stmt.order_by(CleanupCampaign.id)))
 
 
 def open_campaign(
@@ -58,6 +57,7 @@ def open_campaign(
     cutoff_on: date,
     document_ids: list[int] | None = None,
     scope_note: str = "",
+    town_id: int | None = None,
 ) -> CleanupCampaign:
     """A campaign's scope is a snapshot of the documents in force on the cut-off date (narrowed for 专项)."""
     from tracker.auth.permissions import SYSTEM
@@ -69,13 +69,16 @@ def open_campaign(
         raise ValidationFailed("请填写清理名称（不超过 200 字）。")
     if trigger is not CampaignTrigger.SCHEDULE and not (trigger_ref or "").strip():
         raise ValidationFailed("因上位法变化或上级部署开展的清理，须写明所依据的法律文件或上级文件文号。")
-    stmt = sa.select(Document.id).where(in_force_filter(cutoff_on))
+    # The actor's town; the scheduler, acting for every town, names the town it opens the campaign for.
+    town_id = town_id if town_id is not None else actor.town_id
+    stmt = sa.select(Document.id).where(Document.town_id == town_id, in_force_filter(cutoff_on))
     if document_ids is not None:
         stmt = stmt.where(Document.id.in_(document_ids))
     ids = list(db.session.scalars(stmt.order_by(Document.id)))
     if not ids:
         raise ValidationFailed(f"{cutoff_on.isoformat()} 没有符合范围的现行有效文件，未发起清理。")
     campaign = CleanupCampaign(
+        town_id=town_id,
         name=name,
         kind=kind,
         trigger=trigger,
@@ -111,17 +114,18 @@ def open_campaign(
     return campaign
 
 
-def periodic_base(today: date) -> date | None:
+def periodic_base(today: date, town_id: int) -> date | None:
     """Where the periodic interval counts from: the last 定期/全面 clean-up's cut-off, else the day the system began
     holding documents (a fresh database does not know when the office last cleaned up: it waits a whole interval)."""
     last = db.session.scalar(
         sa.select(sa.func.max(CleanupCampaign.cutoff_on)).where(
-            CleanupCampaign.kind.in_([CampaignKind.PERIODIC, CampaignKind.COMPREHENSIVE])
+            CleanupCampaign.town_id == town_id,
+            CleanupCampaign.kind.in_([CampaignKind.PERIODIC, CampaignKind.COMPREHENSIVE]),
         )
     )
     if last is not None:
         return last
-    first = db.session.scalar(sa.select(sa.func.min(Document.created_at)))
+    first = db.session.scalar(sa.select(sa.func.min(Document.created_at)).where(Document.town_id == town_id))
     return office_today(first) if first is not None else None
 
 
@@ -133,19 +137,25 @@ def periodic_note(interval) -> str:
     )
 
 
-def open_periodic_if_due(*, today: date, now: datetime) -> CleanupCampaign | None:
-    """The scheduler's trigger: a 定期清理 every N years (rule set) when no campaign is open. Idempotent.
+def open_periodic_everywhere(*, today: date, now: datetime) -> list[CleanupCampaign]:
+    """The scheduler's trigger: each town's periodic clean-up, where one is due."""
+    return [c for town_id in town_ids() if (c := open_periodic_if_due(today=today, now=now, town_id=town_id))]
+
+
+def open_periodic_if_due(*, today: date, now: datetime, town_id: int) -> CleanupCampaign | None:
+    """A town's 定期清理 every N years (rule set) when it has no campaign open. Idempotent.
 
     docs/rules.md §6: the interval is the rule set's cleanup_interval; 277号令 Art. 36 requires periodic clean-ups
     but fixes no interval, so the note says which rule it really comes from.
     """
-    if open_campaigns():
+    if open_campaigns(town_id):
         return None
     interval = get_rule("cleanup_interval")
-    base = periodic_base(today)
+    base = periodic_base(today, town_id)
     if base is None or today < base + relativedelta(years=interval.value):
         return None
-    if not db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(in_force_filter(today))):
+    in_force = sa.select(sa.func.count()).select_from(Document).where(Document.town_id == town_id)
+    if not db.session.scalar(in_force.where(in_force_filter(today))):
         return None
     from tracker.auth.permissions import SYSTEM
 
@@ -158,6 +168,7 @@ def open_periodic_if_due(*, today: date, now: datetime) -> CleanupCampaign | Non
         trigger_ref=None,
         cutoff_on=today,
         scope_note=periodic_note(interval),
+        town_id=town_id,
     )
 
 
@@ -341,10 +352,10 @@ def deliberate_campaign(campaign: CleanupCampaign, *, actor, now: datetime, meet
     )
 
 
-def _notice_number(typed: str | None, year: int) -> str:
+def _notice_number(typed: str | None, year: int, town_id: int) -> str:
     """The notice's 发文字号: one typed in (from the office's OA system) moves the town government's counter past
     it; none typed takes the next number of the government's series (docs/rules.md §4, numbers)."""
-    government = organs.government()
+    government = organs.government(town_id)
     if not government.number_prefix:
         raise ValidationFailed(
             f"“{government.name}”尚未设置发文代字，无法为清理结果通知编号，请管理员在单位管理中设置。"
@@ -372,7 +383,8 @@ def publish_campaign(
         raise ValidationFailed("公布日期须在审议日期之后、今天之前。")
     if not (url or "").strip().lower().startswith(("http://", "https://")):
         raise ValidationFailed("请填写公布网址（以 http:// 或 https:// 开头）。")
-    campaign.published_on, campaign.notice_number = published_on, _notice_number(notice_number, published_on.year)
+    campaign.published_on = published_on
+    campaign.notice_number = _notice_number(notice_number, published_on.year, campaign.town_id)
     campaign.notice_url = url.strip()[:500]
     CAMPAIGN.apply(
         campaign,

@@ -251,12 +251,12 @@ def catalogue_filename(campaign: CleanupCampaign, version_no: int = 1) -> str:
 def catalogue_context_for(campaign: CleanupCampaign) -> dict:
     revision_due = min((i.revision_due_on for i in campaign.items if i.revision_due_on), default=None)
     authority = organs.first_unit(UnitKind.FILING_AUTHORITY)
-    printer = organs.first_unit(UnitKind.GOVERNMENT_OFFICE)
+    printer = organs.first_unit(UnitKind.GOVERNMENT_OFFICE, campaign.town_id)
     return cleanup_catalogue_context(
         campaign,
         catalogue(campaign),
-        issuer=organs.government().name,
-        office_name=organs.judicial_office_name(),
+        issuer=organs.government(campaign.town_id).name,
+        office_name=organs.judicial_office_name(campaign.town_id),
         revision_due_on=revision_due,
         revision_months=get_rule("revision_after_cleanup").value,
         # The result is reported to the city justice bureau (docs/rules.md §6).

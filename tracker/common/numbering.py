@@ -13,7 +13,7 @@ from tracker.extensions import db
 
 
 class NumberCounter(db.Model):
-    """The last serial used per scope (e.g. 'opinion', 'issue:沙府', 'normative') and year.
+    """The last serial used per scope (e.g. 'opinion:1' for a town's 司法所, 'issue:沙府') and year.
 
     Allocation locks this row, so two clerks numbering at the same moment get consecutive serials.
     """

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from tracker import tenancy
 from tracker.common.readcache import once_per_read
 from tracker.extensions import db
 
@@ -106,7 +107,8 @@ def remembered(key: Hashable, compute: Callable[[], T]) -> T:
     stamp = current_stamp()
     if stamp is None:
         return compute()
-    full = (str(db.engine.url), stamp, key)
+    scope = tenancy.current()  # what a town computed is that town's: never handed to another
+    full = (str(db.engine.url), stamp, scope.town_id if scope else None, key)
     with _lock:
         if full in _memory:
             _memory.move_to_end(full)

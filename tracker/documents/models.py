@@ -12,6 +12,7 @@ from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, u
 from tracker.documents.states import EVER_PUBLISHED, DocStatus, FilingStatus
 from tracker.extensions import db
 from tracker.files.models import StoredFile
+from tracker.tenancy import TownScoped
 
 
 class DocKind(LabelledEnum):
@@ -67,10 +68,12 @@ class RelationKind(LabelledEnum):
     REPLACES = ("replaces", "替代")
 
 
-class Document(TimestampMixin, db.Model):
+class Document(TownScoped, TimestampMixin, db.Model):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The drafting unit's town: only that town reads the document (tracker/tenancy.py), until it is published.
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("towns.id"))
     title: Mapped[str] = mapped_column(sa.String(300))
     kind: Mapped[DocKind] = mapped_column(enum_column(DocKind, "doc_kind"))
     issuer_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))

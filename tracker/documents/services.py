@@ -47,13 +47,15 @@ class DocumentData:
     affects_market: bool = False
 
 
-def _check_units(data: DocumentData) -> None:
-    issuer = db.session.get(Unit, data.issuer_id)
-    if issuer is None or not issuer.can_issue or not issuer.active:
-        raise ValidationFailed("所选发文机关不能发布规范性文件。")
+def _check_units(data: DocumentData) -> Unit:
+    """The drafting unit, once both units are checked: active, able to draft or issue, and of the same town."""
     drafter = db.session.get(Unit, data.drafting_unit_id)
     if drafter is None or not drafter.can_draft or not drafter.active:
         raise ValidationFailed("所选起草单位无效。")
+    issuer = db.session.get(Unit, data.issuer_id)
+    if issuer is None or not issuer.can_issue or not issuer.active or issuer.town_id != drafter.town_id:
+        raise ValidationFailed("所选发文机关不能发布规范性文件。")
+    return drafter
 
 
 def _snapshot(doc: Document) -> dict:
@@ -65,9 +67,10 @@ def register_draft(data: DocumentData, *, actor, now: datetime) -> Document:
         raise PermissionDenied("只有起草单位经办人可以登记文件草案。")
     if data.drafting_unit_id != actor.unit_id:
         raise PermissionDenied("只能为本单位登记文件草案。")
-    _check_units(data)
+    drafter = _check_units(data)
     doc = Document(
         **vars(data),
+        town_id=drafter.town_id,
         status=DocStatus.DRAFTING,
         created_by_id=actor.id,
         created_at=now,

@@ -291,8 +291,11 @@ def filing_report_context_for(doc: Document, *, actor, today: date, number: str 
     opinion = review_word.passing_opinion(doc)
     gap = get_rule("effect_min_gap").value
     early = is_early(pub, gap) or bool((pub.early_effect_reason or "").strip())
-    office = review_word.judicial_office_name(opinion) if opinion is not None else organs.judicial_office_name()
-    printer = organs.first_unit(UnitKind.GOVERNMENT_OFFICE)
+    if opinion is not None:
+        office = review_word.judicial_office_name(opinion)
+    else:
+        office = organs.judicial_office_name(doc.town_id)
+    printer = organs.first_unit(UnitKind.GOVERNMENT_OFFICE, doc.town_id)
     context = filing_report_context(
         pub,
         authority_name=filing_authority_name(pub),

@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from tracker.auth import towns
 from tracker.cleanup import word as cleanup_word
 from tracker.cleanup.models import CleanupCampaign
 from tracker.common.timeutil import now_utc
@@ -104,12 +105,19 @@ def register_word_cli(app: Flask) -> None:
     @render.command("annual-statistics")
     @click.option("--year", required=True, type=click.IntRange(2000, 2100), help="年度")
     @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx 路径")
-    def render_annual_statistics(year: int, out: Path):
-        """The year's figures as a section of the annual report."""
-        try:
-            rendered = reports_word.render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
-        except DomainError as exc:
-            raise click.ClickException(exc.message) from None
+    @click.option("--town", "town_name", help="镇街（系统只有一个镇街时可省略）")
+    def render_annual_statistics(year: int, out: Path, town_name: str | None):
+        """A town's figures of the year as a section of its annual report."""
+        town = towns.by_name(town_name) if town_name else towns.the_only_town()
+        if town is None:
+            raise click.ClickException("请用 --town 指明镇街（flask towns list 列出全部）。")
+        # Counted as the town's own request would count them: its records only (tracker/tenancy.py).
+        with current_app.test_request_context():
+            towns.enter_town(town)
+            try:
+                rendered = reports_word.render_annual_statistics(year, town=town.name, now=now_utc())
+            except DomainError as exc:
+                raise click.ClickException(exc.message) from None
         _write(out, rendered)
 
     @render.command("comment-reply")

@@ -251,6 +251,7 @@ def import_register(preview: Preview, *, actor, now: datetime) -> list[Document]
 def _import_row(v: dict, *, actor, now: datetime) -> Document:
     issuer, drafter = v["issuer_unit"], v["drafting_unit_obj"]
     doc = Document(
+        town_id=actor.town_id,
         title=v["title"],
         kind=DocKind.GOVERNMENT,
         issuer_id=issuer.id,

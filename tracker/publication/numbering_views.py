@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from tracker.auth import towns
 from tracker.auth.models import Unit
 from tracker.auth.permissions import may
 from tracker.common.inputs import bounded_int
@@ -83,7 +84,7 @@ def save_defaults():
 
 @bp.post("/units/<int:unit_id>")
 def save_unit(unit_id: int):
-    unit = db.get_or_404(Unit, unit_id)
+    unit = towns.own_or_404(db.get_or_404(Unit, unit_id), current_user)
     typed = {key: request.form.get(key, "") for key in ("issue_pattern", "normative_pattern")}
     with attempt(f"“{unit.name}”的编号格式已保存。") as done:
         series.save_unit_patterns(unit, actor=current_user, now=now_utc(), **typed)

@@ -208,7 +208,7 @@ def save_default_patterns(*, actor, now: datetime, patterns: dict[str, str]) -> 
 
 def save_unit_patterns(issuer: Unit, *, actor, now: datetime, issue_pattern: str, normative_pattern: str) -> None:
     """An issuer's own patterns; an empty field returns it to the default."""
-    if not may(actor, "admin"):
+    if not may(actor, "admin", issuer):  # an issuer of the administrator's own town
         raise PermissionDenied("只有管理员可以修改编号规则。")
     if not issuer.can_issue:
         raise ValidationFailed(f"“{issuer.name}”不是发文机关。")

@@ -43,7 +43,7 @@ def annual():
         "reports/annual.html",
         stats=stats,
         year=year,
-        paragraph=stats_module.paragraph(stats, current_app.config["TOWN_NAME"]),
+        paragraph=stats_module.paragraph(stats, current_user.town.name),
     )
 
 
@@ -70,7 +70,7 @@ def records(year: int, key: str):
 
 @bp.get("/annual/<int:year>.xlsx")
 def annual_export(year: int):
-    data = annual_xlsx(stats_module.annual(year), current_app.config["TOWN_NAME"])
+    data = annual_xlsx(stats_module.annual(year), current_user.town.name)
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -84,7 +84,7 @@ def annual_docx(year: int):
     if not 2000 <= year <= 2100:
         abort(404)
     with attempt() as done:  # an office-edited template that no longer renders is refused with its reason
-        rendered = reports_word.render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
+        rendered = reports_word.render_annual_statistics(year, town=current_user.town.name, now=now_utc())
     if not done:
         return redirect(url_for("reports.annual", year=year))
     return send_file(io.BytesIO(rendered.data), mimetype=DOCX_TYPE, as_attachment=True, download_name=rendered.filename)
@@ -96,7 +96,7 @@ def annual_pdf(year: int):
     if not 2000 <= year <= 2100:
         abort(404)
     with attempt() as done:
-        rendered = reports_word.render_annual_statistics(year, town=current_app.config["TOWN_NAME"], now=now_utc())
+        rendered = reports_word.render_annual_statistics(year, town=current_user.town.name, now=now_utc())
         pdf = docx_to_pdf(
             rendered.data, soffice=current_app.config.get("SOFFICE"), timeout=current_app.config.get("PDF_TIMEOUT", 120)
         )

@@ -302,7 +302,8 @@ class PrecheckRuleSetting(TimestampMixin, db.Model):
 
 
 class Opinion(TimestampMixin, db.Model):
-    """The numbered written opinion (审查意见书); the number is unique per year, never skipped."""
+    """The numbered written opinion (审查意见书); each town's serial runs per year, never skipped (its counter is
+    opinion:<town>); the number itself is unique across the install."""
 
     __tablename__ = "opinions"
 
@@ -320,10 +321,7 @@ class Opinion(TimestampMixin, db.Model):
     document: Mapped[Document] = relationship()
     issued_by: Mapped[User | None] = relationship()
 
-    __table_args__ = (
-        sa.UniqueConstraint("year", "seq"),
-        sa.CheckConstraint("seq >= 1", name="seq_positive"),
-    )
+    __table_args__ = (sa.CheckConstraint("seq >= 1", name="seq_positive"),)
 
 
 class Deliberation(TimestampMixin, db.Model):

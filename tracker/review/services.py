@@ -647,8 +647,13 @@ def issue_opinion(
     rnd.summary = summary
     db.session.flush()
     apply(doc, _ACTION_BY_OUTCOME[conclusion.outcome], actor=actor, now=now, note=conclusion.label)
-    seq = next_serial("opinion", today.year)
-    number = format_number(get_setting("opinion_number_pattern"), year=today.year, seq=seq)
+    # Each town's 司法所 numbers its own opinions, in the pattern its town set.
+    seq = next_serial(f"opinion:{doc.town_id}", today.year)
+    number = format_number(get_setting("opinion_number_pattern", town_id=doc.town_id), year=today.year, seq=seq)
+    if db.session.scalar(sa.select(Opinion.id).where(Opinion.number == number)) is not None:
+        raise ValidationFailed(
+            f"审查意见书编号“{number}”已被其他镇街使用：请管理员在编号规则中为本镇设置自己的审查意见书编号格式。"
+        )
     opinion = Opinion(
         round=rnd,
         document_id=doc.id,

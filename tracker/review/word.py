@@ -258,7 +258,7 @@ def judicial_office_name(opinion: Opinion) -> str:
     issuer = opinion.issued_by
     if issuer is not None and issuer.unit is not None and issuer.unit.kind is UnitKind.JUDICIAL_OFFICE:
         return issuer.unit.name
-    return organs.judicial_office_name()
+    return organs.judicial_office_name(opinion.document.town_id)
 
 
 def packet_materials(rnd: ReviewRound) -> list[str]:

@@ -49,6 +49,7 @@ class DueItem:
     message: str  # as a list reads it: 《title》报送备案
     step: str  # as the document page reads it: 报送备案
     rule_value: int | None = None  # the rule's value when the due date was fixed (None: the rule's current value)
+    town_id: int | None = None  # the town of a record that is not a document (a document's is read from it)
 
 
 def counts_working_days(rule_code: str | None) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tracker import tenancy
 from tracker.common.readcache import once_per_read
 from tracker.extensions import db
 from tracker.rules.models import Confidence, DayUnit, Rule, Setting
@@ -163,18 +164,36 @@ def rule_name(code: str | None) -> str:
     return default.name if default else "时限规则"
 
 
-def get_setting(key: str) -> Any:
-    row = db.session.get(Setting, key)
-    if row is not None:
-        return json.loads(row.value)
+def town_key(key: str, town_id: int | None) -> str:
+    """Where a town keeps its own value of a setting (its number patterns, its checklists): key@town."""
+    return f"{key}@{town_id}" if town_id is not None else key
+
+
+def _town(town_id: int | None) -> int | None:
+    if town_id is not None:
+        return town_id
+    scope = tenancy.current()
+    return scope.town_id if scope is not None else None
+
+
+def get_setting(key: str, *, town_id: int | None = None) -> Any:
+    """The town's own value (of `town_id`, else of the request's town), else the install's, else the default."""
+    town = _town(town_id)
+    keys = [town_key(key, town), key] if town is not None else [key]
+    rows = {row.key: row for row in db.session.scalars(sa.select(Setting).where(Setting.key.in_(keys)))}
+    for stored in keys:
+        if stored in rows:
+            return json.loads(rows[stored].value)
     return DEFAULT_SETTINGS[key][0]
 
 
-def set_setting(key: str, value: Any, *, now: datetime) -> None:
-    """Store a setting's new value (the caller checks it and writes the audit event)."""
-    row = db.session.get(Setting, key)
+def set_setting(key: str, value: Any, *, now: datetime, town_id: int | None = None) -> None:
+    """Store a setting's new value, the town's own when a town sets it (the caller checks it and writes the audit
+    event); a command run outside any town sets the install's value, which every town without its own inherits."""
+    stored = town_key(key, _town(town_id))
+    row = db.session.get(Setting, stored)
     if row is None:
-        row = Setting(key=key, description=DEFAULT_SETTINGS[key][1])
+        row = Setting(key=stored, description=DEFAULT_SETTINGS[key][1])
         db.session.add(row)
     row.value, row.updated_at = json.dumps(value, ensure_ascii=False), now
     db.session.flush()

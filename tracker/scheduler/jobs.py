@@ -37,10 +37,10 @@ def reminders(today: date, now: datetime) -> str:
 
 
 def periodic_cleanup(today: date, now: datetime) -> str:
-    from tracker.cleanup.services import open_periodic_if_due
+    from tracker.cleanup.services import open_periodic_everywhere
 
-    campaign = open_periodic_if_due(today=today, now=now)
-    return f"opened={campaign.id if campaign else 0}"
+    opened = open_periodic_everywhere(today=today, now=now)
+    return f"opened={','.join(str(c.id) for c in opened) or 0}"
 
 
 def backup(today: date, now: datetime) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.auth.models import Unit, User
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from tracker.extensions import db
+from tracker.tenancy import TownScoped
 
 
 class SolicitationPhase(LabelledEnum):
@@ -19,10 +20,12 @@ class SolicitationPhase(LabelledEnum):
     NO_COMMENT = ("no_comment", "无意见（已回复）")
 
 
-class Solicitation(TimestampMixin, db.Model):
+class Solicitation(TownScoped, TimestampMixin, db.Model):
     __tablename__ = "solicitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The town that received the draft for comment.
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("towns.id"))
     from_body: Mapped[str] = mapped_column(sa.String(100))
     title: Mapped[str] = mapped_column(sa.String(300))
     reference: Mapped[str | None] = mapped_column(sa.String(100))

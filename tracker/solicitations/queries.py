@@ -37,6 +37,7 @@ def due_items(today: date, *, solicitations: Collection[int] | None = None) -> l
             False,
             f"答复{sol.from_body}《{sol.title}》征求意见",
             "答复征求意见",
+            town_id=sol.town_id,
         )
         for sol in db.session.scalars(stmt)
     ]

@@ -59,6 +59,7 @@ def register(
     if reply_due_on < received_on:
         raise ValidationFailed("答复期限不能早于收到日期。")
     sol = Solicitation(
+        town_id=actor.town_id,
         from_body=_text(from_body, "来文单位", 100, True),
         title=_text(title, "征求意见稿名称", 300, True),
         reference=_text(reference, "来文文号", 100) or None,

@@ -151,7 +151,7 @@ OBJECT_TYPE = "solicitation"
 
 def replying_organ(sol: Solicitation) -> Unit:
     """The organ that signs: the one chosen on the reply, else the town government."""
-    return sol.reply_unit if sol.reply_unit is not None else organs.government()
+    return sol.reply_unit if sol.reply_unit is not None else organs.government(sol.town_id)
 
 
 def reply_number(sol: Solicitation, organ: Unit, year: int) -> str:
@@ -177,7 +177,7 @@ def render_comment_reply(sol: Solicitation, *, now: datetime) -> store.Rendered:
     if not has_reply(sol):
         raise ValidationFailed("尚未填写答复意见：请先保存答复意见（或登记为“无修改意见”）再生成答复函。")
     organ = replying_organ(sol)
-    office = organs.first_unit(UnitKind.GOVERNMENT_OFFICE)
+    office = organs.first_unit(UnitKind.GOVERNMENT_OFFICE, sol.town_id)
     is_government = organ.kind is UnitKind.GOVERNMENT
     assignee = sol.assignee
     context = comment_reply_context(

@@ -1,0 +1,104 @@
+"""The organisation tree: the city, its towns and streets, and which town a request works in (tracker/tenancy.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort
+
+from tracker import tenancy
+from tracker.auth.models import Town, TownKind, User
+from tracker.errors import ValidationFailed
+from tracker.extensions import db
+
+NAME_LIMIT = 50
+
+
+def enter(user: User) -> None:
+    """Scope this request to the person's town: their town's records, and the units and people above it."""
+    enter_town(user.town)
+
+
+def enter_town(town: Town) -> None:
+    """Scope this request to `town` (a command counting one town's figures runs inside such a request)."""
+    shared = (town.id, town.parent_id) if town.parent_id is not None else (town.id,)
+    tenancy.enter(town.id, shared)
+
+
+def own_or_404(record, user):
+    """A unit or person of `user`'s own town. The city's (the justice bureau) are read on a town's pages but are not
+    the town's to change: 404, as for anything a town cannot see."""
+    if record.town_id != user.town_id:
+        abort(404)
+    return record
+
+
+def all_towns() -> list[Town]:
+    """Every organisation, the city first, then its towns and streets by name."""
+    stmt = sa.select(Town).order_by(Town.parent_id.is_not(None), Town.parent_id, Town.name)
+    return list(db.session.scalars(stmt))
+
+
+def town_ids() -> list[int]:
+    """The towns and streets whose records the scheduler works through (the city's own bodies issue none here)."""
+    return list(db.session.scalars(sa.select(Town.id).where(Town.kind != TownKind.CITY).order_by(Town.id)))
+
+
+def town_name(town_id: int | None, default: str = "") -> str:
+    town = db.session.get(Town, town_id) if town_id is not None else None
+    return town.name if town is not None else default
+
+
+def by_name(name: str) -> Town | None:
+    return db.session.scalar(sa.select(Town).where(Town.name == name.strip()))
+
+
+def the_only_town() -> Town | None:
+    """The town of a single-town install (what commands use when no town is named); None when there are several."""
+    towns = list(db.session.scalars(sa.select(Town).where(Town.kind != TownKind.CITY).limit(2)))
+    return towns[0] if len(towns) == 1 else None
+
+
+def library_owner(default: str) -> str:
+    """The name the public library goes by: the only town's, else the city's (`default` before any town exists)."""
+    only = the_only_town()
+    if only is not None:
+        return only.name
+    city = db.session.scalar(sa.select(Town.name).where(Town.kind == TownKind.CITY))
+    return city or default
+
+
+def create_town(*, name: str, kind: TownKind, parent: Town | None, now: datetime) -> Town:
+    """A new organisation; a town or street hangs under the city, and there is one city."""
+    name = (name or "").strip()
+    if not name or len(name) > NAME_LIMIT:
+        raise ValidationFailed(f"请填写名称（不超过 {NAME_LIMIT} 字）。")
+    if by_name(name) is not None:
+        raise ValidationFailed(f"“{name}”已存在。")
+    if kind is TownKind.CITY:
+        if parent is not None or db.session.scalar(sa.select(Town.id).where(Town.kind == TownKind.CITY)):
+            raise ValidationFailed("一个系统只有一个市。")
+    elif parent is None or parent.kind is not TownKind.CITY:
+        raise ValidationFailed("镇、街道须属于一个市。")
+    town = Town(name=name, kind=kind, parent_id=parent.id if parent else None, created_at=now)
+    db.session.add(town)
+    db.session.flush()
+    return town
+
+
+def rename(town: Town, name: str) -> None:
+    name = (name or "").strip()
+    if not name or len(name) > NAME_LIMIT:
+        raise ValidationFailed(f"请填写名称（不超过 {NAME_LIMIT} 字）。")
+    clash = by_name(name)
+    if clash is not None and clash is not town:
+        raise ValidationFailed(f"“{name}”已存在。")
+    town.name = name
+    db.session.flush()
+
+
+def ensure_town(*, city: str, town: str, now: datetime, kind: TownKind = TownKind.TOWN) -> Town:
+    """The town `town` of the city `city`, each made when missing (the demo, a benchmark, a first install)."""
+    root = by_name(city) or create_town(name=city, kind=TownKind.CITY, parent=None, now=now)
+    return by_name(town) or create_town(name=town, kind=kind, parent=root, now=now)

@@ -1,0 +1,106 @@
+"""Towns as tenants: what a town's request may read, enforced once for every ORM read (docs/architecture.md).
+
+One install serves a city: the city itself and its towns and streets (table `towns`). A request made by a
+signed-in person is scoped to that person's town (`enter()`, called by the user loaders). From then on:
+
+- every ORM SELECT reads only the rows of `TownScoped` models (documents, drafts for comment, clean-up
+  campaigns, alerts, audit events) whose `town_id` is the person's town;
+- rows of `TownShared` models (units, users) are read when they belong to the town or to an organisation above
+  it: a town's records name the city justice bureau and its people, never another town's;
+- `Session.get()` answers None for a row outside the scope, also when the row is already in the session.
+
+Nothing else in the product filters by town for safety's sake; `may()` repeats the rule for an object in hand.
+Jobs, commands and the public library run unscoped: they work across towns on purpose and write each record
+with its own town. A statement may opt out explicitly with `.execution_options(all_towns=True)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import has_request_context, request
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+_ENVIRON_KEY = "tracker.town_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    town_id: int
+    shared: tuple[int, ...]  # the town and the organisations above it
+
+
+class TownScoped:
+    """Marker of a model with a `town_id` column whose rows only their own town reads."""
+
+
+class TownShared:
+    """Marker of a model with a `town_id` column whose rows the towns below its organisation read too."""
+
+
+def enter(town_id: int, shared: tuple[int, ...]) -> None:
+    """Scope the rest of this request to `town_id` (the request's environ: it ends with the request)."""
+    if has_request_context():
+        request.environ[_ENVIRON_KEY] = Scope(town_id, tuple(shared) or (town_id,))
+
+
+def current() -> Scope | None:
+    """The scope of this request, None outside a scoped request (jobs, commands, the login page)."""
+    if not has_request_context():
+        return None
+    return request.environ.get(_ENVIRON_KEY)
+
+
+def readable(obj: object) -> bool:
+    """Whether the current scope may read `obj` (always, outside a scoped request)."""
+    scope = current()
+    town_id = getattr(obj, "town_id", None)
+    if scope is None or town_id is None:
+        return True
+    if isinstance(obj, TownScoped):
+        return town_id == scope.town_id
+    if isinstance(obj, TownShared):
+        return town_id in scope.shared
+    return True
+
+
+class TownReads:
+    """`get()` never hands a request a row of another town: mixed into every session the application reads with."""
+
+    def get(self, entity, ident, **kwargs):
+        obj = super().get(entity, ident, **kwargs)
+        return obj if obj is None or readable(obj) else None
+
+
+class TownSession(TownReads, FlaskSession):
+    """The application's session (extensions.py)."""
+
+
+# Every ORM session: the application's, and any other a request opens (tests open their own around a request).
+@event.listens_for(Session, "do_orm_execute")
+def _scope_reads(state: ORMExecuteState) -> None:
+    scope = current()
+    if scope is None or not state.is_select or state.is_relationship_load or state.execution_options.get("all_towns"):
+        return  # a relationship followed from a record in scope: may() judges what it reaches
+    town_id, shared = scope.town_id, scope.shared
+    # Only the statement itself (propagate_to_loaders=False): a record in scope may name one above it (a town's
+    # filing names the bureau), and what it names was reached through a record the town may read.
+    options = [
+        with_loader_criteria(
+            model, lambda cls: cls.town_id == town_id, include_aliases=True, propagate_to_loaders=False
+        )
+        for model in _models(TownScoped)
+    ] + [
+        with_loader_criteria(
+            model, lambda cls: cls.town_id.in_(shared), include_aliases=True, propagate_to_loaders=False
+        )
+        for model in _models(TownShared)
+    ]
+    state.statement = state.statement.options(*options)
+
+
+def _models(marker: type) -> list[type]:
+    """The mapped classes that carry the marker (every model is imported before the first request)."""
+    return [cls for cls in marker.__subclasses__() if hasattr(cls, "__table__")]
