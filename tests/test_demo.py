@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from tests.conftest import _truncate_all
 from tracker.audit.services import document_history
-from tracker.auth.models import Role, User
+from tracker.auth.models import Role, Town, TownKind, Unit, UnitKind, User
 from tracker.common.numbering import NumberCounter
 from tracker.common.timeutil import now_utc
-from tracker.demo import DEMO_PASSWORD, DEMO_USERS
+from tracker.demo import DEMO_PASSWORD, DEMO_USERS, NEIGHBOURS, neighbour_users
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus, FilingStatus
 from tracker.extensions import db
@@ -96,7 +96,25 @@ def test_demo_covers_every_status_with_twenty_documents_or_more(loaded, ctx):
 def test_every_role_has_an_active_demo_user(loaded, ctx):
     users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
     assert {u.role for u in users} == set(Role)
-    assert {u.username for u in users} == {username for username, *_ in DEMO_USERS}
+    others = {f"{slug}_{suffix}" for name, _k, slug, _s, gov in NEIGHBOURS for suffix, *_ in neighbour_users(name, gov)}
+    assert {u.username for u in users} == {username for username, *_ in DEMO_USERS} | others
+
+
+def test_the_demo_city_has_three_towns_each_with_its_own_people_and_documents(loaded, ctx):
+    towns = db.session.scalars(sa.select(Town).order_by(Town.id)).all()
+    city = [t for t in towns if t.kind is TownKind.CITY]
+    assert len(city) == 1 and city[0].name == "中山市"
+    members = [t for t in towns if t.parent_id == city[0].id]
+    assert [t.name for t in members] == ["沙溪镇", "大涌镇", "石岐街道"]
+    for town in members:
+        people = db.session.scalars(sa.select(User).where(User.town_id == town.id)).all()
+        assert {u.role for u in people} == set(Role), town.name
+        assert all(u.unit.town_id == town.id for u in people)
+        titles = db.session.scalars(sa.select(Document.title).where(Document.town_id == town.id)).all()
+        assert titles and all(t.startswith(town.name) for t in titles), town.name
+    # The bureau every town files with is the city's.
+    bureau = db.session.scalar(sa.select(Unit).where(Unit.kind == UnitKind.FILING_AUTHORITY))
+    assert bureau.town_id == city[0].id
 
 
 def _check_series(rows: list[tuple[str, int, int, str, object]]) -> dict[tuple[str, int], int]:
@@ -126,10 +144,12 @@ def _counters() -> dict[tuple[str, int], int]:
 def test_opinion_numbers_are_unique_and_consecutive_per_year(loaded, ctx):
     opinions = db.session.scalars(sa.select(Opinion)).all()
     assert len(opinions) >= 10
-    last = _check_series([("opinion", o.year, o.seq, o.number, o.issued_on) for o in opinions])
+    # Each town's 司法所 has its own series (counter opinion:<town>), in its own pattern.
+    last = _check_series([(f"opinion:{o.document.town_id}", o.year, o.seq, o.number, o.issued_on) for o in opinions])
     assert len({year for _, year in last}) >= 2
+    assert len({scope for scope, _ in last}) == 3
     # The counters continue the series: the next opinion of each year gets the next number.
-    assert {k: v for k, v in _counters().items() if k[0] == "opinion"} == last
+    assert {k: v for k, v in _counters().items() if k[0].startswith("opinion:")} == last
 
 
 def test_publication_numbers_are_unique_and_consecutive_per_scope_and_year(loaded, ctx):
@@ -142,7 +162,9 @@ def test_publication_numbers_are_unique_and_consecutive_per_scope_and_year(loade
     assert len({scope for scope, _ in issue}) >= 2  # two issuers (镇政府, 镇政府办)
     counters = _counters()
     # The 报告 and 函 series (filing reports, replies) are the issuers' other series: see the next test.
-    documents = {k: v for k, v in counters.items() if k[0] != "opinion" and not k[0].endswith(("报", "函"))}
+    documents = {
+        k: v for k, v in counters.items() if not k[0].startswith("opinion:") and not k[0].endswith(("报", "函"))
+    }
     assert documents == issue | normative
 
 
@@ -207,3 +229,21 @@ def test_each_demo_login_works(app, loaded, username, name, role):
     page = client.get("/").get_data(as_text=True)
     # The name in the bar; role and unit in its tooltip (they show in full on wide screens).
     assert f">{name}<" in page and f'title="{role.label}，' in page
+
+
+def test_the_public_library_lists_every_towns_published_documents_and_a_town_only_its_own(app, loaded, ctx):
+    neighbour = db.session.scalar(sa.select(Document).where(Document.title == "大涌镇农村人居环境整治管理办法"))
+    draft = db.session.scalar(sa.select(Document).where(Document.title == "大涌镇临时占用道路管理规定"))
+    anonymous = app.test_client()
+    listing = anonymous.get("/public/?q=人居环境").get_data(as_text=True)
+    assert "中山市行政规范性文件库" in listing
+    assert "大涌镇农村" in listing and "石岐街道农村" in listing  # (the words searched for are highlighted)
+    assert neighbour.title in anonymous.get(f"/public/documents/{neighbour.id}").get_data(as_text=True)
+    assert anonymous.get(f"/public/documents/{draft.id}").status_code == 404  # under review: not published
+    clerk = app.test_client()
+    assert clerk.post("/login", data={"username": "clerk", "password": DEMO_PASSWORD}).status_code == 302
+    assert clerk.get(f"/public/documents/{neighbour.id}").status_code == 200  # signed in or not, the same library
+    assert clerk.get(f"/documents/{neighbour.id}").status_code == 404  # not in 沙溪镇's register
+    dayong = app.test_client()
+    assert dayong.post("/login", data={"username": "dayong_clerk", "password": DEMO_PASSWORD}).status_code == 302
+    assert neighbour.title in dayong.get(f"/documents/{neighbour.id}").get_data(as_text=True)

@@ -235,17 +235,29 @@ def ctx(app, town):
         yield town
 
 
+# URL arguments that name a record of one town; each route taking one is also asked with another town's record.
+_DOCUMENT_ARGS = {"doc_id", "version_id", "attachment_id", "opinion_id", "gen_id", "finding_id", "basis_id"}
+_TOWN_ARGS = {"campaign_id", "item_id", "sol_id", "filter_id", "user_id", "unit_id"}
+
+
 def _variants(rule) -> list[str]:
     args = set(rule.arguments)
-    if args & {"doc_id", "version_id", "attachment_id", "opinion_id", "gen_id", "finding_id", "basis_id"}:
-        return ["draft", "published"]
+    if args & _DOCUMENT_ARGS:
+        return ["draft", "published", "other:draft", "other:published"]
     if "campaign_id" in args:
-        return ["open", "done"]
-    return [""]
+        return ["open", "done", "other:common"]
+    # The city's own unit (the justice bureau) is named on the town's records, and no town edits it.
+    city = ["other:city"] if "unit_id" in args else []
+    return [""] + (["other:common"] if args & _TOWN_ARGS else []) + city
 
 
 def _url(rule, town, variant: str) -> str:
-    values = {**town.common, **town.ids.get(variant, {})}
+    if variant.startswith("other:"):
+        # Another town's record wherever the route names one (the rest as in this town: the route must refuse on
+        # the other town's record alone).
+        values = {**town.common, **town.ids["published"], **town.other["common"], **town.other[variant[6:]]}
+    else:
+        values = {**town.common, **town.ids.get(variant, {})}
 
     def value(m):
         name = m.group(2)
@@ -258,6 +270,8 @@ def _url(rule, town, variant: str) -> str:
 
 
 def _rule_for(spec, variant: str) -> dict[str, object]:
+    if variant.startswith("other:"):
+        return {role: OUT for role in ROLES}  # no one acts on, or is told of, another town's record
     if variant and set(spec) - set(ROLES):
         return spec[variant]
     return spec
@@ -273,7 +287,7 @@ def _texts(response) -> list[str]:
 
 
 def _leaks(town, role: str, response) -> list[str]:
-    hidden = town.hidden_titles.get(role, set())
+    hidden = town.hidden_titles.get(role, set()) | town.other_titles
     return sorted({t for body in _texts(response) for t in hidden if t in body}) if hidden else []
 
 
@@ -342,7 +356,7 @@ def test_endpoint(app, ctx, endpoint):
                         elif not _check(expected[role], r):
                             wrong.append(f"{where}: {r.status_code}, expected {expected[role]}")
                         if role != "anonymous" and (leaked := _leaks(town, role, r)):
-                            wrong.append(f"{where}: shows another unit's draft {leaked}")
+                            wrong.append(f"{where}: shows another unit's draft or another town's record {leaked}")
                         if method == "GET" and box.writes and endpoint not in GET_WRITES:
                             wrong.append(f"{where}: a GET wrote {box.writes[:3]}")
                         if r.status_code in (403, 404) and method == "POST" and box.writes:

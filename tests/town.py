@@ -46,6 +46,9 @@ class Town:
     common: dict[str, object] = field(default_factory=dict)  # URL arguments the same for every variant
     documents: dict[DocStatus, tuple[int, int]] = field(default_factory=dict)  # state -> (document, its unit)
     hidden_titles: dict[str, set[str]] = field(default_factory=dict)  # role -> titles it may never read
+    # Another town's records (大涌镇): the URL arguments that name them; no one of this town reaches any of them.
+    other: dict[str, dict[str, int]] = field(default_factory=dict)  # "draft"/"published"/"common" -> argument -> id
+    other_titles: set[str] = field(default_factory=set)  # every title of the other towns: no page here names one
     unit_of: dict[str, int] = field(default_factory=dict)  # drafter role -> unit id
 
 
@@ -173,8 +176,76 @@ def build(app: Flask) -> Town:
                 )
             )
         )
+    _other_town(town, now=now)
     db.session.remove()
     return town
+
+
+OTHER = "大涌镇"
+
+
+def _other_town(town: Town, *, now) -> None:
+    """What the neighbouring town 大涌镇 of the demo has, plus a campaign, a draft for comment and a saved filter."""
+    reviewer, clerk, drafter = (_user(f"dayong_{r}") for r in ("reviewer", "clerk", "drafter"))
+    other_id = reviewer.town_id
+    docs = {
+        variant: _one(sa.select(Document).where(Document.town_id == other_id, Document.status.in_(states)))
+        for variant, states in (("draft", [DocStatus.SUBMITTED]), ("published", EVER_PUBLISHED))
+    }
+    campaign = cleanup.open_campaign(
+        actor=reviewer,
+        now=now,
+        name="大涌镇2026年专项清理",
+        kind=CampaignKind.SPECIAL,
+        trigger=CampaignTrigger.INSTRUCTION,
+        trigger_ref="中司函〔2026〕2号",
+        cutoff_on=office_today(now),
+    )
+    sol = solicitations.register(
+        actor=clerk,
+        now=now,
+        from_body="中山市司法局",
+        title="中山市大涌片区某某办法（征求意见稿）",
+        reference="中司函〔2026〕10号",
+        received_on=office_today(now),
+        reply_due_on=office_today(now),
+        assignee_id=clerk.id,
+    )
+    saved = search.save_filter(drafter, name="大涌本单位草案", query="status=drafting", now=now)
+    # A finding on the draft and a legal basis of each document (the demo's neighbour has neither).
+    rnd = _one(sa.select(ReviewRound).where(ReviewRound.document_id == docs["draft"].id))
+    finding = Finding(round_id=rnd.id, position=1, clause="第三条", problem="大涌镇的审查意见")
+    source = _one(sa.select(LegalSource).order_by(LegalSource.id))
+    bases = {v: DocumentBasis(document_id=doc.id, source_id=source.id, position=0) for v, doc in docs.items()}
+    db.session.add_all([finding, *bases.values()])
+    db.session.commit()
+    published = docs["published"].id
+    # The draft, still with the 司法所, has no opinion nor generated file yet: the published one's stand in.
+    outputs = {
+        "opinion_id": _one(sa.select(Opinion).where(Opinion.document_id == published)).id,
+        "gen_id": _one(sa.select(GeneratedDocument).where(GeneratedDocument.document_id == published)).id,
+    }
+    for variant, doc in docs.items():
+        town.other[variant] = {
+            "doc_id": doc.id,
+            "version_id": _one(sa.select(DocumentVersion).where(DocumentVersion.document_id == doc.id)).id,
+            "attachment_id": _one(sa.select(Attachment).where(Attachment.document_id == doc.id)).id,
+            "finding_id": finding.id,
+            "basis_id": bases[variant].id,
+            **outputs,
+        }
+    town.other["common"] = {
+        "campaign_id": campaign.id,
+        "item_id": campaign.items[0].id,
+        "sol_id": sol.id,
+        "filter_id": saved.id,
+        "user_id": drafter.id,
+        "unit_id": drafter.unit_id,
+    }
+    town.other["city"] = {"unit_id": _one(sa.select(Unit).where(Unit.town_id == reviewer.town.parent_id)).id}
+    town.other_titles = set(
+        db.session.scalars(sa.select(Document.title).where(Document.town_id != _user("clerk").town_id))
+    ) | {sol.title, campaign.name}
 
 
 def login(app: Flask, role: str):

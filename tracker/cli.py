@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
+from tracker.auth import towns
 from tracker.common.timeutil import now_utc
 from tracker.extensions import db
 from tracker.setup import ensure_reference_data
@@ -70,9 +71,10 @@ def register(app: Flask) -> None:
     @click.argument("username")
     @click.option("--name", "display_name", required=True, help="姓名")
     @click.option("--unit", "unit_name", required=True, help="所在单位名称（不存在则新建）")
+    @click.option("--town", "town_name", help="所在镇街（系统只有一个镇街时可省略）")
     @click.password_option(prompt="密码")
-    def create_admin(username, display_name, unit_name, password):
-        """Create an administrator (the first account of a new installation)."""
+    def create_admin(username, display_name, unit_name, town_name, password):
+        """Create an administrator of a town (the first account of a new installation or a new town)."""
         from tracker.auth.models import Role, Unit, UnitKind
         from tracker.auth.passwords import password_problem
         from tracker.auth.permissions import SYSTEM
@@ -83,9 +85,12 @@ def register(app: Flask) -> None:
         if problem:
             raise click.ClickException(problem)
         now = now_utc()
-        unit = db.session.scalar(sa.select(Unit).where(Unit.name == unit_name))
+        town = towns.by_name(town_name) if town_name else towns.the_only_town()
+        if town is None:
+            raise click.ClickException("请用 --town 指明管理员所在的镇街（flask towns list 列出全部）。")
+        unit = db.session.scalar(sa.select(Unit).where(Unit.town_id == town.id, Unit.name == unit_name))
         if unit is None:
-            unit = Unit(name=unit_name, kind=UnitKind.DEPARTMENT, can_draft=True, created_at=now)
+            unit = Unit(name=unit_name, kind=UnitKind.DEPARTMENT, can_draft=True, created_at=now, town_id=town.id)
             db.session.add(unit)
             db.session.flush()
         try:
@@ -104,6 +109,51 @@ def register(app: Flask) -> None:
         click.echo(f"管理员 {username} 已创建。")
 
     app.cli.add_command(users)
+
+    town_group = AppGroup("towns", help="The city and its towns and streets.")
+
+    @town_group.command("list")
+    def towns_list():
+        """Print one organisation a line: id, kind, name, and the city it belongs to."""
+        names = {t.id: t.name for t in towns.all_towns()}
+        for town in towns.all_towns():
+            above = f"\t{names[town.parent_id]}" if town.parent_id else ""
+            click.echo(f"{town.id}\t{town.kind.label}\t{town.name}{above}")
+
+    @town_group.command("add")
+    @click.argument("name")
+    @click.option("--kind", type=click.Choice(["town", "street"]), default="town", show_default=True)
+    def towns_add(name, kind):
+        """Add a town or street to the city (its units and administrator come next: users create-admin --town)."""
+        from tracker.auth.models import TownKind
+        from tracker.errors import DomainError
+
+        city = next((t for t in towns.all_towns() if t.kind is TownKind.CITY), None)
+        try:
+            town = towns.create_town(name=name, kind=TownKind(kind), parent=city, now=now_utc())
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        click.echo(f"已添加{town.kind.label}：{town.name}（编号 {town.id}）")
+
+    @town_group.command("rename")
+    @click.argument("old")
+    @click.argument("new")
+    def towns_rename(old, new):
+        """Rename the city or a town (the first migration names them from CITY_NAME and TOWN_NAME)."""
+        from tracker.errors import DomainError
+
+        town = towns.by_name(old)
+        if town is None:
+            raise click.ClickException(f"没有名为“{old}”的市或镇街。")
+        try:
+            towns.rename(town, new)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        click.echo(f"已更名：{old} → {town.name}")
+
+    app.cli.add_command(town_group)
 
     cal = AppGroup("calendar", help="Working-day calendar.")
 

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 import click
 import docx
 
-from tracker.auth.models import Role, Unit, UnitKind, User
+from tracker.auth.models import Role, TownKind, Unit, UnitKind, User
 from tracker.auth.permissions import SYSTEM
 from tracker.auth.services import create_user
+from tracker.auth.towns import ensure_town
 from tracker.documents.models import (
     Attachment,
     AttachmentKind,
@@ -52,9 +53,16 @@ from tracker.review.models import (
     ReviewRound,
 )
 from tracker.rules.conclusions import conclusion_by_label
+from tracker.rules.ruleset import set_setting
 from tracker.workflow.service import apply
 
 DEMO_PASSWORD = "Shaxi-2026"
+CITY = "中山市"
+# The city's other towns in the demo: name, kind, login prefix, one-character short name (numbers), government.
+NEIGHBOURS = (
+    ("大涌镇", TownKind.TOWN, "dayong", "涌", "大涌镇人民政府"),
+    ("石岐街道", TownKind.STREET, "shiqi", "岐", "石岐街道办事处"),
+)
 TZ = ZoneInfo("Asia/Shanghai")
 
 UNITS = (
@@ -115,11 +123,12 @@ def _docx_bytes(title: str, paragraphs: list[str]) -> bytes:
     return buf.getvalue()
 
 
-class Town:
-    """Builds the demo town step by step; each step is dated."""
+class DemoTown:
+    """Builds a demo town step by step; each step is dated."""
 
-    def __init__(self, today: date):
+    def __init__(self, today: date, name: str = "沙溪镇"):
         self.today = today
+        self.name = name
         self.units: dict[str, Unit] = {}
         self.users: dict[str, User] = {}
         self.sources: dict[str, LegalSource] = {}
@@ -146,7 +155,7 @@ class Town:
         unit: str,
         on: date,
         *,
-        issuer: str = "沙溪镇人民政府",
+        issuer: str | None = None,
         trial=TrialKind.NONE,
         summary: str = "",
         bases: tuple[str, ...] = (),
@@ -158,7 +167,7 @@ class Town:
             DocumentData(
                 title=title,
                 kind=DocKind.GOVERNMENT,
-                issuer_id=self.unit(issuer).id,
+                issuer_id=self.unit(issuer or f"{self.name}人民政府").id,
                 drafting_unit_id=drafting.id,
                 trial_kind=trial,
                 summary=summary,
@@ -214,7 +223,7 @@ class Town:
             None,
             actor=actor,
             now=at(start, 9),
-            channel="沙溪镇人民政府门户网站",
+            channel=f"{self.name}人民政府门户网站",
             url=f"http://www.zs.gov.cn/sxz/zmhd/yjzj/content/post_{doc.id:07d}.html",
             start_on=start,
             end_on=end,
@@ -356,7 +365,7 @@ class Town:
             actor=self.clerk,
             now=at(on, 11),
             published_on=on,
-            channel="沙溪镇人民政府门户网站",
+            channel=f"{self.name}人民政府门户网站",
             url=f"http://www.zs.gov.cn/sxz/zwgk/gfxwj/content/post_{doc.id:07d}.html",
             effective_on=on + timedelta(days=effect_gap),
             early_effect_reason=early_reason,
@@ -409,7 +418,7 @@ FINDINGS = (
 )
 
 
-def _passed(town: Town, doc: Document, submit_on: date) -> ReviewRound:
+def _passed(town: DemoTown, doc: Document, submit_on: date) -> ReviewRound:
     town.complete_packet(doc, submit_on)
     rnd = town.submit(doc, submit_on)
     town.accept(doc, rnd, submit_on + timedelta(days=1))
@@ -418,7 +427,7 @@ def _passed(town: Town, doc: Document, submit_on: date) -> ReviewRound:
 
 
 def _published(
-    town: Town,
+    town: DemoTown,
     doc: Document,
     submit_on: date,
     *,
@@ -439,7 +448,8 @@ def load_demo(*, now: datetime) -> None:
     from tracker.setup import ensure_reference_data
 
     ensure_reference_data(now)
-    town = Town(now.astimezone(TZ).date())
+    town = DemoTown(now.astimezone(TZ).date())
+    home = ensure_town(city=CITY, town=town.name, now=now)
     for name, short, kind, can_issue, can_draft, prefix in UNITS:
         unit = Unit(
             name=name,
@@ -449,6 +459,8 @@ def load_demo(*, now: datetime) -> None:
             can_draft=can_draft,
             number_prefix=prefix,
             created_at=now,
+            # The justice bureau is the city's: every town files with it.
+            town_id=home.parent_id if kind is UnitKind.FILING_AUTHORITY else home.id,
         )
         db.session.add(unit)
         town.units[name] = unit
@@ -497,6 +509,8 @@ def load_demo(*, now: datetime) -> None:
     )
 
     _stories(town, town.today)
+    for name, kind, slug, short, government in NEIGHBOURS:
+        _neighbour(name, kind, slug, short, government, town, now=now)
     db.session.flush()
     # The dashboards show today's deadlines at once, as after the scheduler's morning run.
     from tracker.alerts.scan import scan
@@ -506,7 +520,81 @@ def load_demo(*, now: datetime) -> None:
     scan(today=town.today, now=now)
 
 
-def _stories(town: Town, today: date) -> None:
+def _neighbour(
+    name: str, kind: TownKind, slug: str, short: str, government: str, home: DemoTown, *, now: datetime
+) -> DemoTown:
+    """Another town of the city, smaller: its own units, people and numbers, one document in force, one under review."""
+    row = ensure_town(city=CITY, town=name, kind=kind, now=now)
+    town = DemoTown(home.today, name)
+    town.sources = home.sources  # the catalogue of laws is the city's
+    for unit_name, unit_kind, can_issue, can_draft, prefix in (
+        (government, UnitKind.GOVERNMENT, True, False, f"{short}府"),
+        (f"{name}党政办公室", UnitKind.DEPARTMENT, False, True, None),
+        (f"{name}司法所", UnitKind.JUDICIAL_OFFICE, False, False, f"{short}司"),
+        (f"{name}规划建设办公室", UnitKind.DEPARTMENT, False, True, None),
+    ):
+        unit = Unit(
+            name=unit_name,
+            kind=unit_kind,
+            can_issue=can_issue,
+            can_draft=can_draft,
+            number_prefix=prefix,
+            created_at=now,
+            town_id=row.id,
+        )
+        db.session.add(unit)
+        town.units[unit_name] = unit
+    db.session.flush()
+    admin = None
+    for role_key, display, role, unit_name in neighbour_users(name, government):
+        user = create_user(
+            actor=admin,
+            now=now,
+            username=f"{slug}_{role_key}",
+            display_name=display,
+            role=role,
+            unit_id=town.units[unit_name].id,
+            password=DEMO_PASSWORD,
+        )
+        town.users[role_key] = user
+        admin = admin or user
+    # The town's 司法所 numbers its opinions in its own series.
+    set_setting("opinion_number_pattern", f"{short}司审〔{{year}}〕{{seq}}号", now=now, town_id=row.id)
+
+    def ago(days: int) -> date:
+        return home.today - timedelta(days=days)
+
+    planning = f"{name}规划建设办公室"
+    doc = town.register(f"{name}农村人居环境整治管理办法", planning, ago(400), issuer=government)
+    town.consult(doc, ago(390), ago(360))
+    pub, filing = _published(town, doc, ago(340))
+    town.file(
+        doc,
+        filing,
+        pub.published_on + timedelta(days=6),
+        FilingResult.REGISTERED,
+        pub.published_on + timedelta(days=30),
+    )
+    town.take_effect(doc, pub)
+    draft = town.register(f"{name}临时占用道路管理规定", planning, ago(40), issuer=government)
+    town.consult(draft, ago(35), ago(5))
+    town.complete_packet(draft, ago(3))
+    town.submit(draft, ago(3))
+    return town
+
+
+def neighbour_users(name: str, government: str) -> tuple[tuple[str, str, Role, str], ...]:
+    """A neighbouring town's people: (username suffix, name, role, unit)."""
+    return (
+        ("admin", f"{name[:2]}管理员", Role.ADMIN, f"{name}党政办公室"),
+        ("reviewer", f"{name[:2]}审查员", Role.REVIEWER, f"{name}司法所"),
+        ("clerk", f"{name[:2]}文秘", Role.CLERK, f"{name}党政办公室"),
+        ("drafter", f"{name[:2]}经办人", Role.DRAFTER, f"{name}规划建设办公室"),
+        ("leader", f"{name[:2]}领导", Role.LEADER, government),
+    )
+
+
+def _stories(town: DemoTown, today: date) -> None:
     """Told in the order things happened, so serial numbers follow the calendar as they would in the office."""
 
     def ago(days: int) -> date:
@@ -786,3 +874,7 @@ def print_logins() -> None:
     click.echo(f"演示登录（密码均为 {DEMO_PASSWORD}）：")
     for username, name, role, unit, _pw in DEMO_USERS:
         click.echo(f"  {username:<10} {name}（{role.label}，{unit}）")
+    for name, _kind, slug, _short, government in NEIGHBOURS:
+        click.echo(f"  {name}：")
+        for suffix, display, role, unit in neighbour_users(name, government):
+            click.echo(f"  {slug + '_' + suffix:<16} {display}（{role.label}，{unit}）")

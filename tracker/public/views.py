@@ -11,7 +11,9 @@ from pathlib import PurePath
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
+from tracker.auth import towns
 from tracker.common.downloads import attachment as disposition
+from tracker.common.readcache import once_per_read
 from tracker.common.timeutil import now_utc, office_today, office_tz
 from tracker.common.urls import library_enabled, public_address, public_base
 from tracker.documents.models import AttachmentKind
@@ -19,6 +21,14 @@ from tracker.files.storage import path_of
 from tracker.public import queries
 
 bp = Blueprint("public", __name__, url_prefix="/public")
+
+
+@bp.app_template_global("library_owner")
+def owner() -> str:
+    """Whose library it is: the town's, or the city's when the install serves several towns (its error pages too)."""
+    return once_per_read("library_owner", lambda: towns.library_owner(current_app.config["TOWN_NAME"]))
+
+
 PER_PAGE = 20
 
 
@@ -88,7 +98,7 @@ def feed():
         entries=entries,
         base=public_base(),
         address=public_address,
-        town=current_app.config["TOWN_NAME"],
+        town=towns.library_owner(current_app.config["TOWN_NAME"]),
         updated=lambda day: datetime.combine(day, time(), tzinfo=office_tz()).isoformat(),
         today=today,
     )
