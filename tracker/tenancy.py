@@ -17,6 +17,7 @@ with its own town. A statement may opt out explicitly with `.execution_options(a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -84,21 +85,30 @@ def _scope_reads(state: ORMExecuteState) -> None:
     scope = current()
     if scope is None or not state.is_select or state.is_relationship_load or state.execution_options.get("all_towns"):
         return  # a relationship followed from a record in scope: may() judges what it reaches
+    state.statement = state.statement.options(*_criteria(scope))
+
+
+@lru_cache(maxsize=256)
+def _criteria(scope: Scope) -> tuple:
+    """The options that limit a statement to `scope`, built once per town and worker (they hold no state of their
+    own: the same options serve every statement of that town)."""
     town_id, shared = scope.town_id, scope.shared
     # Only the statement itself (propagate_to_loaders=False): a record in scope may name one above it (a town's
     # filing names the bureau), and what it names was reached through a record the town may read.
-    options = [
-        with_loader_criteria(
-            model, lambda cls: cls.town_id == town_id, include_aliases=True, propagate_to_loaders=False
-        )
-        for model in _models(TownScoped)
-    ] + [
-        with_loader_criteria(
-            model, lambda cls: cls.town_id.in_(shared), include_aliases=True, propagate_to_loaders=False
-        )
-        for model in _models(TownShared)
-    ]
-    state.statement = state.statement.options(*options)
+    return tuple(
+        [
+            with_loader_criteria(
+                model, lambda cls: cls.town_id == town_id, include_aliases=True, propagate_to_loaders=False
+            )
+            for model in _models(TownScoped)
+        ]
+        + [
+            with_loader_criteria(
+                model, lambda cls: cls.town_id.in_(shared), include_aliases=True, propagate_to_loaders=False
+            )
+            for model in _models(TownShared)
+        ]
+    )
 
 
 def _models(marker: type) -> list[type]:
