@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tests.conftest import _truncate_all
 from tracker.audit.services import document_history
+from tracker.auth import towns
 from tracker.auth.models import Role, Town, TownKind, Unit, UnitKind, User
 from tracker.common.numbering import NumberCounter
 from tracker.common.timeutil import now_utc
@@ -247,3 +248,17 @@ def test_the_public_library_lists_every_towns_published_documents_and_a_town_onl
     dayong = app.test_client()
     assert dayong.post("/login", data={"username": "dayong_clerk", "password": DEMO_PASSWORD}).status_code == 302
     assert neighbour.title in dayong.get(f"/documents/{neighbour.id}").get_data(as_text=True)
+
+
+def test_a_towns_request_reads_only_the_parts_of_its_own_documents(app, loaded, ctx):
+    """Publications, opinions, versions… carry no town of their own: they are read where their document is."""
+    clerk = db.session.scalar(sa.select(User).where(User.username == "clerk"))
+    for model in (Publication, Opinion, Filing):
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        own = db.session.scalar(
+            sa.select(sa.func.count()).select_from(model).join(Document).where(Document.town_id == clerk.town_id)
+        )
+        with app.test_request_context("/"):
+            towns.enter(clerk)
+            scoped = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        assert scoped == own < total, model.__name__

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
@@ -39,6 +40,15 @@ class TownScoped:
 
 class TownShared:
     """Marker of a model with a `town_id` column whose rows the towns below its organisation read too."""
+
+
+class DocumentPart:
+    """Marker of a model whose rows belong to a document (`document_id`): read where the document's town is read.
+    A row with no document (`document_id` NULL: a clean-up's catalogue) is judged by the record it belongs to."""
+
+
+# The documents table as the scope sees it (this module sits below the document model).
+_DOCUMENTS = sa.table("documents", sa.column("id"), sa.column("town_id"))
 
 
 def enter(town_id: int, shared: tuple[int, ...]) -> None:
@@ -108,7 +118,20 @@ def _criteria(scope: Scope) -> tuple:
             )
             for model in _models(TownShared)
         ]
+        + [
+            with_loader_criteria(
+                model, _of_town_document(model, town_id), include_aliases=True, propagate_to_loaders=False
+            )
+            for model in _models(DocumentPart)
+        ]
     )
+
+
+def _of_town_document(model: type, town_id: int):
+    """The row's document is the town's: a lookup by the document's key for each row (an index seek), never a
+    list of the town's documents built for every statement."""
+    mine = sa.exists().where(_DOCUMENTS.c.id == model.document_id, _DOCUMENTS.c.town_id == town_id)
+    return sa.or_(model.document_id.is_(None), mine) if model.__table__.c.document_id.nullable else mine
 
 
 def _models(marker: type) -> list[type]:

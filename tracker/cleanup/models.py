@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from tracker.documents.models import Document
 from tracker.extensions import db
-from tracker.tenancy import TownScoped
+from tracker.tenancy import DocumentPart, TownScoped
 
 
 class CampaignKind(LabelledEnum):
@@ -85,7 +85,7 @@ class CleanupCampaign(TownScoped, TimestampMixin, db.Model):
     )
 
 
-class CleanupItem(db.Model):
+class CleanupItem(DocumentPart, db.Model):
     __tablename__ = "cleanup_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +109,7 @@ class CleanupItem(db.Model):
     __table_args__ = (sa.UniqueConstraint("campaign_id", "document_id"),)
 
 
-class Evaluation(TimestampMixin, db.Model):
+class Evaluation(DocumentPart, TimestampMixin, db.Model):
     __tablename__ = "evaluations"
 
     id: Mapped[int] = mapped_column(primary_key=True)

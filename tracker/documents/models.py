@@ -12,7 +12,7 @@ from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, u
 from tracker.documents.states import EVER_PUBLISHED, DocStatus, FilingStatus
 from tracker.extensions import db
 from tracker.files.models import StoredFile
-from tracker.tenancy import TownScoped
+from tracker.tenancy import DocumentPart, TownScoped
 
 
 class DocKind(LabelledEnum):
@@ -166,7 +166,7 @@ class LegalSource(TimestampMixin, db.Model):
     )
 
 
-class DocumentBasis(db.Model):
+class DocumentBasis(DocumentPart, db.Model):
     __tablename__ = "document_bases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,7 +181,7 @@ class DocumentBasis(db.Model):
     __table_args__ = (sa.UniqueConstraint("document_id", "source_id"),)
 
 
-class DocumentVersion(db.Model):
+class DocumentVersion(DocumentPart, db.Model):
     """A draft version (.docx) with its extracted text, for search and paragraph comparison."""
 
     __tablename__ = "document_versions"
@@ -205,7 +205,7 @@ class DocumentVersion(db.Model):
     )
 
 
-class Attachment(db.Model):
+class Attachment(DocumentPart, db.Model):
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

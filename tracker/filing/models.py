@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import LabelledEnum, TimestampMixin, enum_column
 from tracker.documents.models import Document
 from tracker.extensions import db
+from tracker.tenancy import DocumentPart
 
 
 class FilingResult(LabelledEnum):
@@ -19,7 +20,7 @@ class FilingResult(LabelledEnum):
     CORRECTION_ORDERED = ("correction_ordered", "纠正意见")
 
 
-class Filing(TimestampMixin, db.Model):
+class Filing(DocumentPart, TimestampMixin, db.Model):
     __tablename__ = "filings"
 
     id: Mapped[int] = mapped_column(primary_key=True)

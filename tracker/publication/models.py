@@ -11,9 +11,10 @@ from tracker.auth.models import User
 from tracker.db import TimestampMixin
 from tracker.documents.models import Document
 from tracker.extensions import db
+from tracker.tenancy import DocumentPart
 
 
-class Publication(TimestampMixin, db.Model):
+class Publication(DocumentPart, TimestampMixin, db.Model):
     """Signing, numbering and publication of a document; a renewal after evaluation adds a new one."""
 
     __tablename__ = "publications"

@@ -12,6 +12,7 @@ from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column, u
 from tracker.documents.models import Attachment, Document, DocumentVersion
 from tracker.extensions import db
 from tracker.rules.models import Conclusion
+from tracker.tenancy import DocumentPart
 
 
 class Disposition(LabelledEnum):
@@ -66,7 +67,7 @@ class DeliberationDecision(LabelledEnum):
     NOT_APPROVED = ("not_approved", "不予通过")
 
 
-class Consultation(TimestampMixin, db.Model):
+class Consultation(DocumentPart, TimestampMixin, db.Model):
     """A public-comment window (公开征求意见)."""
 
     __tablename__ = "consultations"
@@ -126,7 +127,7 @@ class ConsultationComment(db.Model):
     consultation: Mapped[Consultation] = relationship(back_populates="comments")
 
 
-class ProcedureCheck(TimestampMixin, db.Model):
+class ProcedureCheck(DocumentPart, TimestampMixin, db.Model):
     """Fair-competition review, expert argumentation, risk assessment, departmental consultation."""
 
     __tablename__ = "procedure_checks"
@@ -144,7 +145,7 @@ class ProcedureCheck(TimestampMixin, db.Model):
     __table_args__ = (sa.UniqueConstraint("document_id", "kind"),)
 
 
-class ReviewRound(TimestampMixin, db.Model):
+class ReviewRound(DocumentPart, TimestampMixin, db.Model):
     """One submission to the 司法所 and its review; a return for revision starts a new round."""
 
     __tablename__ = "review_rounds"
@@ -301,7 +302,7 @@ class PrecheckRuleSetting(TimestampMixin, db.Model):
     __table_args__ = (sa.CheckConstraint("point BETWEEN 1 AND 9", name="point_range"),)
 
 
-class Opinion(TimestampMixin, db.Model):
+class Opinion(DocumentPart, TimestampMixin, db.Model):
     """The numbered written opinion (审查意见书); each town's serial runs per year, never skipped (its counter is
     opinion:<town>); the number itself is unique across the install."""
 
@@ -324,7 +325,7 @@ class Opinion(TimestampMixin, db.Model):
     __table_args__ = (sa.CheckConstraint("seq >= 1", name="seq_positive"),)
 
 
-class Deliberation(TimestampMixin, db.Model):
+class Deliberation(DocumentPart, TimestampMixin, db.Model):
     """Collective deliberation (集体审议); never recorded without a passing review (国办发〔2018〕37号)."""
 
     __tablename__ = "deliberations"

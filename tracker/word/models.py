@@ -14,6 +14,7 @@ from tracker.auth.models import User
 from tracker.db import LabelledEnum, TimestampMixin, enum_column
 from tracker.extensions import db
 from tracker.files.models import StoredFile
+from tracker.tenancy import DocumentPart
 
 
 class OutputKind(LabelledEnum):
@@ -44,7 +45,7 @@ class TemplateVersion(TimestampMixin, db.Model):
     __table_args__ = (sa.UniqueConstraint("kind", "version_no"),)
 
 
-class GeneratedDocument(TimestampMixin, db.Model):
+class GeneratedDocument(DocumentPart, TimestampMixin, db.Model):
     __tablename__ = "generated_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
