@@ -27,6 +27,7 @@ from tracker.publication import services as publication
 from tracker.review.models import Finding, Opinion, PrecheckFlag, PrecheckRuleSetting, ReviewRound
 from tracker.rules.models import Rule
 from tracker.solicitations import services as solicitations
+from tracker.solicitations import word as solicitations_word
 from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
 
 # The roles of the matrix: "drafter" works in 执法局, "drafter2" is a drafter of another unit (农业办).
@@ -211,6 +212,10 @@ def _other_town(town: Town, *, now) -> None:
         reply_due_on=office_today(now),
         assignee_id=clerk.id,
     )
+    solicitations.save_reply(
+        sol, actor=clerk, now=now, reply_text="无修改意见。", assignee_id=None, expected_version=None
+    )
+    reply = solicitations_word.generate_comment_reply(sol, actor=clerk, now=now)  # a generated file of no document
     saved = search.save_filter(drafter, name="大涌本单位草案", query="status=drafting", now=now)
     # A finding on the draft and a legal basis of each document (the demo's neighbour has neither).
     rnd = _one(sa.select(ReviewRound).where(ReviewRound.document_id == docs["draft"].id))
@@ -227,12 +232,14 @@ def _other_town(town: Town, *, now) -> None:
     }
     for variant, doc in docs.items():
         town.other[variant] = {
+            **outputs,
+            # The draft's variant asks for the reply to the draft for comment: judged by its solicitation's town.
+            **({"gen_id": reply.id} if variant == "draft" else {}),
             "doc_id": doc.id,
             "version_id": _one(sa.select(DocumentVersion).where(DocumentVersion.document_id == doc.id)).id,
             "attachment_id": _one(sa.select(Attachment).where(Attachment.document_id == doc.id)).id,
             "finding_id": finding.id,
             "basis_id": bases[variant].id,
-            **outputs,
         }
     town.other["common"] = {
         "campaign_id": campaign.id,

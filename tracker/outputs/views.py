@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.cleanup import word as cleanup_word
+from tracker.cleanup.models import CleanupCampaign
 from tracker.common.timeutil import now_utc
 from tracker.common.views import attempt, notify
 from tracker.documents.models import Document
@@ -22,6 +23,7 @@ from tracker.review import deliberation_word
 from tracker.review import word as review_word
 from tracker.review.models import Opinion
 from tracker.solicitations import word as solicitations_word
+from tracker.solicitations.models import Solicitation
 from tracker.word import templates as word_templates
 from tracker.word.models import GeneratedDocument, OutputKind
 from tracker.word.pdf import PDF_TYPE, docx_to_pdf
@@ -73,18 +75,24 @@ def generate_filing_report(doc_id: int):
     return _back(doc.id)
 
 
-# Who may read a generated record that belongs to no document, by the record it was generated from. The clean-up
-# notice is published, so everyone who may read the register may read its catalogue.
-_OBJECT_PERMISSIONS = {cleanup_word.OBJECT_TYPE: "document.view", solicitations_word.OBJECT_TYPE: "solicitation"}
+# Who may read a generated record that belongs to no document, by the record it was generated from (its model, the
+# permission). The clean-up notice is published, so everyone who may read the register may read its catalogue.
+_OBJECT_PERMISSIONS = {
+    cleanup_word.OBJECT_TYPE: (CleanupCampaign, "document.view"),
+    solicitations_word.OBJECT_TYPE: (Solicitation, "solicitation"),
+}
 
 
 def _generated(gen_id: int) -> GeneratedDocument:
     row = db.get_or_404(GeneratedDocument, gen_id)
     if row.document_id is not None:
         allowed = may(current_user, "document.view", db.session.get(Document, row.document_id))
+    elif row.object_type in _OBJECT_PERMISSIONS:
+        model, permission = _OBJECT_PERMISSIONS[row.object_type]
+        # The record it came from, as the reader's town reads it: another town's is None, and None is refused.
+        allowed = may(current_user, permission, db.session.get(model, row.object_id))
     else:
-        permission = _OBJECT_PERMISSIONS.get(row.object_type)
-        allowed = permission is not None and may(current_user, permission)
+        allowed = False
     if not allowed:
         abort(403)
     return row
