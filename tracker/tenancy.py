@@ -7,6 +7,8 @@ signed-in person is scoped to that person's town (`enter()`, called by the user 
   campaigns, alerts, audit events) whose `town_id` is the person's town;
 - rows of `TownShared` models (units, users) are read when they belong to the town or to an organisation above
   it: a town's records name the city justice bureau and its people, never another town's;
+- rows of `DocumentPart` models (publications, filings, review rounds, opinions, versions …: they carry no town of
+  their own) are read when their document is the town's;
 - `Session.get()` answers None for a row outside the scope, also when the row is already in the session.
 
 Nothing else in the product filters by town for safety's sake; `may()` repeats the rule for an object in hand.

@@ -45,11 +45,6 @@ def town_ids() -> list[int]:
     return list(db.session.scalars(sa.select(Town.id).where(Town.kind != TownKind.CITY).order_by(Town.id)))
 
 
-def town_name(town_id: int | None, default: str = "") -> str:
-    town = db.session.get(Town, town_id) if town_id is not None else None
-    return town.name if town is not None else default
-
-
 def by_name(name: str) -> Town | None:
     return db.session.scalar(sa.select(Town).where(Town.name == name.strip()))
 
