@@ -97,11 +97,14 @@ def _scope_reads(state: ORMExecuteState) -> None:
     scope = current()
     if scope is None or not state.is_select or state.is_relationship_load or state.execution_options.get("all_towns"):
         return  # a relationship followed from a record in scope: may() judges what it reaches
-    state.statement = state.statement.options(*_criteria(scope))
+    # A statement that reads documents limits them to the town; the parts it reads with them are their parts (the
+    # register's numbers, a page's publication): checking each part's document again would only cost time.
+    with_documents = any(m.persist_selectable.name == "documents" for m in state.all_mappers)
+    state.statement = state.statement.options(*_criteria(scope, parts=not with_documents))
 
 
-@lru_cache(maxsize=256)
-def _criteria(scope: Scope) -> tuple:
+@lru_cache(maxsize=512)
+def _criteria(scope: Scope, *, parts: bool) -> tuple:
     """The options that limit a statement to `scope`, built once per town and worker (they hold no state of their
     own: the same options serve every statement of that town)."""
     town_id, shared = scope.town_id, scope.shared
@@ -124,7 +127,7 @@ def _criteria(scope: Scope) -> tuple:
             with_loader_criteria(
                 model, _of_town_document(model, town_id), include_aliases=True, propagate_to_loaders=False
             )
-            for model in _models(DocumentPart)
+            for model in (_models(DocumentPart) if parts else [])
         ]
     )
 

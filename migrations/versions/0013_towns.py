@@ -12,6 +12,8 @@ Reviewed by hand:
   town; unit names are unique within a town (two towns each have a 司法所), no longer across the install;
 - users.town_id: the unit's town;
 - documents, solicitations, cleanup_campaigns, alerts: the town (every existing record is the one town's);
+- documents: the register's indexes (sort by update, by title; the year filter) now start with town_id, and one on
+  (town_id, status) counts a town's documents by status from the index alone;
 - audit_events.town_id: nullable (an event of the whole install has none); existing events are the town's;
 - opinions: the serial runs per town (counter opinion:<town>), so (year, seq) is no longer unique; the number
   stays unique; the counter 'opinion' is renamed for the town, so numbering continues where it was;
@@ -31,6 +33,12 @@ depends_on = None
 
 SCOPED = ('documents', 'solicitations', 'cleanup_campaigns', 'alerts')
 CITY_KINDS = ('filing_authority', 'higher_level')
+# The register's indexes, now led by the town: (old name, columns after town_id).
+DOCUMENT_INDEXES = (
+    ('ix_documents_updated_at_id', ('updated_at', 'id')),
+    ('ix_documents_title_id', ('title', 'id')),
+    ('ix_documents_created_at', ('created_at',)),
+)
 
 
 def _sqlite_rebuilds_referenced_tables(bind):
@@ -99,6 +107,12 @@ def upgrade():
             batch_op.alter_column('town_id', existing_type=sa.Integer(), nullable=False)
             batch_op.create_foreign_key(batch_op.f(f'fk_{table}_town_id_towns'), 'towns', ['town_id'], ['id'])
 
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        for old, columns in DOCUMENT_INDEXES:
+            batch_op.drop_index(old)
+            batch_op.create_index(f'ix_documents_town_id_{"_".join(columns)}', ['town_id', *columns], unique=False)
+        batch_op.create_index('ix_documents_town_id_status', ['town_id', 'status'], unique=False)
+
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('town_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_audit_events_town_id_towns'), 'towns', ['town_id'], ['id'])
@@ -122,6 +136,11 @@ def downgrade():
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_audit_events_town_id_towns'), type_='foreignkey')
         batch_op.drop_column('town_id')
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_documents_town_id_status')
+        for old, columns in DOCUMENT_INDEXES:
+            batch_op.drop_index(f'ix_documents_town_id_{"_".join(columns)}')
+            batch_op.create_index(old, list(columns), unique=False)
     for table in reversed(SCOPED):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(batch_op.f(f'fk_{table}_town_id_towns'), type_='foreignkey')

@@ -12,7 +12,8 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import aliased, selectinload
 
 from tracker.alerts.models import Alert, AlertLevel
-from tracker.auth.models import Unit
+from tracker.auth.models import Role, Unit
+from tracker.common.stamp import remembered
 from tracker.common.timeutil import office_tz
 from tracker.documents import search
 from tracker.documents.models import DocKind, Document
@@ -260,9 +261,13 @@ def page_ids(user, rq: RegisterQuery, *, today: date, offset: int, limit: int) -
 
 
 def register_count(user, rq: RegisterQuery, *, today: date) -> int:
-    """How many documents match: a count over documents alone, never over a join."""
+    """How many documents match: a count over documents alone, never over a join; remembered until the next write
+    (a town's count walks its index entries: SQLite's count of a whole table was a shortcut a town does not get)."""
     conditions = _conditions(user, rq, today=today, dialect=_dialect())
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(*conditions)) or 0
+    stmt = sa.select(sa.func.count()).select_from(Document).where(*conditions)
+    # What the conditions depend on: the query, the day, and what visible_filter reads of the user.
+    key = ("register_count", rq, today, user.role, user.unit_id if user.role is Role.DRAFTER else None)
+    return remembered(key, lambda: db.session.scalar(stmt) or 0)
 
 
 @dataclass
