@@ -213,3 +213,19 @@ def test_towns_commands(app: Flask, world):
     assert create.exit_code == 0, create.output
     boss = _db.session.scalar(sa.select(User).where(User.username == "boss"))
     assert boss.town.name == "新城街道" and boss.unit.town_id == boss.town_id
+
+
+def test_the_registers_count_is_the_towns_and_follows_every_write(app: Flask, two_towns, login_as, now):
+    world, _neighbour, _other, _own = two_towns
+    clerk = login_as("clerk")
+
+    def total() -> str:
+        page = clerk.get("/documents/").get_data(as_text=True)
+        return page.split('data-testid="register-total">', 1)[1].split("</p>", 1)[0]
+
+    mine = _db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(Document.town_id == world.town.id))
+    assert total() == f"共 {mine} 件"  # the neighbour's document is not counted
+    assert total() == f"共 {mine} 件"  # (the second time remembered)
+    make_document(world, now, title="测试镇新登记管理办法")
+    _db.session.commit()
+    assert total() == f"共 {mine + 1} 件"  # a write: counted afresh
