@@ -388,6 +388,11 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
             )
         db.session.commit()
+    # As an install has after its first night (the morning job refreshes them): the planner's statistics.
+    from tracker.common.planner import refresh_statistics
+
+    refresh_statistics()
+    db.session.commit()
     return counts
 
 

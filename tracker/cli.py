@@ -12,6 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from tracker.auth import towns
+from tracker.common.planner import refresh_statistics
 from tracker.common.timeutil import now_utc
 from tracker.extensions import db
 from tracker.setup import ensure_reference_data
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
     def setup_command():
         """Insert the default rule set, settings and conclusions that are missing (safe to repeat)."""
         added = ensure_reference_data(now_utc())
+        refresh_statistics()
         db.session.commit()
         click.echo(f"reference data: added={added}")
 

@@ -18,6 +18,7 @@ from tracker.auth.models import Role, TownKind, Unit, UnitKind, User
 from tracker.auth.permissions import SYSTEM
 from tracker.auth.services import create_user
 from tracker.auth.towns import ensure_town
+from tracker.common.planner import refresh_statistics
 from tracker.documents.models import (
     Attachment,
     AttachmentKind,
@@ -518,6 +519,7 @@ def load_demo(*, now: datetime) -> None:
 
     open_due_evaluations(today=town.today, now=now)
     scan(today=town.today, now=now)
+    refresh_statistics()
 
 
 def _neighbour(

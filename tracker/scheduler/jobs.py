@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from tracker.common.planner import refresh_statistics
 from tracker.common.timeutil import now_utc, office_today
 from tracker.extensions import db
 from tracker.scheduler.models import JobRun
@@ -27,7 +28,9 @@ def deadline_scan(today: date, now: datetime) -> str:
     from tracker.cleanup.services import open_due_evaluations
 
     opened = open_due_evaluations(today=today, now=now)
-    return scan(today=today, now=now).line() + f" evaluations_opened={opened}"
+    line = scan(today=today, now=now).line() + f" evaluations_opened={opened}"
+    refresh_statistics()  # once a day, as the records grow: the planner's statistics (common/planner.py)
+    return line
 
 
 def reminders(today: date, now: datetime) -> str:
