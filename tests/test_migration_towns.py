@@ -55,6 +55,12 @@ def test_an_existing_install_becomes_one_town_of_its_city(empty_database, tmp_pa
                 " 'drafting', 'not_submitted', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, CURRENT_TIMESTAMP)",
             )
             _insert(conn, "INSERT INTO number_counters (scope, year, last_value) VALUES ('opinion', 2026, 7)")
+            # An event of the trail (PostgreSQL refuses every UPDATE of the table but the migration's own).
+            _insert(
+                conn,
+                "INSERT INTO audit_events (occurred_at, action, object_type, object_id, document_id, summary)"
+                " VALUES (CURRENT_TIMESTAMP, 'document.register', 'document', 1, 1, '登记')",
+            )
         flask_migrate.upgrade(revision=revision)
         with db.engine.connect() as conn:
             towns = conn.execute(sa.text("SELECT id, name, kind, parent_id FROM towns ORDER BY id")).all()
@@ -62,11 +68,12 @@ def test_an_existing_install_becomes_one_town_of_its_city(empty_database, tmp_pa
             user_town = conn.execute(sa.text("SELECT town_id FROM users")).scalar()
             doc_town = conn.execute(sa.text("SELECT town_id FROM documents")).scalar()
             counters = conn.execute(sa.text("SELECT scope, last_value FROM number_counters")).all()
+            event_town = conn.execute(sa.text("SELECT town_id FROM audit_events")).scalar()
         city, town = towns
         assert (city.name, city.kind, city.parent_id) == ("中山市", "city", None)
         assert (town.name, town.kind, town.parent_id) == ("沙溪镇", "town", city.id)
         assert units == {"沙溪镇党政办公室": town.id, "中山市司法局": city.id}  # the bureau is the city's
-        assert user_town == doc_town == town.id
+        assert user_town == doc_town == event_town == town.id
         assert counters == [(f"opinion:{town.id}", 7)]  # the town's next opinion is number 8
         # Two towns may each have a unit of the same name now.
         with db.engine.begin() as conn:
