@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import flask_migrate
-import pytest
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 
 from tests import test_migrations
 from tracker.extensions import db
@@ -17,16 +15,8 @@ empty_database = test_migrations.empty_database
 _keep_logging = test_migrations._keep_logging
 
 
-def _revision() -> tuple[str, str]:
-    """(this migration, the one before it), found by file name so that re-chaining the ids does not break it."""
-    for script in ScriptDirectory(str(test_migrations.MIGRATIONS)).walk_revisions():
-        if script.path.endswith("_sessions_and_logins.py"):
-            return script.revision, script.down_revision
-    pytest.fail("no *_sessions_and_logins.py migration")
-
-
 def test_existing_feed_tokens_are_hashed_and_keep_working(empty_database, tmp_path):
-    revision, before = _revision()
+    revision, before = test_migrations.revision_of("_sessions_and_logins.py")
     app = test_migrations._app(empty_database, tmp_path)
     with app.app_context():
         flask_migrate.upgrade(revision=before)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import flask_migrate
-import pytest
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 
 from tests import test_migrations
 from tracker.extensions import db
@@ -14,19 +12,12 @@ empty_database = test_migrations.empty_database
 _keep_logging = test_migrations._keep_logging
 
 
-def _revision() -> tuple[str, str]:
-    for script in ScriptDirectory(str(test_migrations.MIGRATIONS)).walk_revisions():
-        if script.path.endswith("_towns.py"):
-            return script.revision, script.down_revision
-    pytest.fail("no *_towns.py migration")
-
-
 def _insert(conn, sql: str, **values) -> None:
     conn.execute(sa.text(sql), values)
 
 
 def test_an_existing_install_becomes_one_town_of_its_city(empty_database, tmp_path):
-    revision, before = _revision()
+    revision, before = test_migrations.revision_of("_towns.py")
     app = test_migrations._app(empty_database, tmp_path)
     app.config.update(TOWN_NAME="沙溪镇", CITY_NAME="中山市")
     with app.app_context():

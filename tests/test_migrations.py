@@ -64,6 +64,15 @@ def _keep_logging():
     root.setLevel(level)
 
 
+def revision_of(suffix: str) -> tuple[str, str]:
+    """(the migration whose file ends with `suffix`, the one before it): found by file name, so that re-chaining
+    the ids does not break a test of one migration."""
+    for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions():
+        if script.path.endswith(suffix):
+            return script.revision, script.down_revision
+    pytest.fail(f"no *{suffix} migration")
+
+
 def _app(url: str, tmp_path: Path):
     return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads"))
 
