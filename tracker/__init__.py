@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as config_module
 from tracker.audit.refusals import register as register_refusals
 from tracker.auth import towns
+from tracker.auth.models import Role
 from tracker.common import inputs, urls
 from tracker.common.instance_key import instance_secret_key
 from tracker.common.views import current_refusal, run_view
@@ -112,6 +113,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.cleanup.views import bp as cleanup_bp
     from tracker.documents.catalogue_views import bp as catalogue_bp
     from tracker.documents.views import bp as documents_bp
+    from tracker.filing.bureau_views import bp as bureau_bp
     from tracker.filing.views import bp as filing_bp
     from tracker.main import bp as main_bp
     from tracker.outputs.views import bp as outputs_bp
@@ -140,6 +142,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         numbering_bp,
         precheck_rules_bp,
         filing_bp,
+        bureau_bp,
         cleanup_bp,
         outputs_bp,
         solicitations_bp,
@@ -229,7 +232,9 @@ def _configure_login() -> None:
         user = db.session.get(User, int(user_id), options=[joinedload(User.unit), joinedload(User.town)])
         if user is None or user.session_version != int(version):
             return None
-        if request.blueprint not in PUBLIC_BLUEPRINTS:  # the public library reads every town's published files
+        if request.blueprint == "bureau" and user.role is Role.BUREAU:
+            towns.enter_city(user)  # the city's bureau at its desk reads the filings of every town of the city
+        elif request.blueprint not in PUBLIC_BLUEPRINTS:  # the public library reads every town's published files
             towns.enter(user)  # from here on, the request reads this person's town only
         return user
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.alerts.models import AlertLevel
@@ -22,6 +22,8 @@ HOME_ALERTS = 50  # deadlines listed on a home page
 
 @bp.get("/")
 def index():
+    if current_user.role is Role.BUREAU:  # the city's bureau works at its desk: it has no town of its own to show
+        return redirect(url_for("bureau.desk"))
     counts = status_counts(current_user)
     now = now_utc()
     # The clerk's home shows the risk board instead; the others see their earliest deadlines (a leader's town may

@@ -13,6 +13,7 @@ NAV = (
     ("documents", "文件登记簿", "register.index", "document.view"),
     ("new-document", "登记草案", "documents.new", "document.create"),
     ("review-desk", "审查工作台", "review.desk", "review"),
+    ("bureau-desk", "备案审查", "bureau.desk", "bureau"),
     ("cleanup", "清理与评估", "cleanup.index", "document.view"),
     ("catalogue", "法规目录", "catalogue.index", "document.view"),
     ("solicitations", "上级征求意见", "solicitations.index", "solicitation.view"),
@@ -24,8 +25,8 @@ NAV = (
     ("users", "用户管理", "admin.users", "admin"),
     ("units", "单位管理", "admin.units", "admin"),
     ("word-templates", "文书模板", "outputs.templates", "admin"),
-    ("my-history", "我的操作记录", "audit.my_events", "document.view"),
-    ("account", "订阅与令牌", "alerts.account", "document.view"),
+    ("my-history", "我的操作记录", "audit.my_events", "self"),
+    ("account", "订阅与令牌", "alerts.account", "self"),
 )
 
 

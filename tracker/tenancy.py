@@ -11,6 +11,9 @@ signed-in person is scoped to that person's town (`enter()`, called by the user 
   their own) are read when their document is the town's;
 - `Session.get()` answers None for a row outside the scope, also when the row is already in the session.
 
+The city justice bureau's desk reads the filings of every town of the city: its requests are scoped to the city and
+its towns (`enter(..., reads=…)`), and only the bureau's own pages enter that scope (auth/towns.enter_city).
+
 Nothing else in the product filters by town for safety's sake; `may()` repeats the rule for an object in hand.
 Jobs, commands and the public library run unscoped: they work across towns on purpose and write each record
 with its own town. A statement may opt out explicitly with `.execution_options(all_towns=True)`.
@@ -34,6 +37,11 @@ _ENVIRON_KEY = "tracker.town_scope"
 class Scope:
     town_id: int
     shared: tuple[int, ...]  # the town and the organisations above it
+    reads: tuple[int, ...] = ()  # the towns whose own records are read: the town (the bureau's desk: the city's)
+
+    @property
+    def towns(self) -> tuple[int, ...]:
+        return self.reads or (self.town_id,)
 
 
 class TownScoped:
@@ -53,10 +61,12 @@ class DocumentPart:
 _DOCUMENTS = sa.table("documents", sa.column("id"), sa.column("town_id"))
 
 
-def enter(town_id: int, shared: tuple[int, ...]) -> None:
-    """Scope the rest of this request to `town_id` (the request's environ: it ends with the request)."""
+def enter(town_id: int, shared: tuple[int, ...], reads: tuple[int, ...] = ()) -> None:
+    """Scope the rest of this request to `town_id` (the request's environ: it ends with the request); `reads`
+    widens the records read to several towns (the city's bureau at its desk)."""
     if has_request_context():
-        request.environ[_ENVIRON_KEY] = Scope(town_id, tuple(shared) or (town_id,))
+        towns = tuple(reads) if tuple(reads) not in ((), (town_id,)) else ()
+        request.environ[_ENVIRON_KEY] = Scope(town_id, tuple(shared) or (town_id,), towns)
 
 
 def current() -> Scope | None:
@@ -73,7 +83,7 @@ def readable(obj: object) -> bool:
     if scope is None or town_id is None:
         return True
     if isinstance(obj, TownScoped):
-        return town_id == scope.town_id
+        return town_id in scope.towns
     if isinstance(obj, TownShared):
         return town_id in scope.shared
     return True
@@ -107,13 +117,18 @@ def _scope_reads(state: ORMExecuteState) -> None:
 def _criteria(scope: Scope, *, parts: bool) -> tuple:
     """The options that limit a statement to `scope`, built once per town and worker (they hold no state of their
     own: the same options serve every statement of that town)."""
-    town_id, shared = scope.town_id, scope.shared
+    shared = scope.shared
+    towns = scope.towns
+    town_id = towns[0] if len(towns) == 1 else None
     # Only the statement itself (propagate_to_loaders=False): a record in scope may name one above it (a town's
     # filing names the bureau), and what it names was reached through a record the town may read.
     return tuple(
         [
             with_loader_criteria(
-                model, lambda cls: cls.town_id == town_id, include_aliases=True, propagate_to_loaders=False
+                model,
+                (lambda cls: cls.town_id == town_id) if town_id is not None else (lambda cls: cls.town_id.in_(towns)),
+                include_aliases=True,
+                propagate_to_loaders=False,
             )
             for model in _models(TownScoped)
         ]
@@ -125,17 +140,18 @@ def _criteria(scope: Scope, *, parts: bool) -> tuple:
         ]
         + [
             with_loader_criteria(
-                model, _of_town_document(model, town_id), include_aliases=True, propagate_to_loaders=False
+                model, _of_town_document(model, towns), include_aliases=True, propagate_to_loaders=False
             )
             for model in (_models(DocumentPart) if parts else [])
         ]
     )
 
 
-def _of_town_document(model: type, town_id: int):
+def _of_town_document(model: type, towns: tuple[int, ...]):
     """The row's document is the town's: a lookup by the document's key for each row (an index seek), never a
     list of the town's documents built for every statement."""
-    mine = sa.exists().where(_DOCUMENTS.c.id == model.document_id, _DOCUMENTS.c.town_id == town_id)
+    town = _DOCUMENTS.c.town_id == towns[0] if len(towns) == 1 else _DOCUMENTS.c.town_id.in_(towns)
+    mine = sa.exists().where(_DOCUMENTS.c.id == model.document_id, town)
     return sa.or_(model.document_id.is_(None), mine) if model.__table__.c.document_id.nullable else mine
 
 

@@ -20,6 +20,15 @@ from tracker.publication.queries import current_publication, current_publication
 from tracker.reports.stats import annual
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _town_people_only():
+    """A town's records for a town's people: the city's bureau reviewer has none here (deny by default)."""
+    if current_user.is_authenticated and not may(current_user, "document.view"):
+        abort(403)
+
+
 MAX_PAGE = 200
 
 

@@ -49,14 +49,17 @@ _DOCUMENTS = sa.table("documents", sa.column("id"), sa.column("town_id"))
 
 
 def _town_of(actor: Any, document_id: int | None) -> int | None:
-    """The town an event belongs to: the request's, the actor's, or (the scheduler acting) the document's."""
+    """The town an event belongs to: the request's town; else (the scheduler acting, the city's bureau at its desk)
+    the document's; else the actor's."""
     scope = tenancy.current()
-    if scope is not None:
+    if scope is not None and not scope.reads:
         return scope.town_id
-    if getattr(actor, "town_id", None) is not None:
-        return actor.town_id
     if document_id is not None:
         return db.session.scalar(sa.select(_DOCUMENTS.c.town_id).where(_DOCUMENTS.c.id == document_id))
+    if getattr(actor, "town_id", None) is not None:
+        return actor.town_id
+    if scope is not None:
+        return scope.town_id
     return None
 
 

@@ -21,6 +21,8 @@ class Role(LabelledEnum):
     CLERK = ("clerk", "党政办文秘")
     DRAFTER = ("drafter", "起草单位经办人")
     LEADER = ("leader", "领导（只读）")
+    # The city justice bureau's 备案审查员: a person of the city, who reviews the filings of every town of it.
+    BUREAU = ("bureau", "市司法局备案审查员")
 
 
 class DisplayMode(LabelledEnum):

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.auth.models import Role, User
+from tracker.auth.models import Role, Town, User
+from tracker.extensions import db
 
 ALL_ROLES = frozenset(Role)
+# The people of a town (the city's bureau reviewer reads the towns' filings at its desk, nothing else of theirs).
+TOWN_ROLES = ALL_ROLES - {Role.BUREAU}
 
 # permission -> roles that hold it. Anything not listed is denied.
 ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
-    "document.view": ALL_ROLES,
+    # One's own account, history and subscriptions.
+    "self": ALL_ROLES,
+    "document.view": TOWN_ROLES,
     "document.create": frozenset({Role.DRAFTER}),
     "document.edit": frozenset({Role.DRAFTER}),
     # Workflow permissions named in the transition table.
@@ -31,6 +36,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.view": frozenset({Role.ADMIN, Role.REVIEWER, Role.CLERK, Role.LEADER}),
     "rules.view": frozenset({Role.ADMIN, Role.REVIEWER, Role.CLERK, Role.LEADER}),
     "admin": frozenset({Role.ADMIN}),
+    # The city justice bureau's review of the filings of its towns (备案审查).
+    "bureau": frozenset({Role.BUREAU}),
     # The catalogue of laws and higher documents cited as 制定依据: kept by the 司法所 (and the administrator).
     "catalogue": frozenset({Role.REVIEWER, Role.ADMIN}),
 }
@@ -70,11 +77,20 @@ def may(user: User | _System | None, permission: str, obj: Any = _NO_OBJECT) -> 
     if roles is None or user.role not in roles:
         return False
     town_id = getattr(obj, "town_id", None)
-    if town_id is not None and town_id != user.town_id:
+    if town_id is not None and town_id != user.town_id and not _bureau_of(user, town_id):
         return False
     if obj is not None and user.role is Role.DRAFTER:
         return _drafter_may(user, permission, obj)
     return True
+
+
+def _bureau_of(user: User, town_id: int) -> bool:
+    """The city's bureau reviewer acts on the records of the towns of the city (what the "bureau" permission allows,
+    nothing more: no other permission is the bureau's)."""
+    if user.role is not Role.BUREAU:
+        return False
+    town = db.session.get(Town, town_id)
+    return town is not None and town.parent_id == user.town_id
 
 
 def _drafter_may(user: User, permission: str, obj: Any) -> bool:

@@ -26,6 +26,19 @@ def enter_town(town: Town) -> None:
     tenancy.enter(town.id, shared)
 
 
+def city_towns(city_id: int) -> tuple[int, ...]:
+    """The city and every town and street under it."""
+    below = db.session.scalars(sa.select(Town.id).where(Town.parent_id == city_id).order_by(Town.id))
+    return (city_id, *below)
+
+
+def enter_city(user: User) -> None:
+    """Scope this request to the person's city and every town of it: the city justice bureau's desk reads the
+    filings of all its towns (only the bureau's own pages enter this scope; may() still judges each record)."""
+    towns = city_towns(user.town_id)
+    tenancy.enter(user.town_id, towns, reads=towns)
+
+
 def own_or_404(record, user):
     """A unit or person of `user`'s own town. The city's (the justice bureau) are read on a town's pages but are not
     the town's to change: 404, as for anything a town cannot see."""

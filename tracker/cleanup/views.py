@@ -42,6 +42,13 @@ from tracker.files.uploads import DOCX_TYPE, read_upload
 bp = Blueprint("cleanup", __name__, url_prefix="/cleanup")
 
 
+@bp.before_request
+def _town_people_only():
+    """A town's records for a town's people: the city's bureau reviewer has none here (deny by default)."""
+    if current_user.is_authenticated and not may(current_user, "document.view"):
+        abort(403)
+
+
 @bp.get("/")
 def index():
     campaigns = queries.campaigns()

@@ -108,7 +108,7 @@ def remembered(key: Hashable, compute: Callable[[], T]) -> T:
     if stamp is None:
         return compute()
     scope = tenancy.current()  # what a town computed is that town's: never handed to another
-    full = (str(db.engine.url), stamp, scope.town_id if scope else None, key)
+    full = (str(db.engine.url), stamp, scope.towns if scope else None, key)
     with _lock:
         if full in _memory:
             _memory.move_to_end(full)

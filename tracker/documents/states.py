@@ -33,6 +33,8 @@ class FilingStatus(LabelledEnum):
     CORRECTION = ("correction", "暂缓登记、限期补正")
     NOT_ACCEPTED = ("not_accepted", "不予备案")
     CORRECTION_ORDERED = ("correction_ordered", "纠正意见")
+    # The bureau did not accept the packet (材料不齐全): the town completes it and files again.
+    PACKET_RETURNED = ("packet_returned", "备案材料退回补正")
 
 
 # Groupings used by queries and guards.

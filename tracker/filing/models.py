@@ -18,6 +18,8 @@ class FilingResult(LabelledEnum):
     CORRECTION = ("correction", "暂缓登记、限期补正")
     NOT_ACCEPTED = ("not_accepted", "不予备案")
     CORRECTION_ORDERED = ("correction_ordered", "纠正意见")
+    # Not a review result: the packet was incomplete and not accepted (不予受理，退回补正).
+    PACKET_RETURNED = ("packet_returned", "备案材料退回补正")
 
 
 class Filing(DocumentPart, TimestampMixin, db.Model):
@@ -71,6 +73,13 @@ class FilingAttempt(db.Model):
     review_extension_days: Mapped[int | None]
     review_extension_note: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Filed in this product to the city's bureau, which reviews it here (docs/rules.md §5 备案审查): the bureau
+    # accepts (受理) or returns the packet, decides, and issues its numbered 备案审查意见. Otherwise the city answered
+    # through its own system and the clerk records what it said.
+    in_product: Mapped[bool] = mapped_column(default=False)
+    accepted_on: Mapped[date | None]
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    opinion_number: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
 
     filing: Mapped[Filing] = relationship(back_populates="attempts")
 
@@ -84,4 +93,6 @@ class FilingAttempt(db.Model):
         sa.CheckConstraint(
             "review_extended_on IS NULL OR review_extended_on >= submitted_on", name="extension_after_submission"
         ),
+        sa.CheckConstraint("accepted_on IS NULL OR accepted_on >= submitted_on", name="accepted_after_submission"),
+        sa.Index("ix_filing_attempts_in_product_open", "in_product", "result"),
     )
