@@ -9,12 +9,31 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from tracker.auth.models import Unit
+from tracker.common.readcache import once_per_read
 from tracker.documents.models import Document
 from tracker.documents.states import FilingStatus
 from tracker.extensions import db
 from tracker.filing.models import Filing, FilingAttempt
 from tracker.publication.models import Publication
+from tracker.publication.queries import current_publication
 from tracker.rules.due import DueItem, DueKind
+
+
+def current_filing(doc: Document) -> Filing | None:
+    """The current publication's filing (a page reads it once: its panel and the guards of its actions ask)."""
+    pub = current_publication(doc)
+    if pub is None:
+        return None
+    return once_per_read(
+        ("current_filing", pub.id),
+        lambda: db.session.scalar(sa.select(Filing).where(Filing.publication_id == pub.id)),
+    )
+
+
+def latest_attempt(doc: Document) -> FilingAttempt | None:
+    """The latest submission of the current filing (None before the first)."""
+    filing = current_filing(doc)
+    return filing.attempts[-1] if filing is not None and filing.attempts else None
 
 
 def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
@@ -47,7 +66,9 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
         .join(Publication, sa.and_(Publication.id == Filing.publication_id, Publication.is_current.is_(True)))
         .join(Document, Document.id == Filing.document_id)
         .where(
-            Document.filing_status.in_([FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED]),
+            Document.filing_status.in_(
+                [FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED, FilingStatus.PACKET_RETURNED]
+            ),
             FilingAttempt.correction_due_on.is_not(None),
             ~sa.exists().where(later.filing_id == FilingAttempt.filing_id, later.attempt_no > FilingAttempt.attempt_no),
         )

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from tracker.audit import services as audit
+from tracker.auth.models import Role, Town, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
 from tracker.common.xlsx import Column, Sheet, workbook_bytes
@@ -17,9 +18,11 @@ from tracker.documents.states import FilingStatus
 from tracker.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.files.storage import path_of
+from tracker.filing import opinion_word
 from tracker.filing import word as filing_word
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
 from tracker.filing.packet import missing_packet_items, packet
+from tracker.filing.queries import current_filing
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication
 from tracker.rules.calendar import WorkCalendar
@@ -29,13 +32,6 @@ from tracker.rules.services import add_period, compute_due
 from tracker.workflow.service import apply, require
 
 MAX_TEXT = 2000
-
-
-def current_filing(doc: Document) -> Filing | None:
-    pub = current_publication(doc)
-    if pub is None:
-        return None
-    return db.session.scalar(sa.select(Filing).where(Filing.publication_id == pub.id))
 
 
 def _metadata_xlsx(doc: Document) -> bytes:
@@ -95,12 +91,32 @@ def export_packet(doc: Document) -> tuple[bytes, str]:
     return buf.getvalue(), name
 
 
+IN_PRODUCT_METHOD = "本系统在线报送"
+
+
+def bureau_online(doc: Document) -> bool:
+    """Whether the city's bureau reviews filings here: an active 备案审查员 in the city of the document's town."""
+    city = sa.select(Town.parent_id).where(Town.id == doc.town_id).scalar_subquery()
+    stmt = sa.select(User.id).where(User.role == Role.BUREAU, User.active.is_(True), User.town_id == city).limit(1)
+    return db.session.scalar(stmt.execution_options(all_towns=True)) is not None
+
+
 def submit(
-    doc: Document, *, actor, now: datetime, submitted_on: date, method: str, system_ref: str, check_packet: bool = True
+    doc: Document,
+    *,
+    actor,
+    now: datetime,
+    submitted_on: date,
+    method: str,
+    system_ref: str,
+    check_packet: bool = True,
+    in_product: bool = False,
 ) -> FilingAttempt:
     """报送备案 (also a resubmission after correction); the first submission decides 报备及时.
 
-    check_packet=False only for recording filings made before the system existed (register import).
+    in_product: filed here to the city's bureau, which reviews it at its desk (its packet is read there, no .zip);
+    the submission is dated today. check_packet=False only for recording filings made before the system existed
+    (register import).
     """
     # Who may and from which filing state are the table's (workflow/transitions.py: submit_filing).
     require(doc, "submit_filing", actor=actor, now=now)
@@ -108,6 +124,10 @@ def submit(
     if filing is None:
         raise InvalidTransition("该文件尚未发布，没有备案事项。")
     pub = current_publication(doc)
+    if in_product:
+        if not bureau_online(doc):
+            raise ValidationFailed("市司法局尚未在本系统开展备案审查，请选择其他报送方式。")
+        submitted_on, method, system_ref = office_today(now), IN_PRODUCT_METHOD, ""
     if submitted_on > office_today(now):
         raise ValidationFailed("报送日期不能晚于今天。")
     if submitted_on < pub.published_on:
@@ -139,6 +159,7 @@ def submit(
         review_due_on=answer.day,
         review_due_days=answer.rule_value,
         review_due_provisional=answer.provisional,
+        in_product=in_product,
     )
     db.session.add(attempt)
     if filing.first_submitted_on is None:
@@ -150,13 +171,22 @@ def submit(
     return attempt
 
 
+# The transition that records a result: the clerk's (the city answered elsewhere) or the bureau's (answered here).
 _ACTION_BY_RESULT = {
     FilingResult.REGISTERED: "filing_registered",
     FilingResult.CORRECTION: "filing_correction",
     FilingResult.NOT_ACCEPTED: "filing_not_accepted",
     FilingResult.CORRECTION_ORDERED: "filing_correction_ordered",
+    FilingResult.PACKET_RETURNED: "filing_packet_returned",
 }
-NEEDS_CORRECTION = {FilingResult.CORRECTION, FilingResult.CORRECTION_ORDERED}
+_BUREAU_ACTION_BY_RESULT = {
+    FilingResult.REGISTERED: "bureau_registered",
+    FilingResult.CORRECTION: "bureau_correction",
+    FilingResult.NOT_ACCEPTED: "bureau_not_accepted",
+    FilingResult.CORRECTION_ORDERED: "bureau_correction_ordered",
+    FilingResult.PACKET_RETURNED: "bureau_return_packet",
+}
+NEEDS_CORRECTION = {FilingResult.CORRECTION, FilingResult.CORRECTION_ORDERED, FilingResult.PACKET_RETURNED}
 
 
 def record_result(
@@ -168,9 +198,15 @@ def record_result(
     result_on: date,
     note: str,
     correction_due_on: date | None = None,
+    by_bureau: bool = False,
 ) -> FilingAttempt:
-    """The city's review result; a correction gets a due date (rule set: 30 days unless the letter says otherwise)."""
-    require(doc, _ACTION_BY_RESULT[result], actor=actor, now=now)
+    """The city's review result; a correction gets a due date (rule set: 30 days unless the letter says otherwise).
+
+    by_bureau: the bureau's reviewer decides at its desk (the submission was made here); otherwise the clerk records
+    what the city answered elsewhere. The transition table says who may do which.
+    """
+    action = (_BUREAU_ACTION_BY_RESULT if by_bureau else _ACTION_BY_RESULT)[result]
+    require(doc, action, actor=actor, now=now, note=(note or "").strip())
     filing = current_filing(doc)
     if filing is None or not filing.attempts:
         raise InvalidTransition("该文件尚未报送备案。")
@@ -202,11 +238,14 @@ def record_result(
             method=attempt.method,
             system_ref=attempt.system_ref,
             recorded_by_id=actor.id,
+            in_product=attempt.in_product,
+            accepted_on=attempt.accepted_on,
+            reviewer_id=attempt.reviewer_id,
         )
         db.session.add(attempt)
     apply(
         doc,
-        _ACTION_BY_RESULT[result],
+        action,
         actor=actor,
         now=now,
         note=f"{result_on.isoformat()}：{result.label}"
@@ -215,6 +254,8 @@ def record_result(
     )
     attempt.result, attempt.result_on, attempt.result_note = result, result_on, note
     attempt.correction_due_on, attempt.recorded_by_id = correction_due_on, actor.id
+    if by_bureau:
+        attempt.reviewer_id = actor.id
     db.session.flush()
     audit.record(
         "filing.result",
@@ -238,16 +279,28 @@ def awaiting_answer(doc: Document, filing: Filing | None = None) -> FilingAttemp
     return last if last.result is None else None
 
 
-def record_review_extension(doc: Document, *, actor, now: datetime, notified_on: date, note: str) -> date:
-    """The city said it needs longer for its 备案审查: its answer is due `filing_review_extension` days later.
+def record_review_extension(
+    doc: Document, *, actor, now: datetime, notified_on: date, note: str, by_bureau: bool = False
+) -> date:
+    """The city needs longer for its 备案审查: its answer is due `filing_review_extension` days later.
 
-    Once per submission, as the rule allows one extension; returns the new due date.
+    Once per submission, as the rule allows one extension; returns the new due date. The bureau extends its own
+    review of a submission made here, with its reason (by_bureau); the clerk records an extension the city
+    announced for one made elsewhere.
     """
-    if not may(actor, "office", doc):
-        raise PermissionDenied("只有党政办文书可以登记备案审查延期。")
+    if not may(actor, "bureau" if by_bureau else "office", doc):
+        raise PermissionDenied(
+            "只有备案审查员可以延长审查期限。" if by_bureau else "只有党政办文书可以登记备案审查延期。"
+        )
     attempt = awaiting_answer(doc)
     if attempt is None:
         raise InvalidTransition("该文件没有等待备案审查答复的报送，无需登记延期。")
+    if attempt.in_product and not by_bureau:
+        raise InvalidTransition("该文件在本系统报送，备案审查期限由市司法局在本系统延长。")
+    if by_bureau and not attempt.in_product:
+        raise InvalidTransition("该次报送不在本系统审查。")
+    if by_bureau and not (note or "").strip():
+        raise ValidationFailed("延长审查期限须写明理由。")
     if attempt.review_extended_on is not None:
         raise InvalidTransition(f"本次报送已于 {attempt.review_extended_on.isoformat()} 登记过备案审查延期。")
     if attempt.review_due_on is None:  # recorded from the old register, before the system tracked the answer
@@ -285,7 +338,12 @@ def filing_summary(doc: Document, *, today: date) -> dict | None:
     filing = current_filing(doc)
     if filing is None:
         return None
-    open_ = doc.filing_status in (FilingStatus.NOT_SUBMITTED, FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED)
+    open_ = doc.filing_status in (
+        FilingStatus.NOT_SUBMITTED,
+        FilingStatus.CORRECTION,
+        FilingStatus.CORRECTION_ORDERED,
+        FilingStatus.PACKET_RETURNED,
+    )
     last = filing.attempts[-1] if filing.attempts else None
     waiting = awaiting_answer(doc, filing)
     return {
@@ -299,6 +357,8 @@ def filing_summary(doc: Document, *, today: date) -> dict | None:
         # The city's answer to the latest submission: when it is due and how many days are left (negative: late).
         "awaiting": waiting if waiting is not None and waiting.review_due_on is not None else None,
         "answer_days_left": (waiting.review_due_on - today).days if waiting and waiting.review_due_on else None,
+        # The bureau's written opinions (備案审查意见) on submissions made here: attempt id -> its latest file.
+        "opinions": opinion_word.latest_by_attempt([a for a in filing.attempts if a.in_product]),
     }
 
 

@@ -11,7 +11,7 @@ from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, notify, posted, refusal_page, validated
 from tracker.documents.models import Document
 from tracker.extensions import db
-from tracker.filing import services
+from tracker.filing import guards, services
 from tracker.filing.forms import FilingResultForm, ReviewExtensionForm, SubmitFilingForm
 from tracker.filing.models import FilingResult
 from tracker.filing.packet import GENERATED
@@ -31,8 +31,10 @@ def _doc(doc_id: int, permission: str) -> Document:
 def submit(doc_id: int):
     doc = _doc(doc_id, "office")
     form = SubmitFilingForm()
+    online = services.bureau_online(doc)
     if request.method == "GET":
         form.submitted_on.data = office_today(now_utc())
+        form.channel.data = "online" if online else "other"
     refused = False  # after a refusal the notice only links the missing materials: the reason is said once
     if form.validate_on_submit():
         with attempt("已登记报送备案。") as done:
@@ -41,8 +43,9 @@ def submit(doc_id: int):
                 actor=current_user,
                 now=now_utc(),
                 submitted_on=form.submitted_on.data,
-                method=form.method.data,
+                method=form.method.data or "",
                 system_ref=form.system_ref.data or "",
+                in_product=form.channel.data == "online",
             )
         if done:
             return redirect(url_for("register.show", doc_id=doc.id, _anchor="filing"))
@@ -52,6 +55,7 @@ def submit(doc_id: int):
         doc=doc,
         form=form,
         refused=refused,
+        online=online,
         summary=services.filing_summary(doc, today=office_today(now_utc())),
         generated=GENERATED,
     )
@@ -93,6 +97,8 @@ def result(doc_id: int):
         extension_form=extension_form,
         summary=services.filing_summary(doc, today=office_today(now_utc())),
         extension_rule=get_rule("filing_review_extension"),
+        # Filed here: the bureau answers on its desk, the clerk records nothing.
+        answered_here=guards.filed_elsewhere(doc, office_today(now_utc())),
     )
 
 

@@ -806,7 +806,18 @@ def build_annual_statistics() -> docx.Document:
 
 def build_comment_reply() -> docx.Document:
     """关于《…》的意见: a letter (信函格式) of the organ that replies, quoting the incoming 文号 in its text."""
-    d = new_document("征求意见答复")
+    return _letter("征求意见答复")
+
+
+def build_filing_opinion() -> docx.Document:
+    """关于《…》的备案审查意见: a letter of the city justice bureau to the organ that filed, in its own series."""
+    return _letter("备案审查意见书")
+
+
+def _letter(title: str) -> docx.Document:
+    """A letter (信函格式, GB/T 9704 §10.1): masthead, heading, addressee, opening, paragraphs with headings, closing,
+    signature, contact note and 版记."""
+    d = new_document(title)
     masthead(d, letter=True)
     para(d)
     para(d, "{{ heading }}", "公文标题")
@@ -875,6 +886,7 @@ BUILDERS: dict[str, Callable[[], docx.Document]] = {
     "annual_statistics.docx": build_annual_statistics,
     "comment_reply.docx": build_comment_reply,
     "deliberation_material.docx": build_deliberation_material,
+    "filing_opinion.docx": build_filing_opinion,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tracker.cleanup import word as cleanup_word
+from tracker.filing import opinion_word as filing_opinion_word
 from tracker.filing import word as filing_word
 from tracker.reports import word as reports_word
 from tracker.review import deliberation_word
@@ -18,6 +19,7 @@ KINDS: tuple[TemplateSpec, ...] = (
     reports_word.SPEC,
     solicitations_word.SPEC,
     deliberation_word.SPEC,
+    filing_opinion_word.SPEC,
 )
 SPECS: dict[OutputKind, TemplateSpec] = {spec.kind: spec for spec in KINDS}
 

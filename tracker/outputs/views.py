@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from tracker.auth.permissions import may
@@ -26,8 +26,8 @@ from tracker.solicitations import word as solicitations_word
 from tracker.solicitations.models import Solicitation
 from tracker.word import templates as word_templates
 from tracker.word.models import GeneratedDocument, OutputKind
-from tracker.word.pdf import PDF_TYPE, docx_to_pdf
 from tracker.word.render import preview_html, render_preview
+from tracker.word.responses import pdf_response
 
 bp = Blueprint("outputs", __name__, url_prefix="/word")
 
@@ -129,18 +129,6 @@ def _page_of(row: GeneratedDocument) -> str:
     if row.object_type == solicitations_word.OBJECT_TYPE:
         return url_for("solicitations.show", sol_id=row.object_id)
     return url_for("main.index")
-
-
-def pdf_response(data: bytes, docx_name: str, *, back: str):
-    """The PDF of a .docx (converted now, nothing stored), or the reason on the page it came from."""
-    with attempt() as done:
-        pdf = docx_to_pdf(
-            data, soffice=current_app.config.get("SOFFICE"), timeout=current_app.config.get("PDF_TIMEOUT", 120)
-        )
-    if not done:
-        return redirect(back)
-    name = docx_name.removesuffix(".docx") + ".pdf"
-    return send_file(io.BytesIO(pdf), mimetype=PDF_TYPE, as_attachment=True, download_name=name)
 
 
 @bp.get("/generated/<int:gen_id>/download.pdf")

@@ -18,7 +18,7 @@ from tracker.common.stamp import remembered
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
-from tracker.filing.models import Filing, FilingAttempt
+from tracker.filing.models import Filing, FilingAttempt, FilingResult
 from tracker.publication.models import Publication
 from tracker.publication.queries import in_force_filter
 from tracker.review.models import Opinion, ReviewRound
@@ -196,11 +196,11 @@ def count_year(year: int) -> AnnualStatistics:
     rates["filing_rate"] = Rate("filing_rate", "备案率", len(filed), len(published_ids), filed, published_ids)
     rates["on_time_rate"] = Rate("on_time_rate", "报备及时率", len(on_time), len(filed), on_time, filed)
 
-    # Filing-review outcomes received in the year.
+    # Filing-review outcomes received in the year (a packet returned unaccepted is not a review's outcome).
     outcomes = db.session.execute(
         sa.select(Filing.document_id, FilingAttempt.result)
         .join(Filing, Filing.id == FilingAttempt.filing_id)
-        .where(FilingAttempt.result_on.between(start, end))
+        .where(FilingAttempt.result_on.between(start, end), FilingAttempt.result != FilingResult.PACKET_RETURNED)
     ).all()
     figures["filing_outcomes"] = Figure(
         "filing_outcomes",
@@ -345,7 +345,11 @@ def figure_records(year: int, key: str, *, visible) -> list[dict]:
             sa.select(FilingAttempt, Document)
             .join(Filing, Filing.id == FilingAttempt.filing_id)
             .join(Document, Document.id == Filing.document_id)
-            .where(FilingAttempt.result_on.between(start, end), visible)
+            .where(
+                FilingAttempt.result_on.between(start, end),
+                FilingAttempt.result != FilingResult.PACKET_RETURNED,
+                visible,
+            )
             .order_by(FilingAttempt.result_on, FilingAttempt.id)
         ).all()
         return [{"document": d, "detail": f"{a.result.label}（{a.result_on.isoformat()}）"} for a, d in rows]

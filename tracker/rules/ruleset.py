@@ -119,6 +119,9 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     # One 规 series per issuer (docs/rules.md §4): 沙府 → 沙府规字, 沙府办 → 沙府办规字.
     "normative_number_pattern": ("{prefix}规字〔{year}〕{seq}号", "规范性文件统一编号格式（{prefix} 为发文单位代字）"),
     "issue_number_pattern": ("{prefix}〔{year}〕{seq}号", "发文字号格式（{prefix} 为发文单位代字）"),
+    # The city justice bureau's written answers to filings (备案审查意见), one series for the city.
+    "filing_opinion_number_pattern": ("中司备审〔{year}〕{seq}号", "备案审查意见书编号格式（市司法局）"),
+    "filing_review_basis": ("《广东省行政规范性文件管理规定》", "备案审查意见书引用的审查依据"),
     # What every review opinion names as its basis after the document's own bases (docs/rules.md §4).
     "review_basis": (
         [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from types import SimpleNamespace as NS
 
@@ -17,28 +16,16 @@ from tracker.solicitations.models import Solicitation, SolicitationPhase
 from tracker.word import organs, store
 from tracker.word.models import GeneratedDocument, OutputKind
 from tracker.word.spec import Field, TemplateSpec
-from tracker.word.text import book_title, date_cn, official_number, short_title, title_lines
+from tracker.word.text import book_title, date_cn, official_number, short_title, text_paragraphs, title_lines
 
 KIND = OutputKind.COMMENT_REPLY
 
 # --- the context (pure) -------------------------------------------------------------------------------------
 
-_HEADING_1 = re.compile(r"^[一二三四五六七八九十]+、")
-_HEADING_2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
-# Leading spaces a clerk types to indent (ASCII, ideographic, non-breaking): the template indents itself.
-_INDENT = " \t\u3000\u00a0"
-
 
 def reply_paragraphs(text: str | None) -> list[dict]:
     """The reply text, one paragraph a non-empty line; 一、 lines are first-level headings, （一） second-level."""
-    out = []
-    for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = line.strip(_INDENT).rstrip()
-        if not line:
-            continue
-        level = 1 if _HEADING_1.match(line) else 2 if _HEADING_2.match(line) else 0
-        out.append({"text": line, "level": level})
-    return out
+    return text_paragraphs(text)
 
 
 def has_reply(sol) -> bool:

@@ -143,3 +143,21 @@ def _balanced(title: str, allowed: list[int], width: int) -> list[str] | None:
             edges = [0, *best[2], len(title)]
             return [title[a:b] for a, b in zip(edges, edges[1:], strict=False)]
     return None
+
+
+_HEADING_1 = re.compile(r"^[一二三四五六七八九十]+、")
+_HEADING_2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+# Leading spaces a clerk types to indent (ASCII, ideographic, non-breaking): the template indents itself.
+_INDENT = " \t\u3000\u00a0"
+
+
+def text_paragraphs(text: str | None) -> list[dict]:
+    """Typed text, one paragraph a non-empty line; 一、 lines are first-level headings, （一） second-level."""
+    out = []
+    for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = line.strip(_INDENT).rstrip()
+        if not line:
+            continue
+        level = 1 if _HEADING_1.match(line) else 2 if _HEADING_2.match(line) else 0
+        out.append({"text": line, "level": level})
+    return out

@@ -24,7 +24,7 @@ _BEFORE_DELIBERATION = {
     S.NOT_APPROVED,
     S.DEFERRED,
 }
-_FILING_OPEN = {F.NOT_SUBMITTED, F.CORRECTION, F.CORRECTION_ORDERED, F.NOT_ACCEPTED}
+_FILING_OPEN = {F.NOT_SUBMITTED, F.CORRECTION, F.CORRECTION_ORDERED, F.NOT_ACCEPTED, F.PACKET_RETURNED}
 
 # fmt: off
 TRANSITIONS: tuple[Transition, ...] = (
@@ -88,14 +88,29 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Filing with the city justice bureau (stages 14–15); the document must have been published.
     _t("submit_filing", "报送备案", _FILING_OPEN, F.SUBMITTED, "office", guard="was_published",
        page="filing.submit"),
+    # The city's answer to a submission made through its own system or on paper, as the clerk records it.
+    _t("filing_packet_returned", "登记：材料退回补正", {F.SUBMITTED}, F.PACKET_RETURNED, "office",
+       guard="filed_elsewhere", page="filing.result", style="warning"),
     _t("filing_registered", "登记：予以备案", {F.SUBMITTED}, F.REGISTERED, "office",
-       guard="was_published", page="filing.result", style="success"),
+       guard="filed_elsewhere", page="filing.result", style="success"),
     _t("filing_correction", "登记：暂缓登记、限期补正", {F.SUBMITTED}, F.CORRECTION, "office",
-       guard="was_published", page="filing.result", style="warning"),
+       guard="filed_elsewhere", page="filing.result", style="warning"),
     _t("filing_not_accepted", "登记：不予备案", {F.SUBMITTED}, F.NOT_ACCEPTED, "office",
-       guard="was_published", page="filing.result", style="danger"),
+       guard="filed_elsewhere", page="filing.result", style="danger"),
     _t("filing_correction_ordered", "登记：纠正意见", {F.SUBMITTED, F.REGISTERED}, F.CORRECTION_ORDERED, "office",
-       guard="was_published", page="filing.result", style="warning"),
+       guard="filed_elsewhere", page="filing.result", style="warning"),
+    # The city justice bureau's 备案审查 of a submission made here (docs/rules.md §5), on its own desk: an incomplete
+    # packet goes back before acceptance (受理); after it, one of the four results with its written opinion.
+    _t("bureau_return_packet", "材料不全，退回补正", {F.SUBMITTED}, F.PACKET_RETURNED, "bureau",
+       guard="awaits_acceptance", needs_note=True, page="bureau.filing", style="warning"),
+    _t("bureau_registered", "予以备案", {F.SUBMITTED}, F.REGISTERED, "bureau",
+       guard="accepted_for_review", page="bureau.filing", style="success"),
+    _t("bureau_correction", "暂缓登记、限期补正", {F.SUBMITTED}, F.CORRECTION, "bureau",
+       guard="accepted_for_review", needs_note=True, page="bureau.filing", style="warning"),
+    _t("bureau_not_accepted", "不予备案", {F.SUBMITTED}, F.NOT_ACCEPTED, "bureau",
+       guard="accepted_for_review", needs_note=True, page="bureau.filing", style="danger"),
+    _t("bureau_correction_ordered", "纠正意见", {F.SUBMITTED, F.REGISTERED}, F.CORRECTION_ORDERED, "bureau",
+       guard="accepted_for_review", needs_note=True, page="bureau.filing", style="warning"),
 )
 # fmt: on
 
