@@ -19,7 +19,7 @@ from tracker.demo import DEMO_PASSWORD, DEMO_USERS, NEIGHBOURS, neighbour_users
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus, FilingStatus
 from tracker.extensions import db
-from tracker.filing.models import Filing
+from tracker.filing.models import Filing, FilingAttempt
 from tracker.publication.models import Publication
 from tracker.review.models import Opinion
 
@@ -109,13 +109,15 @@ def test_the_demo_city_has_three_towns_each_with_its_own_people_and_documents(lo
     assert [t.name for t in members] == ["沙溪镇", "大涌镇", "石岐街道"]
     for town in members:
         people = db.session.scalars(sa.select(User).where(User.town_id == town.id)).all()
-        assert {u.role for u in people} == set(Role), town.name
+        assert {u.role for u in people} == set(Role) - {Role.BUREAU}, town.name
         assert all(u.unit.town_id == town.id for u in people)
         titles = db.session.scalars(sa.select(Document.title).where(Document.town_id == town.id)).all()
         assert titles and all(t.startswith(town.name) for t in titles), town.name
-    # The bureau every town files with is the city's.
+    # The bureau every town files with is the city's, and so is its 备案审查员.
     bureau = db.session.scalar(sa.select(Unit).where(Unit.kind == UnitKind.FILING_AUTHORITY))
     assert bureau.town_id == city[0].id
+    [reviewer] = db.session.scalars(sa.select(User).where(User.role == Role.BUREAU)).all()
+    assert (reviewer.town_id, reviewer.unit_id) == (city[0].id, bureau.id)
 
 
 def _check_series(rows: list[tuple[str, int, int, str, object]]) -> dict[tuple[str, int], int]:
@@ -164,9 +166,25 @@ def test_publication_numbers_are_unique_and_consecutive_per_scope_and_year(loade
     counters = _counters()
     # The 报告 and 函 series (filing reports, replies) are the issuers' other series: see the next test.
     documents = {
-        k: v for k, v in counters.items() if not k[0].startswith("opinion:") and not k[0].endswith(("报", "函"))
+        k: v
+        for k, v in counters.items()
+        if not k[0].startswith(("opinion:", "filing_opinion:")) and not k[0].endswith(("报", "函"))
     }
     assert documents == issue | normative
+
+
+def test_the_bureaus_written_opinions_are_one_series_for_the_city(loaded, ctx):
+    answered = db.session.scalars(sa.select(FilingAttempt).where(FilingAttempt.opinion_number.is_not(None))).all()
+    assert len(answered) >= 2  # 大涌镇's registered, 石岐街道's correction
+    city = db.session.scalar(sa.select(Town.id).where(Town.kind == TownKind.CITY))
+    rows = []
+    for a in answered:
+        m = NUMBER.match(a.opinion_number)
+        assert m and a.opinion_number.startswith("中司备审"), a.opinion_number
+        rows.append((f"filing_opinion:{city}", int(m["year"]), int(m["seq"]), a.opinion_number, a.result_on))
+        assert a.in_product and a.accepted_on and a.reviewer_id
+    last = _check_series(rows)
+    assert {k: v for k, v in _counters().items() if k[0].startswith("filing_opinion:")} == last
 
 
 def test_filing_reports_are_numbered_in_the_issuers_report_series(loaded, ctx):
@@ -227,7 +245,8 @@ def test_each_demo_login_works(app, loaded, username, name, role):
     client = app.test_client()
     r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
     assert r.status_code == 302 and r.headers["Location"] == "/"
-    page = client.get("/").get_data(as_text=True)
+    # The bureau's home is its desk.
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
     # The name in the bar; role and unit in its tooltip (they show in full on wide screens).
     assert f">{name}<" in page and f'title="{role.label}，' in page
 

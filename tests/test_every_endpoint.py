@@ -26,7 +26,7 @@ from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
 from tracker.publication.models import Publication
 
-A, R, C, D, D2, L = ROLES
+A, R, C, D, D2, L, B = ROLES
 EVERYONE = frozenset(ROLES)
 IN, OUT = "in", "out"  # let through the door (any answer but a refusal) / refused (403, or 404: not said to exist)
 
@@ -39,7 +39,9 @@ def only(*roles: str, **exact: int) -> dict[str, object]:
     return rule
 
 
-ALL = only(*ROLES)
+# Everyone of the town; the city's bureau reviewer reaches only its own account and its desk.
+ALL = only(A, R, C, D, D2, L)
+EVERY_LOGIN = only(*ROLES)
 NOBODY = only()
 OFFICE_READERS = only(A, R, C, L)  # reports, rules, the register of drafts for comment (no drafting unit)
 HANDLERS = only(R, C)  # drafts for comment from higher levels
@@ -65,12 +67,26 @@ EXPECT: dict[str, object] = {
     "public.show": LIBRARY,
     "public.download": LIBRARY,
     "auth.logout": {"POST": only(**{role: 302 for role in ROLES})},  # to the login page
-    "main.index": {"GET": ALL},
-    "alerts.account": {"GET": ALL, "POST": [({"action": "rotate"}, ALL)]},
-    "audit.my_events": {"GET": ALL},
+    # The bureau's home is its desk (a redirect); its own account, history and password are everyone's.
+    "main.index": {"GET": EVERY_LOGIN},
+    "alerts.account": {"GET": EVERY_LOGIN, "POST": [({"action": "rotate"}, EVERY_LOGIN)]},
+    "audit.my_events": {"GET": EVERY_LOGIN},
     # Everyone changes their own password (this session goes on, the others end).
-    "auth.change_password": {"GET": ALL, "POST": ALL},
+    "auth.change_password": {"GET": EVERY_LOGIN, "POST": EVERY_LOGIN},
     "auth.display_mode": {"POST": [({"mode": "elder"}, only(**{role: 302 for role in ROLES}))]},
+    # --- the city justice bureau's desk: the towns' filings made here, "here" 沙溪镇's awaiting acceptance,
+    # "there" 大涌镇's answered with a written opinion; no person of a town reaches it ---------------------------
+    "bureau.desk": {"GET": only(B)},
+    "bureau.filing": {"GET": {"here": only(B), "there": only(B)}},
+    "bureau.accept": {"POST": {"here": only(B), "there": only(B)}},
+    "bureau.return_packet": {"POST": {"here": only(B), "there": only(B)}},
+    "bureau.decide": {"POST": {"here": only(B), "there": only(B)}},
+    "bureau.extend": {"POST": {"here": only(B), "there": only(B)}},
+    "bureau.packet_zip": {"GET": {"here": only(B), "there": only(B)}},
+    "bureau.packet_item": {"GET": {"here": only(B), "there": only(B)}},
+    # The awaiting submission has no written opinion yet.
+    "bureau.opinion": {"GET": {"here": only(**{B: 404}), "there": only(B)}},
+    "bureau.opinion_pdf": {"GET": {"here": only(**{B: 404}), "there": only(B)}},
     # Someone else's history: the audit roles and the person themself (the drafter), not another unit.
     "audit.user_events": {"GET": only(A, R, C, D, L)},
     # --- administration ----------------------------------------------------------------------------------
@@ -242,6 +258,8 @@ _TOWN_ARGS = {"campaign_id", "item_id", "sol_id", "filter_id", "user_id", "unit_
 
 def _variants(rule) -> list[str]:
     args = set(rule.arguments)
+    if "attempt_id" in args:
+        return ["here", "there"]
     if args & _DOCUMENT_ARGS:
         return ["draft", "published", "other:draft", "other:published"]
     if "campaign_id" in args:
@@ -287,7 +305,9 @@ def _texts(response) -> list[str]:
 
 
 def _leaks(town, role: str, response) -> list[str]:
-    hidden = town.hidden_titles.get(role, set()) | town.other_titles
+    # The bureau reads the towns' filings (their published documents), never a draft of any town.
+    others = town.other_titles if role != B else set()
+    hidden = town.hidden_titles.get(role, set()) | others
     return sorted({t for body in _texts(response) for t in hidden if t in body}) if hidden else []
 
 
@@ -527,6 +547,9 @@ PAGES = [("document", state.value) for state in STATES] + [
     ("campaign", "done"),
     ("evaluation", ""),
     ("solicitation", ""),
+    ("bureau", "desk"),
+    ("bureau", "here"),
+    ("bureau", "there"),
 ]
 
 
@@ -547,7 +570,10 @@ def _page(town, kind: str, which: str) -> tuple[str, set[str]]:
     if kind == "document":
         doc_id, unit = town.documents[DocStatus(which)]
         published = DocStatus(which) in EVER_PUBLISHED
-        return f"/documents/{doc_id}", {r for r in ROLES if published or town.unit_of.get(r, unit) == unit}
+        people = [r for r in ROLES if r != B]  # the bureau reads no page of a town's document
+        return f"/documents/{doc_id}", {r for r in people if published or town.unit_of.get(r, unit) == unit}
+    if kind == "bureau":
+        return ("/bureau/" if which == "desk" else f"/bureau/filings/{town.ids[which]['attempt_id']}"), {B}
     endpoint, url = {
         "campaign": ("cleanup.show", f"/cleanup/{town.ids.get(which, {}).get('campaign_id')}"),
         "evaluation": ("cleanup.evaluation", f"/cleanup/evaluations/{town.common['evaluation_id']}"),
@@ -575,7 +601,9 @@ def test_every_page_and_what_it_offers(app, ctx, csrf, kind, which):
         r, page = _follow(client, "GET", here)
         where = f"{role} on {kind} {which}"
         if role not in readers:
-            if r.status_code != 403:
+            # The bureau is of the city: a town's page is refused to it, or not said to exist (404); the town's
+            # people are refused the bureau's pages and the pages of their own town they may not read (403).
+            if r.status_code not in ((403, 404) if role == B and kind != "bureau" else (403,)):
                 wrong.append(f"{where}: {r.status_code}, the page must be refused")
             continue
         if r.status_code != 200:

@@ -23,6 +23,7 @@ from tracker.documents import search
 from tracker.documents.models import Attachment, Document, DocumentBasis, DocumentVersion, LegalSource, RelationKind
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
+from tracker.filing.models import Filing, FilingAttempt
 from tracker.publication import services as publication
 from tracker.review.models import Finding, Opinion, PrecheckFlag, PrecheckRuleSetting, ReviewRound
 from tracker.rules.models import Rule
@@ -30,8 +31,9 @@ from tracker.solicitations import services as solicitations
 from tracker.solicitations import word as solicitations_word
 from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
 
-# The roles of the matrix: "drafter" works in 执法局, "drafter2" is a drafter of another unit (农业办).
-ROLES = ("admin", "reviewer", "clerk", "drafter", "drafter2", "leader")
+# The roles of the matrix: "drafter" works in 执法局, "drafter2" is a drafter of another unit (农业办); "bureau" is
+# the city justice bureau's 备案审查员 (a person of the city, not of the town).
+ROLES = ("admin", "reviewer", "clerk", "drafter", "drafter2", "leader", "bureau")
 # 执法局's documents: one still a draft (with review rounds, findings, an opinion), one published and in force.
 DRAFT = "沙溪镇占道经营管理规定"
 PUBLISHED = "沙溪镇出租屋安全管理规定"
@@ -178,8 +180,35 @@ def build(app: Flask) -> Town:
             )
         )
     _other_town(town, now=now)
+    _bureau(town)
     db.session.remove()
     return town
+
+
+def _bureau(town: Town) -> None:
+    """The bureau's desk names submissions made here: 沙溪镇's awaiting acceptance ("here"), and 大涌镇's, answered
+    with a written opinion ("there"). The bureau reads published documents' filings only: no draft of any town, no
+    town's draft for comment or clean-up."""
+    here = _one(
+        sa.select(FilingAttempt)
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .join(Document, Document.id == Filing.document_id)
+        .where(FilingAttempt.in_product.is_(True), Document.town_id == _user("clerk").town_id)
+    )
+    there = _one(
+        sa.select(FilingAttempt)
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .join(Document, Document.id == Filing.document_id)
+        .where(FilingAttempt.in_product.is_(True), Document.town_id == _user("dayong_clerk").town_id)
+    )
+    assert here.accepted_on is None and there.opinion_number
+    town.ids["here"] = {"attempt_id": here.id, "item_no": 1, "opinion_version": 1}
+    town.ids["there"] = {"attempt_id": there.id, "item_no": 1, "opinion_version": 1}
+    unpublished = db.session.scalars(sa.select(Document.title).where(Document.status.not_in(EVER_PUBLISHED)))
+    town.hidden_titles["bureau"] = set(unpublished) | (
+        town.other_titles
+        - set(db.session.scalars(sa.select(Document.title).where(Document.status.in_(EVER_PUBLISHED))))
+    )
 
 
 OTHER = "大涌镇"

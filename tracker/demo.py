@@ -35,6 +35,7 @@ from tracker.documents.models import (
 from tracker.documents.services import DocumentData, add_attachment, add_version, register_draft
 from tracker.extensions import db
 from tracker.files.uploads import DOCX_TYPE, CheckedFile
+from tracker.filing import bureau as filing_bureau
 from tracker.filing import services as filing_services
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
 from tracker.filing.word import generate_filing_report
@@ -90,6 +91,8 @@ DEMO_USERS = (
     ("drafter3", "何经办", Role.DRAFTER, "沙溪镇社会事务局", DEMO_PASSWORD),
     ("drafter4", "吴经办", Role.DRAFTER, "沙溪镇经济发展办公室", DEMO_PASSWORD),
     ("leader", "郑镇长", Role.LEADER, "沙溪镇人民政府", DEMO_PASSWORD),
+    # The city justice bureau's reviewer: every town of the city files with it here.
+    ("bureau", "孙备案", Role.BUREAU, "中山市司法局", DEMO_PASSWORD),
 )
 
 SOURCES = (
@@ -381,8 +384,17 @@ class DemoTown:
         publication.take_effect(doc, actor=SYSTEM, now=at(pub.effective_on, 0))
 
     def file(
-        self, doc: Document, filing: Filing, on: date, result: FilingResult | None = None, result_on: date | None = None
+        self,
+        doc: Document,
+        filing: Filing,
+        on: date,
+        result: FilingResult | None = None,
+        result_on: date | None = None,
+        *,
+        bureau: User | None = None,
     ) -> FilingAttempt:
+        """Filed through the city's own system (the clerk records its answer), or here to the city's `bureau`, whose
+        reviewer accepts it the next day and answers with its written opinion."""
         generate_filing_report(doc, actor=self.clerk, now=at(on, 9))
         attempt = filing_services.submit(
             doc,
@@ -390,10 +402,20 @@ class DemoTown:
             now=at(on, 14),
             submitted_on=on,
             method="中山市规范性文件管理系统",
-            system_ref=f"ZSBA{on:%Y%m%d}{doc.id:03d}",
+            system_ref="" if bureau else f"ZSBA{on:%Y%m%d}{doc.id:03d}",
+            in_product=bureau is not None,
         )
-        if result is not None:
-            note = "请补充制定依据文本及提前施行的理由说明" if result in filing_services.NEEDS_CORRECTION else ""
+        note = "请补充制定依据文本及提前施行的理由说明" if result in filing_services.NEEDS_CORRECTION else ""
+        if bureau is not None:
+            if result is not None or result_on is not None:
+                filing_bureau.accept(
+                    doc, attempt, actor=bureau, now=at(on + timedelta(days=1)), accepted_on=on + timedelta(days=1)
+                )
+            if result is not None:
+                filing_bureau.decide(
+                    doc, attempt, actor=bureau, now=at(result_on, 15), result=result, decided_on=result_on, note=note
+                )
+        elif result is not None:
             filing_services.record_result(
                 doc, actor=self.clerk, now=at(result_on, 15), result=result, result_on=result_on, note=note
             )
@@ -469,7 +491,8 @@ def load_demo(*, now: datetime) -> None:
     admin = None
     for username, name, role, unit, password in DEMO_USERS:
         user = create_user(
-            actor=admin,
+            # The town's administrator adds the town's people; the city's are added by the install's set-up.
+            actor=admin if town.units[unit].town_id == home.id else None,
             now=now,
             username=username,
             display_name=name,
@@ -510,8 +533,11 @@ def load_demo(*, now: datetime) -> None:
     )
 
     _stories(town, town.today)
-    for name, kind, slug, short, government in NEIGHBOURS:
-        _neighbour(name, kind, slug, short, government, town, now=now)
+    # The neighbours' documents in force were filed here: one registered, one sent back for correction.
+    for (name, kind, slug, short, government), result in zip(
+        NEIGHBOURS, (FilingResult.REGISTERED, FilingResult.CORRECTION), strict=True
+    ):
+        _neighbour(name, kind, slug, short, government, town, result, now=now)
     db.session.flush()
     # The dashboards show today's deadlines at once, as after the scheduler's morning run.
     from tracker.alerts.scan import scan
@@ -523,7 +549,15 @@ def load_demo(*, now: datetime) -> None:
 
 
 def _neighbour(
-    name: str, kind: TownKind, slug: str, short: str, government: str, home: DemoTown, *, now: datetime
+    name: str,
+    kind: TownKind,
+    slug: str,
+    short: str,
+    government: str,
+    home: DemoTown,
+    filing_result: FilingResult,
+    *,
+    now: datetime,
 ) -> DemoTown:
     """Another town of the city, smaller: its own units, people and numbers, one document in force, one under review."""
     row = ensure_town(city=CITY, town=name, kind=kind, now=now)
@@ -567,15 +601,17 @@ def _neighbour(
         return home.today - timedelta(days=days)
 
     planning = f"{name}规划建设办公室"
-    doc = town.register(f"{name}农村人居环境整治管理办法", planning, ago(400), issuer=government)
-    town.consult(doc, ago(390), ago(360))
-    pub, filing = _published(town, doc, ago(340))
+    doc = town.register(f"{name}农村人居环境整治管理办法", planning, ago(130), issuer=government)
+    town.consult(doc, ago(120), ago(90))
+    pub, filing = _published(town, doc, ago(78))
+    # Published 60 days ago and filed here six days later; the bureau answered within its 30 days.
     town.file(
         doc,
         filing,
         pub.published_on + timedelta(days=6),
-        FilingResult.REGISTERED,
-        pub.published_on + timedelta(days=30),
+        filing_result,
+        pub.published_on + timedelta(days=35),
+        bureau=home.users["bureau"],
     )
     town.take_effect(doc, pub)
     draft = town.register(f"{name}临时占用道路管理规定", planning, ago(40), issuer=government)
@@ -787,6 +823,12 @@ def _stories(town: DemoTown, today: date) -> None:
     town.consult(doc, ago(95), ago(64))
     pub, filing = _published(town, doc, ago(35))
     town.file(doc, filing, pub.published_on + timedelta(days=6))
+
+    # Filed here to the city's bureau a few days ago: on the bureau's desk, waiting to be accepted.
+    doc = town.register("沙溪镇农村危房改造补助办法", "沙溪镇社会事务局", ago(90), bases=("优化营商环境条例",))
+    town.consult(doc, ago(85), ago(54))
+    _pub, filing = _published(town, doc, ago(30))
+    town.file(doc, filing, ago(4), bureau=town.users["bureau"])
 
     # Published, not yet in force, filing due soon.
     doc = town.register(

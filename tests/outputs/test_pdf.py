@@ -31,7 +31,9 @@ from tracker.demo import load_demo
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.files.storage import path_of
+from tracker.filing import opinion_word as filing_opinion_word
 from tracker.filing import word as filing_word
+from tracker.filing.models import FilingAttempt
 from tracker.publication.queries import current_publication
 from tracker.reports import word as reports_word
 from tracker.review import word as review_word
@@ -166,7 +168,15 @@ def outputs(app, tmp_path_factory) -> dict[str, Output]:
             "annual_statistics": reports_word.render_annual_statistics(now.year, town="沙溪镇", now=now).data,
         }
         attempt = filing_word.filing_of(pub).attempts[-1]
+        # The bureau's written opinion on 大涌镇's filing made in the product (registered).
+        answered = db.session.scalar(sa.select(FilingAttempt).where(FilingAttempt.opinion_number.is_not(None)))
+        files["filing_opinion"] = path_of(filing_opinion_word.versions(answered)[0].file).read_bytes()
         facts = {
+            "filing_opinion": {
+                "number": answered.opinion_number,
+                "title": answered.filing.document.title,
+                "signed": date_cn(answered.result_on),
+            },
             "opinion": {"number": returned_opinion.number, "title": returned.title},
             "filing_report": {
                 "number": filing_word.filing_of(pub).report_number,
@@ -192,7 +202,7 @@ def outputs(app, tmp_path_factory) -> dict[str, Output]:
     }
 
 
-KINDS = ["opinion", "filing_report", "cleanup_catalogue", "comment_reply", "annual_statistics"]
+KINDS = ["opinion", "filing_report", "cleanup_catalogue", "comment_reply", "annual_statistics", "filing_opinion"]
 SIGNED = {"filing_report", "cleanup_catalogue", "comment_reply"}  # the outgoing 公文
 
 
@@ -244,6 +254,21 @@ def test_the_filing_report_shows_every_element_of_an_upward_document_in_order(ou
     signature = _index(lines, lambda s: s == "沙溪镇人民政府", enclosures)
     assert lines[signature + 1] == facts["signed"]  # dated on the filing date
     assert lines[-2:] == ["抄送：沙溪镇司法所。", f"沙溪镇人民政府办公室{facts['signed']}印发"]  # 版记 last
+
+
+def test_the_bureaus_opinion_is_a_letter_of_the_bureau_to_the_town(outputs):
+    out = outputs["filing_opinion"]
+    facts, lines = out.facts, out.lines
+    assert lines[0] == "中山市司法局"  # 信函格式: the organ's name over the red double line
+    assert lines[1] == facts["number"]
+    title = _index(lines, lambda s: s.startswith("关于《"))
+    assert "".join(lines[title : title + 2]).startswith(f"关于《{facts['title']}》的备案审查意见")
+    addressee = _index(lines, lambda s: s.endswith("人民政府："), title)
+    body = "".join(lines[addressee:])
+    assert "一、审查结论" in body and "予以备案登记" in body and "特此函告。" in body
+    signature = _index(lines, lambda s: s == "中山市司法局", addressee)
+    assert lines[signature + 1] == facts["signed"]
+    assert lines[-1] == f"中山市司法局{facts['signed']}印发"
 
 
 def test_the_signature_is_centred_over_the_date(outputs):
