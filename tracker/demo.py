@@ -825,7 +825,7 @@ def _stories(town: DemoTown, today: date) -> None:
     town.file(doc, filing, pub.published_on + timedelta(days=6))
 
     # Filed here to the city's bureau a few days ago: on the bureau's desk, waiting to be accepted.
-    doc = town.register("沙溪镇农村危房改造补助办法", "沙溪镇社会事务局", ago(90), bases=("优化营商环境条例",))
+    doc = town.register("沙溪镇农村生活污水处理设施管理办法", "沙溪镇社会事务局", ago(90), bases=("优化营商环境条例",))
     town.consult(doc, ago(85), ago(54))
     _pub, filing = _published(town, doc, ago(30))
     town.file(doc, filing, ago(4), bureau=town.users["bureau"])

@@ -139,6 +139,9 @@ def reachable_pages(page: Page, app, *, key=None, limit: int = 400) -> list[Reac
         if k in seen_keys:
             continue
         response = page.request.get(f"{base.scheme}://{base.netloc}{url}", max_redirects=0)
+        if 300 <= response.status < 400 and (location := response.headers.get("location")):
+            queue.append(location)  # a home page that is another page (the bureau's desk)
+            continue
         if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
             continue
         seen_keys.add(k)

@@ -24,7 +24,7 @@ from tracker.documents.models import Document
 
 pytestmark = pytest.mark.browser
 
-ROLES = ["admin", "reviewer", "clerk", "drafter", "leader"]
+ROLES = ["admin", "reviewer", "clerk", "drafter", "leader", "bureau"]
 DESKTOP, PHONE, ZOOMED = 1280, 390, 640  # 640 px: a 1280 px screen at 200 % zoom
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "a11y"
 
@@ -116,6 +116,7 @@ def test_every_page_of_the_app_is_reached_by_someone(reached, live_server):
         r.endpoint for r in reached["clerk"]
     }
     assert {"documents.new", "review.answers"} <= {r.endpoint for r in reached["drafter"]}
+    assert {"bureau.desk", "bureau.filing"} <= {r.endpoint for r in reached["bureau"]}
 
 
 def test_axe_finds_nothing_on_any_page_in_either_mode_at_desktop_and_phone_widths(browser, live_server, reached):

@@ -56,6 +56,8 @@ def fill_publication(page: Page, published_on, effective_on, official, interpret
 def record_filing(page: Page, doc_url: str, ref: str) -> None:
     page.goto(doc_url)
     open_action(page, "submit_filing")
+    # Filed through the city's own system (the bureau reviewing in the product: test_bureau_walk.py).
+    page.check("input[name=channel][value=other]")
     page.fill("#system_ref", ref)
     click_and_wait(page, "[data-testid=submit-filing]")
     expect(flashed(page, "已登记报送备案。")).to_be_visible()

@@ -213,7 +213,7 @@ def test_pdf_download_converts_the_stored_file_and_writes_nothing(db, login_as, 
         seen.append(data)
         return b"%PDF-1.7 fake"
 
-    monkeypatch.setattr("tracker.outputs.views.docx_to_pdf", fake_pdf)
+    monkeypatch.setattr("tracker.word.responses.docx_to_pdf", fake_pdf)
     (row,) = rows(db)
     r = login_as("drafter").get(f"/word/generated/{row.id}/download.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data == b"%PDF-1.7 fake"

@@ -163,7 +163,7 @@ def packet_zip(attempt_id: int):
     return Response(data, mimetype="application/zip", headers={"Content-Disposition": attachment(name, "packet.zip")})
 
 
-@bp.get("/filings/<int:attempt_id>/packet/<int:item_no>")
+@bp.get("/filings/<int:attempt_id>/packet/<int:item_no>/download")
 def packet_item(attempt_id: int, item_no: int):
     """One material of the packet, to read (numbered as listed on the page, from 1)."""
     _case_, doc = _case(attempt_id)
@@ -185,7 +185,7 @@ def _opinion_file(case: FilingAttempt, opinion_version: int):
     return row, path
 
 
-@bp.get("/filings/<int:attempt_id>/opinion/<int:opinion_version>")
+@bp.get("/filings/<int:attempt_id>/opinion/<int:opinion_version>/download")
 def opinion(attempt_id: int, opinion_version: int):
     """The bureau's written opinion on this submission, as sent to the town."""
     case, _doc = _case(attempt_id)

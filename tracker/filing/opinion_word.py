@@ -72,11 +72,10 @@ def filing_opinion_context(
     )
     conclusion, lead = _CONCLUSION[result]
     reasons = text_paragraphs(note)
-    paragraphs = [{"text": "一、审查结论", "level": 1}, {"text": conclusion, "level": 0}]
+    # The conclusion first; the reviewer's points follow under it, with their own headings (一、 …) if any.
     if reasons:
-        paragraphs.append({"text": "二、审查意见", "level": 1})
-        paragraphs.append({"text": lead.format(due=date_cn(correction_due_on)), "level": 0})
-        paragraphs += reasons
+        conclusion += lead.format(due=date_cn(correction_due_on))
+    paragraphs = [{"text": conclusion, "level": 0}, *reasons]
     heading = f"关于{book}的备案审查意见"
     return {
         "organ_mark": bureau,
