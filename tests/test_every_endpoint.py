@@ -77,6 +77,8 @@ EXPECT: dict[str, object] = {
     # --- the city justice bureau's desk: the towns' filings made here, "here" 沙溪镇's awaiting acceptance,
     # "there" 大涌镇's answered with a written opinion; no person of a town reaches it ---------------------------
     "bureau.desk": {"GET": only(B)},
+    # The city's figures, town by town (the bureau's; city leaders are not a role yet).
+    "city.index": {"GET": only(B)},
     "bureau.filing": {"GET": {"here": only(B), "there": only(B)}},
     "bureau.accept": {"POST": {"here": only(B), "there": only(B)}},
     "bureau.return_packet": {"POST": {"here": only(B), "there": only(B)}},
@@ -548,6 +550,7 @@ PAGES = [("document", state.value) for state in STATES] + [
     ("evaluation", ""),
     ("solicitation", ""),
     ("bureau", "desk"),
+    ("bureau", "city"),
     ("bureau", "here"),
     ("bureau", "there"),
 ]
@@ -573,7 +576,8 @@ def _page(town, kind: str, which: str) -> tuple[str, set[str]]:
         people = [r for r in ROLES if r != B]  # the bureau reads no page of a town's document
         return f"/documents/{doc_id}", {r for r in people if published or town.unit_of.get(r, unit) == unit}
     if kind == "bureau":
-        return ("/bureau/" if which == "desk" else f"/bureau/filings/{town.ids[which]['attempt_id']}"), {B}
+        fixed = {"desk": "/bureau/", "city": "/city/"}
+        return fixed.get(which) or f"/bureau/filings/{town.ids[which]['attempt_id']}", {B}
     endpoint, url = {
         "campaign": ("cleanup.show", f"/cleanup/{town.ids.get(which, {}).get('campaign_id')}"),
         "evaluation": ("cleanup.evaluation", f"/cleanup/evaluations/{town.common['evaluation_id']}"),

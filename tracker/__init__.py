@@ -31,6 +31,8 @@ from tracker.word.templates import describe_template
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health", "alerts.ical_feed"})
 # Blueprints open to everyone: the public library of published documents (it answers 404 when switched off).
 PUBLIC_BLUEPRINTS = frozenset({"public"})
+# Blueprints where the city's bureau reads every town of its city: its desk and the city's figures.
+CITY_BLUEPRINTS = frozenset({"bureau", "city"})
 STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 
 
@@ -121,6 +123,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.publication.numbering_views import bp as numbering_bp
     from tracker.publication.views import bp as publication_bp
     from tracker.register.views import bp as register_bp
+    from tracker.reports.city_views import bp as city_bp
     from tracker.reports.views import bp as reports_bp
     from tracker.review.precheck_views import bp as precheck_rules_bp
     from tracker.review.views import bp as review_bp
@@ -147,6 +150,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
         outputs_bp,
         solicitations_bp,
         reports_bp,
+        city_bp,
         api_bp,
         public_bp,
     )
@@ -232,7 +236,7 @@ def _configure_login() -> None:
         user = db.session.get(User, int(user_id), options=[joinedload(User.unit), joinedload(User.town)])
         if user is None or user.session_version != int(version):
             return None
-        if request.blueprint == "bureau" and user.role is Role.BUREAU:
+        if request.blueprint in CITY_BLUEPRINTS and user.role is Role.BUREAU:
             towns.enter_city(user)  # the city's bureau at its desk reads the filings of every town of the city
         elif request.blueprint not in PUBLIC_BLUEPRINTS:  # the public library reads every town's published files
             towns.enter(user)  # from here on, the request reads this person's town only

@@ -14,6 +14,7 @@ NAV = (
     ("new-document", "登记草案", "documents.new", "document.create"),
     ("review-desk", "审查工作台", "review.desk", "review"),
     ("bureau-desk", "备案审查", "bureau.desk", "bureau"),
+    ("city", "各镇街统计", "city.index", "bureau"),
     ("cleanup", "清理与评估", "cleanup.index", "document.view"),
     ("catalogue", "法规目录", "catalogue.index", "document.view"),
     ("solicitations", "上级征求意见", "solicitations.index", "solicitation.view"),

@@ -21,6 +21,8 @@ with its own town. A statement may opt out explicitly with `.execution_options(a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -67,6 +69,21 @@ def enter(town_id: int, shared: tuple[int, ...], reads: tuple[int, ...] = ()) ->
     if has_request_context():
         towns = tuple(reads) if tuple(reads) not in ((), (town_id,)) else ()
         request.environ[_ENVIRON_KEY] = Scope(town_id, tuple(shared) or (town_id,), towns)
+
+
+@contextmanager
+def within(town_id: int, shared: tuple[int, ...]) -> Iterator[None]:
+    """Read as the town `town_id` reads for the block, then as before (the city's view counts each town's figures
+    with the very queries the town's own report uses)."""
+    before = request.environ.get(_ENVIRON_KEY)
+    enter(town_id, shared)
+    try:
+        yield
+    finally:
+        if before is None:
+            request.environ.pop(_ENVIRON_KEY, None)
+        else:
+            request.environ[_ENVIRON_KEY] = before
 
 
 def current() -> Scope | None:

@@ -20,10 +20,23 @@ def enter(user: User) -> None:
     enter_town(user.town)
 
 
+def _shared(town: Town) -> tuple[int, ...]:
+    return (town.id, town.parent_id) if town.parent_id is not None else (town.id,)
+
+
 def enter_town(town: Town) -> None:
     """Scope this request to `town` (a command counting one town's figures runs inside such a request)."""
-    shared = (town.id, town.parent_id) if town.parent_id is not None else (town.id,)
-    tenancy.enter(town.id, shared)
+    tenancy.enter(town.id, _shared(town))
+
+
+def as_town(town: Town):
+    """Read as `town` reads for a block of this request (the city's view, town by town)."""
+    return tenancy.within(town.id, _shared(town))
+
+
+def towns_of_city(city_id: int) -> list[Town]:
+    """The towns and streets of the city, by name."""
+    return list(db.session.scalars(sa.select(Town).where(Town.parent_id == city_id).order_by(Town.id)))
 
 
 def city_towns(city_id: int) -> tuple[int, ...]:

@@ -152,3 +152,47 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
         )
     ]
     return out
+
+
+def overdue_by_town(today: date) -> dict[int, dict[str, int]]:
+    """Per town the request reads: filings not made by their due date, corrections not made by theirs, and
+    submissions made here that the bureau has not answered in time (the city's view)."""
+    later = aliased(FilingAttempt)
+    latest = ~sa.exists().where(later.filing_id == FilingAttempt.filing_id, later.attempt_no > FilingAttempt.attempt_no)
+    current = sa.and_(Publication.id == Filing.publication_id, Publication.is_current.is_(True))
+    counts: dict[int, dict[str, int]] = {}
+    queries = {
+        "filing": sa.select(Document.town_id, sa.func.count())
+        .select_from(Filing)
+        .join(Publication, current)
+        .join(Document, Document.id == Filing.document_id)
+        .where(Filing.first_submitted_on.is_(None), Filing.due_on < today),
+        "correction": sa.select(Document.town_id, sa.func.count())
+        .select_from(FilingAttempt)
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .join(Publication, current)
+        .join(Document, Document.id == Filing.document_id)
+        .where(
+            Document.filing_status.in_(
+                [FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED, FilingStatus.PACKET_RETURNED]
+            ),
+            FilingAttempt.correction_due_on < today,
+            latest,
+        ),
+        "answer": sa.select(Document.town_id, sa.func.count())
+        .select_from(FilingAttempt)
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .join(Publication, current)
+        .join(Document, Document.id == Filing.document_id)
+        .where(
+            Document.filing_status == FilingStatus.SUBMITTED,
+            FilingAttempt.in_product.is_(True),
+            FilingAttempt.result.is_(None),
+            FilingAttempt.review_due_on < today,
+            latest,
+        ),
+    }
+    for what, stmt in queries.items():
+        for town_id, n in db.session.execute(stmt.group_by(Document.town_id)):
+            counts.setdefault(town_id, {"filing": 0, "correction": 0, "answer": 0})[what] = n
+    return counts
