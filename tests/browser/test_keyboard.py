@@ -220,6 +220,10 @@ def test_a_document_goes_from_draft_to_filed_with_the_keyboard_only(browser, liv
         activate(clerk, clerk.get_by_test_id("generate-filing-report"))
         expect(flashed(clerk, "已生成备案报告。")).to_be_visible()
         do_action(clerk, "submit_filing")
+        # Filed through the city's own system: the radio group is one tab stop, the arrow key moves the choice.
+        tab_to(clerk, clerk.locator("input[name=channel]:checked"))
+        clerk.keyboard.press("ArrowDown")
+        expect(clerk.locator("input[name=channel][value=other]")).to_be_checked()
         type_into(clerk, clerk.locator("#system_ref"), "ZSBA-KEYBOARD-01")
         activate(clerk, clerk.get_by_test_id("submit-filing"))
         expect(flashed(clerk, "已登记报送备案。")).to_be_visible()
