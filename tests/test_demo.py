@@ -269,6 +269,24 @@ def test_the_public_library_lists_every_towns_published_documents_and_a_town_onl
     assert neighbour.title in dayong.get(f"/documents/{neighbour.id}").get_data(as_text=True)
 
 
+def test_the_public_library_filters_by_town(app, loaded, ctx):
+    anonymous = app.test_client()
+    page = anonymous.get("/public/").get_data(as_text=True)
+    names = re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', page.split('id="town"')[1].split("</select>")[0])
+    assert [name for _id, name in names] == ["沙溪镇", "大涌镇", "石岐街道"]
+    dayong = next(int(i) for i, name in names if name == "大涌镇")
+    published = db.session.scalars(
+        sa.select(Document.title).join(Publication).where(Publication.published_on.is_not(None))
+    ).all()
+    only = anonymous.get(f"/public/?town={dayong}").get_data(as_text=True)
+    assert "大涌镇农村人居环境整治管理办法" in only
+    assert not [t for t in published if not t.startswith("大涌镇") and t in only]
+    assert 'public-total">共 1 件' in only
+    # A town number that is not one: said, and the whole library shown.
+    bad = anonymous.get("/public/?town=abc").get_data(as_text=True)
+    assert "镇街不正确，已按全部镇街显示。" in bad and "沙溪镇出租屋安全管理规定" in bad
+
+
 def test_a_towns_request_reads_only_the_parts_of_its_own_documents(app, loaded, ctx):
     """Publications, opinions, versions… carry no town of their own: they are read where their document is."""
     clerk = db.session.scalar(sa.select(User).where(User.username == "clerk"))

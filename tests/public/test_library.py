@@ -188,6 +188,11 @@ def test_search_finds_text_and_highlights(client, library):
 
 
 def test_filters_by_year_and_issuer(client, library):
+    # One town: no town to choose (the filter shows in a city's install: tests/test_demo.py).
+    assert 'id="town"' not in page(client, "/public/")
+    town = db.session.get(Document, library["in_force"]).town_id
+    assert 'public-total">共 3 件' in page(client, f"/public/?town={town}")
+    assert 'public-total">共 0 件' in page(client, f"/public/?town={town + 1000}")
     assert 'public-total">共 3 件' in page(client, f"/public/?year={TODAY.year}")
     assert 'public-total">共 0 件' in page(client, f"/public/?year={TODAY.year - 1}")
     issuer = db.session.get(Document, library["in_force"]).issuer_id
@@ -196,7 +201,8 @@ def test_filters_by_year_and_issuer(client, library):
 
 
 @pytest.mark.parametrize(
-    "query", ["state=nonsense", "year=abc", "year=1066", "issuer=-1", "page=zzz", "q=" + "宅" * 300, "page=99999"]
+    "query",
+    ["state=nonsense", "year=abc", "year=1066", "issuer=-1", "town=x", "page=zzz", "q=" + "宅" * 300, "page=99999"],
 )
 def test_bad_queries_get_a_message_not_an_error(client, library, query):
     r = client.get(f"/public/?{query}")

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from tracker.auth.models import Unit
+from tracker.auth.models import Town, Unit
 from tracker.cleanup.models import CampaignPhase, CleanupCampaign, CleanupItem
 from tracker.common.inputs import bounded_int
 from tracker.common.stamp import remembered
@@ -117,6 +117,7 @@ class LibraryQuery:
     state: PublicState | None = None
     year: int | None = None
     issuer_id: int | None = None
+    town_id: int | None = None
     page: int = 1
 
     @property
@@ -125,7 +126,7 @@ class LibraryQuery:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.terms or self.state or self.year or self.issuer_id)
+        return bool(self.terms or self.state or self.year or self.issuer_id or self.town_id)
 
     def args(self, **change) -> dict:
         """The query string of this search, with `change` applied (for the pager and the filter links)."""
@@ -134,6 +135,7 @@ class LibraryQuery:
             "state": self.state.key if self.state else "",
             "year": self.year or "",
             "issuer": self.issuer_id or "",
+            "town": self.town_id or "",
             "page": self.page if self.page > 1 else "",
         }
         values.update(change)
@@ -157,8 +159,11 @@ class LibraryQuery:
         issuer_id = bounded_int(args.get("issuer"))
         if args.get("issuer") and issuer_id is None:
             errors.append("发文机关不正确，已按全部机关显示。")
+        town_id = bounded_int(args.get("town"))
+        if args.get("town") and town_id is None:
+            errors.append("镇街不正确，已按全部镇街显示。")
         page = bounded_int(args.get("page")) or 1
-        return cls(q=q, state=state, year=year, issuer_id=issuer_id, page=max(page, 1)), errors
+        return cls(q=q, state=state, year=year, issuer_id=issuer_id, town_id=town_id, page=max(page, 1)), errors
 
 
 @dataclass
@@ -189,6 +194,8 @@ def _conditions(lq: LibraryQuery, today: date, dialect: str) -> list:
         )
     if lq.issuer_id is not None:
         conditions.append(Document.issuer_id == lq.issuer_id)
+    if lq.town_id is not None:
+        conditions.append(Document.town_id == lq.town_id)
     return conditions
 
 
@@ -210,7 +217,7 @@ def library_page(lq: LibraryQuery, *, today: date, per_page: int) -> LibraryPage
             total = db.session.scalar(count)
         else:
             # By state, year and issuer: few combinations, each counted once until the next write.
-            key = ("public_count", today, lq.state and lq.state.key, lq.year, lq.issuer_id)
+            key = ("public_count", today, lq.state and lq.state.key, lq.year, lq.issuer_id, lq.town_id)
             total = remembered(key, lambda: db.session.scalar(count))
     pages = max(1, -(-total // per_page))
     page = min(lq.page, pages)
@@ -272,6 +279,17 @@ def issuers(today: date) -> list[tuple[int, str]]:
         return [(u.id, u.name) for u in units]
 
     return remembered(("public_issuers", today), load)
+
+
+def towns(today: date) -> list[tuple[int, str]]:
+    """The towns with public documents, for the filter (several only in a city's install; remembered)."""
+
+    def load():
+        ids = _public(sa.select(Document.town_id).select_from(Document), today).distinct()
+        rows = db.session.scalars(sa.select(Town).where(Town.id.in_(ids)).order_by(Town.id)).all()
+        return [(t.id, t.name) for t in rows]
+
+    return remembered(("public_towns", today), load)
 
 
 def feed_entries(today: date) -> list[tuple[Document, Publication]]:

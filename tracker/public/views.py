@@ -50,6 +50,7 @@ def index():
         page=page,
         states=queries.STATES,
         issuers=queries.issuers(today),
+        towns=queries.towns(today),
         years=range(today.year, today.year - 30, -1),
     )
 
