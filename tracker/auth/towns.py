@@ -35,14 +35,13 @@ def as_town(town: Town):
 
 
 def towns_of_city(city_id: int) -> list[Town]:
-    """The towns and streets of the city, by name."""
+    """The towns and streets of the city, in the order they joined it."""
     return list(db.session.scalars(sa.select(Town).where(Town.parent_id == city_id).order_by(Town.id)))
 
 
 def city_towns(city_id: int) -> tuple[int, ...]:
-    """The city and every town and street under it."""
-    below = db.session.scalars(sa.select(Town.id).where(Town.parent_id == city_id).order_by(Town.id))
-    return (city_id, *below)
+    """The city and every town and street under it (ids)."""
+    return (city_id, *(town.id for town in towns_of_city(city_id)))
 
 
 def enter_city(user: User) -> None:
