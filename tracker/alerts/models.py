@@ -50,9 +50,12 @@ class Alert(TownScoped, TimestampMixin, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("kind", "subject_key"),
+        # The morning scan, across every town.
         sa.Index("ix_alerts_level_due_on", "level", "due_on"),
-        # The boards' counts of open alerts by kind and by unit, read from the index alone.
-        sa.Index("ix_alerts_level_kind_unit_id", "level", "kind", "unit_id"),
+        # A town's open deadlines, earliest first (the boards, the risk list).
+        sa.Index("ix_alerts_town_id_level_due_on", "town_id", "level", "due_on"),
+        # The boards' counts of a town's open alerts by kind and by unit, read from the index alone.
+        sa.Index("ix_alerts_town_id_level_kind_unit_id", "town_id", "level", "kind", "unit_id"),
         # A drafting unit's open deadlines, earliest first (its home page).
         sa.Index("ix_alerts_unit_id_level_due_on", "unit_id", "level", "due_on"),
     )

@@ -41,6 +41,9 @@ class AuditEvent(TownScoped, db.Model):
 
     actor: Mapped[User | None] = relationship("User")
 
+    # A town's trail, newest first (its history page and the document timelines read it through the town).
+    __table_args__ = (sa.Index("ix_audit_events_town_id_occurred_at_id", "town_id", "occurred_at", "id"),)
+
 
 class AuditChainHead(db.Model):
     """The chain's newest sealed event, one row: every seal locks it (appends never fork) and moves it on, so

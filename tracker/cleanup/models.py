@@ -82,6 +82,8 @@ class CleanupCampaign(TownScoped, TimestampMixin, db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("published_on IS NULL OR deliberated_on IS NOT NULL", name="deliberated_before_publish"),
+        # A town's campaigns, newest first.
+        sa.Index("ix_cleanup_campaigns_town_id_id", "town_id", "id"),
     )
 
 

@@ -53,4 +53,6 @@ class Solicitation(TownScoped, TimestampMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("reply_due_on >= received_on", name="due_after_receipt"),
         sa.CheckConstraint("sent_on IS NULL OR sent_on >= received_on", name="sent_after_receipt"),
+        # A town's drafts for comment: the open ones by reply date first.
+        sa.Index("ix_solicitations_town_id_phase_reply_due_on", "town_id", "phase", "reply_due_on"),
     )
