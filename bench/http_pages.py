@@ -135,7 +135,7 @@ def build(url: str, docs: int, *, fresh: bool) -> dict:
     return {"doc": doc, "unit": unit, "token": token}
 
 
-def sql_per_request(url: str, ids: dict) -> dict[str, int]:
+def sql_per_request(url: str, ids: dict, pages=None) -> dict[str, int]:
     """Statements each page issues, counted in-process (the same code gunicorn runs)."""
     import sqlalchemy as sa
 
@@ -152,7 +152,7 @@ def sql_per_request(url: str, ids: dict) -> dict[str, int]:
     # No app context is held across requests: each request gets its own, as under gunicorn (a shared context
     # would let Flask-Login's cached user leak from one client to the next).
     clients = {}
-    for name, user, path in PAGES:
+    for name, user, path in pages or PAGES:
         client = clients.get(user)
         if client is None:
             client = clients[user] = app.test_client()
@@ -261,7 +261,10 @@ class PageResult:
     p95: list[float] = field(default_factory=list)
 
 
-def measure(url: str, ids: dict, *, seconds: float, rounds: int, log) -> tuple[dict[str, PageResult], dict]:
+def measure(
+    url: str, ids: dict, *, seconds: float, rounds: int, log, pages=None, export: bool = True
+) -> tuple[dict[str, PageResult], dict]:
+    pages = pages or PAGES
     env = {
         "TRACKER_ENV": "production",
         "DATABASE_URL": url,
@@ -273,12 +276,12 @@ def measure(url: str, ids: dict, *, seconds: float, rounds: int, log) -> tuple[d
     bare = start("bare", "bench.bare_app:app", {})
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(LUA)
-    results: dict[str, PageResult] = {name: PageResult() for name, _, _ in PAGES}
+    results: dict[str, PageResult] = {name: PageResult() for name, _, _ in pages}
     extra: dict = {}
     try:
-        cookies = {user: login(product.port, user) for _, user, _ in PAGES if user not in SESSIONLESS}
+        cookies = {user: login(product.port, user) for _, user, _ in pages if user not in SESSIONLESS}
         for r in range(rounds):
-            for name, user, path in PAGES:
+            for name, user, path in pages:
                 headers = (
                     {"Authorization": f"Bearer {ids['token']}"}
                     if user == "token"
@@ -294,7 +297,8 @@ def measure(url: str, ids: dict, *, seconds: float, rounds: int, log) -> tuple[d
                 res.p50.append(page["p50"])
                 res.p95.append(page["p95"])
             log(f"  round {r + 1}/{rounds} done (load {load_average()})")
-        extra["export"] = export_over_http(product.port, cookies["bench_clerk"], product)
+        if export:
+            extra["export"] = export_over_http(product.port, cookies["bench_clerk"], product)
         extra["rss_mb"] = product.rss_mb()
     finally:
         product.stop()

@@ -127,12 +127,12 @@ PUBLISHED = {"published", "in_force", "amended", "repealed", "invalid", "expired
 ENDED = {"amended", "repealed", "invalid", "expired"}
 
 
-def title_of(rng: random.Random) -> tuple[str, str]:
+def title_of(rng: random.Random, town: str = TOWN) -> tuple[str, str]:
     topic = rng.choice(TOPICS)
     place = rng.choice(PLACES)
-    lead = rng.choice(("", "", f"{TOWN}人民政府关于印发", "关于进一步加强"))
+    lead = rng.choice(("", "", f"{town}人民政府关于印发", "关于进一步加强"))
     kind = rng.choice(KINDS)
-    title = f"{lead}{TOWN}{place}{topic}{kind}" if not lead.startswith("关于进一步") else f"{lead}{topic}的{kind}"
+    title = f"{lead}{town}{place}{topic}{kind}" if not lead.startswith("关于进一步") else f"{lead}{topic}的{kind}"
     if lead.endswith("印发"):
         title += "的通知"
     return title, topic
@@ -162,11 +162,23 @@ def _ids(conn, table) -> int:
     return conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar()
 
 
-def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str, int]:
+def generate(
+    n: int,
+    *,
+    seed: int = 8,
+    batch: int = 5000,
+    log=print,
+    town_name: str = TOWN,
+    short: str = "沙",
+    user_suffix: str = "",
+    analyse: bool = True,
+) -> dict[str, int]:
     """Insert n documents (and what belongs to them) into the app's database; inside an app context.
 
     Units and users are made through the services when missing; everything per document by bulk inserts, in
-    the layout the services write (the search rows as documents.search.build_content builds them).
+    the layout the services write (the search rows as documents.search.build_content builds them). The town
+    (沙溪镇 unless named, with its one-character `short` name for its number prefixes) gets its own units and the
+    four bench users, named bench_clerk{user_suffix} etc. (bench/city.py fills a city's towns this way).
     """
     from tracker.alerts.models import Alert
     from tracker.auth.models import Role, Unit, UnitKind, User
@@ -181,17 +193,18 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
 
     rng = random.Random(seed)
     ensure_reference_data(NOW)
-    town = ensure_town(city="中山市", town="沙溪镇", now=NOW)
-    units = {u.name: u for u in db.session.scalars(sa.select(Unit))}
-    for name, short, kind, can_issue, can_draft, prefix in UNITS:
+    town = ensure_town(city="中山市", town=town_name, now=NOW)
+    units = {u.name: u for u in db.session.scalars(sa.select(Unit).where(Unit.town_id.in_((town.id, town.parent_id))))}
+    for name, short_name, kind, can_issue, can_draft, prefix in UNITS:
+        name = name.replace(TOWN, town_name)
         if name not in units:
             units[name] = Unit(
                 name=name,
-                short_name=short,
+                short_name=short_name,
                 kind=UnitKind(kind),
                 can_issue=can_issue,
                 can_draft=can_draft,
-                number_prefix=prefix,
+                number_prefix=prefix.replace("沙", short) if prefix else None,
                 created_at=NOW,
                 town_id=town.parent_id if kind in ("filing_authority", "higher_level") else town.id,
             )
@@ -199,11 +212,12 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
     db.session.flush()
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     for username, role, unit in (
-        ("bench_clerk", Role.CLERK, "沙溪镇党政办公室"),
-        ("bench_reviewer", Role.REVIEWER, "沙溪镇司法所"),
-        ("bench_leader", Role.LEADER, "沙溪镇人民政府"),
-        ("bench_drafter", Role.DRAFTER, "沙溪镇农业农村办公室"),
+        ("bench_clerk", Role.CLERK, "党政办公室"),
+        ("bench_reviewer", Role.REVIEWER, "司法所"),
+        ("bench_leader", Role.LEADER, "人民政府"),
+        ("bench_drafter", Role.DRAFTER, "农业农村办公室"),
     ):
+        username, unit = username + user_suffix, town_name + unit
         if username not in users:
             users[username] = create_user(
                 actor=SYSTEM,
@@ -225,7 +239,9 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
     db.session.add(stored)
     db.session.commit()
 
-    issuers = [units["沙溪镇人民政府"], units["沙溪镇人民政府办公室"]]
+    issuers = [units[f"{town_name}人民政府"], units[f"{town_name}人民政府办公室"]]
+    # One normative series per town (as each town's own pattern numbers them); 沙溪镇 keeps the plain scope.
+    normative_scope = "normative" if town_name == TOWN else f"normative:{town.id}"
     drafters = [u for u in units.values() if u.can_draft]
     creator = users["bench_drafter"].id
     statuses = [s for s, w in STATUSES for _ in range(w)]
@@ -242,11 +258,11 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
     ):
         serials[(scope, year)] = last
     for year, last in conn.execute(
-        sa.select(Publication.normative_year, sa.func.max(Publication.normative_seq)).group_by(
-            Publication.normative_year
-        )
+        sa.select(Publication.normative_year, sa.func.max(Publication.normative_seq))
+        .where(Publication.normative_scope == normative_scope)
+        .group_by(Publication.normative_year)
     ):
-        serials[("normative", year)] = last
+        serials[(normative_scope, year)] = last
 
     def serial(scope: str, year: int) -> int:
         serials[(scope, year)] = serials.get((scope, year), 0) + 1
@@ -260,7 +276,7 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
             doc_id = next_doc
             next_doc += 1
             status = rng.choice(statuses)
-            title, topic = title_of(rng)
+            title, topic = title_of(rng, town_name)
             created = datetime(2010, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(16 * 365 * 86400))
             updated = min(NOW, created + timedelta(days=rng.randrange(1, 700)))
             issuer = rng.choice(issuers)
@@ -270,7 +286,7 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
             if status in PUBLISHED or status == "numbered":
                 signed = created.date() + timedelta(days=rng.randrange(20, 120))
                 year = signed.year
-                iseq, nseq = serial(issuer.number_prefix, year), serial("normative", year)
+                iseq, nseq = serial(issuer.number_prefix, year), serial(normative_scope, year)
                 published_on = signed + timedelta(days=rng.randrange(1, 10)) if status != "numbered" else None
                 effective_on = published_on + timedelta(days=30) if published_on else None
                 years = 2 if trial != "none" else 5  # the rule set's default validity
@@ -285,10 +301,10 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
                     "issue_year": year,
                     "issue_seq": iseq,
                     "issue_number": f"{issuer.number_prefix}〔{year}〕{iseq}号",
-                    "normative_scope": "normative",
+                    "normative_scope": normative_scope,
                     "normative_year": year,
                     "normative_seq": nseq,
-                    "normative_number": f"沙府规字〔{year}〕{nseq}号",
+                    "normative_number": f"{short}府规字〔{year}〕{nseq}号",
                     "numbers_entered_by_hand": False,
                     "published_on": published_on,
                     "channel": "镇人民政府门户网站" if published_on else None,
@@ -388,11 +404,12 @@ def generate(n: int, *, seed: int = 8, batch: int = 5000, log=print) -> dict[str
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
             )
         db.session.commit()
-    # As an install has after its first night (the morning job refreshes them): the planner's statistics.
-    from tracker.common.planner import refresh_statistics
+    if analyse:
+        # As an install has after its first night (the morning job refreshes them): the planner's statistics.
+        from tracker.common.planner import refresh_statistics
 
-    refresh_statistics()
-    db.session.commit()
+        refresh_statistics()
+        db.session.commit()
     return counts
 
 
