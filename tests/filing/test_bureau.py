@@ -28,6 +28,7 @@ from tracker.auth.permissions import SYSTEM
 from tracker.auth.services import create_user
 from tracker.documents.states import FilingStatus
 from tracker.extensions import db
+from tracker.filing import bureau as bureau_module
 from tracker.filing import services as filing
 from tracker.filing.models import FilingAttempt, FilingResult
 from tracker.filing.word import generate_filing_report
@@ -335,3 +336,27 @@ def test_the_bureau_reads_nothing_of_a_town_but_its_filings(db, world, login_as,
     # Not filed here yet: no page of the bureau names it.
     assert TITLE not in text(bureau.get("/bureau/"))
     assert bureau.get("/bureau/filings/999").status_code == 404
+
+
+def test_a_long_list_on_the_desk_shows_the_most_urgent_and_says_how_many_in_all(
+    db, world, login_as, clock, monkeypatch
+):
+    _bureau(world)
+    clerk, bureau = login_as("clerk"), login_as("bureau")
+    clock.set(at(d("2026-10-26"), 10))
+    titles = ("测试镇河道管理办法", "测试镇集贸市场管理办法", "测试镇殡葬管理办法")
+    for title in titles:
+        doc = numbered(world, title, d("2026-10-20"))
+        publish(world, doc, d("2026-10-22"), effective_on=d("2026-11-21"))
+        generate_filing_report(doc, actor=world["clerk"], now=at(d("2026-10-26"), 9))
+        db.session.commit()
+        assert _file_online(clerk, doc).status_code == 302
+    monkeypatch.setattr(bureau_module, "DESK_LIMIT", 2)
+    clock.set(at(d("2026-10-27"), 9))
+    desk = text(bureau.get("/bureau/"))
+    to_accept = desk.split('id="sec-to-accept"')[1].split('id="sec-in-review"')[0]
+    assert "待受理（3）" in desk
+    assert to_accept.count('data-testid="desk-row"') == 2
+    assert "共 3 件，此处列出最紧急的 2 件" in to_accept
+    # Every list is one page: the lists not cut say nothing of it.
+    assert desk.count("此处列出最紧急的") == 1

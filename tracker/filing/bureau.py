@@ -40,6 +40,9 @@ RESULTS = (
 AWAITING_TOWN = (FilingResult.CORRECTION, FilingResult.CORRECTION_ORDERED, FilingResult.PACKET_RETURNED)
 # How far back the desk lists what was decided.
 DECIDED_DAYS = 90
+# Rows shown per list, the most urgent first (a city's desk must stay one page whatever the towns send; the town
+# filter narrows it, and the list's total is always shown).
+DESK_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -54,20 +57,33 @@ class DeskRow:
 
 
 @dataclass(frozen=True)
+class DeskList:
+    rows: list[DeskRow]  # the first DESK_LIMIT, in the list's order
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.rows)
+
+
+@dataclass(frozen=True)
 class Desk:
-    to_accept: list[DeskRow]
-    in_review: list[DeskRow]
-    awaiting_town: list[DeskRow]
-    decided: list[DeskRow]
+    to_accept: DeskList
+    in_review: DeskList
+    awaiting_town: DeskList
+    decided: DeskList
     towns: list[tuple[int, str]]
 
 
-def _rows(stmt, today: date, due) -> list[DeskRow]:
-    out = []
-    for attempt, doc, town, issue, normative in db.session.execute(stmt):
+def _rows(stmt, today: date, due) -> DeskList:
+    """The list's first DESK_LIMIT rows and, in the same statement, how many there are in all."""
+    out, total = [], 0
+    for attempt, doc, town, issue, normative, total in db.session.execute(
+        stmt.add_columns(sa.func.count().over()).limit(DESK_LIMIT)
+    ):
         day = due(attempt)
         out.append(DeskRow(attempt, doc, town, normative or issue or "", day, (day - today).days if day else None))
-    return out
+    return DeskList(out, total)
 
 
 def desk(*, today: date, town_id: int | None = None) -> Desk:
