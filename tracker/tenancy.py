@@ -59,8 +59,8 @@ class DocumentPart:
     A row with no document (`document_id` NULL: a clean-up's catalogue) is judged by the record it belongs to."""
 
 
-# The documents table as the scope sees it (this module sits below the document model).
-_DOCUMENTS = sa.table("documents", sa.column("id"), sa.column("town_id"))
+# The documents table as the scope (and the records' stamp) sees it: this module sits below the document model.
+DOCUMENTS = sa.table("documents", sa.column("id"), sa.column("town_id"))
 
 
 def enter(town_id: int, shared: tuple[int, ...], reads: tuple[int, ...] = ()) -> None:
@@ -167,8 +167,8 @@ def _criteria(scope: Scope, *, parts: bool) -> tuple:
 def _of_town_document(model: type, towns: tuple[int, ...]):
     """The row's document is the town's: a lookup by the document's key for each row (an index seek), never a
     list of the town's documents built for every statement."""
-    town = _DOCUMENTS.c.town_id == towns[0] if len(towns) == 1 else _DOCUMENTS.c.town_id.in_(towns)
-    mine = sa.exists().where(_DOCUMENTS.c.id == model.document_id, town)
+    town = DOCUMENTS.c.town_id == towns[0] if len(towns) == 1 else DOCUMENTS.c.town_id.in_(towns)
+    mine = sa.exists().where(DOCUMENTS.c.id == model.document_id, town)
     return sa.or_(model.document_id.is_(None), mine) if model.__table__.c.document_id.nullable else mine
 
 

@@ -6,18 +6,21 @@ import re
 
 import sqlalchemy as sa
 
-from tests.factories import d, published
+from tests.factories import d, draft, published
 from tracker.alerts.models import Alert, AlertLevel
+from tracker.auth import towns
+from tracker.auth.models import Town, TownKind
 from tracker.common import stamp
 from tracker.common.stamp import RecordStamp, current_stamp, remembered
-from tracker.documents.models import Document
+from tracker.documents.models import DocKind, Document
 from tracker.reports import stats
 from tracker.rules.models import Setting
 from tracker.scheduler.models import JobRun
 
 
 def stored(db) -> str | None:
-    return db.session.scalar(sa.select(RecordStamp.stamp))
+    """The install's stamp (what a write that belongs to no one town changes)."""
+    return db.session.scalar(sa.select(RecordStamp.stamp).where(RecordStamp.scope == stamp.SCOPE))
 
 
 def test_a_write_gives_a_new_stamp_in_its_own_transaction(db, world):
@@ -99,3 +102,89 @@ def test_the_statistics_page_shows_a_publication_at_once(db, world, login_as):
     assert (
         stats.annual(2026).figures["published"].document_ids == stats.count_year(2026).figures["published"].document_ids
     )
+
+
+# --- per town (issue #16, scale: a write in one town leaves the other towns' figures remembered) ------------------
+
+
+def stamps(db) -> dict[str, str]:
+    return dict(db.session.execute(sa.select(RecordStamp.scope, RecordStamp.stamp)).all())
+
+
+def _neighbour(db, world, now) -> Town:
+    town = towns.create_town(
+        name="邻镇", kind=TownKind.TOWN, parent=db.session.get(Town, world.town.parent_id), now=now
+    )
+    db.session.commit()
+    return town
+
+
+def test_a_towns_record_restamps_that_town_only(db, world, now):
+    neighbour = _neighbour(db, world, now)
+    home, city = stamp.town_scope(world.town.id), stamp.town_scope(world.town.parent_id)
+    before = stamps(db)
+    assert {home, city, stamp.town_scope(neighbour.id), stamp.SCOPE} <= set(before)
+    doc = draft(world, "测试镇分镇戳记办法", d("2026-10-01"))
+    db.session.commit()
+    after = stamps(db)
+    assert after[home] != before[home]
+    assert {k: after[k] for k in after if k != home} == {k: before[k] for k in before if k != home}
+    # A part of a document (its version) is the document's town's.
+    before = after
+    doc.versions[0].note = "改过的说明"
+    db.session.commit()
+    after = stamps(db)
+    assert (
+        after[home] != before[home] and after[stamp.town_scope(neighbour.id)] == before[stamp.town_scope(neighbour.id)]
+    )
+    # The city's unit is read by every town: its stamp (in every town's key) changes, the towns' do not.
+    before = after
+    world.units["city"].short_name = "市局"
+    db.session.commit()
+    after = stamps(db)
+    assert after[city] != before[city] and after[home] == before[home]
+    # What belongs to no one town (a setting) changes the install's stamp, read by every figure.
+    before = after
+    db.session.add(Setting(key="stamp.test", value="1", description=""))
+    db.session.commit()
+    assert stamps(db)[stamp.SCOPE] != before[stamp.SCOPE]
+
+
+def test_a_figure_of_one_town_survives_a_write_in_another_and_not_one_in_its_own(db, world, app, now):
+    neighbour = _neighbour(db, world, now)
+    calls: list[int] = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    def figure() -> int:
+        with app.test_request_context("/"):
+            towns.enter(world["clerk"])
+            return remembered("per-town", compute)
+
+    stamp.forget()
+    assert figure() == 1
+    # 邻镇 writes: 测试镇's figure is still the one remembered.
+    db.session.add(Document(**_document_of(world, neighbour)))
+    db.session.commit()
+    assert figure() == 1 and len(calls) == 1
+    # 测试镇 writes: counted again.
+    draft(world, "测试镇又一件办法", d("2026-10-01"))
+    db.session.commit()
+    assert figure() == 2
+    # Outside a town (the public library, a command) a figure depends on every town's stamp.
+    with app.test_request_context("/"):
+        assert stamp.current_stamp() == tuple(sorted(stamps(db).items()))
+
+
+def _document_of(world, town: Town) -> dict:
+    """A bare draft of `town` (its drafting unit is of no importance to the stamp)."""
+    return {
+        "town_id": town.id,
+        "title": "邻镇的办法",
+        "kind": DocKind.GOVERNMENT,
+        "issuer_id": world.units["gov"].id,
+        "drafting_unit_id": world.units["office"].id,
+        "created_by_id": world["drafter"].id,
+    }

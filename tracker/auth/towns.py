@@ -9,6 +9,7 @@ from flask import abort
 
 from tracker import tenancy
 from tracker.auth.models import Town, TownKind, User
+from tracker.common.stamp import ensure_stamp
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 
@@ -104,6 +105,7 @@ def create_town(*, name: str, kind: TownKind, parent: Town | None, now: datetime
     town = Town(name=name, kind=kind, parent_id=parent.id if parent else None, created_at=now)
     db.session.add(town)
     db.session.flush()
+    ensure_stamp((town.id,))  # its own figures' stamp (tracker/common/stamp.py)
     return town
 
 

@@ -4,14 +4,20 @@ Some figures summarise every record: the year's statistics, the documents by sta
 read of every document on every home page. They change only when a record does, so they are remembered in the
 worker, under the stamp of the records they were computed from:
 
-- `record_stamps` holds one random stamp. Every flush that writes a record, and every bulk INSERT, UPDATE or
-  DELETE run through the session, gives it a new random value in the same transaction (so the figures and the
-  stamp commit, or roll back, together). Only the tables in UNSTAMPED (digests sent, job runs, token and login
-  bookkeeping: nothing a remembered figure reads) leave it as it is. Alerts count: the boards' counts of open
-  deadlines are remembered too, and the morning scan, which moves them, runs once a day.
-- `remembered(key, compute)` reads the stamp (once per read-only request) and returns the value computed under it,
-  computing it the first time. A write anywhere gives a new stamp, so no page shows a figure older than the last
-  write. The stamp is read before the figure is computed: what is remembered is never older than its stamp.
+- `record_stamps` holds one random stamp for the install ("records") and one per town and for the city
+  ("records:<town id>"). Every flush that writes a record, and every bulk INSERT, UPDATE or DELETE run through the
+  session, gives a new random value in the same transaction (so the figures and the stamp commit, or roll back,
+  together): to the stamps of the towns whose records it wrote, when every record written names its town (a
+  town's own record, a person or unit of the town or the city, a part of a document); to the install's stamp
+  otherwise (rules, calendar, templates, a bulk statement, a town without its stamp row yet). Only the tables in
+  UNSTAMPED (digests sent, job runs, token and login bookkeeping, stored file bytes: nothing a remembered figure
+  reads) leave the stamps as they are. Alerts count: the boards' counts of open deadlines are remembered too.
+- `remembered(key, compute)` reads the stamps (once per read-only request) and returns the value computed under the
+  ones the request's scope reads (the install's, and its towns' and city's; all of them outside a town's scope),
+  computing it the first time. A write gives its towns a new stamp, so no page shows a figure older than the last
+  write it could read; a write in one town leaves the figures of the city's other towns remembered (the city's
+  view counts 25 towns: only the one that changed is counted again). The stamps are read before the figure is
+  computed: what is remembered is never older than its stamps.
 
 Because the stamp is random, not a counter, a database emptied and filled again (the tests), or restored from a
 backup, can never meet a stamp the worker remembers from other records. Writes made outside the session (a raw
@@ -36,11 +42,13 @@ from tracker.extensions import db
 
 T = TypeVar("T")
 
-SCOPE = "records"
+SCOPE = "records"  # the install's stamp: what belongs to no one town
 # Tables whose writes change no remembered figure: the stamp stays. (Anything else, even a table added later,
-# changes the stamp: forgetting to list a table costs a recomputation, never a stale figure.)
-UNSTAMPED = frozenset({"record_stamps", "reminder_sends", "job_runs", "api_tokens", "login_failures"})
-MEMORY = 32  # figures kept per worker (the oldest is forgotten first)
+# changes a stamp: forgetting to list a table costs a recomputation, never a stale figure.)
+UNSTAMPED = frozenset({"record_stamps", "reminder_sends", "job_runs", "api_tokens", "login_failures", "stored_files"})
+# Figures kept per worker (the oldest is forgotten first): enough for a city's view, which remembers each of its
+# (some 25) towns' annual figures, beside the towns' own pages.
+MEMORY = 128
 
 
 class RecordStamp(db.Model):
@@ -54,8 +62,19 @@ def new_stamp() -> str:
     return secrets.token_hex(16)
 
 
-def _restamp(connection) -> None:
+def town_scope(town_id: int) -> str:
+    return f"{SCOPE}:{town_id}"
+
+
+def _restamp(connection, towns: frozenset[int] | None = None) -> None:
+    """New stamps for the towns' figures; for every figure (the install's stamp) when `towns` is None or one of
+    them has no stamp row."""
     table = RecordStamp.__table__
+    if towns:
+        names = [town_scope(t) for t in towns]
+        done = connection.execute(table.update().where(table.c.scope.in_(names)).values(stamp=new_stamp()))
+        if done.rowcount == len(names):
+            return
     done = connection.execute(table.update().where(table.c.scope == SCOPE).values(stamp=new_stamp()))
     if done.rowcount == 0:
         connection.execute(table.insert().values(scope=SCOPE, stamp=new_stamp()))
@@ -65,15 +84,35 @@ def _record(obj) -> bool:
     return getattr(obj, "__tablename__", None) not in UNSTAMPED
 
 
+def _towns_written(connection, written: list) -> frozenset[int] | None:
+    """The towns whose records these are; None when one of them belongs to no one town."""
+    towns: set[int] = set()
+    documents: set[int] = set()
+    for obj in written:
+        if isinstance(obj, tenancy.TownScoped | tenancy.TownShared) and obj.town_id is not None:
+            towns.add(obj.town_id)
+        elif getattr(obj, "document_id", None) is not None:  # a part of a document (its search row too)
+            documents.add(obj.document_id)
+        else:
+            return None
+    if documents:
+        docs = tenancy.DOCUMENTS
+        found = dict(connection.execute(sa.select(docs.c.id, docs.c.town_id).where(docs.c.id.in_(documents))).all())
+        if len(found) != len(documents):
+            return None  # a document deleted in this very flush: say it to every figure
+        towns.update(found.values())
+    return frozenset(towns)
+
+
 @event.listens_for(Session, "after_flush")
 def _stamp_flush(session, flush_context) -> None:
     # In after_flush the new/dirty/deleted collections still hold what this flush wrote.
-    if (
-        any(_record(o) for o in session.new)
-        or any(_record(o) for o in session.deleted)
-        or any(_record(o) and session.is_modified(o) for o in session.dirty)
-    ):
-        _restamp(session.connection())
+    written = [o for o in session.new if _record(o)]
+    written += [o for o in session.deleted if _record(o)]
+    written += [o for o in session.dirty if _record(o) and session.is_modified(o)]
+    if written:
+        connection = session.connection()
+        _restamp(connection, _towns_written(connection, written))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -84,18 +123,32 @@ def _stamp_bulk(state) -> None:
             _restamp(state.session.connection())
 
 
-def ensure_stamp() -> int:
-    """The stamp's row (migration 0012 writes it; an emptied database gets it back here). Returns rows added."""
-    if db.session.get(RecordStamp, SCOPE) is not None:
-        return 0
-    db.session.add(RecordStamp(scope=SCOPE, stamp=new_stamp()))
-    return 1
+def ensure_stamp(town_ids: tuple[int, ...] = ()) -> int:
+    """The install's stamp row (migration 0012 writes it; an emptied database gets it back here) and those of the
+    towns named (auth/towns adds a new town's). Returns rows added."""
+    have = set(db.session.scalars(sa.select(RecordStamp.scope)))
+    missing = [name for name in (SCOPE, *(town_scope(t) for t in town_ids)) if name not in have]
+    db.session.add_all(RecordStamp(scope=name, stamp=new_stamp()) for name in missing)
+    return len(missing)
 
 
-def current_stamp() -> str | None:
+def _stamps() -> dict[str, str]:
     return once_per_read(
-        "record_stamp", lambda: db.session.scalar(sa.select(RecordStamp.stamp).where(RecordStamp.scope == SCOPE))
+        "record_stamps", lambda: dict(db.session.execute(sa.select(RecordStamp.scope, RecordStamp.stamp)).all())
     )
+
+
+def current_stamp() -> tuple[tuple[str, str], ...] | None:
+    """The stamps the request's figures depend on: the install's, and those of the towns (and city) its scope
+    reads; every stamp outside a town's scope (the public library, a command). None: no stamp (nothing is kept)."""
+    stamps = _stamps()
+    if SCOPE not in stamps:
+        return None
+    scope = tenancy.current()
+    if scope is None:
+        return tuple(sorted(stamps.items()))
+    names = [SCOPE, *(town_scope(t) for t in sorted({*scope.shared, *scope.towns}))]
+    return tuple((name, stamps.get(name, "")) for name in names)
 
 
 _memory: OrderedDict[tuple, object] = OrderedDict()
