@@ -284,3 +284,13 @@ def test_a_document_published_today_appears_and_the_cached_total_follows(client,
     body = page(client, "/public/")
     assert 'public-total">共 4 件' in body and "测试镇尚未发布的办法" in body
     assert 'public-total">共 2 件' in page(client, "/public/?state=not_yet")
+
+
+def test_a_search_matching_more_than_the_cap_says_so_and_pages_through_the_first(client, library, monkeypatch):
+    assert 'public-total">共 2 件' in page(client, "/public/?q=宅基地管理")
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 1)
+    body = page(client, "/public/?q=宅基地管理")
+    assert "超过 1 件" in body and "共 2 件" not in body
+    assert "<mark>宅基地管理</mark>" in body  # the matches are still listed, newest first
+    # A list without search words is counted to the end (no cap): the library's total is the total.
+    assert re.search(r'public-total">共 \d+ 件', page(client, "/public/"))

@@ -9,7 +9,7 @@ yet published, and every file but the official text and the policy interpretatio
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -180,6 +180,13 @@ class LibraryPage:
     total: int
     page: int
     pages: int
+    # A search matching more than SEARCH_COUNT_CAP documents is not counted to the end: "more than" is said.
+    capped: bool = False
+
+
+# A search is counted up to this many matches: counting every match of a common word across a city's million
+# documents would cost more than the page (the first pages are read in date order and stop at once).
+SEARCH_COUNT_CAP = 1000
 
 
 def _conditions(lq: LibraryQuery, today: date, dialect: str) -> list:
@@ -214,11 +221,15 @@ def library_page(lq: LibraryQuery, *, today: date, per_page: int) -> LibraryPage
     else:
         count = _public(sa.select(sa.func.count()).select_from(Document), today).where(*conditions)
         if lq.terms:
-            total = db.session.scalar(count)
+            matches = _public(sa.select(Document.id), today).where(*conditions).limit(SEARCH_COUNT_CAP + 1)
+            total = db.session.scalar(sa.select(sa.func.count()).select_from(matches.subquery())) or 0
         else:
             # By state, year and issuer: few combinations, each counted once until the next write.
             key = ("public_count", today, lq.state and lq.state.key, lq.year, lq.issuer_id, lq.town_id)
             total = remembered(key, lambda: db.session.scalar(count))
+    capped = bool(lq.terms) and total > SEARCH_COUNT_CAP
+    if capped:
+        total = SEARCH_COUNT_CAP
     pages = max(1, -(-total // per_page))
     page = min(lq.page, pages)
     pairs = (
@@ -236,7 +247,30 @@ def library_page(lq: LibraryQuery, *, today: date, per_page: int) -> LibraryPage
     states = states_of(pairs, today)
     hits = search.hits_for(pairs, lq.terms)
     rows = [LibraryRow(doc, pub, states[doc.id], hits.get(doc.id)) for doc, pub in pairs]
-    return LibraryPage(rows=rows, total=total, page=page, pages=pages)
+    return LibraryPage(rows=rows, total=total, page=page, pages=pages, capped=capped)
+
+
+def library_rows(lq: LibraryQuery, *, today: date, batch: int = 1000) -> Iterator[tuple[Document, Publication, str]]:
+    """Every document of the search (not one page), newest publication first, with its state: read batch by batch,
+    each batch after the last one's (published_on, id); the session holds its rows weakly, so a city's whole
+    catalogue never sits in memory."""
+    conditions = _conditions(lq, today, db.engine.dialect.name)
+    after: tuple[date, int] | None = None
+    while True:
+        stmt = _public(sa.select(Document, Publication), today).where(*conditions)
+        if after is not None:
+            stmt = stmt.where(sa.tuple_(Publication.published_on, Publication.id) < sa.tuple_(*after))
+        pairs = (
+            db.session.execute(stmt.order_by(*NEWEST_FIRST).limit(batch).options(selectinload(Document.issuer)))
+            .tuples()
+            .all()
+        )
+        states = states_of(pairs, today)
+        for doc, pub in pairs:
+            yield doc, pub, states[doc.id]
+        if len(pairs) < batch:
+            return
+        after = (pairs[-1][1].published_on, pairs[-1][1].id)
 
 
 def states_of(pairs: Sequence[tuple[Document, Publication]], today: date) -> dict[int, str]:
