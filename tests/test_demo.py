@@ -13,6 +13,7 @@ from tests.conftest import _truncate_all
 from tracker.audit.services import document_history
 from tracker.auth import towns
 from tracker.auth.models import Role, Town, TownKind, Unit, UnitKind, User
+from tracker.auth.permissions import CITY_ROLES
 from tracker.common.numbering import NumberCounter
 from tracker.common.timeutil import now_utc
 from tracker.demo import DEMO_PASSWORD, DEMO_USERS, NEIGHBOURS, neighbour_users
@@ -109,7 +110,7 @@ def test_the_demo_city_has_three_towns_each_with_its_own_people_and_documents(lo
     assert [t.name for t in members] == ["沙溪镇", "大涌镇", "石岐街道"]
     for town in members:
         people = db.session.scalars(sa.select(User).where(User.town_id == town.id)).all()
-        assert {u.role for u in people} == set(Role) - {Role.BUREAU}, town.name
+        assert {u.role for u in people} == set(Role) - CITY_ROLES, town.name
         assert all(u.unit.town_id == town.id for u in people)
         titles = db.session.scalars(sa.select(Document.title).where(Document.town_id == town.id)).all()
         assert titles and all(t.startswith(town.name) for t in titles), town.name
@@ -245,7 +246,7 @@ def test_each_demo_login_works(app, loaded, username, name, role):
     client = app.test_client()
     r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
     assert r.status_code == 302 and r.headers["Location"] == "/"
-    # The bureau's home is its desk.
+    # The bureau's home is its desk, a city leader's the towns side by side.
     page = client.get("/", follow_redirects=True).get_data(as_text=True)
     # The name in the bar; role and unit in its tooltip (they show in full on wide screens).
     assert f">{name}<" in page and f'title="{role.label}，' in page

@@ -26,7 +26,8 @@ from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
 from tracker.publication.models import Publication
 
-A, R, C, D, D2, L, B = ROLES
+A, R, C, D, D2, L, B, CL = ROLES
+CITY = (B, CL)  # the people of the city
 EVERYONE = frozenset(ROLES)
 IN, OUT = "in", "out"  # let through the door (any answer but a refusal) / refused (403, or 404: not said to exist)
 
@@ -39,7 +40,7 @@ def only(*roles: str, **exact: int) -> dict[str, object]:
     return rule
 
 
-# Everyone of the town; the city's bureau reviewer reaches only its own account and its desk.
+# Everyone of the town; the city's people reach only their own account and the city's pages.
 ALL = only(A, R, C, D, D2, L)
 EVERY_LOGIN = only(*ROLES)
 NOBODY = only()
@@ -77,8 +78,11 @@ EXPECT: dict[str, object] = {
     # --- the city justice bureau's desk: the towns' filings made here, "here" 沙溪镇's awaiting acceptance,
     # "there" 大涌镇's answered with a written opinion; no person of a town reaches it ---------------------------
     "bureau.desk": {"GET": only(B)},
-    # The city's figures, town by town (the bureau's; city leaders are not a role yet).
-    "city.index": {"GET": only(B)},
+    # The city's pages: each town's figures, the documents across the city, their workbooks (the city's people).
+    "city.index": {"GET": only(*CITY)},
+    "city.statistics_export": {"GET": only(*CITY)},
+    "city.documents": {"GET": only(*CITY)},
+    "city.documents_export": {"GET": only(*CITY)},
     "bureau.filing": {"GET": {"here": only(B), "there": only(B)}},
     "bureau.accept": {"POST": {"here": only(B), "there": only(B)}},
     "bureau.return_packet": {"POST": {"here": only(B), "there": only(B)}},
@@ -308,7 +312,7 @@ def _texts(response) -> list[str]:
 
 def _leaks(town, role: str, response) -> list[str]:
     # The bureau reads the towns' filings (their published documents), never a draft of any town.
-    others = town.other_titles if role != B else set()
+    others = town.other_titles if role not in CITY else set()
     hidden = town.hidden_titles.get(role, set()) | others
     return sorted({t for body in _texts(response) for t in hidden if t in body}) if hidden else []
 
@@ -551,6 +555,7 @@ PAGES = [("document", state.value) for state in STATES] + [
     ("solicitation", ""),
     ("bureau", "desk"),
     ("bureau", "city"),
+    ("bureau", "city-documents"),
     ("bureau", "here"),
     ("bureau", "there"),
 ]
@@ -573,11 +578,15 @@ def _page(town, kind: str, which: str) -> tuple[str, set[str]]:
     if kind == "document":
         doc_id, unit = town.documents[DocStatus(which)]
         published = DocStatus(which) in EVER_PUBLISHED
-        people = [r for r in ROLES if r != B]  # the bureau reads no page of a town's document
+        people = [r for r in ROLES if r not in CITY]  # the city reads no page of a town's document
         return f"/documents/{doc_id}", {r for r in people if published or town.unit_of.get(r, unit) == unit}
     if kind == "bureau":
-        fixed = {"desk": "/bureau/", "city": "/city/"}
-        return fixed.get(which) or f"/bureau/filings/{town.ids[which]['attempt_id']}", {B}
+        fixed = {
+            "desk": ("/bureau/", {B}),
+            "city": ("/city/", set(CITY)),
+            "city-documents": ("/city/documents", set(CITY)),
+        }
+        return fixed.get(which) or (f"/bureau/filings/{town.ids[which]['attempt_id']}", {B})
     endpoint, url = {
         "campaign": ("cleanup.show", f"/cleanup/{town.ids.get(which, {}).get('campaign_id')}"),
         "evaluation": ("cleanup.evaluation", f"/cleanup/evaluations/{town.common['evaluation_id']}"),
@@ -607,7 +616,7 @@ def test_every_page_and_what_it_offers(app, ctx, csrf, kind, which):
         if role not in readers:
             # The bureau is of the city: a town's page is refused to it, or not said to exist (404); the town's
             # people are refused the bureau's pages and the pages of their own town they may not read (403).
-            if r.status_code not in ((403, 404) if role == B and kind != "bureau" else (403,)):
+            if r.status_code not in ((403, 404) if role in CITY and kind != "bureau" else (403,)):
                 wrong.append(f"{where}: {r.status_code}, the page must be refused")
             continue
         if r.status_code != 200:

@@ -32,8 +32,8 @@ from tracker.solicitations import word as solicitations_word
 from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
 
 # The roles of the matrix: "drafter" works in 执法局, "drafter2" is a drafter of another unit (农业办); "bureau" is
-# the city justice bureau's 备案审查员 (a person of the city, not of the town).
-ROLES = ("admin", "reviewer", "clerk", "drafter", "drafter2", "leader", "bureau")
+# the city justice bureau's 备案审查员 and "city_leader" a leader of the city (people of the city, not of the town).
+ROLES = ("admin", "reviewer", "clerk", "drafter", "drafter2", "leader", "bureau", "city_leader")
 # 执法局's documents: one still a draft (with review rounds, findings, an opinion), one published and in force.
 DRAFT = "沙溪镇占道经营管理规定"
 PUBLISHED = "沙溪镇出租屋安全管理规定"
@@ -205,7 +205,8 @@ def _bureau(town: Town) -> None:
     town.ids["here"] = {"attempt_id": here.id, "item_no": 1, "opinion_version": 1}
     town.ids["there"] = {"attempt_id": there.id, "item_no": 1, "opinion_version": 1}
     unpublished = db.session.scalars(sa.select(Document.title).where(Document.status.not_in(EVER_PUBLISHED)))
-    town.hidden_titles["bureau"] = set(unpublished) | (
+    # The city's people read every town's published documents (the catalogue of the city), never a draft.
+    town.hidden_titles["bureau"] = town.hidden_titles["city_leader"] = set(unpublished) | (
         town.other_titles
         - set(db.session.scalars(sa.select(Document.title).where(Document.status.in_(EVER_PUBLISHED))))
     )

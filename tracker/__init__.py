@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as config_module
 from tracker.audit.refusals import register as register_refusals
 from tracker.auth import towns
-from tracker.auth.models import Role
+from tracker.auth.permissions import CITY_ROLES
 from tracker.common import inputs, urls
 from tracker.common.instance_key import instance_secret_key
 from tracker.common.views import current_refusal, run_view
@@ -112,6 +112,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.auth.admin_views import bp as admin_bp
     from tracker.auth.history_views import bp as audit_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.city.views import bp as city_bp
     from tracker.cleanup.views import bp as cleanup_bp
     from tracker.documents.catalogue_views import bp as catalogue_bp
     from tracker.documents.views import bp as documents_bp
@@ -123,7 +124,6 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     from tracker.publication.numbering_views import bp as numbering_bp
     from tracker.publication.views import bp as publication_bp
     from tracker.register.views import bp as register_bp
-    from tracker.reports.city_views import bp as city_bp
     from tracker.reports.views import bp as reports_bp
     from tracker.review.precheck_views import bp as precheck_rules_bp
     from tracker.review.views import bp as review_bp
@@ -236,8 +236,8 @@ def _configure_login() -> None:
         user = db.session.get(User, int(user_id), options=[joinedload(User.unit), joinedload(User.town)])
         if user is None or user.session_version != int(version):
             return None
-        if request.blueprint in CITY_BLUEPRINTS and user.role is Role.BUREAU:
-            towns.enter_city(user)  # the city's bureau at its desk reads the filings of every town of the city
+        if request.blueprint in CITY_BLUEPRINTS and user.role in CITY_ROLES:
+            towns.enter_city(user)  # the city's people on the city's pages read every town of the city
         elif request.blueprint not in PUBLIC_BLUEPRINTS:  # the public library reads every town's published files
             towns.enter(user)  # from here on, the request reads this person's town only
         return user

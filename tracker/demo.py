@@ -93,6 +93,8 @@ DEMO_USERS = (
     ("leader", "郑镇长", Role.LEADER, "沙溪镇人民政府", DEMO_PASSWORD),
     # The city justice bureau's reviewer: every town of the city files with it here.
     ("bureau", "孙备案", Role.BUREAU, "中山市司法局", DEMO_PASSWORD),
+    # A leader of the city's justice bureau: reads each town's figures and the documents in force across the city.
+    ("city_leader", "林局长", Role.CITY_LEADER, "中山市司法局", DEMO_PASSWORD),
 )
 
 SOURCES = (

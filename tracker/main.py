@@ -22,8 +22,12 @@ HOME_ALERTS = 50  # deadlines listed on a home page
 
 @bp.get("/")
 def index():
-    if current_user.role is Role.BUREAU:  # the city's bureau works at its desk: it has no town of its own to show
+    # The people of the city have no town of their own to show: the bureau works at its desk, a leader reads the
+    # towns side by side.
+    if current_user.role is Role.BUREAU:
         return redirect(url_for("bureau.desk"))
+    if current_user.role is Role.CITY_LEADER:
+        return redirect(url_for("city.index"))
     counts = status_counts(current_user)
     now = now_utc()
     # The clerk's home shows the risk board instead; the others see their earliest deadlines (a leader's town may

@@ -26,6 +26,8 @@ COMPOSITION = (
     "api",
     # The public library reads every domain's published records.
     "public",
+    # The city's pages read every town's figures (reports) and the documents in force (public).
+    "city",
     "nav",
     "main",
     "backup",

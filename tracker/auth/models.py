@@ -23,6 +23,8 @@ class Role(LabelledEnum):
     LEADER = ("leader", "领导（只读）")
     # The city justice bureau's 备案审查员: a person of the city, who reviews the filings of every town of it.
     BUREAU = ("bureau", "市司法局备案审查员")
+    # A leader of the city (the justice bureau's, the city government's): reads the city's pages, nothing else.
+    CITY_LEADER = ("city_leader", "市级领导（只读）")
 
 
 class DisplayMode(LabelledEnum):

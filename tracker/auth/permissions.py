@@ -13,8 +13,11 @@ from tracker.auth.models import Role, Town, User
 from tracker.extensions import db
 
 ALL_ROLES = frozenset(Role)
-# The people of a town (the city's bureau reviewer reads the towns' filings at its desk, nothing else of theirs).
-TOWN_ROLES = ALL_ROLES - {Role.BUREAU}
+# The people of the city: the bureau's reviewer reads the towns' filings at its desk, the city's leaders the city's
+# figures; nothing else of the towns'.
+CITY_ROLES = frozenset({Role.BUREAU, Role.CITY_LEADER})
+# The people of a town.
+TOWN_ROLES = ALL_ROLES - CITY_ROLES
 
 # permission -> roles that hold it. Anything not listed is denied.
 ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -38,6 +41,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "admin": frozenset({Role.ADMIN}),
     # The city justice bureau's review of the filings of its towns (备案审查).
     "bureau": frozenset({Role.BUREAU}),
+    # The city's pages: each town's figures, the documents in force across the city, the city's statistics.
+    "city": CITY_ROLES,
     # The catalogue of laws and higher documents cited as 制定依据: kept by the 司法所 (and the administrator).
     "catalogue": frozenset({Role.REVIEWER, Role.ADMIN}),
 }
@@ -77,17 +82,17 @@ def may(user: User | _System | None, permission: str, obj: Any = _NO_OBJECT) -> 
     if roles is None or user.role not in roles:
         return False
     town_id = getattr(obj, "town_id", None)
-    if town_id is not None and town_id != user.town_id and not _bureau_of(user, town_id):
+    if town_id is not None and town_id != user.town_id and not _of_the_city(user, town_id):
         return False
     if obj is not None and user.role is Role.DRAFTER:
         return _drafter_may(user, permission, obj)
     return True
 
 
-def _bureau_of(user: User, town_id: int) -> bool:
-    """The city's bureau reviewer acts on the records of the towns of the city (what the "bureau" permission allows,
-    nothing more: no other permission is the bureau's)."""
-    if user.role is not Role.BUREAU:
+def _of_the_city(user: User, town_id: int) -> bool:
+    """A person of the city reads (the bureau's reviewer: acts on) the records of the towns of the city, as far as
+    the role's permissions go: "bureau" and "city", nothing else of the towns'."""
+    if user.role not in CITY_ROLES:
         return False
     town = db.session.get(Town, town_id)
     return town is not None and town.parent_id == user.town_id

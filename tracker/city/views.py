@@ -1,0 +1,127 @@
+"""The city's pages, for its justice bureau's reviewer and its leaders (permission "city"): every town's annual
+rates side by side with what is overdue where, the same as a workbook, and the documents in force across the city.
+
+The people of the city read here as the city (the user loader enters the city's scope on this blueprint): every
+town of the city, nothing of another city's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from tracker.auth import towns
+from tracker.auth.permissions import may
+from tracker.city import export
+from tracker.city.figures import OVERDUE_LABELS, RATES, city_figures
+from tracker.common.downloads import attachment
+from tracker.common.inputs import bounded_int
+from tracker.common.timeutil import now_utc, office_today
+from tracker.common.urls import library_enabled
+from tracker.common.xlsx import XLSX_MIMETYPE
+from tracker.public import queries as library
+
+bp = Blueprint("city", __name__, url_prefix="/city")
+
+PER_PAGE = 30
+
+
+@bp.before_request
+def require_city():
+    if not may(current_user, "city"):
+        abort(403)
+
+
+def _year(today) -> int:
+    year = bounded_int(request.args.get("year")) or today.year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
+@bp.get("/")
+def index():
+    today = office_today(now_utc())
+    figures = city_figures(current_user.town_id, year=_year(today), today=today)
+    return render_template(
+        "city/index.html",
+        year=figures.year,
+        rows=figures.rows,
+        total=figures.total,
+        rates=RATES,
+        labels=figures.rate_labels,
+        overdue_labels=OVERDUE_LABELS,
+        today=today,
+    )
+
+
+@bp.get("/statistics.xlsx")
+def statistics_export():
+    today = office_today(now_utc())
+    figures = city_figures(current_user.town_id, year=_year(today), today=today)
+    city = current_user.town.name
+    return Response(
+        export.statistics_xlsx(figures, city=city),
+        mimetype=XLSX_MIMETYPE,
+        headers={
+            "Content-Disposition": attachment(f"{city}{figures.year}年度各镇街统计.xlsx", "city-statistics.xlsx"),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+EVERY_STATE = "all"
+
+
+def _documents_query(today):
+    """The catalogue's search from the URL: in force unless another state, or every state (state=all), is asked."""
+    args = request.args.copy()
+    every = args.get("state") == EVERY_STATE
+    if every:
+        args.pop("state")
+    lq, errors = library.LibraryQuery.from_args(args, today=today)
+    if lq.state is None and not every:
+        lq = dataclasses.replace(lq, state=library.IN_FORCE)
+    return lq, errors
+
+
+def args_of(lq: library.LibraryQuery, **change) -> dict:
+    """The URL arguments of a search of the catalogue (every state is said, the default being in force)."""
+    return {"state": EVERY_STATE, **lq.args(**change)}
+
+
+@bp.get("/documents")
+def documents():
+    """The published documents of every town of the city: in force by default, searchable like the register."""
+    today = office_today(now_utc())
+    lq, errors = _documents_query(today)
+    page = library.library_page(lq, today=today, per_page=PER_PAGE)
+    city_towns = towns.towns_of_city(current_user.town_id)
+    return render_template(
+        "city/documents.html",
+        lq=lq,
+        errors=errors,
+        page=page,
+        states=library.STATES,
+        towns=[(t.id, t.name) for t in city_towns],
+        town_names={t.id: t.name for t in city_towns},
+        years=range(today.year, today.year - 30, -1),
+        public_pages=library_enabled(),
+        args_of=args_of,
+        every_state=EVERY_STATE,
+    )
+
+
+@bp.get("/documents.xlsx")
+def documents_export():
+    today = office_today(now_utc())
+    lq, _errors = _documents_query(today)
+    stem = f"{current_user.town.name}{lq.state.label if lq.state else '已发布'}行政规范性文件目录"
+    return export.documents_response(
+        library.library_rows(lq, today=today),
+        town_names={t.id: t.name for t in towns.towns_of_city(current_user.town_id)},
+        stem=stem,
+        today=today,
+    )
