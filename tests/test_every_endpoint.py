@@ -83,6 +83,10 @@ EXPECT: dict[str, object] = {
     "city.statistics_export": {"GET": only(*CITY)},
     "city.documents": {"GET": only(*CITY)},
     "city.documents_export": {"GET": only(*CITY)},
+    # The city's clean-ups: the city's people read them, the bureau deploys one (a blank form: refused as invalid).
+    "city.campaigns": {"GET": only(*CITY)},
+    "city.campaign": {"GET": only(*CITY)},
+    "city.open_campaign": {"POST": only(B)},
     "bureau.filing": {"GET": {"here": only(B), "there": only(B)}},
     "bureau.accept": {"POST": {"here": only(B), "there": only(B)}},
     "bureau.return_packet": {"POST": {"here": only(B), "there": only(B)}},
@@ -556,6 +560,8 @@ PAGES = [("document", state.value) for state in STATES] + [
     ("bureau", "desk"),
     ("bureau", "city"),
     ("bureau", "city-documents"),
+    ("bureau", "city-campaigns"),
+    ("bureau", "city-campaign"),
     ("bureau", "here"),
     ("bureau", "there"),
 ]
@@ -585,6 +591,8 @@ def _page(town, kind: str, which: str) -> tuple[str, set[str]]:
             "desk": ("/bureau/", {B}),
             "city": ("/city/", set(CITY)),
             "city-documents": ("/city/documents", set(CITY)),
+            "city-campaigns": ("/city/campaigns", set(CITY)),
+            "city-campaign": (f"/city/campaigns/{town.common['city_campaign_id']}", set(CITY)),
         }
         return fixed.get(which) or (f"/bureau/filings/{town.ids[which]['attempt_id']}", {B})
     endpoint, url = {

@@ -4,7 +4,7 @@ from tracker.alerts.models import Alert, ReminderSend
 from tracker.audit.models import AuditEvent
 from tracker.auth.api_tokens import ApiToken
 from tracker.auth.models import LoginFailure, Role, Unit, UnitKind, User
-from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
+from tracker.cleanup.models import CityCampaign, CleanupCampaign, CleanupItem, Evaluation
 from tracker.common.numbering import NumberCounter
 from tracker.common.stamp import RecordStamp
 from tracker.documents.models import Attachment, Document, DocumentBasis, DocumentRelation, DocumentVersion, LegalSource
@@ -35,6 +35,7 @@ __all__ = [
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",
+    "CityCampaign",
     "CleanupCampaign",
     "CleanupItem",
     "Conclusion",

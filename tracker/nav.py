@@ -16,6 +16,7 @@ NAV = (
     ("bureau-desk", "备案审查", "bureau.desk", "bureau"),
     ("city", "各镇街统计", "city.index", "city"),
     ("city-documents", "全市现行文件", "city.documents", "city"),
+    ("city-campaigns", "全市清理", "city.campaigns", "city"),
     ("cleanup", "清理与评估", "cleanup.index", "document.view"),
     ("catalogue", "法规目录", "catalogue.index", "document.view"),
     ("solicitations", "上级征求意见", "solicitations.index", "solicitation.view"),

@@ -24,9 +24,9 @@ from tracker.documents.models import Document
 
 pytestmark = pytest.mark.browser
 
-ROLES = ["admin", "reviewer", "clerk", "drafter", "leader", "bureau"]
+ROLES = ["admin", "reviewer", "clerk", "drafter", "leader", "bureau", "city_leader"]
 # Where each person lands after logging in: the home page, or (the city's bureau) its desk.
-HOME = {"bureau": "bureau.desk"}
+HOME = {"bureau": "bureau.desk", "city_leader": "city.index"}
 DESKTOP, PHONE, ZOOMED = 1280, 390, 640  # 640 px: a 1280 px screen at 200 % zoom
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "a11y"
 

@@ -1,5 +1,6 @@
 """The city's pages, for its justice bureau's reviewer and its leaders (permission "city"): every town's annual
-rates side by side with what is overdue where, the same as a workbook, and the documents in force across the city.
+rates side by side with what is overdue where, the same as a workbook, the documents in force across the city, and
+the clean-ups the city deploys to its towns with each town's progress (deployed by the bureau).
 
 The people of the city read here as the city (the user loader enters the city's scope on this blueprint): every
 town of the city, nothing of another city's.
@@ -9,18 +10,25 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import Blueprint, Response, abort, render_template, request
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth import towns
 from tracker.auth.permissions import may
 from tracker.city import export
 from tracker.city.figures import OVERDUE_LABELS, RATES, city_figures
+from tracker.city.forms import CityCampaignForm
+from tracker.cleanup import services as cleanup
+from tracker.cleanup.models import CampaignKind, CityCampaign
 from tracker.common.downloads import attachment
 from tracker.common.inputs import bounded_int
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.urls import library_enabled
+from tracker.common.views import notify, refusal_page, validated
 from tracker.common.xlsx import XLSX_MIMETYPE
+from tracker.extensions import db
 from tracker.public import queries as library
 
 bp = Blueprint("city", __name__, url_prefix="/city")
@@ -124,4 +132,54 @@ def documents_export():
         town_names={t.id: t.name for t in towns.towns_of_city(current_user.town_id)},
         stem=stem,
         today=today,
+    )
+
+
+# --- the city's clean-ups ----------------------------------------------------------------------------------------
+
+
+@bp.get("/campaigns")
+def campaigns():
+    """The clean-ups the city deployed, each with how many towns have published their results; the bureau's form."""
+    today = office_today(now_utc())
+    form = CityCampaignForm()
+    if not form.is_submitted():
+        form.cutoff_on.data, form.due_on.data = today, today + relativedelta(months=3)
+    deployed = list(db.session.scalars(sa.select(CityCampaign).order_by(CityCampaign.id.desc())))
+    return render_template(
+        "city/campaigns.html",
+        deployed=[(c, cleanup.city_progress(c)) for c in deployed],
+        form=form,
+        can_open=may(current_user, "bureau"),
+        today=today,
+    )
+
+
+@bp.post("/campaigns/new")
+def open_campaign():
+    if not may(current_user, "bureau"):
+        abort(403)
+    refusal_page("city.campaigns", where="open-campaign")
+    form = validated(CityCampaignForm())
+    city, left_out = cleanup.open_city_campaign(
+        actor=current_user,
+        now=now_utc(),
+        name=form.name.data,
+        kind=CampaignKind(form.kind.data),
+        notice_ref=form.notice_ref.data,
+        cutoff_on=form.cutoff_on.data,
+        due_on=form.due_on.data,
+    )
+    notify(f"已向各镇街部署“{city.name}”，截止 {city.cutoff_on.isoformat()}。")
+    for town, why in left_out:
+        notify(f"{town.name}未发起：{why}", "warning")
+    return redirect(url_for("city.campaign", city_campaign_id=city.id))
+
+
+@bp.get("/campaigns/<int:city_campaign_id>")
+def campaign(city_campaign_id: int):
+    """One clean-up of the city: each town's campaign, its phase, its documents proposed and reviewed."""
+    city = db.get_or_404(CityCampaign, city_campaign_id)
+    return render_template(
+        "city/campaign.html", city=city, rows=cleanup.city_progress(city), today=office_today(now_utc())
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from tracker.documents.models import Document
 from tracker.extensions import db
-from tracker.tenancy import DocumentPart, TownScoped
+from tracker.tenancy import DocumentPart, TownScoped, TownShared
 
 
 class CampaignKind(LabelledEnum):
@@ -53,6 +53,34 @@ class EvaluationConclusion(LabelledEnum):
     REPEAL = ("repeal", "废止")
 
 
+class CityCampaign(TownShared, TimestampMixin, db.Model):
+    """A clean-up the city deploys to all its towns at once (one cut-off): each town clears its own documents in
+    its own campaign (CleanupCampaign.city_campaign_id), and the city follows each town's progress."""
+
+    __tablename__ = "city_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The city (its towns read it: their campaigns name it).
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("towns.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[CampaignKind] = mapped_column(enum_column(CampaignKind, "campaign_kind"))
+    # The 文号 of the city's notice deploying the clean-up.
+    notice_ref: Mapped[str] = mapped_column(sa.String(200))
+    cutoff_on: Mapped[date]
+    # When the city wants the towns' results published by.
+    due_on: Mapped[date]
+    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    campaigns: Mapped[list[CleanupCampaign]] = relationship(
+        back_populates="city_campaign", order_by="CleanupCampaign.town_id"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("due_on >= cutoff_on", name="due_after_cutoff"),
+        sa.Index("ix_city_campaigns_town_id_id", "town_id", "id"),
+    )
+
+
 class CleanupCampaign(TownScoped, TimestampMixin, db.Model):
     __tablename__ = "cleanup_campaigns"
 
@@ -75,7 +103,10 @@ class CleanupCampaign(TownScoped, TimestampMixin, db.Model):
     published_on: Mapped[date | None]
     notice_number: Mapped[str | None] = mapped_column(sa.String(60))
     notice_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The city's clean-up this campaign is the town's part of (None: the town's own).
+    city_campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("city_campaigns.id"), index=True)
 
+    city_campaign: Mapped[CityCampaign | None] = relationship(back_populates="campaigns")
     items: Mapped[list[CleanupItem]] = relationship(
         back_populates="campaign", order_by="CleanupItem.id", cascade="all, delete-orphan"
     )

@@ -8,13 +8,15 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from tracker.audit import services as audit
+from tracker.auth.models import Town
 from tracker.auth.permissions import may
-from tracker.auth.towns import town_ids
+from tracker.auth.towns import as_town, town_ids, towns_of_city
 from tracker.cleanup import word as cleanup_word
 from tracker.cleanup.catalogue import catalogue
 from tracker.cleanup.models import (
     CampaignKind,
     CampaignTrigger,
+    CityCampaign,
     CleanupCampaign,
     CleanupItem,
     CleanupResult,
@@ -62,7 +64,8 @@ def open_campaign(
     """A campaign's scope is a snapshot of the documents in force on the cut-off date (narrowed for 专项)."""
     from tracker.auth.permissions import SYSTEM
 
-    if actor is not SYSTEM and not may(actor, "review"):
+    # The 司法所 opens its town's; the city's bureau deploys one to every town (open_city_campaign).
+    if actor is not SYSTEM and not may(actor, "review") and not may(actor, "bureau"):
         raise PermissionDenied("清理工作由司法所统筹，只有司法所审查员可以发起清理。")
     name = (name or "").strip()
     if not name or len(name) > 200:
@@ -112,6 +115,120 @@ def open_campaign(
             summary=f"列入清理“{name}”",
         )
     return campaign
+
+
+# The kinds of clean-up a city deploys to its towns (a routine or periodic one is each town's own).
+CITY_KINDS = (CampaignKind.COMPREHENSIVE, CampaignKind.SPECIAL)
+
+
+def open_city_campaign(
+    *,
+    actor,
+    now: datetime,
+    name: str,
+    kind: CampaignKind,
+    notice_ref: str,
+    cutoff_on: date,
+    due_on: date,
+) -> tuple[CityCampaign, list[tuple[Town, str]]]:
+    """The city's bureau deploys a clean-up to every town of its city (docs/rules.md §6): one cut-off, and in each
+    town a campaign of its own over its documents in force on that day, opened as the town's (its trail says so).
+    Returns the city's clean-up and the towns left out, with why (none of their documents was in force)."""
+    if not may(actor, "bureau"):
+        raise PermissionDenied("全市统一清理由市司法局部署。")
+    name, notice_ref = (name or "").strip(), (notice_ref or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed("请填写清理名称（不超过 200 字）。")
+    if not notice_ref or len(notice_ref) > 200:
+        raise ValidationFailed("请填写部署清理的通知文号（不超过 200 字）。")
+    if kind not in CITY_KINDS:
+        raise ValidationFailed("全市统一部署的清理为全面清理或专项清理。")
+    if cutoff_on > office_today(now):
+        raise ValidationFailed("清理截止日期不能晚于今天：清理的是截止日现行有效的文件。")
+    if due_on < cutoff_on:
+        raise ValidationFailed("完成时限不能早于清理截止日期。")
+    city = CityCampaign(
+        town_id=actor.town_id,
+        name=name,
+        kind=kind,
+        notice_ref=notice_ref,
+        cutoff_on=cutoff_on,
+        due_on=due_on,
+        opened_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(city)
+    db.session.flush()
+    left_out: list[tuple[Town, str]] = []
+    members = towns_of_city(actor.town_id)
+    for town in members:
+        with as_town(town):
+            try:
+                campaign = open_campaign(
+                    actor=actor,
+                    now=now,
+                    name=name,
+                    kind=kind,
+                    trigger=CampaignTrigger.INSTRUCTION,
+                    trigger_ref=notice_ref,
+                    cutoff_on=cutoff_on,
+                    scope_note=f"市里统一部署（{notice_ref}），{due_on.isoformat()} 前公布清理结果。",
+                    town_id=town.id,
+                )
+            except ValidationFailed as exc:  # raised before anything is written: nothing in force on the day
+                left_out.append((town, exc.message))
+                continue
+            campaign.city_campaign_id = city.id
+    if len(left_out) == len(members):
+        raise ValidationFailed(f"{cutoff_on.isoformat()} 各镇街都没有现行有效文件，未部署清理。")
+    db.session.flush()
+    audit.record(
+        "cleanup.city_open",
+        actor=actor,
+        now=now,
+        object_type="city_campaign",
+        object_id=city.id,
+        summary=f"部署全市{kind.label}“{name}”（{notice_ref}），截止 {cutoff_on.isoformat()}，"
+        f"{due_on.isoformat()} 前完成；{len(members) - len(left_out)} 个镇街",
+    )
+    return city, left_out
+
+
+def city_progress(city: CityCampaign) -> list[dict]:
+    """Each town's part of the city's clean-up: its phase, documents, proposals, reviews, published result."""
+    counts = {
+        campaign_id: (total, proposed, reviewed)
+        for campaign_id, total, proposed, reviewed in db.session.execute(
+            sa.select(
+                CleanupItem.campaign_id,
+                sa.func.count(),
+                sa.func.count(CleanupItem.proposed_result),
+                sa.func.count(CleanupItem.reviewed_result),
+            )
+            .join(CleanupCampaign, CleanupCampaign.id == CleanupItem.campaign_id)
+            .where(CleanupCampaign.city_campaign_id == city.id)
+            .group_by(CleanupItem.campaign_id)
+        )
+    }
+    mine = {
+        c.town_id: c
+        for c in db.session.scalars(sa.select(CleanupCampaign).where(CleanupCampaign.city_campaign_id == city.id))
+    }
+    rows = []
+    for town in towns_of_city(city.town_id):
+        campaign = mine.get(town.id)
+        total, proposed, reviewed = counts.get(campaign.id, (0, 0, 0)) if campaign else (0, 0, 0)
+        rows.append(
+            {
+                "town": town,
+                "campaign": campaign,
+                "total": total,
+                "proposed": proposed,
+                "reviewed": reviewed,
+                "published": campaign is not None and campaign.published_on is not None,
+            }
+        )
+    return rows
 
 
 def periodic_base(today: date, town_id: int) -> date | None:

@@ -122,6 +122,7 @@ def show(campaign_id: int):
     return render_template(
         "cleanup/show.html",
         campaign=campaign,
+        today=office_today(now),
         items=items,
         mine={i.id for i in mine},
         progress=services.progress(campaign),

@@ -77,13 +77,12 @@ class Desk:
 
 def _rows(stmt, today: date, due) -> DeskList:
     """The list's first DESK_LIMIT rows and, in the same statement, how many there are in all."""
-    out, total = [], 0
-    for attempt, doc, town, issue, normative, total in db.session.execute(
-        stmt.add_columns(sa.func.count().over()).limit(DESK_LIMIT)
-    ):
+    rows = db.session.execute(stmt.add_columns(sa.func.count().over()).limit(DESK_LIMIT)).all()
+    out = []
+    for attempt, doc, town, issue, normative, _total in rows:
         day = due(attempt)
         out.append(DeskRow(attempt, doc, town, normative or issue or "", day, (day - today).days if day else None))
-    return DeskList(out, total)
+    return DeskList(out, rows[0][-1] if rows else 0)
 
 
 def desk(*, today: date, town_id: int | None = None) -> Desk:

@@ -1,5 +1,5 @@
-"""The city leader migration (0016): the new role fits after the upgrade, the town indexes of 0015 are there, and a
-downgrade that would lose a city leader is refused."""
+"""The city's migrations: the town-first indexes (0015), the city leader (0016) and the city's clean-ups (0017); each
+downgrade that would lose the city's records is refused."""
 
 from __future__ import annotations
 
@@ -59,3 +59,30 @@ def test_a_city_leader_fits_after_the_upgrade_and_going_back_is_refused_while_on
         assert "ix_alerts_level_kind_unit_id" in alerts and "ix_alerts_town_id_level_due_on" not in alerts
         with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
             _city_leader(conn)
+
+
+def test_the_city_clean_up_table_and_its_link_and_going_back_refused_while_one_exists(empty_database, tmp_path):
+    revision, before = test_migrations.revision_of("_city_campaigns.py")
+    app = test_migrations._app(empty_database, tmp_path)
+    with app.app_context():
+        flask_migrate.upgrade(revision=revision)
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("cleanup_campaigns")}
+        assert "city_campaign_id" in columns
+        insert = (
+            "INSERT INTO city_campaigns (id, town_id, name, kind, notice_ref, cutoff_on, due_on, created_at) VALUES"
+            " (1, 1, '全面清理', 'comprehensive', '中司〔2026〕1号', '2026-12-01', :due, CURRENT_TIMESTAMP)"
+        )
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text(insert), {"due": "2026-11-30"})  # due before the cut-off
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(insert), {"due": "2027-03-01"})
+        with pytest.raises(SystemExit):
+            flask_migrate.downgrade(revision=before)
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM city_campaigns")).scalar() == 1
+            conn.execute(sa.text("DELETE FROM city_campaigns"))
+        flask_migrate.downgrade(revision=before)
+        with db.engine.connect() as conn:
+            assert "city_campaigns" not in sa.inspect(conn).get_table_names()
+            assert "city_campaign_id" not in {c["name"] for c in sa.inspect(conn).get_columns("cleanup_campaigns")}
