@@ -380,18 +380,7 @@ def main(argv: list[str] | None = None) -> int:
                 "PostgreSQL: set TEST_DATABASE_URL (scripts/with-postgres.sh does), or pass --sqlite", file=sys.stderr
             )
             return 2
-        base = sa.make_url(os.environ["TEST_DATABASE_URL"])
-        name = f"tracker_city_{args.docs}_{args.towns}"
-        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
-            if exists and args.rebuild:
-                conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-                exists = None
-            if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        fresh, url = not exists, base.set(database=name).render_as_string(hide_password=False)
+        url, fresh = http_pages.postgres_database(f"tracker_city_{args.docs}_{args.towns}", rebuild=args.rebuild)
     database = "SQLite" if args.sqlite else "PostgreSQL"
     print(f"{args.docs:,} documents in {args.towns} towns on {database}: {'building' if fresh else 'reusing'}")
     ids = build(url, args.docs, args.towns, fresh=fresh)

@@ -101,6 +101,24 @@ def load_average() -> str:
 # --- the database ------------------------------------------------------------------------------------------
 
 
+def postgres_database(name: str, *, rebuild: bool) -> tuple[str, bool]:
+    """A database `name` on TEST_DATABASE_URL's server, kept between runs (dropped first with `rebuild`): its URL,
+    and whether it was just made (and must be filled)."""
+    import sqlalchemy as sa
+
+    base = sa.make_url(os.environ["TEST_DATABASE_URL"])
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+        if exists and rebuild:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            exists = None
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False), not exists
+
+
 def build(url: str, docs: int, *, fresh: bool) -> dict:
     """Migrate and fill the database (or reuse it); returns ids the pages need and an API token."""
     import flask_migrate
@@ -387,21 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     p50s: dict[int, dict[str, float]] = {}
     for docs in sizes:
         if args.postgres:
-            import sqlalchemy as sa
-
-            base = sa.make_url(os.environ["TEST_DATABASE_URL"])
-            name = f"tracker_http_{docs}"
-            admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
-                if exists and args.rebuild:
-                    conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-                    exists = None
-                if not exists:
-                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            admin.dispose()
-            url = base.set(database=name).render_as_string(hide_password=False)
-            fresh = not exists
+            url, fresh = postgres_database(f"tracker_http_{docs}", rebuild=args.rebuild)
         else:
             path = args.work / f"http-{docs}.sqlite3"
             if args.rebuild and path.exists():

@@ -9,13 +9,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _truncate_all
 from tests.pages import text
 from tests.town import login
 from tracker.auth import towns
 from tracker.auth.models import Town, TownKind, User
 from tracker.common.timeutil import now_utc, office_today
-from tracker.demo import load_demo
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.filing.models import FilingAttempt
@@ -23,16 +21,6 @@ from tracker.publication.queries import current_publication
 from tracker.reports import stats as stats_module
 
 RATES = ("review_rate", "publication_rate", "filing_rate", "on_time_rate")
-
-
-@pytest.fixture(scope="module")
-def city(app):
-    with app.app_context():
-        _truncate_all()
-        load_demo(now=now_utc())
-        db.session.commit()
-        db.session.remove()
-    return app
 
 
 def _row(page: str, town: str) -> dict[str, tuple[int, int]]:

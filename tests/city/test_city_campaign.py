@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _truncate_all
 from tests.pages import flashes, redirect_target, refusal, text
 from tests.town import login
 from tracker.audit.models import AuditEvent
@@ -16,22 +14,11 @@ from tracker.auth.models import Town, TownKind, User
 from tracker.cleanup import services as cleanup
 from tracker.cleanup.models import CityCampaign, CleanupCampaign, CleanupItem, CleanupResult
 from tracker.common.timeutil import now_utc, office_today
-from tracker.demo import load_demo
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.publication.queries import in_force_filter
 
 NOTICE = "中司〔2026〕88号"
-
-
-@pytest.fixture(scope="module")
-def city(app):
-    with app.app_context():
-        _truncate_all()
-        load_demo(now=now_utc())
-        db.session.commit()
-        db.session.remove()
-    return app
 
 
 def _form(**change) -> dict:

@@ -7,30 +7,18 @@ import io
 import re
 
 import openpyxl
-import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _truncate_all
 from tests.pages import text
 from tests.town import login
 from tracker.auth import towns
 from tracker.auth.models import Role, Town, TownKind, User
+from tracker.city import views as city_views
 from tracker.common.timeutil import now_utc, office_today
-from tracker.demo import load_demo
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.publication.queries import in_force_filter
 from tracker.reports import stats as stats_module
-
-
-@pytest.fixture(scope="module")
-def city(app):
-    with app.app_context():
-        _truncate_all()
-        load_demo(now=now_utc())
-        db.session.commit()
-        db.session.remove()
-    return app
 
 
 def _in_force_by_town() -> dict[str, set[str]]:
@@ -145,3 +133,17 @@ def test_no_town_reads_the_citys_workbooks_or_catalogue(city):
             c = login(city, who)
             for url in ("/city/documents", "/city/documents.xlsx", "/city/statistics.xlsx"):
                 assert c.get(url).status_code == 403, (who, url)
+
+
+def test_the_catalogues_pages_keep_the_state_chosen(city, monkeypatch):
+    monkeypatch.setattr(city_views, "PER_PAGE", 2)
+    with city.app_context():
+        c = login(city, "city_leader")
+        first = text(c.get("/city/documents?state=all"))
+        following = re.search(r'<a class="page-link" href="([^"]+)">下一页</a>', first)
+        assert following and "state=all" in following.group(1) and "page=2" in following.group(1)
+        second = text(c.get(following.group(1).replace("&amp;", "&")))
+        assert "第 2 /" in second and not _titles(second) & _titles(first)
+        # In force is the default, and its pages say nothing else.
+        default = re.search(r'<a class="page-link" href="([^"]+)">下一页</a>', text(c.get("/city/documents")))
+        assert default and "state=in_force" in default.group(1)
