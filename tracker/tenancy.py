@@ -74,7 +74,11 @@ def enter(town_id: int, shared: tuple[int, ...], reads: tuple[int, ...] = ()) ->
 @contextmanager
 def within(town_id: int, shared: tuple[int, ...]) -> Iterator[None]:
     """Read as the town `town_id` reads for the block, then as before (the city's view counts each town's figures
-    with the very queries the town's own report uses)."""
+    with the very queries the town's own report uses). Outside a request nothing is scoped: the block reads as
+    before (a command or job names its town in its queries)."""
+    if not has_request_context():
+        yield
+        return
     before = request.environ.get(_ENVIRON_KEY)
     enter(town_id, shared)
     try:

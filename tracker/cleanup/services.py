@@ -103,6 +103,7 @@ def open_campaign(
         object_type="cleanup_campaign",
         object_id=campaign.id,
         summary=f"发起{kind.label}“{name}”，截止 {cutoff_on.isoformat()}，共 {len(ids)} 件文件",
+        town_id=town_id,  # the campaign's town (the city's bureau opens one in each of its towns)
     )
     for doc_id in ids:
         audit.record(
@@ -113,6 +114,7 @@ def open_campaign(
             object_id=campaign.id,
             document_id=doc_id,
             summary=f"列入清理“{name}”",
+            town_id=town_id,
         )
     return campaign
 
