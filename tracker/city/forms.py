@@ -5,10 +5,9 @@ from __future__ import annotations
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from tracker.cleanup.forms import DATE_MSG
 from tracker.cleanup.services import CITY_KINDS
 from tracker.common.forms import Form, options
-
-DATE_MSG = "请输入有效日期（年-月-日）。"
 
 
 class CityCampaignForm(Form):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -144,7 +143,7 @@ def campaigns():
     today = office_today(now_utc())
     form = CityCampaignForm()
     if not form.is_submitted():
-        form.cutoff_on.data, form.due_on.data = today, today + relativedelta(months=3)
+        form.cutoff_on.data = today  # the completion date is the city's notice's: no default
     deployed = list(db.session.scalars(sa.select(CityCampaign).order_by(CityCampaign.id.desc())))
     return render_template(
         "city/campaigns.html",
