@@ -202,8 +202,21 @@ def _bureau(town: Town) -> None:
         .where(FilingAttempt.in_product.is_(True), Document.town_id == _user("dayong_clerk").town_id)
     )
     assert here.accepted_on is None and there.opinion_number
-    # The demo's clean-up deployed by the city (each town has its part).
-    town.common["city_campaign_id"] = _one(sa.select(CityCampaign)).id
+    # A clean-up the city deployed (its page names each town; no town has taken it up here).
+    bureau = _user("bureau")
+    deployed = CityCampaign(
+        town_id=bureau.town_id,
+        name="全市行政规范性文件专项清理",
+        kind=CampaignKind.SPECIAL,
+        notice_ref="中司〔2026〕9号",
+        cutoff_on=office_today(now_utc()),
+        due_on=office_today(now_utc()),
+        opened_by_id=bureau.id,
+        created_at=now_utc(),
+    )
+    db.session.add(deployed)
+    db.session.commit()
+    town.common["city_campaign_id"] = deployed.id
     town.ids["here"] = {"attempt_id": here.id, "item_no": 1, "opinion_version": 1}
     town.ids["there"] = {"attempt_id": there.id, "item_no": 1, "opinion_version": 1}
     unpublished = db.session.scalars(sa.select(Document.title).where(Document.status.not_in(EVER_PUBLISHED)))

@@ -13,14 +13,12 @@ from zoneinfo import ZoneInfo
 
 import click
 import docx
-import sqlalchemy as sa
 
 from tracker.auth.models import Role, TownKind, Unit, UnitKind, User
 from tracker.auth.permissions import SYSTEM
 from tracker.auth.services import create_user
 from tracker.auth.towns import ensure_town
 from tracker.cleanup import services as cleanup_services
-from tracker.cleanup.models import CampaignKind, CleanupResult
 from tracker.common.planner import refresh_statistics
 from tracker.documents.models import (
     Attachment,
@@ -544,41 +542,12 @@ def load_demo(*, now: datetime) -> None:
     ):
         _neighbour(name, kind, slug, short, government, town, result, now=now)
     db.session.flush()
-    _city_clean_up(town)
     # The dashboards show today's deadlines at once, as after the scheduler's morning run.
     from tracker.alerts.scan import scan
 
     cleanup_services.open_due_evaluations(today=town.today, now=now)
     scan(today=town.today, now=now)
     refresh_statistics()
-
-
-def _city_clean_up(town: DemoTown) -> None:
-    """The city's justice bureau deployed a special clean-up ten days ago, due in 80 days: every town has its part;
-    大涌镇's drafting unit has given its view on its one document, the others have not started."""
-    began = town.today - timedelta(days=10)
-    deployed, _left_out = cleanup_services.open_city_campaign(
-        actor=town.users["bureau"],
-        now=at(began),
-        name="中山市2026年行政规范性文件专项清理",
-        kind=CampaignKind.SPECIAL,
-        notice_ref="中司函〔2026〕58号",
-        cutoff_on=began,
-        due_on=town.today + timedelta(days=80),
-    )
-    db.session.flush()
-    dayong = next(c for c in deployed.campaigns if c.town_id != town.users["clerk"].town_id and c.items)
-    item = dayong.items[0]
-    drafter = db.session.scalar(
-        sa.select(User).where(User.unit_id == item.document.drafting_unit_id, User.role == Role.DRAFTER)
-    )
-    cleanup_services.propose(
-        item,
-        actor=drafter,
-        now=at(began + timedelta(days=3)),
-        result=CleanupResult.KEEP,
-        reason="上位法未变化，仍然适用。",
-    )
 
 
 def _neighbour(

@@ -34,6 +34,7 @@ RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "a11y"
 NOT_IN_DEMO = {
     "auth.login": "only before logging in: checked on its own below",
     "cleanup.show": "the demo town has no clean-up campaign",
+    "city.campaign": "the demo city has deployed no clean-up",
     "cleanup.renew": "no evaluation has concluded 继续施行",
     "register.compare": "no document has two draft versions",
     "review.submit": "no draft has a complete packet",

@@ -50,8 +50,7 @@ def test_only_the_bureau_deploys_and_a_wrong_form_changes_nothing(city):
         assert leader.post("/city/campaigns/new", data=_form()).status_code == 403
         bureau = login(city, "bureau")
         page = text(bureau.get("/city/campaigns"))
-        # The demo's clean-up, deployed ten days ago: 大涌镇's drafting unit has given its view, no town published.
-        assert 'data-testid="open-city-campaign"' in page and "中司函〔2026〕58号" in page and "0 / 3" in page
+        assert 'data-testid="open-city-campaign"' in page and "市里尚未部署统一清理" in page
         today = office_today(now_utc())
         early = bureau.post("/city/campaigns/new", data=_form(due_on=(today - timedelta(days=1)).isoformat()))
         assert early.status_code == 400 and "完成时限不能早于清理截止日期" in refusal(early)
