@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 
 from bench import http_pages  # noqa: E402
-from bench.register import NOW, PASSWORD, generate  # noqa: E402
+from bench.register import NOW, PASSWORD, _median_ms, baseline_client, generate  # noqa: E402
 
 # The towns and streets of the city (name, the one character that leads its number prefixes); 沙溪镇 first.
 TOWNS = (
@@ -290,8 +290,8 @@ def in_process(url: str, ids: dict, *, repeat: int) -> dict[str, float]:
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False)
     clients: dict[str, object] = {}
     out: dict[str, float] = {}
-    bare = http_pages_bare()
-    out["bare Flask route"] = _median(lambda: bare.get("/"), repeat * 5)
+    bare = baseline_client()
+    out["bare Flask route"] = _median_ms(lambda: bare.get("/"), repeat * 5)
     for name, user, path in PAGES:
         client = clients.get(user)
         if client is None:
@@ -304,7 +304,7 @@ def in_process(url: str, ids: dict, *, repeat: int) -> dict[str, float]:
             r = client.get(target)
             assert r.status_code == 200, f"{name}: {r.status_code}"
 
-        out[name] = _median(get, repeat)
+        out[name] = _median_ms(get, repeat)
     bureau = clients["bench_bureau"]
     one_town = stamp.RecordStamp.scope == stamp.town_scope(ids["town"])
     for label, written in ((COLD_ONE, one_town), (COLD_ALL, sa.true())):
@@ -322,22 +322,6 @@ def in_process(url: str, ids: dict, *, repeat: int) -> dict[str, float]:
     with app.app_context():
         db.engine.dispose()
     return out
-
-
-def http_pages_bare():
-    from bench.register import baseline_client
-
-    return baseline_client()
-
-
-def _median(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 # --- the report ------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from tracker.city.forms import CityCampaignForm
 from tracker.cleanup import services as cleanup
 from tracker.cleanup.models import CampaignKind, CityCampaign
 from tracker.common.downloads import attachment
-from tracker.common.inputs import bounded_int
+from tracker.common.inputs import year_asked
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.urls import library_enabled
 from tracker.common.views import notify, refusal_page, validated
@@ -41,17 +41,10 @@ def require_city():
         abort(403)
 
 
-def _year(today) -> int:
-    year = bounded_int(request.args.get("year")) or today.year
-    if not 2000 <= year <= 2100:
-        abort(404)
-    return year
-
-
 @bp.get("/")
 def index():
     today = office_today(now_utc())
-    figures = city_figures(current_user.town_id, year=_year(today), today=today)
+    figures = city_figures(current_user.town_id, year=year_asked(today.year), today=today)
     return render_template(
         "city/index.html",
         year=figures.year,
@@ -67,7 +60,7 @@ def index():
 @bp.get("/statistics.xlsx")
 def statistics_export():
     today = office_today(now_utc())
-    figures = city_figures(current_user.town_id, year=_year(today), today=today)
+    figures = city_figures(current_user.town_id, year=year_asked(today.year), today=today)
     city = current_user.town.name
     return Response(
         export.statistics_xlsx(figures, city=city),
@@ -114,7 +107,7 @@ def documents():
         states=library.STATES,
         towns=[(t.id, t.name) for t in city_towns],
         town_names={t.id: t.name for t in city_towns},
-        years=range(today.year, today.year - 30, -1),
+        years=library.filter_years(today),
         public_pages=library_enabled(),
         args_of=args_of,
         every_state=EVERY_STATE,

@@ -72,6 +72,14 @@ def refuse_impossible_years(endpoint, values) -> None:
         abort(404)
 
 
+def year_asked(default: int) -> int:
+    """A report page's ?year= (`default` when absent); a year no report covers is a page that does not exist."""
+    year = bounded_int(request.args.get("year")) or default
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
 def register(app: Flask) -> None:
     app.url_value_preprocessor(refuse_impossible_years)
     app.before_request(refuse_nul)

@@ -206,6 +206,11 @@ def _conditions(lq: LibraryQuery, today: date, dialect: str) -> list:
     return conditions
 
 
+def filter_years(today: date) -> list[tuple[int, str]]:
+    """The publication years a list offers to filter by, newest first: (2026, "2026 年")."""
+    return [(year, f"{year} 年") for year in range(today.year, today.year - 30, -1)]
+
+
 def total_published(today: date) -> int:
     """How many documents the library holds (remembered until the next write: the unfiltered first page)."""
     stmt = _public(sa.select(sa.func.count()).select_from(Document), today)

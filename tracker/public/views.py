@@ -51,7 +51,7 @@ def index():
         states=queries.STATES,
         issuers=queries.issuers(today),
         towns=queries.towns(today),
-        years=range(today.year, today.year - 30, -1),
+        years=queries.filter_years(today),
     )
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import may
 from tracker.common.downloads import attachment
-from tracker.common.inputs import bounded_int
+from tracker.common.inputs import year_asked
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt
 from tracker.documents.queries import visible_filter
@@ -23,10 +23,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def _year() -> int:
-    year = bounded_int(request.args.get("year")) or office_today(now_utc()).year
-    if not 2000 <= year <= 2100:
-        abort(404)
-    return year
+    return year_asked(office_today(now_utc()).year)
 
 
 @bp.before_request
