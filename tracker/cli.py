@@ -8,14 +8,19 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from tracker.audit.chain import verify as verify_chain
 from tracker.auth import towns
 from tracker.common.planner import refresh_statistics
 from tracker.common.timeutil import now_utc
 from tracker.extensions import db
 from tracker.setup import ensure_reference_data
+from tracker.transfer import plan as transfer_plan
+from tracker.transfer.archive import TransferError
+from tracker.transfer.exporter import export_town
+from tracker.transfer.importer import import_town
 
 
 def register(app: Flask) -> None:
@@ -154,6 +159,70 @@ def register(app: Flask) -> None:
             raise click.ClickException(exc.message) from None
         db.session.commit()
         click.echo(f"已更名：{old} → {town.name}")
+
+    @town_group.command("export")
+    @click.option("--town", "town_name", default=None, help="镇街名称（本系统只有一个镇街时可省略）")
+    @click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="导出文件，或放导出文件的文件夹",
+    )
+    def towns_export(town_name, out):
+        """Export one town (its people, documents, numbers, files, audit trail) for another install to import."""
+        options = {"isolation_level": "REPEATABLE READ"} if db.engine.dialect.name == "postgresql" else {}
+        try:
+            with db.engine.connect().execution_options(**options) as connection, connection.begin():
+                path, manifest = export_town(
+                    connection,
+                    town=town_name,
+                    out=out,
+                    upload_dir=Path(current_app.config["UPLOAD_DIR"]),
+                    now=now_utc(),
+                )
+        except TransferError as exc:
+            raise click.ClickException(exc.message) from None
+        tables = manifest.tables
+        click.echo(f"已导出{manifest.town['name']}：{path}")
+        click.echo(
+            f"文件 {tables['documents']['rows']} 件，用户 {tables['users']['rows']} 人，"
+            f"单位 {tables['units']['rows']} 个，"
+            f"附件等文件 {tables['stored_files']['rows']} 个，审计事件 {manifest.audit['events']} 条"
+            f"（审计链完整，链头第 {manifest.audit['head_seq']} 条）。"
+        )
+
+    @town_group.command("import")
+    @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--name", default=None, help="导入后的镇街名称（默认沿用原名）")
+    @click.option("--dry-run", is_flag=True, help="只检查并试导入，最后全部撤销")
+    def towns_import(archive, name, dry_run):
+        """Import a town exported by another install into this install's city, checked by counts and checksums."""
+        try:
+            report = import_town(
+                archive=archive,
+                upload_dir=Path(current_app.config["UPLOAD_DIR"]),
+                now=now_utc(),
+                name=name,
+                dry_run=dry_run,
+            )
+        except TransferError as exc:
+            raise click.ClickException(exc.message) from None
+        head = "试导入通过（已全部撤销，未写入）" if report.dry_run else f"已导入{report.town}（编号 {report.town_id}）"
+        click.echo(f"{head}：逐表行数与内容摘要、{report.files} 个文件的校验和均与导出文件一致。")
+        for table, count in report.tables.items():
+            if count:
+                click.echo(f"  {transfer_plan.LABELS.get(table, table)}\t{count}")
+        click.echo(f"  审计事件 {report.events} 条已接入本系统的审计链；编号计数 {report.counters} 项。")
+        if report.laws_added:
+            click.echo(f"  法律依据目录新增 {len(report.laws_added)} 部：{'、'.join(report.laws_added)}")
+        if report.settings:
+            click.echo(f"  沿用原系统的设置（作为该镇街自己的设置）：{'、'.join(report.settings)}")
+        for note in report.notes:
+            click.echo(f"  注意：{note}")
+        if not report.dry_run:
+            with db.engine.connect() as connection:
+                click.echo(verify_chain(connection).line())
 
     app.cli.add_command(town_group)
 

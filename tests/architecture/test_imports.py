@@ -31,6 +31,8 @@ COMPOSITION = (
     "nav",
     "main",
     "backup",
+    # Moving a town between installs reads every table of the schema.
+    "transfer",
     "scheduler",
     "demo",
     "cli",
