@@ -15,6 +15,7 @@ from tracker.alerts.scan import scan
 from tracker.audit.chain import verify as verify_chain
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import Town, User
+from tracker.common.numbering import NumberCounter, next_serial
 from tracker.common.timeutil import now_utc, office_today
 from tracker.demo import DEMO_PASSWORD
 from tracker.documents.models import Document, DocumentVersion
@@ -23,6 +24,8 @@ from tracker.files.models import StoredFile
 from tracker.filing.bureau import accept
 from tracker.filing.models import Filing, FilingAttempt
 from tracker.publication.models import Publication
+from tracker.rules.models import Rule
+from tracker.rules.ruleset import DEFAULT_SETTINGS, get_setting, set_setting
 from tracker.transfer import plan
 
 
@@ -43,12 +46,19 @@ def test_a_town_moves_with_its_numbers_files_and_audit_trail(demo, exported, tar
         )
         with _db.engine.connect() as conn:
             before = plan.census(conn, town.id)
+        counters = {(c.scope, c.year): c.last_value for c in _db.session.scalars(sa.select(NumberCounter))}
+        neighbours = {
+            c.scope for c in _db.session.scalars(sa.select(NumberCounter)) if c.scope.startswith("issue:岐府")
+        }
+        old_id = town.id
     with target.app_context():
         build_city()
     result = invoke(target, ["towns", "import", str(exported)])
     assert result.exit_code == 0, result.output
     assert "已导入沙溪镇" in result.output
     assert "审计链完整" in result.output
+    # What stays behind is named: the demo town's own pre-check rule is the old install's.
+    assert "原系统的预审规则未带来" in result.output and "以取消待遇作惩戒" in result.output
     with target.app_context():
         joined = _db.session.scalar(sa.select(Town).where(Town.name == "沙溪镇"))
         assert joined.parent.name == "中山市"
@@ -65,6 +75,18 @@ def test_a_town_moves_with_its_numbers_files_and_audit_trail(demo, exported, tar
                 .where(Document.town_id == joined.id)
             ).all()
         )
+        # The town's series go on where they stopped; another town's series of the old install stayed there.
+        carried = {(c.scope, c.year): c.last_value for c in _db.session.scalars(sa.select(NumberCounter))}
+        own = {
+            (f"opinion:{joined.id}", year): value
+            for (scope, year), value in counters.items()
+            if scope == f"opinion:{old_id}"
+        }
+        assert own and own.items() <= carried.items()
+        assert neighbours and not neighbours & {scope for scope, _ in carried}
+        year, last = max(own)[1], own[max(own)]
+        assert next_serial(f"opinion:{joined.id}", year) == last + 1
+        _db.session.rollback()
         folder = Path(target.config["UPLOAD_DIR"])
         files = _db.session.scalars(sa.select(StoredFile)).all()
         assert files
@@ -285,3 +307,24 @@ def test_the_export_refuses_a_broken_audit_chain(demo, tmp_path):
     result = demo.test_cli_runner().invoke(args=["towns", "export", "--town", "沙溪镇", "--out", str(tmp_path)])
     assert result.exit_code != 0 and "审计链断裂" in result.output and "未导出" in result.output
     assert list(tmp_path.glob("*.tar.gz*")) == []
+
+
+def test_the_old_installs_own_settings_become_the_towns_and_different_time_limits_are_named(demo, target, tmp_path):
+    with demo.app_context():
+        set_setting("opinion_number_pattern", "沙司规审〔{year}〕{seq}号", now=now_utc())  # the install's own value
+        rule = _db.session.scalar(sa.select(Rule).order_by(Rule.code).limit(1))
+        rule.value += 5
+        name, changed = rule.name, rule.value
+        _db.session.commit()
+    archive = _export(demo, tmp_path)
+    with target.app_context():
+        build_city()
+    result = invoke(target, ["towns", "import", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "沿用原系统的设置（作为该镇街自己的设置）：审查意见书编号格式" in result.output
+    assert f"时限规则“{name}”原为 {changed}" in result.output
+    with target.app_context():
+        joined = _db.session.scalar(sa.select(Town).where(Town.name == "沙溪镇"))
+        other = _db.session.scalar(sa.select(Town).where(Town.name == "港口镇"))
+        assert get_setting("opinion_number_pattern", town_id=joined.id) == "沙司规审〔{year}〕{seq}号"
+        assert get_setting("opinion_number_pattern", town_id=other.id) == DEFAULT_SETTINGS["opinion_number_pattern"][0]

@@ -50,6 +50,7 @@ class Manifest:
     outside: dict[str, list[dict]]
     settings: dict[str, str]
     rules: dict[str, dict]
+    install: dict[str, list]
     counters: list[dict]
     audit: dict
     members: dict[str, dict] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tracker.audit.chain import verify as verify_chain
+from tracker.common.timeutil import local_time
 from tracker.transfer import plan
 from tracker.transfer.archive import FILES, TABLES, Manifest, TransferError, Writer
 
@@ -47,7 +48,7 @@ def pick_town(connection: sa.Connection, name: str | None) -> sa.Row:
 
 
 def archive_name(town: str, now: datetime) -> str:
-    return f"town-{_SAFE.sub('_', town)}-{now.strftime('%Y%m%d-%H%M%S')}.tar.gz"
+    return f"town-{_SAFE.sub('_', town)}-{local_time(now).strftime('%Y%m%d-%H%M%S')}.tar.gz"
 
 
 def _outside(connection: sa.Connection, where: dict) -> dict[str, list[dict]]:
@@ -94,10 +95,47 @@ def _rules(connection: sa.Connection) -> dict[str, dict]:
     }
 
 
-def _counters(connection: sa.Connection) -> list[dict]:
-    t = plan.table("number_counters")
+def _install(connection: sa.Connection) -> dict[str, list]:
+    """What the old install had of its own that stays behind: active pre-check rules, templates in use, the years
+    of its working-day calendar that were confirmed (the import says which of them the city lacks)."""
+    rules, templates, years = (
+        plan.table("precheck_rules"),
+        plan.table("template_versions"),
+        plan.table("calendar_years"),
+    )
+    active = rules.c.active.is_(True)
+    return {
+        "precheck_rules": [
+            {"code": r.code, "label": r.label}
+            for r in connection.execute(sa.select(rules.c.code, rules.c.label).where(active).order_by(rules.c.code))
+        ],
+        "templates": [
+            {"kind": plan.encode(r.kind), "version_no": r.version_no}
+            for r in connection.execute(
+                sa.select(templates.c.kind, templates.c.version_no)
+                .where(templates.c.active.is_(True))
+                .order_by(templates.c.kind)
+            )
+        ],
+        "calendar_years": list(connection.execute(sa.select(years.c.year).order_by(years.c.year)).scalars()),
+    }
+
+
+def _counters(connection: sa.Connection, town_id: int, where: dict) -> list[dict]:
+    """The town's number counters: its own series (opinion:<town>), the series its publications were numbered in,
+    and every series headed by one of its units' 文号 prefixes (its reports and replies: issue:沙府)."""
+    t, publications, units = plan.table("number_counters"), plan.table("publications"), plan.table("units")
+    used = set()
+    for column in (publications.c.issue_scope, publications.c.normative_scope):
+        used.update(connection.execute(sa.select(column).where(where["publications"]).distinct()).scalars())
+    prefixes = [p for p in connection.execute(sa.select(units.c.number_prefix).where(where["units"])).scalars() if p]
+
+    def the_towns(scope: str) -> bool:
+        rest = scope.partition(":")[2]
+        return rest == str(town_id) or scope in used or any(rest.startswith(p) for p in prefixes)
+
     rows = connection.execute(sa.select(t).order_by(t.c.scope, t.c.year))
-    return [{"scope": r.scope, "year": r.year, "last_value": r.last_value} for r in rows]
+    return [{"scope": r.scope, "year": r.year, "last_value": r.last_value} for r in rows if the_towns(r.scope)]
 
 
 def export_town(
@@ -136,7 +174,8 @@ def export_town(
             outside=_outside(connection, where),
             settings=_settings(connection, row.id),
             rules=_rules(connection),
-            counters=_counters(connection),
+            counters=_counters(connection, row.id, where),
+            install=_install(connection),
             audit={"events": tables["audit_events"]["rows"], "head_seq": chain.head_seq, "head_hash": chain.head_hash},
         )
         writer.close(manifest)

@@ -42,6 +42,7 @@ from tracker.rules.ruleset import DEFAULT_SETTINGS
 from tracker.transfer import plan
 from tracker.transfer.archive import Contents, TransferError, read
 from tracker.transfer.exporter import schema_revision
+from tracker.word.models import OutputKind
 
 _OWN_SERIES = re.compile(r"^(?P<kind>[a-z_]+):(?P<org>\d+)$")  # opinion:3: a series of one organisation
 COLUMN_LABELS = {
@@ -318,7 +319,7 @@ class _Import:
                     key=f"{base}@{town_id}", value=value, description=DEFAULT_SETTINGS[base][1], updated_at=now
                 )
             )
-        return sorted(written)
+        return [DEFAULT_SETTINGS[base][1] for base in sorted(written)]
 
     def rule_notes(self) -> None:
         rules = plan.table("rules")
@@ -329,6 +330,30 @@ class _Import:
                 self.notes.append(
                     f"时限规则“{rule['name']}”原为 {rule['value']}，本系统为 {mine.value}：导入后按本系统的规则计算。"
                 )
+
+    def install_notes(self) -> None:
+        """What the old install had of its own that does not come along (the city's apply)."""
+        install = self.manifest.install
+        rules, templates = plan.table("precheck_rules"), plan.table("template_versions")
+        years = plan.table("calendar_years")
+        codes = set(self.connection.execute(sa.select(rules.c.code).where(rules.c.active.is_(True))).scalars())
+        missing = [r["label"] or r["code"] for r in install.get("precheck_rules", []) if r["code"] not in codes]
+        if missing:
+            self.notes.append(
+                f"原系统的预审规则未带来（本系统的预审规则适用，需要时请管理员添加）：{'、'.join(missing)}。"
+            )
+        if install.get("templates"):
+            kinds = "、".join(OutputKind(t["kind"]).label for t in install["templates"])
+            active = self.connection.execute(sa.select(templates.c.kind).where(templates.c.active.is_(True)))
+            if {plan.encode(k) for k in active.scalars()} != {t["kind"] for t in install["templates"]}:
+                self.notes.append(f"原系统用自己上传的 Word 模板（{kinds}）；导入后按本系统的模板生成文书。")
+        confirmed = set(self.connection.execute(sa.select(years.c.year)).scalars())
+        lacking = [y for y in install.get("calendar_years", []) if y not in confirmed]
+        if lacking:
+            self.notes.append(
+                f"原系统已确认 {'、'.join(map(str, lacking))} 年的工作日历，本系统没有："
+                "这些年份的期限为暂定，请导入当年的放假安排。"
+            )
 
     def place_files(self, upload_dir: Path, placed: list[Path]) -> int:
         for row in self.contents.tables[plan.FILES]:
@@ -393,6 +418,7 @@ def _import(contents: Contents, upload_dir: Path, placed: list[Path], *, now: da
     counters = work.counters(town.id)
     settings = work.settings(town.id, now)
     work.rule_notes()
+    work.install_notes()
     events = list(work.keys["audit_events"].values())
     seal(connection, events, now=now)
     work.verify(town.id, upload_dir)
