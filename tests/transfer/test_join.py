@@ -9,7 +9,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from config import TestConfig
 from tests.transfer.conftest import add_bureau_reviewer, build_city
+from tracker import create_app
 from tracker.alerts.models import Alert
 from tracker.alerts.scan import scan
 from tracker.audit.chain import verify as verify_chain
@@ -17,7 +19,7 @@ from tracker.audit.models import AuditEvent
 from tracker.auth.models import Town, User
 from tracker.common.numbering import NumberCounter, next_serial
 from tracker.common.timeutil import now_utc, office_today
-from tracker.demo import DEMO_PASSWORD
+from tracker.demo import DEMO_PASSWORD, load_demo
 from tracker.documents.models import Document, DocumentVersion
 from tracker.extensions import db as _db
 from tracker.files.models import StoredFile
@@ -328,3 +330,30 @@ def test_the_old_installs_own_settings_become_the_towns_and_different_time_limit
         other = _db.session.scalar(sa.select(Town).where(Town.name == "港口镇"))
         assert get_setting("opinion_number_pattern", town_id=joined.id) == "沙司规审〔{year}〕{seq}号"
         assert get_setting("opinion_number_pattern", town_id=other.id) == DEFAULT_SETTINGS["opinion_number_pattern"][0]
+
+
+def test_a_town_on_the_embedded_database_joins_a_city_on_the_suites(target, tmp_path):
+    """The usual move: a town ran on SQLite, the city runs PostgreSQL (in the PostgreSQL run of the suite)."""
+    town = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'town.sqlite3'}", UPLOAD_DIR=str(tmp_path / "up")
+    )
+    with town.app_context():
+        _db.create_all()
+        load_demo(now=now_utc())
+        _db.session.commit()
+        with _db.engine.connect() as conn:
+            left = plan.census(conn, _db.session.scalar(sa.select(Town.id).where(Town.name == "大涌镇")))
+    result = invoke(town, ["towns", "export", "--town", "大涌镇", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    with town.app_context():
+        _db.engine.dispose()
+    with target.app_context():
+        build_city()
+    imported = invoke(target, ["towns", "import", str(next(tmp_path.glob("town-*.tar.gz")))])
+    assert imported.exit_code == 0, imported.output
+    with target.app_context():
+        joined = _db.session.scalar(sa.select(Town.id).where(Town.name == "大涌镇"))
+        with _db.engine.connect() as conn:
+            arrived = plan.census(conn, joined)
+    assert arrived.pop("audit_events")["rows"] == left.pop("audit_events")["rows"] + 1
+    assert arrived == left and left["documents"]["rows"] > 0
