@@ -81,6 +81,7 @@ EXPECT: dict[str, object] = {
     # The city's pages: each town's figures, the documents across the city, their workbooks (the city's people).
     "city.index": {"GET": only(*CITY)},
     "city.statistics_export": {"GET": only(*CITY)},
+    "city.statistics_docx": {"GET": only(*CITY)},
     "city.documents": {"GET": only(*CITY)},
     "city.documents_export": {"GET": only(*CITY)},
     # The city's clean-ups: the city's people read them, the bureau deploys one (a blank form: refused as invalid).

@@ -21,13 +21,13 @@ COMPOSITION = (
     "alerts",
     "register",
     "reports",
-    # The Word pages gather every domain's output and the annual statistics of reports (outputs/kinds.py).
-    "outputs",
-    "api",
     # The public library reads every domain's published records.
     "public",
     # The city's pages read every town's figures (reports) and the documents in force (public).
     "city",
+    # The Word pages gather every domain's output, the annual statistics of reports and the city's (outputs/kinds.py).
+    "outputs",
+    "api",
     "nav",
     "main",
     "backup",

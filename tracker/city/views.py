@@ -9,14 +9,16 @@ town of the city, nothing of another city's.
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from tracker.auth import towns
 from tracker.auth.permissions import may
 from tracker.city import export
+from tracker.city import word as city_word
 from tracker.city.figures import OVERDUE_LABELS, RATES, city_figures
 from tracker.city.forms import CityCampaignForm
 from tracker.cleanup import services as cleanup
@@ -25,9 +27,10 @@ from tracker.common.downloads import attachment
 from tracker.common.inputs import year_asked
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.urls import library_enabled
-from tracker.common.views import notify, refusal_page, validated
+from tracker.common.views import attempt, notify, refusal_page, validated
 from tracker.common.xlsx import XLSX_MIMETYPE
 from tracker.extensions import db
+from tracker.files.uploads import DOCX_TYPE
 from tracker.public import queries as library
 
 bp = Blueprint("city", __name__, url_prefix="/city")
@@ -55,6 +58,19 @@ def index():
         overdue_labels=OVERDUE_LABELS,
         today=today,
     )
+
+
+@bp.get("/statistics.docx")
+def statistics_docx():
+    """The city's annual statistics as a Word section (rendered on request, like the workbook)."""
+    now = now_utc()
+    today = office_today(now)
+    figures = city_figures(current_user.town_id, year=year_asked(today.year), today=today)
+    with attempt() as done:  # an office-edited template that no longer renders is refused with its reason
+        rendered = city_word.render_city_statistics(figures, city=current_user.town.name, now=now)
+    if not done:
+        return redirect(url_for("city.index", year=figures.year))
+    return send_file(io.BytesIO(rendered.data), mimetype=DOCX_TYPE, as_attachment=True, download_name=rendered.filename)
 
 
 @bp.get("/statistics.xlsx")

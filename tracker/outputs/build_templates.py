@@ -804,6 +804,57 @@ def build_annual_statistics() -> docx.Document:
     return d
 
 
+def build_city_statistics() -> docx.Document:
+    """{city}{year}年度各镇街行政规范性文件管理情况: the city's paragraph, then each town's rates and counts (the
+    city's total last), as tables."""
+    d = new_document("各镇街年度规范性文件管理情况")
+    para(d, "{{ title }}", "公文标题")
+    para(d)
+    para(d, "{{ sec.overview }}、总体情况", "一级标题")
+    para(d, "{{ paragraph }}")
+    tag(d, "if rates")
+    para(d, "{{ sec.rates }}、各镇街主要比率", "一级标题")
+    t = table(
+        d,
+        ["序号", "镇街", "合法性审查审核率", "统一发布率", "备案率", "报备及时率"],
+        [14, 26, 29, 29, 29, 29],
+        [
+            ["{%tr for r in rates %}", "", "", "", "", ""],
+            [
+                "{{ r." + key + " }}"
+                for key in ("no", "town", "review_rate", "publication_rate", "filing_rate", "on_time_rate")
+            ],
+            ["{%tr endfor %}", "", "", "", "", ""],
+        ],
+    )
+    for column in (0, 2, 3, 4, 5):
+        _centre_column(t, 2, column)
+    _cant_split(t, 2)
+    tag(d, "endif")
+    tag(d, "if counts")
+    para(d, "{{ sec.counts }}、各镇街主要数据", "一级标题")
+    keys = ("no", "town", "reviewed", "opinions", "published", "in_force", "overdue_filing", "overdue_correction")
+    t = table(
+        d,
+        ["序号", "镇街", "审查文件", "审查意见书", "统一发布", "现行有效", "逾期未报备", "逾期未补正"],
+        [14, 26, 18, 20, 18, 20, 20, 20],
+        [
+            ["{%tr for c in counts %}", *[""] * 7],
+            ["{{ c." + key + " }}" for key in keys],
+            ["{%tr endfor %}", *[""] * 7],
+        ],
+    )
+    for column in range(2, 8):
+        _centre_column(t, 2, column)
+    _centre_column(t, 2, 0)
+    _cant_split(t, 2)
+    tag(d, "endif")
+    tag(d, "if note")
+    para(d, "{{ note }}", "附注")
+    tag(d, "endif")
+    return d
+
+
 def build_comment_reply() -> docx.Document:
     """关于《…》的意见: a letter (信函格式) of the organ that replies, quoting the incoming 文号 in its text."""
     return _letter("征求意见答复")
@@ -887,6 +938,7 @@ BUILDERS: dict[str, Callable[[], docx.Document]] = {
     "comment_reply.docx": build_comment_reply,
     "deliberation_material.docx": build_deliberation_material,
     "filing_opinion.docx": build_filing_opinion,
+    "city_statistics.docx": build_city_statistics,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tracker.city import word as city_word
 from tracker.cleanup import word as cleanup_word
 from tracker.filing import opinion_word as filing_opinion_word
 from tracker.filing import word as filing_word
@@ -20,6 +21,7 @@ KINDS: tuple[TemplateSpec, ...] = (
     solicitations_word.SPEC,
     deliberation_word.SPEC,
     filing_opinion_word.SPEC,
+    city_word.SPEC,
 )
 SPECS: dict[OutputKind, TemplateSpec] = {spec.kind: spec for spec in KINDS}
 

@@ -25,6 +25,7 @@ class OutputKind(LabelledEnum):
     COMMENT_REPLY = ("comment_reply", "征求意见答复")
     DELIBERATION_MATERIAL = ("deliberation_material", "集体审议材料（审查意见采纳情况）")
     FILING_OPINION = ("filing_opinion", "备案审查意见书")
+    CITY_STATISTICS = ("city_statistics", "各镇街年度统计（市）")
 
 
 class TemplateVersion(TimestampMixin, db.Model):
