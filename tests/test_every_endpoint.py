@@ -107,6 +107,8 @@ EXPECT: dict[str, object] = {
     "admin.unit_edit": {"GET": only(A), "POST": only(A)},
     "rules.rules": {"GET": OFFICE_READERS},
     "rules.rule_edit": {"GET": only(A), "POST": only(A)},
+    "rules.town_rule_edit": {"GET": only(A), "POST": only(A)},
+    "rules.town_rule_clear": {"POST": only(A)},
     "rules.calendar": {"GET": OFFICE_READERS, "POST": only(A)},
     "outputs.templates": {"GET": only(A)},
     "outputs.upload_template": {"POST": only(A)},

@@ -158,6 +158,7 @@ def build(app: Flask) -> Town:
         # A pre-check flag of the demo's drafts (their first versions cite a fine: docs/precheck.md).
         "flag_id": first_id(sa.select(PrecheckFlag).order_by(PrecheckFlag.id)),
         # The demo town's own pre-check rule (the pages name a rule by its code).
+        "rule_code": "review_max",
         "code": _one(sa.select(PrecheckRuleSetting).where(PrecheckRuleSetting.builtin.is_(False))).code,
         "source_id": first_id(sa.select(LegalSource).order_by(LegalSource.id)),
         "year": today.year,

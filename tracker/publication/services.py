@@ -120,7 +120,7 @@ class ValidityDefault:
 def default_validity(doc: Document, effective_on: date) -> ValidityDefault:
     """5 years by default, 2 for 暂行/试行 (rule set); the last day in force is the day before the anniversary."""
     code = "validity_trial" if doc.trial_kind is not TrialKind.NONE else "validity_default"
-    rule = get_rule(code)
+    rule = get_rule(code, town_id=doc.town_id)
     delta = relativedelta(years=rule.value) if rule.unit.value == "years" else relativedelta(months=rule.value)
     return ValidityDefault(effective_on + delta - timedelta(days=1), code, rule.value)
 
@@ -156,7 +156,7 @@ def publish(
         raise ValidationFailed("发布日期不能早于签发日期。")
     if effective_on < published_on:
         raise ValidationFailed("施行日期不能早于发布日期。")
-    gap_rule = get_rule("effect_min_gap")
+    gap_rule = get_rule("effect_min_gap", town_id=doc.town_id)
     reason = (early_effect_reason or "").strip()
     gap = (effective_on - published_on).days
     if gap < gap_rule.value and not reason:

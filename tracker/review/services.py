@@ -134,7 +134,7 @@ def save_consultation(
             f"开始日期 {start_on.isoformat()} 在 {FAR_AHEAD_YEARS} 年以后，请核对年份；确实无误的，"
             "勾选“日期无误”后再保存。"
         )
-    rule = get_rule("comment_min")
+    rule = get_rule("comment_min", town_id=doc.town_id)
     days = (end_on - start_on).days + 1
     reason = _text(short_reason, "期限较短的理由", limit=1000)
     if days < rule.value and not reason:
@@ -325,7 +325,7 @@ def submit_for_review(doc: Document, *, actor, now: datetime, received_on: date 
         raise ValidationFailed("收件日期不能早于 30 日前，请核对。")
     apply(doc, "submit_for_review", actor=actor, now=now)
     previous = latest_round(doc)
-    due = compute_due("review_max", received_on)
+    due = compute_due("review_max", received_on, town_id=doc.town_id)
     rnd = ReviewRound(
         document=doc,
         round_no=(previous.round_no + 1) if previous else 1,
@@ -404,7 +404,7 @@ def extend(rnd: ReviewRound, *, actor, now: datetime, days: int, reason: str) ->
         raise InvalidTransition("只有审查中的送审件可以延长期限。")
     if rnd.extended_due_on is not None:
         raise InvalidTransition("本轮审查已延长过一次期限。")
-    rule = get_rule("review_extension")
+    rule = get_rule("review_extension", town_id=rnd.document.town_id)
     if not 1 <= days <= rule.value:
         raise ValidationFailed(f"延长天数须在 1 至 {rule.value} 个工作日之间（{rule.source}）。")
     reason = _text(reason, "延长理由", required=True, limit=1000)

@@ -21,6 +21,15 @@ class RuleForm(Form):
     version_id = HiddenField()
 
 
+class TownRuleForm(Form):
+    value = IntegerField(
+        "本镇街的期限",
+        validators=[InputRequired("请填写期限。"), NumberRange(min=1, max=3660, message="期限须为 1 至 3660。")],
+    )
+    note = TextAreaField("说明（依据、理由）", validators=[Optional(), Length(max=2000)])
+    version_id = HiddenField()
+
+
 class ScheduleForm(Form):
     file = FileField("CSV 文件（date,kind,source）")
     text = TextAreaField("或直接粘贴（首行为 date,kind,source）", validators=[Optional(), Length(max=20000)])

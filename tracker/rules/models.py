@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import LabelledEnum, UTCDateTime, enum_column, utcnow
 from tracker.extensions import db
+from tracker.tenancy import TownScoped
 
 
 class DayUnit(LabelledEnum):
@@ -43,6 +44,28 @@ class Rule(db.Model):
 
     __mapper_args__ = {"version_id_col": version_id}
     __table_args__ = (sa.CheckConstraint("value >= 0", name="value_not_negative"),)
+
+
+class TownRule(TownScoped, db.Model):
+    """A town's own value of a time limit its own people apply (docs/rules.md §1): stricter than the install's,
+    never laxer (ruleset.TOWN_RULES says which way), in the install's unit. Read in the town's requests."""
+
+    __tablename__ = "town_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("towns.id"))
+    code: Mapped[str] = mapped_column(sa.String(40))
+    value: Mapped[int]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
+    __table_args__ = (
+        sa.UniqueConstraint("town_id", "code"),
+        sa.CheckConstraint("value > 0", name="value_positive"),
+    )
 
 
 class Setting(db.Model):

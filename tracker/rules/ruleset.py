@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from tracker import tenancy
 from tracker.common.readcache import once_per_read
 from tracker.extensions import db
-from tracker.rules.models import Confidence, DayUnit, Rule, Setting
+from tracker.rules.models import Confidence, DayUnit, Rule, Setting, TownRule
 
 
 @dataclass(frozen=True)
@@ -140,19 +140,60 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
 }
 
 
+AT_MOST, AT_LEAST = "at_most", "at_least"
+# The time limits a town may set for itself (docs/rules.md §1): those its own people apply, in its own requests, and
+# that are fixed on the record when applied. A town may be stricter than the install, never laxer: a review or a
+# validity no longer, a comment period or the gap before entry into force no shorter. The limits the city or the
+# law sets for every town (filing, the bureau's review, corrections) and those the morning scan applies to every
+# town at once (evaluations, clean-ups, reminders) stay the install's.
+TOWN_RULES = {
+    "review_max": AT_MOST,
+    "review_extension": AT_MOST,
+    "comment_min": AT_LEAST,
+    "effect_min_gap": AT_LEAST,
+    "validity_default": AT_MOST,
+    "validity_trial": AT_MOST,
+}
+
+
 def _rules_by_code() -> dict[str, Rule]:
     return {rule.code: rule for rule in db.session.scalars(sa.select(Rule))}
 
 
-def get_rule(code: str) -> Rule:
-    """The town's rule (or the default, unsaved, when the database has not been seeded). A page reads the rule set
-    once (common/readcache.py); anything that may write reads the row afresh."""
+def _town_rules(town_id: int) -> dict[str, TownRule]:
+    return {r.code: r for r in db.session.scalars(sa.select(TownRule).where(TownRule.town_id == town_id))}
+
+
+def install_rule(code: str) -> Rule:
+    """The install's rule (or the default, unsaved, when the database has not been seeded)."""
     rule = once_per_read("rules", _rules_by_code).get(code)
     if rule is not None:
         return rule
     d = DEFAULTS_BY_CODE[code]
     return Rule(
         code=d.code, name=d.name, value=d.value, unit=d.unit, source=d.source, confidence=d.confidence, note=d.note
+    )
+
+
+def get_rule(code: str, *, town_id: int | None = None) -> Rule:
+    """The rule as the town (of `town_id`, else of the request) applies it: its own value of a limit it may set
+    (TOWN_RULES), as an unsaved copy of the install's rule naming the town's value; else the install's. A page
+    reads the rule set once (common/readcache.py); anything that may write reads the rows afresh."""
+    rule = install_rule(code)
+    town = _town(town_id) if code in TOWN_RULES else None
+    own = once_per_read(("town_rules", town), lambda: _town_rules(town)).get(code) if town is not None else None
+    # Never laxer than the install, also after the install's rule was made stricter than the town's own.
+    value = None if own is None else (min if TOWN_RULES[code] == AT_MOST else max)(own.value, rule.value)
+    if value is None or value == rule.value:
+        return rule
+    return Rule(
+        code=rule.code,
+        name=rule.name,
+        value=value,
+        unit=rule.unit,
+        source=f"本镇自定（比本系统规定的{rule.value}{rule.unit.label}更严）；{rule.source}",
+        confidence=rule.confidence,
+        note=own.note or rule.note,
     )
 
 

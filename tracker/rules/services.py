@@ -8,13 +8,16 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.audit import services as audit
+from tracker.auth.permissions import may
 from tracker.common.stamp import remembered
+from tracker.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.rules.calendar import ScheduleEntry, WorkCalendar, missing_holidays
-from tracker.rules.models import CalendarDay, CalendarYear, DayUnit, Rule
-from tracker.rules.ruleset import get_rule
+from tracker.rules.models import CalendarDay, CalendarYear, DayUnit, Rule, TownRule
+from tracker.rules.ruleset import AT_MOST, TOWN_RULES, get_rule, install_rule
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,11 @@ def add_period(start: date, value: int, unit: DayUnit, calendar: WorkCalendar) -
     return start + delta, False
 
 
-def compute_due(rule_code: str, start: date, *, calendar: WorkCalendar | None = None) -> Deadline:
-    rule = get_rule(rule_code)
+def compute_due(
+    rule_code: str, start: date, *, calendar: WorkCalendar | None = None, town_id: int | None = None
+) -> Deadline:
+    """The due date by the rule as the town applies it (of `town_id`, else of the request: ruleset.get_rule)."""
+    rule = get_rule(rule_code, town_id=town_id)
     day, provisional = add_period(start, rule.value, rule.unit, calendar or load_calendar())
     return Deadline(day=day, provisional=provisional, rule_code=rule.code, rule_value=rule.value, unit=rule.unit)
 
@@ -167,11 +173,6 @@ def update_rule(
     note: str,
 ) -> Rule:
     """Edit a time limit (audited). Due dates fixed earlier keep the rule they were computed with."""
-    from sqlalchemy.orm.exc import StaleDataError
-
-    from tracker.auth.permissions import may
-    from tracker.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
-
     if not may(actor, "admin"):
         raise PermissionDenied("只有管理员可以修改规则。")
     if expected_version is not None and expected_version != rule.version_id:
@@ -202,6 +203,101 @@ def update_rule(
         after={"value": value, "unit": unit.value, "source": source, "confidence": rule.confidence.value},
     )
     return rule
+
+
+@dataclass(frozen=True)
+class TownRuleView:
+    """A time limit a town may set for itself: the install's rule and the town's own value, if any."""
+
+    rule: Rule
+    own: TownRule | None
+
+    @property
+    def direction(self) -> str:
+        return "不超过" if TOWN_RULES[self.rule.code] == AT_MOST else "不少于"
+
+
+def town_rules(town_id: int) -> list[TownRuleView]:
+    own = {r.code: r for r in db.session.scalars(sa.select(TownRule).where(TownRule.town_id == town_id))}
+    return [TownRuleView(install_rule(code), own.get(code)) for code in TOWN_RULES]
+
+
+def set_town_rule(
+    town_id: int, code: str, *, actor, now: datetime, value: int, note: str, expected_version: int | None
+) -> TownRule | None:
+    """The town's own value of a time limit it may set (audited in the town's trail): stricter than the install's,
+    never laxer; the install's value itself removes the town's own. Due dates fixed earlier do not move."""
+    if code not in TOWN_RULES:
+        raise ValidationFailed("这项时限由本系统统一规定，镇街不能自定。")
+    row = db.session.scalar(sa.select(TownRule).where(TownRule.town_id == town_id, TownRule.code == code))
+    if not may(actor, "admin", row if row is not None else TownRule(town_id=town_id)):
+        raise PermissionDenied("只有本镇街的管理员可以设置本镇街的时限。")
+    if expected_version is not None and expected_version != (row.version_id if row is not None else 0):
+        raise ConcurrentEdit("本镇街的这项时限已被他人修改，您的修改未保存。请刷新页面查看最新值。")
+    base = install_rule(code)
+    unit = base.unit.label
+    if not 0 < value <= MAX_RULE_VALUE:
+        raise ValidationFailed(f"期限须为 1 至 {MAX_RULE_VALUE} 之间的整数。")
+    if (value > base.value) if TOWN_RULES[code] == AT_MOST else (value < base.value):
+        bound = "不超过" if TOWN_RULES[code] == AT_MOST else "不少于"
+        raise ValidationFailed(
+            f"镇街自定的“{base.name}”只能比本系统的规定更严：须{bound} {base.value}{unit}（本系统规定）。"
+        )
+    before = {"value": row.value} if row is not None else None
+    if value == base.value:
+        if row is None:
+            return None
+        return _clear(row, base, actor=actor, now=now)
+    if row is None:
+        row = TownRule(town_id=town_id, code=code)
+        db.session.add(row)
+    row.value, row.note = value, (note or "").strip()[:2000]
+    row.updated_at, row.updated_by_id = now, getattr(actor, "id", None)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise ConcurrentEdit("本镇街的这项时限已被他人修改，您的修改未保存。请刷新页面查看最新值。") from None
+    audit.record(
+        "rule.town_set",
+        actor=actor,
+        now=now,
+        object_type="town_rule",
+        object_id=row.id,
+        town_id=town_id,
+        summary=f"本镇街自定“{base.name}”为 {value}{unit}（本系统规定 {base.value}{unit}）",
+        before=before,
+        after={"value": value},
+    )
+    return row
+
+
+def clear_town_rule(town_id: int, code: str, *, actor, now: datetime) -> None:
+    """Back to the install's value (audited); nothing to do when the town has none of its own."""
+    row = db.session.scalar(sa.select(TownRule).where(TownRule.town_id == town_id, TownRule.code == code))
+    if row is None:
+        return
+    if not may(actor, "admin", row):
+        raise PermissionDenied("只有本镇街的管理员可以设置本镇街的时限。")
+    _clear(row, install_rule(code), actor=actor, now=now)
+
+
+def _clear(row: TownRule, base: Rule, *, actor, now: datetime) -> None:
+    audit.record(
+        "rule.town_clear",
+        actor=actor,
+        now=now,
+        object_type="town_rule",
+        object_id=row.id,
+        town_id=row.town_id,
+        summary=(
+            f"本镇街的“{base.name}”恢复为本系统规定的 {base.value}{base.unit.label}"
+            f"（原为 {row.value}{base.unit.label}）"
+        ),
+        before={"value": row.value},
+        after=None,
+    )
+    db.session.delete(row)
+    db.session.flush()
 
 
 def calendar_overview() -> dict:

@@ -13,7 +13,7 @@ from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.rules import services
 from tracker.rules.calendar import ScheduleError, parse_schedule_csv
-from tracker.rules.forms import RuleForm, ScheduleForm
+from tracker.rules.forms import RuleForm, ScheduleForm, TownRuleForm
 from tracker.rules.models import Confidence, DayUnit, Rule
 
 bp = Blueprint("rules", __name__)
@@ -23,7 +23,55 @@ bp = Blueprint("rules", __name__)
 def rules():
     if not may(current_user, "rules.view"):
         abort(403)
-    return render_template("rules/rules.html", rules=services.rules_in_order(), can_edit=may(current_user, "admin"))
+    return render_template(
+        "rules/rules.html",
+        rules=services.rules_in_order(),
+        can_edit=may(current_user, "admin"),
+        town_rules=services.town_rules(current_user.town_id),
+        town=current_user.town,
+    )
+
+
+def _town_rule(code: str) -> services.TownRuleView:
+    if not may(current_user, "admin"):
+        abort(403)
+    found = [view for view in services.town_rules(current_user.town_id) if view.rule.code == code]
+    if not found:
+        abort(404)
+    return found[0]
+
+
+@bp.route("/rules/town/<rule_code>", methods=["GET", "POST"])
+def town_rule_edit(rule_code: str):
+    """The town's own value of a time limit it may set (stricter than the install's)."""
+    view = _town_rule(rule_code)
+    form = TownRuleForm()
+    if not form.is_submitted():
+        form.value.data = view.own.value if view.own else view.rule.value
+        form.note.data = view.own.note if view.own else ""
+        form.version_id.data = str(view.own.version_id if view.own else 0)
+    if form.validate_on_submit():
+        with attempt("本镇街的时限已保存；此后计算的期限按本镇街的规定，已确定的期限不变。") as done:
+            services.set_town_rule(
+                current_user.town_id,
+                rule_code,
+                actor=current_user,
+                now=now_utc(),
+                value=form.value.data,
+                note=form.note.data or "",
+                expected_version=expected_version(form.version_id),
+            )
+        if done:
+            return redirect(url_for("rules.rules"))
+    return render_template("rules/town_rule_form.html", form=form, view=view, town=current_user.town)
+
+
+@bp.post("/rules/town/<rule_code>/clear")
+def town_rule_clear(rule_code: str):
+    _town_rule(rule_code)
+    with attempt("本镇街的时限已恢复为本系统的规定。"):
+        services.clear_town_rule(current_user.town_id, rule_code, actor=current_user, now=now_utc())
+    return redirect(url_for("rules.rules"))
 
 
 @bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])

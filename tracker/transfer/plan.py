@@ -26,7 +26,16 @@ import sqlalchemy as sa
 
 from tracker.db import Base
 
-TOWN_TABLES = ("units", "users", "documents", "solicitations", "cleanup_campaigns", "alerts", "audit_events")
+TOWN_TABLES = (
+    "units",
+    "users",
+    "town_rules",
+    "documents",
+    "solicitations",
+    "cleanup_campaigns",
+    "alerts",
+    "audit_events",
+)
 
 # table -> (column, table of the row it belongs to)
 CHILDREN = {
@@ -101,6 +110,7 @@ OBJECT_TABLES = {
     "publication": "publications",
     "review_round": "review_rounds",
     "solicitation": "solicitations",
+    "town_rule": "town_rules",
     "unit": "units",
     "user": "users",
 }
@@ -134,6 +144,7 @@ LAST = ("generated_documents", "alerts", "audit_events")
 LABELS = {
     "units": "单位",
     "users": "用户",
+    "town_rules": "本镇街自定时限",
     "documents": "规范性文件",
     "solicitations": "上级征求意见",
     "cleanup_campaigns": "清理活动",
