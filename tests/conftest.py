@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -172,6 +173,15 @@ def world(db):
     w = build_world(FIXED_NOW)
     db.session.commit()
     return w
+
+
+@pytest.fixture
+def uploads(app, tmp_path, monkeypatch) -> Path:
+    """An upload folder of this test's own (the session's is shared by every test)."""
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

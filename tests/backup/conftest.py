@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from config import TestConfig
 from tests.backends import SUITE_BACKEND, fresh_database
 from tracker import create_app
 from tracker.extensions import db as _db
-
-
-@pytest.fixture
-def uploads(app, tmp_path, monkeypatch) -> Path:
-    """An upload folder of this test's own (the session's is shared by every test)."""
-    folder = tmp_path / "uploads"
-    folder.mkdir()
-    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
-    return folder
 
 
 @pytest.fixture

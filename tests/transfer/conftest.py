@@ -22,16 +22,9 @@ from tracker.setup import ensure_reference_data
 
 
 @pytest.fixture
-def uploads(app, tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "uploads"
-    folder.mkdir()
-    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def demo(app, db, uploads):
-    """The demo city (沙溪镇 and its neighbours, the city's justice bureau) in the suite's database."""
+    """The demo city (沙溪镇 and its neighbours, the city's justice bureau) in the suite's database, its files in
+    this test's own upload folder."""
     load_demo(now=now_utc())
     db.session.commit()
     return app

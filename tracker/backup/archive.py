@@ -21,9 +21,11 @@ import tempfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import sqlalchemy as sa
+
+from tracker.common.tarball import add_bytes, add_file, plain_member
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -169,27 +171,8 @@ def _snapshot_postgresql(engine: sa.Engine, target: Path, bin_dir: str) -> tuple
 # --- writing --------------------------------------------------------------------------------------------------
 
 
-class _Hashing:
-    """A file read once: into the archive and through SHA-256 at the same time."""
-
-    def __init__(self, fh):
-        self.fh, self.sha256, self.size = fh, hashlib.sha256(), 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.fh.read(n)
-        self.sha256.update(data)
-        self.size += len(data)
-        return data
-
-
 def _add_file(tar: tarfile.TarFile, source: Path, name: str, files: dict[str, dict]) -> None:
-    with open(source, "rb") as fh:
-        stat = os.fstat(fh.fileno())
-        info = tarfile.TarInfo(name)
-        info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o600
-        reader = _Hashing(fh)
-        tar.addfile(info, reader)
-    files[name] = {"size": reader.size, "sha256": reader.sha256.hexdigest()}
+    files[name] = add_file(tar, source, name)
 
 
 def _upload_files(upload_dir: Path) -> list[tuple[Path, str]]:
@@ -241,26 +224,13 @@ def create_backup(*, engine: sa.Engine, upload_dir: Path, out_dir: Path, now: da
                 _add_file(tar, snapshot, manifest.database_member, manifest.files)
                 for path, name in _upload_files(upload_dir):
                     _add_file(tar, path, name, manifest.files)
-                data = manifest.to_json()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size, info.mtime, info.mode = len(data), int(now.timestamp()), 0o600
-                tar.addfile(info, _BytesReader(data))
+                add_bytes(tar, MANIFEST, manifest.to_json(), mtime=now.timestamp())
             with open(partial, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(partial, final)
         finally:
             partial.unlink(missing_ok=True)
     return final
-
-
-class _BytesReader:
-    def __init__(self, data: bytes):
-        self.data, self.pos = data, 0
-
-    def read(self, n: int = -1) -> bytes:
-        end = len(self.data) if n < 0 else self.pos + n
-        chunk, self.pos = self.data[self.pos : end], min(end, len(self.data))
-        return chunk
 
 
 def prune(out_dir: Path, *, keep: int, now: datetime | None = None) -> list[Path]:
@@ -283,8 +253,7 @@ def prune(out_dir: Path, *, keep: int, now: datetime | None = None) -> list[Path
 
 def _safe_name(member: tarfile.TarInfo) -> str:
     name = member.name
-    path = PurePosixPath(name)
-    if not member.isfile() or path.is_absolute() or ".." in path.parts or "\\" in name or name != path.as_posix():
+    if not plain_member(member):
         raise BackupError(f"备份文件含有不允许的条目“{name[:100]}”，未使用。")
     return name
 

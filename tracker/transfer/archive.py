@@ -15,13 +15,14 @@ refuses the whole archive.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import tarfile
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+
+from tracker.common.tarball import add_bytes, add_file, plain_member
 
 FORMAT = 1
 KIND = "tracker-town"
@@ -68,13 +69,6 @@ class Manifest:
         return cls(**{name: raw[name] for name in cls.__dataclass_fields__})
 
 
-def _info(name: str, size: int) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.size = size
-    info.mode = 0o600
-    return info
-
-
 class Writer:
     """Writes the archive member by member, the manifest last; the file appears under its name only when whole."""
 
@@ -85,21 +79,15 @@ class Writer:
         self._tar = tarfile.open(self.partial, "w:gz")
 
     def add_bytes(self, name: str, data: bytes) -> None:
-        self._tar.addfile(_info(name, len(data)), io.BytesIO(data))
-        self.members[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        self.members[name] = add_bytes(self._tar, name, data)
 
     def add_file(self, name: str, source: Path) -> dict:
-        digest = hashlib.sha256()
-        with open(source, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            self._tar.addfile(_info(name, size), _Hashing(fh, digest))
-        self.members[name] = {"size": size, "sha256": digest.hexdigest()}
+        self.members[name] = add_file(self._tar, source, name)
         return self.members[name]
 
     def close(self, manifest: Manifest) -> None:
         manifest.members = dict(self.members)
-        data = manifest.to_json()
-        self._tar.addfile(_info(MANIFEST, len(data)), io.BytesIO(data))
+        add_bytes(self._tar, MANIFEST, manifest.to_json())
         self._tar.close()
         with open(self.partial, "rb") as fh:
             os.fsync(fh.fileno())
@@ -108,16 +96,6 @@ class Writer:
     def abandon(self) -> None:
         self._tar.close()
         self.partial.unlink(missing_ok=True)
-
-
-class _Hashing:
-    def __init__(self, fh, digest):
-        self.fh, self.digest = fh, digest
-
-    def read(self, n: int = -1) -> bytes:
-        chunk = self.fh.read(n)
-        self.digest.update(chunk)
-        return chunk
 
 
 @dataclass
@@ -129,8 +107,7 @@ class Contents:
 
 def _safe_name(member: tarfile.TarInfo) -> str:
     name = member.name
-    path = PurePosixPath(name)
-    if not member.isfile() or path.is_absolute() or ".." in path.parts or "\\" in name or name != path.as_posix():
+    if not plain_member(member):
         raise TransferError(f"导出文件含有不允许的条目“{name[:100]}”，未导入。")
     return name
 
