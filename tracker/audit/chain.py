@@ -35,8 +35,10 @@ _events = AuditEvent.__table__
 _heads = AuditChainHead.__table__
 
 
-def canonical(row, seq: int) -> str:
-    """The event's content as hashed: every column but the chain's own, with its place in the chain."""
+def canonical(row, seq: int, *, with_town: bool = True) -> str:
+    """The event's content as hashed: every column but the chain's own, with its place in the chain. The town an
+    event belongs to is part of it from the head's `town_from` on (events sealed before an install had towns were
+    given their town afterwards, outside what they were sealed with)."""
     occurred_at = row.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
     content = {
         "seq": seq,
@@ -51,11 +53,17 @@ def canonical(row, seq: int) -> str:
         "before": row.before,
         "after": row.after,
     }
+    if with_town:
+        content["town_id"] = row.town_id
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def link_hash(prev: str, row, seq: int) -> str:
-    return hashlib.sha256((prev + canonical(row, seq)).encode("utf-8")).hexdigest()
+def link_hash(prev: str, row, seq: int, *, with_town: bool = True) -> str:
+    return hashlib.sha256((prev + canonical(row, seq, with_town=with_town)).encode("utf-8")).hexdigest()
+
+
+def _covers_town(seq: int, town_from: int | None) -> bool:
+    return town_from is not None and seq >= town_from
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -64,9 +72,10 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
         yield ordered[start : start + _CHUNK]
 
 
-def _lock_head(connection: sa.Connection, now: datetime) -> tuple[int, str]:
-    """The head (seq, hash), locked until the transaction ends; created on the first seal of a database."""
-    locked = sa.select(_heads.c.seq, _heads.c.hash).where(_heads.c.id == HEAD_ID).with_for_update()
+def _lock_head(connection: sa.Connection, now: datetime) -> tuple[int, str, int | None]:
+    """The head (seq, hash, town_from), locked until the transaction ends; created on the first seal of a database
+    (every event sealed from then on covers its town)."""
+    locked = sa.select(_heads.c.seq, _heads.c.hash, _heads.c.town_from).where(_heads.c.id == HEAD_ID).with_for_update()
     row = connection.execute(locked).first()
     if row is None:
         last = connection.execute(
@@ -79,11 +88,11 @@ def _lock_head(connection: sa.Connection, now: datetime) -> tuple[int, str]:
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         connection.execute(
             dialect.insert(_heads)
-            .values(id=HEAD_ID, seq=seq, hash=digest, sealed_at=now)
+            .values(id=HEAD_ID, seq=seq, hash=digest, sealed_at=now, town_from=seq + 1)
             .on_conflict_do_nothing(index_elements=["id"])
         )
         row = connection.execute(locked).first()
-    return row.seq, row.hash
+    return row.seq, row.hash, row.town_from
 
 
 def seal(connection: sa.Connection, event_ids: Iterable[int], *, now: datetime) -> int:
@@ -91,7 +100,7 @@ def seal(connection: sa.Connection, event_ids: Iterable[int], *, now: datetime) 
     ids = list(event_ids)
     if not ids:
         return 0
-    seq, prev = _lock_head(connection, now)
+    seq, prev, town_from = _lock_head(connection, now)
     updates = []
     for chunk in _chunks(ids):
         rows = connection.execute(
@@ -99,7 +108,7 @@ def seal(connection: sa.Connection, event_ids: Iterable[int], *, now: datetime) 
         ).all()
         for row in rows:
             seq += 1
-            digest = link_hash(prev, row, seq)
+            digest = link_hash(prev, row, seq, with_town=_covers_town(seq, town_from))
             updates.append({"event_id": row.id, "chain_seq": seq, "chain_prev": prev, "chain_hash": digest})
             prev = digest
     if updates:
@@ -175,7 +184,10 @@ def verify(connection: sa.Connection, *, anchor: tuple[int, str] | None = None) 
     break. `anchor` (seq, hash), e.g. a head printed earlier or kept with a backup, must still be in the chain.
     """
     report = ChainReport()
-    head = connection.execute(sa.select(_heads.c.seq, _heads.c.hash).where(_heads.c.id == HEAD_ID)).first()
+    head = connection.execute(
+        sa.select(_heads.c.seq, _heads.c.hash, _heads.c.town_from).where(_heads.c.id == HEAD_ID)
+    ).first()
+    town_from = head.town_from if head else None
     head_seq = head.seq if head else 0
     expected, prev, prev_id = 1, GENESIS, None
     rows = connection.execution_options(yield_per=1000).execute(
@@ -191,7 +203,7 @@ def verify(connection: sa.Connection, *, anchor: tuple[int, str] | None = None) 
         elif row.chain_prev != prev:
             before = f"前一条事件 #{prev_id}" if prev_id is not None else "链的起点"
             report.broken = Break(row.id, seq, f"记录的上一条哈希与{before}不符（{before}被改动）")
-        elif link_hash(prev, row, seq) != row.chain_hash:
+        elif link_hash(prev, row, seq, with_town=_covers_town(seq, town_from)) != row.chain_hash:
             report.broken = Break(row.id, seq, "的内容与封存时不一致（已被改动）")
         elif anchor and anchor[0] == seq and anchor[1] != row.chain_hash:
             report.broken = Break(row.id, seq, "与核对点记录的哈希不一致（链被重写）")

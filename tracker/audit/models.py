@@ -55,6 +55,9 @@ class AuditChainHead(db.Model):
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(sa.String(64))
     sealed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The first place in the chain whose hash covers the event's town (migration 0020: events sealed before it were
+    # given their town afterwards and keep the content they were sealed with).
+    town_from: Mapped[int | None]
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
 
