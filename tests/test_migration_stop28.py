@@ -93,3 +93,22 @@ def test_the_chain_head_says_where_the_town_is_covered_from(empty_database, tmp_
         flask_migrate.downgrade(revision=before)
         with db.engine.connect() as conn:
             assert "town_from" not in {c["name"] for c in sa.inspect(conn).get_columns("audit_chain_heads")}
+
+
+def test_a_city_clean_up_can_fall_due(empty_database, tmp_path):
+    revision, before = test_migrations.revision_of("_cleanup_due.py")
+    app = test_migrations._app(empty_database, tmp_path)
+    insert = (
+        "INSERT INTO alerts (id, town_id, kind, subject_key, due_on, provisional, level, message, created_at) VALUES"
+        " (1, 1, 'cleanup_due', 'cleanup:1', '2027-03-01', false, 'open', '完成清理', CURRENT_TIMESTAMP)"
+    )
+    with app.app_context():
+        flask_migrate.upgrade(revision=before)
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text(insert))
+        flask_migrate.upgrade(revision=revision)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(insert))
+        flask_migrate.downgrade(revision=before)  # the alert goes: the older scan does not know its kind
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM alerts")).scalar() == 0

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracker.alerts.models import Alert, ReminderSend
 from tracker.alerts.scan import refresh
 from tracker.audit.models import AuditEvent
+from tracker.cleanup.models import CleanupCampaign
 from tracker.common import timeutil
 from tracker.documents.models import Document, DocumentRelation
 from tracker.extensions import db
@@ -37,11 +38,12 @@ class Touched:
     documents: set[int] = field(default_factory=set)
     filings: set[int] = field(default_factory=set)
     solicitations: set[int] = field(default_factory=set)
+    campaigns: set[int] = field(default_factory=set)
     # The latest instant the unit of work recorded its changes at (services write an audit event with their `now`).
     at: datetime | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.documents or self.filings or self.solicitations)
+        return bool(self.documents or self.filings or self.solicitations or self.campaigns)
 
 
 def _collect(session: Session, flush_context) -> None:
@@ -56,6 +58,8 @@ def _collect(session: Session, flush_context) -> None:
             touched.documents.add(values.get("id"))
         elif isinstance(obj, Solicitation):
             touched.solicitations.add(values.get("id"))
+        elif isinstance(obj, CleanupCampaign):
+            touched.campaigns.add(values.get("id"))
         elif isinstance(obj, DocumentRelation):
             # A newer document amending an older one ends the older one's revision step.
             touched.documents.update((values.get("source_id"), values.get("target_id")))
@@ -65,7 +69,7 @@ def _collect(session: Session, flush_context) -> None:
             touched.documents.add(values.get("document_id"))
         if isinstance(obj, AuditEvent) and values.get("occurred_at") is not None:
             touched.at = max(touched.at or values["occurred_at"], values["occurred_at"])
-    for ids in (touched.documents, touched.filings, touched.solicitations):
+    for ids in (touched.documents, touched.filings, touched.solicitations, touched.campaigns):
         ids.discard(None)
 
 
@@ -81,7 +85,13 @@ def _refresh_touched(session: Session) -> None:
     for ids in chunks(touched.filings):
         documents.update(session.scalars(sa.select(Filing.document_id).where(Filing.id.in_(ids))))
     now = touched.at or timeutil.now_utc()
-    refresh(today=timeutil.office_today(now), now=now, documents=documents, solicitations=touched.solicitations)
+    refresh(
+        today=timeutil.office_today(now),
+        now=now,
+        documents=documents,
+        solicitations=touched.solicitations,
+        campaigns=touched.campaigns,
+    )
     session.flush()
     session.info.pop(_KEY, None)
 

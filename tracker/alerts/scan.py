@@ -45,6 +45,7 @@ DOCUMENT_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (
 )
 # What is due on a request for comments from a higher level (no document of the town).
 SOLICITATION_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (solicitation_queries.due_items,)
+CAMPAIGN_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (cleanup_queries.campaign_due_items,)
 
 Ident = tuple[DueKind, str]
 
@@ -62,13 +63,19 @@ class ScanResult:
 
 
 def due_items(
-    today: date, *, documents: Collection[int] | None = None, solicitations: Collection[int] | None = None
+    today: date,
+    *,
+    documents: Collection[int] | None = None,
+    solicitations: Collection[int] | None = None,
+    campaigns: Collection[int] | None = None,
 ) -> list[DueItem]:
-    """Every record's due items (None), or only those of the given documents and requests for comments."""
+    """Every record's due items (None), or only those of the given documents, requests for comments and clean-up
+    campaigns."""
     out: list[DueItem] = []
     for sources, scope, ids in (
         (DOCUMENT_DUE_ITEMS, "documents", documents),
         (SOLICITATION_DUE_ITEMS, "solicitations", solicitations),
+        (CAMPAIGN_DUE_ITEMS, "campaigns", campaigns),
     ):
         for chunk in [None] if ids is None else chunks(ids):
             for source in sources:
@@ -270,20 +277,30 @@ def scan(*, today: date, now: datetime) -> ScanResult:
 
 
 def refresh(
-    *, today: date, now: datetime, documents: Collection[int] = (), solicitations: Collection[int] = ()
+    *,
+    today: date,
+    now: datetime,
+    documents: Collection[int] = (),
+    solicitations: Collection[int] = (),
+    campaigns: Collection[int] = (),
 ) -> ScanResult:
-    """The alerts of these documents and requests for comments on `today`, as the scan would leave them.
+    """The alerts of these documents, requests for comments and clean-up campaigns on `today`, as the scan would
+    leave them.
 
     A change notice (DEADLINE_CHANGED) is the scan's own and is left as it is.
     """
     result = ScanResult()
-    expected = {(e.kind, e.key): e for e in due_items(today, documents=documents, solicitations=solicitations)}
+    expected = {
+        (e.kind, e.key): e
+        for e in due_items(today, documents=documents, solicitations=solicitations, campaigns=campaigns)
+    }
     existing: dict[Ident, sa.Row] = {}
     for ids in chunks(documents):
         existing.update(_read(sa.and_(Alert.document_id.in_(ids), Alert.kind != DueKind.DEADLINE_CHANGED)))
     existing.update(
         _alerts_with_keys((DueKind.COMMENT_REPLY_DUE, solicitation_queries.subject_key(i)) for i in solicitations)
     )
+    existing.update(_alerts_with_keys((DueKind.CLEANUP_DUE, cleanup_queries.campaign_key(i)) for i in campaigns))
     existing.update(_alerts_with_keys(set(expected) - set(existing)))
     _reconcile(expected, existing, today=today, now=now, result=result)
     return result

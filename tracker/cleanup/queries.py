@@ -13,6 +13,7 @@ from dateutil.relativedelta import relativedelta
 from tracker.auth.models import Unit
 from tracker.cleanup.models import (
     CampaignPhase,
+    CityCampaign,
     CleanupCampaign,
     CleanupItem,
     CleanupResult,
@@ -161,6 +162,40 @@ def _latest_relation(document_ids: Collection[int]) -> dict[int, datetime]:
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=office_tz()).astimezone(UTC)
+
+
+def campaign_key(campaign_id: int) -> str:
+    return f"cleanup:{campaign_id}"
+
+
+def campaign_due_items(today: date, *, campaigns: Collection[int] | None = None) -> list[DueItem]:
+    """A town's campaign of a clean-up the city deployed, until its results are published: due on the date the
+    city's notice set (docs/rules.md §6). A town's own campaign has no due date of the city's."""
+    stmt = (
+        sa.select(CleanupCampaign.id, CleanupCampaign.town_id, CityCampaign.name, CityCampaign.notice_ref)
+        .add_columns(CityCampaign.due_on)
+        .join(CityCampaign, CityCampaign.id == CleanupCampaign.city_campaign_id)
+        .where(CleanupCampaign.phase != CampaignPhase.PUBLISHED)
+        .order_by(CleanupCampaign.id)
+    )
+    if campaigns is not None:
+        stmt = stmt.where(CleanupCampaign.id.in_(campaigns))
+    return [
+        DueItem(
+            DueKind.CLEANUP_DUE,
+            campaign_key(row.id),
+            None,
+            None,
+            None,
+            row.due_on,
+            None,
+            False,
+            f"完成{row.name}并公布结果（{row.notice_ref}）",
+            "完成清理",
+            town_id=row.town_id,
+        )
+        for row in db.session.execute(stmt)
+    ]
 
 
 def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:

@@ -30,6 +30,8 @@ class DueKind(LabelledEnum):
     EVALUATION_DUE = ("evaluation_due", "有效期届满前评估")
     REVISION_DUE = ("revision_due", "清理后修改期限")
     COMMENT_REPLY_DUE = ("comment_reply_due", "上级征求意见答复期限")
+    # A clean-up the city deployed is due on the date its notice set (no rule: the notice says it).
+    CLEANUP_DUE = ("cleanup_due", "清理完成期限")
     # Not a step: the notice that a provisional due date moved when the holiday schedule became known.
     DEADLINE_CHANGED = ("deadline_changed", "期限变化")
 

@@ -127,6 +127,7 @@ ALERT_KEYS = {
     "correction": "filing_attempts",
     "city_review": "filings",
     "solicitation": "solicitations",
+    "cleanup": "cleanup_campaigns",
 }
 # A "deadline changed" notice's key starts with its document: "41:报备期限:2027-01-08".
 NOTICE_KIND = "deadline_changed"
