@@ -54,7 +54,7 @@ def document_deadlines(doc, *, today: date) -> list[DeadlineView]:
         text = f"{value if value is not None else rule.value}{unit}，{rule.source}"
         out.append(DeadlineView(label, due_on, left.days, working, rule.name, text, provisional))
 
-    for item in due_items(today, documents=[doc.id], solicitations=()):  # a document's own, no request's
+    for item in due_items(today, documents=[doc.id], solicitations=(), campaigns=()):  # the document's own only
         if item.rule_code is not None:
             add(item.step, item.due_on, item.rule_code, item.rule_value, item.provisional)
     pub = current_publication(doc) if doc.status is DocStatus.IN_FORCE else None

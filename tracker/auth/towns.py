@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g
 
 from tracker import tenancy
 from tracker.auth.models import Town, TownKind, User
@@ -40,15 +40,14 @@ def towns_of_city(city_id: int) -> list[Town]:
     return list(db.session.scalars(sa.select(Town).where(Town.parent_id == city_id).order_by(Town.id)))
 
 
-def city_towns(city_id: int) -> tuple[int, ...]:
-    """The city and every town and street under it (ids)."""
-    return (city_id, *(town.id for town in towns_of_city(city_id)))
-
-
 def enter_city(user: User) -> None:
     """Scope this request to the person's city and every town of it: the city justice bureau's desk reads the
     filings of all its towns (only the bureau's own pages enter this scope; may() still judges each record)."""
-    towns = city_towns(user.town_id)
+    members = towns_of_city(user.town_id)
+    # Held for the request: may() and the pages look these towns up by id, from the session's identity map (which
+    # keeps an object only while something refers to it) instead of the database.
+    g.city_towns = members
+    towns = (user.town_id, *(town.id for town in members))
     tenancy.enter(user.town_id, towns, reads=towns)
 
 

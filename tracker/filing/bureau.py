@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from tracker.audit import services as audit
 from tracker.auth.models import Town
@@ -144,6 +144,7 @@ def attempt_of(attempt_id: int) -> tuple[FilingAttempt, Document] | None:
         .join(Filing, Filing.id == FilingAttempt.filing_id)
         .join(Document, Document.id == Filing.document_id)
         .where(FilingAttempt.id == attempt_id, FilingAttempt.in_product.is_(True))
+        .options(contains_eager(FilingAttempt.filing))  # the filing read with it, not on first use
     ).first()
     return (row[0], row[1]) if row else None
 

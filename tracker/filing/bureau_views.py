@@ -22,6 +22,7 @@ from tracker.filing import bureau, services
 from tracker.filing.forms import AcceptForm, DecisionForm, ExtendForm, ReturnPacketForm
 from tracker.filing.models import FilingAttempt, FilingResult
 from tracker.filing.opinion_word import versions as opinion_versions
+from tracker.filing.opinion_word import versions_by_attempt
 from tracker.filing.packet import packet
 from tracker.publication.queries import current_publication
 from tracker.rules.ruleset import get_rule
@@ -84,7 +85,7 @@ def filing(attempt_id: int):
         latest=filing_.attempts[-1],
         pub=current_publication(doc),
         packet=packet(doc),
-        opinions={a.id: opinion_versions(a) for a in filing_.attempts},
+        opinions=versions_by_attempt(filing_.attempts),
         events=events,
         today=today,
         accept_form=accept_form,

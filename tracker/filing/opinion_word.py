@@ -231,6 +231,11 @@ def versions(attempt: FilingAttempt) -> list[GeneratedDocument]:
     return store.versions_of(KIND, OBJECT_TYPE, attempt.id)
 
 
+def versions_by_attempt(attempts: list[FilingAttempt]) -> dict[int, list[GeneratedDocument]]:
+    """Every version of the written opinion of each of these submissions (attempt id -> versions), one query."""
+    return store.versions_by_object(KIND, OBJECT_TYPE, [a.id for a in attempts])
+
+
 def latest_by_attempt(attempts: list[FilingAttempt]) -> dict[int, GeneratedDocument]:
     """The latest written opinion of each of these submissions that has one (attempt id -> file)."""
     ids = [a.id for a in attempts]

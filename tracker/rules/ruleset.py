@@ -156,34 +156,44 @@ TOWN_RULES = {
 }
 
 
-def _rules_by_code() -> dict[str, Rule]:
-    return {rule.code: rule for rule in db.session.scalars(sa.select(Rule))}
+def _rule_set(town_id: int | None) -> dict[str, tuple[Rule, int | None]]:
+    """Every rule with the town's own value beside it (None: the town has none), in one statement."""
+    if town_id is None:
+        stmt = sa.select(Rule, sa.null())
+    else:
+        mine = sa.and_(TownRule.code == Rule.code, TownRule.town_id == town_id)
+        stmt = sa.select(Rule, TownRule.value).outerjoin(TownRule, mine)
+    return {rule.code: (rule, own) for rule, own in db.session.execute(stmt)}
 
 
-def _town_rules(town_id: int) -> dict[str, TownRule]:
-    return {r.code: r for r in db.session.scalars(sa.select(TownRule).where(TownRule.town_id == town_id))}
+def _loaded(town_id: int | None) -> dict[str, tuple[Rule, int | None]]:
+    """The rule set as the town reads it; a page reads it once (common/readcache.py), anything that may write reads
+    the rows afresh."""
+    return once_per_read(("rules", town_id), lambda: _rule_set(town_id))
 
 
-def install_rule(code: str) -> Rule:
-    """The install's rule (or the default, unsaved, when the database has not been seeded)."""
-    rule = once_per_read("rules", _rules_by_code).get(code)
-    if rule is not None:
-        return rule
+def _default(code: str) -> Rule:
+    """The default, unsaved, when the database has not been seeded."""
     d = DEFAULTS_BY_CODE[code]
     return Rule(
         code=d.code, name=d.name, value=d.value, unit=d.unit, source=d.source, confidence=d.confidence, note=d.note
     )
 
 
+def install_rule(code: str) -> Rule:
+    """The install's rule, whatever a town set for itself."""
+    found = _loaded(_town(None)).get(code)
+    return found[0] if found else _default(code)
+
+
 def get_rule(code: str, *, town_id: int | None = None) -> Rule:
     """The rule as the town (of `town_id`, else of the request) applies it: its own value of a limit it may set
-    (TOWN_RULES), as an unsaved copy of the install's rule naming the town's value; else the install's. A page
-    reads the rule set once (common/readcache.py); anything that may write reads the rows afresh."""
-    rule = install_rule(code)
-    town = _town(town_id) if code in TOWN_RULES else None
-    own = once_per_read(("town_rules", town), lambda: _town_rules(town)).get(code) if town is not None else None
+    (TOWN_RULES), as an unsaved copy of the install's rule naming the town's value; else the install's."""
+    found = _loaded(_town(town_id)).get(code)
+    rule = found[0] if found else _default(code)
+    own = found[1] if found and code in TOWN_RULES else None
     # Never laxer than the install, also after the install's rule was made stricter than the town's own.
-    value = None if own is None else (min if TOWN_RULES[code] == AT_MOST else max)(own.value, rule.value)
+    value = None if own is None else (min if TOWN_RULES[code] == AT_MOST else max)(own, rule.value)
     if value is None or value == rule.value:
         return rule
     return Rule(
@@ -193,7 +203,7 @@ def get_rule(code: str, *, town_id: int | None = None) -> Rule:
         unit=rule.unit,
         source=f"本镇自定（比本系统规定的{rule.value}{rule.unit.label}更严）；{rule.source}",
         confidence=rule.confidence,
-        note=own.note or rule.note,
+        note=rule.note,
     )
 
 

@@ -39,17 +39,24 @@ def render(kind: OutputKind, context: dict, filename: str) -> Rendered:
 
 def versions_of(kind: OutputKind, object_type: str, object_id: int) -> list[GeneratedDocument]:
     """Every stored version of a record's output, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(GeneratedDocument)
-            .where(
-                GeneratedDocument.kind == kind,
-                GeneratedDocument.object_type == object_type,
-                GeneratedDocument.object_id == object_id,
-            )
-            .order_by(GeneratedDocument.version_no.desc())
+    return versions_by_object(kind, object_type, [object_id])[object_id]
+
+
+def versions_by_object(kind: OutputKind, object_type: str, object_ids: list[int]) -> dict[int, list[GeneratedDocument]]:
+    """Every stored version of the output of each of these records, newest first, in one query (id -> versions)."""
+    found: dict[int, list[GeneratedDocument]] = {object_id: [] for object_id in object_ids}
+    rows = db.session.scalars(
+        sa.select(GeneratedDocument)
+        .where(
+            GeneratedDocument.kind == kind,
+            GeneratedDocument.object_type == object_type,
+            GeneratedDocument.object_id.in_(object_ids),
         )
+        .order_by(GeneratedDocument.object_id, GeneratedDocument.version_no.desc())
     )
+    for row in rows:
+        found[row.object_id].append(row)
+    return found
 
 
 def latest_file(kind: OutputKind, object_type: str, object_id: int | None) -> StoredFile | None:
