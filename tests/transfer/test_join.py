@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -357,3 +358,31 @@ def test_a_town_on_the_embedded_database_joins_a_city_on_the_suites(target, tmp_
             arrived = plan.census(conn, joined)
     assert arrived.pop("audit_events")["rows"] == left.pop("audit_events")["rows"] + 1
     assert arrived == left and left["documents"]["rows"] > 0
+
+
+def test_rows_the_database_refuses_are_reported_and_nothing_is_written(demo, exported, target):
+    """An archive consistent with its own manifest but whose rows do not fit (written by hand, or by something
+    else): the import says so in one line and leaves the city as it was."""
+    with target.app_context():
+        build_city()
+
+    def forge(name: str, data: bytes) -> bytes:
+        if name == "tables/documents.jsonl":
+            return data.replace(b'"status":"', b'"status":"x', 1)  # a status no document can have
+        return data
+
+    _rewrite(exported, forge)
+    members = _members(exported)
+    manifest = json.loads(members["manifest.json"])
+    data = members["tables/documents.jsonl"]
+    manifest["members"]["tables/documents.jsonl"] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    _rewrite(exported, lambda name, raw: json.dumps(manifest).encode() if name == "manifest.json" else raw)
+    before = _counts(target)
+    result = invoke(target, ["towns", "import", str(exported)])
+    assert result.exit_code != 0 and "无法写入本系统" in result.output and "Traceback" not in result.output
+    assert _counts(target) == before and _files(target) == []
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with tarfile.open(path, "r:gz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar}

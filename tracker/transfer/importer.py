@@ -83,7 +83,14 @@ def import_town(*, archive: Path, upload_dir: Path, now: datetime, name: str | N
     placed: list[Path] = []
     try:
         contents = read(archive, staging)
-        report = _import(contents, upload_dir, placed, now=now, name=name)
+        try:
+            report = _import(contents, upload_dir, placed, now=now, name=name)
+        except (sa.exc.SQLAlchemyError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            # Checksums say the archive is what was written, not that it was written by this product: rows the
+            # database or the schema refuse are reported, never a traceback.
+            raise TransferError(
+                f"导出文件的数据无法写入本系统（{type(exc).__name__}），已全部撤销，未写入任何内容。"
+            ) from exc
         report.dry_run = dry_run
         if dry_run:
             db.session.rollback()
