@@ -47,7 +47,7 @@ class Rule(db.Model):
 
 
 class TownRule(TownScoped, db.Model):
-    """A town's own value of a time limit its own people apply (docs/rules.md §1): stricter than the install's,
+    """A town's own value of a time limit its own people apply (docs/rules.md §3): stricter than the install's,
     never laxer (ruleset.TOWN_RULES says which way), in the install's unit. Read in the town's requests."""
 
     __tablename__ = "town_rules"

@@ -141,7 +141,7 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
 
 
 AT_MOST, AT_LEAST = "at_most", "at_least"
-# The time limits a town may set for itself (docs/rules.md §1): those its own people apply, in its own requests, and
+# The time limits a town may set for itself (docs/rules.md §3): those its own people apply, in its own requests, and
 # that are fixed on the record when applied. A town may be stricter than the install, never laxer: a review or a
 # validity no longer, a comment period or the gap before entry into force no shorter. The limits the city or the
 # law sets for every town (filing, the bureau's review, corrections) and those the morning scan applies to every
