@@ -70,3 +70,44 @@ def test_each_towns_clerk_sees_the_city_clean_up_due_until_its_results_are_publi
         assert levels.pop(f"cleanup:{dayong.id}") is AlertLevel.RESOLVED
         assert set(levels.values()) <= {AlertLevel.OPEN, AlertLevel.DUE_SOON}
         assert NOTICE not in text(login(city, "dayong_clerk").get("/"))
+
+
+def test_the_citys_list_of_clean_ups_reads_in_the_same_statements_however_many(city):
+    with city.app_context():
+        bureau = login(city, "bureau")
+        city_id = db.session.scalar(sa.select(Town.id).where(Town.kind == TownKind.CITY))
+        today = office_today(now_utc())
+
+        def statements() -> int:
+            seen: list[str] = []
+
+            def note(conn, cursor, statement, *args):
+                seen.append(statement)
+
+            sa.event.listen(db.engine, "before_cursor_execute", note)
+            try:
+                assert bureau.get("/city/campaigns").status_code == 200
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", note)
+            return len(seen)
+
+        def deploy(n: int) -> None:
+            db.session.add(
+                CityCampaign(
+                    town_id=city_id,
+                    name=f"专项清理{n}",
+                    kind="special",
+                    notice_ref=f"中司〔2026〕{n}号",
+                    cutoff_on=today,
+                    due_on=today + timedelta(days=30),
+                    created_at=now_utc(),
+                )
+            )
+            db.session.commit()
+
+        deploy(1)
+        bureau.get("/city/campaigns")  # warm: templates, the rule set
+        one = statements()
+        for n in range(2, 5):
+            deploy(n)
+        assert statements() == one

@@ -154,9 +154,10 @@ def campaigns():
     if not form.is_submitted():
         form.cutoff_on.data = today  # the completion date is the city's notice's: no default
     deployed = list(db.session.scalars(sa.select(CityCampaign).order_by(CityCampaign.id.desc())))
+    progress = cleanup.city_progress_of(deployed)
     return render_template(
         "city/campaigns.html",
-        deployed=[(c, cleanup.city_progress(c)) for c in deployed],
+        deployed=[(c, progress[c.id]) for c in deployed],
         form=form,
         can_open=may(current_user, "bureau"),
         today=today,

@@ -198,6 +198,14 @@ def open_city_campaign(
 
 def city_progress(city: CityCampaign) -> list[dict]:
     """Each town's part of the city's clean-up: its phase, documents, proposals, reviews, published result."""
+    return city_progress_of([city])[city.id]
+
+
+def city_progress_of(cities: list[CityCampaign]) -> dict[int, list[dict]]:
+    """city_progress() of several clean-ups of the city in three queries, however many (the city's list)."""
+    ids = [city.id for city in cities]
+    if not ids:
+        return {}
     counts = {
         campaign_id: (total, proposed, reviewed)
         for campaign_id, total, proposed, reviewed in db.session.execute(
@@ -208,29 +216,32 @@ def city_progress(city: CityCampaign) -> list[dict]:
                 sa.func.count(CleanupItem.reviewed_result),
             )
             .join(CleanupCampaign, CleanupCampaign.id == CleanupItem.campaign_id)
-            .where(CleanupCampaign.city_campaign_id == city.id)
+            .where(CleanupCampaign.city_campaign_id.in_(ids))
             .group_by(CleanupItem.campaign_id)
         )
     }
     mine = {
-        c.town_id: c
-        for c in db.session.scalars(sa.select(CleanupCampaign).where(CleanupCampaign.city_campaign_id == city.id))
+        (c.city_campaign_id, c.town_id): c
+        for c in db.session.scalars(sa.select(CleanupCampaign).where(CleanupCampaign.city_campaign_id.in_(ids)))
     }
-    rows = []
-    for town in towns_of_city(city.town_id):
-        campaign = mine.get(town.id)
-        total, proposed, reviewed = counts.get(campaign.id, (0, 0, 0)) if campaign else (0, 0, 0)
-        rows.append(
-            {
-                "town": town,
-                "campaign": campaign,
-                "total": total,
-                "proposed": proposed,
-                "reviewed": reviewed,
-                "published": campaign is not None and campaign.published_on is not None,
-            }
-        )
-    return rows
+    towns = towns_of_city(cities[0].town_id)  # one city: every clean-up listed is its own
+    out: dict[int, list[dict]] = {}
+    for city in cities:
+        rows = out[city.id] = []
+        for town in towns:
+            campaign = mine.get((city.id, town.id))
+            total, proposed, reviewed = counts.get(campaign.id, (0, 0, 0)) if campaign else (0, 0, 0)
+            rows.append(
+                {
+                    "town": town,
+                    "campaign": campaign,
+                    "total": total,
+                    "proposed": proposed,
+                    "reviewed": reviewed,
+                    "published": campaign is not None and campaign.published_on is not None,
+                }
+            )
+    return out
 
 
 def periodic_base(today: date, town_id: int) -> date | None:
