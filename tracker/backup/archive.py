@@ -10,7 +10,6 @@ an empty database and an empty upload folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,14 +17,13 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from tracker.common.tarball import add_bytes, add_file, plain_member
+from tracker.common.tarball import ArchiveError, Words, add_bytes, add_file, compare_members, read_members
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -38,12 +36,11 @@ MAX_MANIFEST = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
 
 
-class BackupError(Exception):
+class BackupError(ArchiveError):
     """A backup that cannot be made, checked or restored; the message says why, in Chinese."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+
+WORDS = Words("备份文件", "未使用")
 
 
 @dataclass
@@ -251,53 +248,11 @@ def prune(out_dir: Path, *, keep: int, now: datetime | None = None) -> list[Path
 # --- checking -------------------------------------------------------------------------------------------------
 
 
-def _safe_name(member: tarfile.TarInfo) -> str:
-    name = member.name
-    if not plain_member(member):
-        raise BackupError(f"备份文件含有不允许的条目“{name[:100]}”，未使用。")
-    return name
-
-
 def _read_archive(path: Path, extract_to: Path | None) -> Manifest:
     """Hash every member (extracting it when asked); compare with the manifest. Raises BackupError."""
-    seen: dict[str, dict] = {}
-    manifest_data = None
-    try:
-        with tarfile.open(path, "r:gz") as tar:
-            for member in tar:
-                name = _safe_name(member)
-                if name in seen or (name == MANIFEST and manifest_data is not None):
-                    raise BackupError(f"备份文件中“{name[:100]}”出现了两次，未使用。")
-                fh = tar.extractfile(member)
-                if name == MANIFEST:
-                    manifest_data = fh.read(MAX_MANIFEST + 1)
-                    continue
-                digest, size = hashlib.sha256(), 0
-                out = None
-                if extract_to is not None:
-                    target = extract_to / name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    out = open(target, "wb")
-                try:
-                    while chunk := fh.read(CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        if out is not None:
-                            out.write(chunk)
-                finally:
-                    if out is not None:
-                        out.close()
-                seen[name] = {"size": size, "sha256": digest.hexdigest()}
-            # Read on to the end of the compressed stream: a damaged block or checksum shows there even where the
-            # tar reader took the damage for the end of the archive.
-            while tar.fileobj.read(CHUNK):
-                pass
-    except BackupError:
-        raise
-    except FileNotFoundError:
-        raise BackupError(f"找不到备份文件 {path}。") from None
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise BackupError(f"备份文件已损坏，无法读取（{type(exc).__name__}），未使用。") from None
+    manifest_data, seen = read_members(
+        path, manifest=MANIFEST, max_manifest=MAX_MANIFEST, extract_to=extract_to, words=WORDS, error=BackupError
+    )
     if manifest_data is None or len(manifest_data) > MAX_MANIFEST:
         raise BackupError("备份文件中没有清单（manifest.json），不是完整的备份，未使用。")
     try:
@@ -306,15 +261,7 @@ def _read_archive(path: Path, extract_to: Path | None) -> Manifest:
         raise BackupError("备份清单无法识别（损坏，或不是本系统的备份），未使用。") from None
     if manifest.database_member not in manifest.files:
         raise BackupError("备份清单中没有数据库快照，未使用。")
-    missing = sorted(set(manifest.files) - set(seen))
-    extra = sorted(set(seen) - set(manifest.files))
-    if missing:
-        raise BackupError(f"备份文件缺少清单所列的 {len(missing)} 个文件（如“{missing[0]}”），未使用。")
-    if extra:
-        raise BackupError(f"备份文件含有清单以外的 {len(extra)} 个文件（如“{extra[0]}”），未使用。")
-    for name, expected in manifest.files.items():
-        if seen[name] != expected:
-            raise BackupError(f"“{name}”的校验和与清单不符（文件已损坏或被改动），未使用。")
+    compare_members(manifest.files, seen, words=WORDS, error=BackupError)
     return manifest
 
 

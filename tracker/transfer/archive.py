@@ -14,15 +14,13 @@ refuses the whole archive.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tarfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.common.tarball import add_bytes, add_file, plain_member
+from tracker.common.tarball import ArchiveError, Words, add_bytes, add_file, compare_members, read_members
 
 FORMAT = 1
 KIND = "tracker-town"
@@ -33,12 +31,11 @@ MAX_MANIFEST = 64 * 1024 * 1024
 MAX_TABLE = 512 * 1024 * 1024
 
 
-class TransferError(Exception):
+class TransferError(ArchiveError):
     """An export or import that cannot go ahead; the message says why, in Chinese."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+
+WORDS = Words("导出文件", "未导入")
 
 
 @dataclass
@@ -105,74 +102,31 @@ class Contents:
     files: dict[str, Path]  # storage name -> where its bytes were put
 
 
-def _safe_name(member: tarfile.TarInfo) -> str:
-    name = member.name
-    if not plain_member(member):
-        raise TransferError(f"导出文件含有不允许的条目“{name[:100]}”，未导入。")
-    return name
-
-
 def read(path: Path, staging: Path) -> Contents:
-    """Read the whole archive (file bytes into `staging`), then check every member against the manifest; nothing
+    """Read the whole archive (its members into `staging`), then check every member against the manifest; nothing
     is used before that. Raises TransferError."""
-    manifest_data: bytes | None = None
-    data: dict[str, bytes] = {}
-    files: dict[str, Path] = {}
-    seen: dict[str, dict] = {}
-    try:
-        with tarfile.open(path, "r:gz") as tar:
-            for member in tar:
-                name = _safe_name(member)
-                if name in seen or (name == MANIFEST and manifest_data is not None):
-                    raise TransferError(f"导出文件中“{name[:100]}”出现了两次，未导入。")
-                fh = tar.extractfile(member)
-                if name == MANIFEST:
-                    manifest_data = fh.read(MAX_MANIFEST + 1)
-                elif name.startswith(TABLES) and name.endswith(".jsonl") and "/" not in name[len(TABLES) :]:
-                    data[name] = fh.read(MAX_TABLE + 1)
-                    if len(data[name]) > MAX_TABLE:
-                        raise TransferError(f"导出文件中的“{name[:100]}”超过 {MAX_TABLE // 1024 // 1024} MB，未导入。")
-                    seen[name] = {"size": len(data[name]), "sha256": hashlib.sha256(data[name]).hexdigest()}
-                elif name.startswith(FILES) and "/" not in name[len(FILES) :] and len(name) > len(FILES):
-                    storage_name = name[len(FILES) :]
-                    target = staging / storage_name
-                    digest, size = hashlib.sha256(), 0
-                    with open(target, "wb") as out:
-                        while chunk := fh.read(CHUNK):
-                            digest.update(chunk)
-                            size += len(chunk)
-                            out.write(chunk)
-                    seen[name] = {"size": size, "sha256": digest.hexdigest()}
-                    files[storage_name] = target
-                else:
-                    raise TransferError(f"导出文件含有不认识的条目“{name[:100]}”，未导入。")
-            while tar.fileobj.read(CHUNK):  # a damaged compressed stream shows at its end
-                pass
-    except TransferError:
-        raise
-    except FileNotFoundError:
-        raise TransferError(f"找不到导出文件 {path}。") from None
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise TransferError(f"导出文件已损坏，无法读取（{type(exc).__name__}），未导入。") from None
+    manifest_data, seen = read_members(
+        path, manifest=MANIFEST, max_manifest=MAX_MANIFEST, extract_to=staging, words=WORDS, error=TransferError
+    )
     if manifest_data is None:
         raise TransferError("导出文件中没有清单（manifest.json），不是本系统的镇街导出文件，未导入。")
     manifest = _manifest(manifest_data)
-    missing = sorted(set(manifest.members) - set(seen))
-    extra = sorted(set(seen) - set(manifest.members))
-    if missing:
-        raise TransferError(f"导出文件缺少清单所列的 {len(missing)} 项（如“{missing[0]}”），未导入。")
-    if extra:
-        raise TransferError(f"导出文件含有清单以外的 {len(extra)} 项（如“{extra[0]}”），未导入。")
-    for name, expected in manifest.members.items():
-        if seen[name] != expected:
-            raise TransferError(f"“{name[:100]}”的校验和与清单不符（文件已损坏或被改动），未导入。")
-    try:
-        tables = {
-            name[len(TABLES) : -len(".jsonl")]: [json.loads(line) for line in raw.decode("utf-8").splitlines() if line]
-            for name, raw in data.items()
-        }
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise TransferError("导出文件中的数据无法读取，未导入。") from None
+    compare_members(manifest.members, seen, words=WORDS, error=TransferError)
+    tables: dict[str, list[dict]] = {}
+    files: dict[str, Path] = {}
+    for name, member in seen.items():
+        if name.startswith(TABLES) and name.endswith(".jsonl") and "/" not in name[len(TABLES) :]:
+            if member["size"] > MAX_TABLE:
+                raise TransferError(f"导出文件中的“{name[:100]}”超过 {MAX_TABLE // 1024 // 1024} MB，未导入。")
+            try:
+                lines = (staging / name).read_text(encoding="utf-8").splitlines()
+                tables[name[len(TABLES) : -len(".jsonl")]] = [json.loads(line) for line in lines if line]
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise TransferError("导出文件中的数据无法读取，未导入。") from None
+        elif name.startswith(FILES) and "/" not in name[len(FILES) :] and len(name) > len(FILES):
+            files[name[len(FILES) :]] = staging / name
+        else:
+            raise TransferError(f"导出文件含有不认识的条目“{name[:100]}”，未导入。")
     return Contents(manifest, tables, files)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from datetime import datetime
@@ -157,8 +156,7 @@ def export_town(
         tables: dict[str, dict] = {}
         for name in plan.moving():
             digest, lines = plan.Digest(plan.table(name)), []
-            for record in plan.rows(connection, name, where[name]):
-                values = {k: plan.encode(v) for k, v in record._mapping.items()}
+            for values in plan.encoded_rows(connection, name, where[name]):
                 digest.add(values)
                 lines.append(json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
                 if name == plan.FILES:
@@ -195,11 +193,3 @@ def _add_stored_file(writer: Writer, upload_dir: Path, row: dict) -> None:
         raise TransferError(
             f"文件“{row['original_name']}”（{storage_name}）与登记的校验和不符（已损坏或被改动），未导出。"
         )
-
-
-def archive_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()

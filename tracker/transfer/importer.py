@@ -20,7 +20,6 @@ back and removes the files placed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -36,6 +35,7 @@ from tracker.audit import services as audit
 from tracker.audit.chain import seal
 from tracker.auth.models import Town, TownKind
 from tracker.auth.towns import by_name, create_town
+from tracker.common.tarball import sha256_of
 from tracker.extensions import db
 from tracker.rules.due import DueKind
 from tracker.rules.ruleset import DEFAULT_SETTINGS
@@ -389,7 +389,7 @@ class _Import:
                 )
         for row in plan.rows(self.connection, plan.FILES, plan.conditions(town_id)[plan.FILES]):
             path = upload_dir / row.storage_name[:2] / row.storage_name
-            if _sha256(path) != row.sha256:
+            if sha256_of(path) != row.sha256:
                 raise TransferError(f"导入后核对不符：文件“{row.original_name}”的校验和不对，已全部撤销。")
 
 
@@ -467,14 +467,3 @@ def _unique_sets(t: sa.Table) -> list[tuple[str, ...]]:
 
 def _label(columns: tuple[str, ...]) -> str:
     return "、".join(COLUMN_LABELS.get(c, c) for c in columns)
-
-
-def _sha256(path: Path) -> str | None:
-    try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1024 * 1024):
-                digest.update(chunk)
-        return digest.hexdigest()
-    except OSError:
-        return None

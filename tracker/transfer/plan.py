@@ -293,15 +293,19 @@ class Digest:
         return digest.hexdigest()
 
 
+def encoded_rows(connection: sa.Connection, name: str, where: sa.ColumnElement[bool]) -> Iterator[dict]:
+    """The table's rows of the town as the archive holds them (every column, JSON values)."""
+    for row in rows(connection, name, where):
+        yield {k: encode(v) for k, v in row._mapping.items()}
+
+
 def census(connection: sa.Connection, town_id: int) -> dict[str, dict]:
     """Rows and content digest of every moving table for the town: what an export writes and an import checks."""
     where = conditions(town_id)
     out = {}
     for name in moving():
         digest = Digest(table(name))
-        count = 0
-        for row in rows(connection, name, where[name]):
-            digest.add({k: encode(v) for k, v in row._mapping.items()})
-            count += 1
-        out[name] = {"rows": count, "digest": digest.hexdigest()}
+        for values in encoded_rows(connection, name, where[name]):
+            digest.add(values)
+        out[name] = {"rows": len(digest.lines), "digest": digest.hexdigest()}
     return out
