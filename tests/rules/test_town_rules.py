@@ -107,5 +107,7 @@ def test_restoring_the_install_value_and_a_stale_edit(world, login_as, now):
     assert get_rule("review_max", town_id=world.town.id).value == 10
     assert admin.post("/rules/town/review_max/clear").status_code == 302
     assert get_rule("review_max", town_id=world.town.id).value == 15
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("rule.town%"))).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.action.like("rule.town%")).order_by(AuditEvent.id)
+    ).all()
     assert actions == ["rule.town_set", "rule.town_clear"]
