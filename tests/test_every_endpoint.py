@@ -26,8 +26,9 @@ from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
 from tracker.publication.models import Publication
 
-A, R, C, D, D2, L, B, CL = ROLES
-CITY = (B, CL)  # the people of the city
+A, R, C, D, D2, L, B, CL, CA = ROLES
+CITY = (B, CL)  # the people of the city who read the city's pages
+OF_THE_CITY = (B, CL, CA)  # every person of the city: none reads a page of a town's document
 EVERYONE = frozenset(ROLES)
 IN, OUT = "in", "out"  # let through the door (any answer but a refusal) / refused (403, or 404: not said to exist)
 
@@ -44,7 +45,9 @@ def only(*roles: str, **exact: int) -> dict[str, object]:
 ALL = only(A, R, C, D, D2, L)
 EVERY_LOGIN = only(*ROLES)
 NOBODY = only()
-OFFICE_READERS = only(A, R, C, L)  # reports, rules, the register of drafts for comment (no drafting unit)
+OFFICE_READERS = only(A, R, C, L)  # reports, the register of drafts for comment (no drafting unit)
+RULE_READERS = only(A, R, C, L, CA)  # the time limits and the calendar: the city's administrator keeps them
+INSTALL = only(CA)  # what every town of the install shares: changed by the city's administrator only
 HANDLERS = only(R, C)  # drafts for comment from higher levels
 # A draft is read by its own unit and the town's offices, a published document by everyone.
 DOC_VIEW = {"draft": only(A, R, C, D, L), "published": ALL}
@@ -100,33 +103,35 @@ EXPECT: dict[str, object] = {
     "bureau.opinion_pdf": {"GET": {"here": only(**{B: 404}), "there": only(B)}},
     # Someone else's history: the audit roles and the person themself (the drafter), not another unit.
     "audit.user_events": {"GET": only(A, R, C, D, L)},
-    # --- administration ----------------------------------------------------------------------------------
-    "admin.users": {"GET": only(A)},
+    # --- administration: each administrator their own organisation's people and units (the URL names 沙溪镇's:
+    # not the city's administrator's); the town's numbers and stricter limits are the town's administrator's; what
+    # every town shares (the install's time limits, the calendar, pre-check rules, Word templates) the city's ------
+    "admin.users": {"GET": only(A, CA)},
     "admin.user_edit": {"GET": only(A), "POST": only(A)},
-    "admin.units": {"GET": only(A)},
+    "admin.units": {"GET": only(A, CA)},
     "admin.unit_edit": {"GET": only(A), "POST": only(A)},
-    "rules.rules": {"GET": OFFICE_READERS},
-    "rules.rule_edit": {"GET": only(A), "POST": only(A)},
+    "rules.rules": {"GET": RULE_READERS},
+    "rules.rule_edit": {"GET": INSTALL, "POST": INSTALL},
     "rules.town_rule_edit": {"GET": only(A), "POST": only(A)},
     "rules.town_rule_clear": {"POST": only(A)},
-    "rules.calendar": {"GET": OFFICE_READERS, "POST": only(A)},
-    "outputs.templates": {"GET": only(A)},
-    "outputs.upload_template": {"POST": only(A)},
-    "outputs.activate_template": {"POST": only(A)},
-    "outputs.download_template": {"GET": only(A)},
-    "outputs.preview_template": {"GET": only(A)},
+    "rules.calendar": {"GET": RULE_READERS, "POST": INSTALL},
+    "outputs.templates": {"GET": INSTALL},
+    "outputs.upload_template": {"POST": INSTALL},
+    "outputs.activate_template": {"POST": INSTALL},
+    "outputs.download_template": {"GET": INSTALL},
+    "outputs.preview_template": {"GET": INSTALL},
     # Number patterns and each issuer's series are the administrator's (docs/rules.md §4).
     "numbering.page": {"GET": only(A)},
     "numbering.save_defaults": {"POST": only(A)},
     "numbering.save_unit": {"POST": only(A)},
-    # The pre-check rules (docs/precheck.md): the administrator switches them and keeps the office's own; the URL
-    # names one of the office's own rules (the demo town's, tests/town.py).
-    "precheck_rules.index": {"GET": only(A)},
-    "precheck_rules.add": {"POST": only(A)},
-    "precheck_rules.switch": {"POST": [({"active": "off"}, only(A))]},
-    "precheck_rules.edit": {"GET": only(A)},
-    "precheck_rules.save": {"POST": only(A)},
-    "precheck_rules.delete": {"POST": only(A)},
+    # The pre-check rules (docs/precheck.md): the city's administrator switches them and keeps the office's own; the
+    # URL names one of the office's own rules (the demo's, tests/town.py).
+    "precheck_rules.index": {"GET": INSTALL},
+    "precheck_rules.add": {"POST": INSTALL},
+    "precheck_rules.switch": {"POST": [({"active": "off"}, INSTALL)]},
+    "precheck_rules.edit": {"GET": INSTALL},
+    "precheck_rules.save": {"POST": INSTALL},
+    "precheck_rules.delete": {"POST": INSTALL},
     # The law catalogue (法规目录): read by everyone, kept by the 司法所 and the administrator. Confirming an import
     # names an upload of one's own: none given, there is none (404).
     "catalogue.index": {"GET": ALL},
@@ -264,6 +269,10 @@ def ctx(app, town):
         yield town
 
 
+# What the city's administrator edits of the city's own: its people and units (the "other:city" variant names the
+# city's unit; the town's person or unit in the URL is not the city administrator's).
+CITY_ADMIN_EDITS = {"admin.unit_edit", "admin.user_edit"}
+
 # URL arguments that name a record of one town; each route taking one is also asked with another town's record.
 _DOCUMENT_ARGS = {"doc_id", "version_id", "attachment_id", "opinion_id", "gen_id", "finding_id", "basis_id"}
 _TOWN_ARGS = {"campaign_id", "item_id", "sol_id", "filter_id", "user_id", "unit_id"}
@@ -300,7 +309,12 @@ def _url(rule, town, variant: str) -> str:
     return _ARG.sub(value, rule.rule) + _QUERY.get(rule.endpoint, "")
 
 
-def _rule_for(spec, variant: str) -> dict[str, object]:
+def _rule_for(spec, variant: str, rule=None) -> dict[str, object]:
+    if rule is not None and rule.endpoint in CITY_ADMIN_EDITS:
+        if variant == "other:city":
+            return only(CA)  # the city's unit is the city's administrator's to keep, no town's
+        if not rule.arguments:
+            return {**spec, CA: IN}  # a new person or unit: of the administrator's own organisation
     if variant.startswith("other:"):
         return {role: OUT for role in ROLES}  # no one acts on, or is told of, another town's record
     if variant and set(spec) - set(ROLES):
@@ -370,7 +384,7 @@ def test_endpoint(app, ctx, endpoint):
                 url = _url(rule, town, variant)
                 cases = [({}, spec[method])] if method == "GET" else _posts(spec[method])
                 for data, by_variant in cases:
-                    expected = _rule_for(by_variant, variant)
+                    expected = _rule_for(by_variant, variant, rule)
                     for role in ("anonymous", *ROLES):
                         with sandbox() as box:
                             client = users[role]
@@ -587,7 +601,7 @@ def _page(town, kind: str, which: str) -> tuple[str, set[str]]:
     if kind == "document":
         doc_id, unit = town.documents[DocStatus(which)]
         published = DocStatus(which) in EVER_PUBLISHED
-        people = [r for r in ROLES if r not in CITY]  # the city reads no page of a town's document
+        people = [r for r in ROLES if r not in OF_THE_CITY]  # the city reads no page of a town's document
         return f"/documents/{doc_id}", {r for r in people if published or town.unit_of.get(r, unit) == unit}
     if kind == "bureau":
         fixed = {
@@ -627,7 +641,7 @@ def test_every_page_and_what_it_offers(app, ctx, csrf, kind, which):
         if role not in readers:
             # The bureau is of the city: a town's page is refused to it, or not said to exist (404); the town's
             # people are refused the bureau's pages and the pages of their own town they may not read (403).
-            if r.status_code not in ((403, 404) if role in CITY and kind != "bureau" else (403,)):
+            if r.status_code not in ((403, 404) if role in OF_THE_CITY and kind != "bureau" else (403,)):
                 wrong.append(f"{where}: {r.status_code}, the page must be refused")
             continue
         if r.status_code != 200:

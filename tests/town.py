@@ -32,8 +32,10 @@ from tracker.solicitations import word as solicitations_word
 from tracker.word.models import GeneratedDocument, OutputKind, TemplateVersion
 
 # The roles of the matrix: "drafter" works in 执法局, "drafter2" is a drafter of another unit (农业办); "bureau" is
-# the city justice bureau's 备案审查员 and "city_leader" a leader of the city (people of the city, not of the town).
-ROLES = ("admin", "reviewer", "clerk", "drafter", "drafter2", "leader", "bureau", "city_leader")
+# the city justice bureau's 备案审查员, "city_leader" a leader of the city and "city_admin" the city's administrator
+# (people of the city, not of the town). The install has several towns: 沙溪镇's "admin" keeps the town's own
+# configuration, only "city_admin" the install's.
+ROLES = ("admin", "reviewer", "clerk", "drafter", "drafter2", "leader", "bureau", "city_leader", "city_admin")
 # 执法局's documents: one still a draft (with review rounds, findings, an opinion), one published and in force.
 DRAFT = "沙溪镇占道经营管理规定"
 PUBLISHED = "沙溪镇出租屋安全管理规定"

@@ -81,8 +81,10 @@ def register(app: Flask) -> None:
     @click.option("--town", "town_name", help="所在镇街（系统只有一个镇街时可省略）")
     @click.password_option(prompt="密码")
     def create_admin(username, display_name, unit_name, town_name, password):
-        """Create an administrator of a town (the first account of a new installation or a new town)."""
-        from tracker.auth.models import Role, Unit, UnitKind
+        """Create an administrator of a town (the first account of a new installation or a new town), or of the city
+        (--town naming the city): the city's administrator keeps the city's accounts and the install's
+        configuration that every town shares."""
+        from tracker.auth.models import Role, TownKind, Unit, UnitKind
         from tracker.auth.passwords import password_problem
         from tracker.auth.permissions import SYSTEM
         from tracker.auth.services import create_user
@@ -106,14 +108,14 @@ def register(app: Flask) -> None:
                 now=now,
                 username=username,
                 display_name=display_name,
-                role=Role.ADMIN,
+                role=Role.CITY_ADMIN if town.kind is TownKind.CITY else Role.ADMIN,
                 unit_id=unit.id,
                 password=password,
             )
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
         db.session.commit()
-        click.echo(f"管理员 {username} 已创建。")
+        click.echo(f"{'市级系统管理员' if town.kind is TownKind.CITY else '管理员'} {username} 已创建（{town.name}）。")
 
     app.cli.add_command(users)
 

@@ -96,6 +96,9 @@ DEMO_USERS = (
     ("bureau", "孙备案", Role.BUREAU, "中山市司法局", DEMO_PASSWORD),
     # A leader of the city's justice bureau: reads each town's figures and the documents in force across the city.
     ("city_leader", "林局长", Role.CITY_LEADER, "中山市司法局", DEMO_PASSWORD),
+    # The city's administrator: the city's accounts, and the install's time limits, calendar, pre-check rules and
+    # Word templates, which every town of the city shares.
+    ("city_admin", "罗管理", Role.CITY_ADMIN, "中山市司法局", DEMO_PASSWORD),
 )
 
 SOURCES = (

@@ -28,6 +28,8 @@ def index():
         return redirect(url_for("bureau.desk"))
     if current_user.role is Role.CITY_LEADER:
         return redirect(url_for("city.index"))
+    if current_user.role is Role.CITY_ADMIN:  # the city's accounts, then the install's configuration
+        return redirect(url_for("admin.users"))
     counts = status_counts(current_user)
     now = now_utc()
     # The clerk's home shows the risk board instead; the others see their earliest deadlines (a leader's town may

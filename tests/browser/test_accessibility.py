@@ -24,9 +24,9 @@ from tracker.documents.models import Document
 
 pytestmark = pytest.mark.browser
 
-ROLES = ["admin", "reviewer", "clerk", "drafter", "leader", "bureau", "city_leader"]
-# Where each person lands after logging in: the home page, or (the city's bureau) its desk.
-HOME = {"bureau": "bureau.desk", "city_leader": "city.index"}
+ROLES = ["admin", "reviewer", "clerk", "drafter", "leader", "bureau", "city_leader", "city_admin"]
+# Where each person lands after logging in: the home page, or (the city's people) their own first page.
+HOME = {"bureau": "bureau.desk", "city_leader": "city.index", "city_admin": "admin.users"}
 DESKTOP, PHONE, ZOOMED = 1280, 390, 640  # 640 px: a 1280 px screen at 200 % zoom
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "a11y"
 
@@ -113,7 +113,12 @@ def test_every_page_of_the_app_is_reached_by_someone(reached, live_server):
     assert expected - endpoints == set(), "pages nobody reaches from the demo town"
     assert sum(len(pages) for pages in reached.values()) >= 150  # (person, page) pairs: the crawl really ran
     # Each person reaches their own desk's pages.
-    assert {"admin.users", "outputs.templates"} <= {r.endpoint for r in reached["admin"]}
+    assert {"admin.users", "numbering.page"} <= {r.endpoint for r in reached["admin"]}
+    # What every town shares is the city's administrator's, in an install of several towns.
+    assert {"admin.users", "outputs.templates", "precheck_rules.index", "rules.rule_edit"} <= {
+        r.endpoint for r in reached["city_admin"]
+    }
+    assert not {"outputs.templates", "precheck_rules.index", "rules.rule_edit"} & {r.endpoint for r in reached["admin"]}
     assert {"review.desk", "review.conclude", "review.accept"} <= {r.endpoint for r in reached["reviewer"]}
     assert {"filing.submit", "publication.publish", "publication.import_register"} <= {
         r.endpoint for r in reached["clerk"]

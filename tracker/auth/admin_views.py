@@ -1,4 +1,4 @@
-"""Administration of users and units (administrator only)."""
+"""Administration of users and units: a town's administrator keeps the town's, the city's administrator the city's."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from flask_login import current_user, login_user
 from tracker.auth import queries, services, towns
 from tracker.auth.forms import UnitForm, UserForm
 from tracker.auth.models import Role, Unit, UnitKind, User
-from tracker.auth.permissions import may
-from tracker.common.forms import expected_version
+from tracker.auth.permissions import may, roles_granted_by
+from tracker.common.forms import expected_version, options
 from tracker.common.timeutil import now_utc
 from tracker.common.views import attempt
 from tracker.extensions import db
@@ -19,7 +19,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.before_request
 def require_admin():
-    if not may(current_user, "admin"):
+    if not may(current_user, "people"):
         abort(403)
 
 
@@ -38,6 +38,7 @@ def user_edit(user_id: int | None = None):
     user = towns.own_or_404(db.get_or_404(User, user_id), current_user) if user_id else None
     form = UserForm(obj=user)
     form.unit_id.choices = _unit_choices()
+    form.role.choices = options((r.value, r.label) for r in roles_granted_by(current_user))
     if user is not None and not form.is_submitted():
         form.role.data = user.role.value
         form.version_id.data = str(user.version_id)

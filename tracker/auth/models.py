@@ -25,6 +25,9 @@ class Role(LabelledEnum):
     BUREAU = ("bureau", "市司法局备案审查员")
     # A leader of the city (the justice bureau's, the city government's): reads the city's pages, nothing else.
     CITY_LEADER = ("city_leader", "市级领导（只读）")
+    # The city's administrator: the city's own people and units, and what the install keeps for every town (the
+    # install's time limits, the working-day calendar, pre-check rules, Word templates).
+    CITY_ADMIN = ("city_admin", "市级系统管理员")
 
 
 class DisplayMode(LabelledEnum):

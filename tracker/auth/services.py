@@ -12,6 +12,7 @@ from tracker.audit import services as audit
 from tracker.auth import throttle
 from tracker.auth.models import DisplayMode, Role, Unit, UnitKind, User
 from tracker.auth.passwords import password_problem
+from tracker.auth.permissions import SYSTEM, roles_granted_by
 from tracker.errors import ConcurrentEdit, ValidationFailed
 from tracker.extensions import db
 
@@ -129,6 +130,13 @@ def _unit(unit_id: int, actor) -> Unit:
     return unit
 
 
+def _role(role: Role, actor) -> Role:
+    """A role the actor may give: a town's administrator the town's roles, the city's the city's (the console any)."""
+    if actor is not None and actor is not SYSTEM and role not in roles_granted_by(actor):
+        raise ValidationFailed(f"您不能设置“{role.label}”角色。")
+    return role
+
+
 def create_user(
     *,
     actor,
@@ -145,6 +153,7 @@ def create_user(
     if not password:
         raise ValidationFailed("新建用户须设置密码。")
     _check_password(password, username=username)
+    _role(role, actor)
     # Usernames are unique across the install: the check reads every town's.
     taken = sa.select(User.id).where(User.username == username).execution_options(all_towns=True)
     if db.session.scalar(taken) is not None:
@@ -192,8 +201,9 @@ def update_user(
 ) -> User:
     if expected_version is not None and expected_version != user.version_id:
         raise ConcurrentEdit("该用户信息已被他人修改，请刷新后再编辑。")
-    if user.id == getattr(actor, "id", None) and (not active or role is not Role.ADMIN):
+    if user.id == getattr(actor, "id", None) and (not active or role is not user.role):
         raise ValidationFailed("不能停用自己的账号或取消自己的管理员角色。")
+    _role(role, actor)
     if password:
         _check_password(password, username=user.username)
     before = {"role": user.role.value, "unit_id": user.unit_id, "active": user.active}

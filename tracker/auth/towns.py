@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, g
+from flask import abort, g, has_request_context, request
 
 from tracker import tenancy
 from tracker.auth.models import Town, TownKind, User
@@ -78,6 +78,17 @@ def the_only_town() -> Town | None:
     """The town of a single-town install (what commands use when no town is named); None when there are several."""
     towns = list(db.session.scalars(sa.select(Town).where(Town.kind != TownKind.CITY).limit(2)))
     return towns[0] if len(towns) == 1 else None
+
+
+def single_town() -> bool:
+    """Whether the install has one town (or none yet): then that town's administrator keeps the install's
+    configuration too. Asked once per request (the navigation asks for two entries)."""
+    if has_request_context() and hasattr(request, "tracker_single_town"):
+        return request.tracker_single_town
+    count = len(list(db.session.scalars(sa.select(Town.id).where(Town.kind != TownKind.CITY).limit(2))))
+    if has_request_context():
+        request.tracker_single_town = count < 2
+    return count < 2
 
 
 def library_owner(default: str) -> str:

@@ -154,7 +154,7 @@ def preview(gen_id: int):
 
 
 def _require_admin() -> None:
-    if not may(current_user, "admin"):
+    if not may(current_user, "install"):
         abort(403)
 
 

@@ -23,7 +23,7 @@ bp = Blueprint("precheck_rules", __name__, url_prefix="/admin/precheck-rules")
 
 @bp.before_request
 def require_admin():
-    if not may(current_user, "admin"):
+    if not may(current_user, "install"):
         abort(403)
 
 

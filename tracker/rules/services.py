@@ -173,8 +173,8 @@ def update_rule(
     note: str,
 ) -> Rule:
     """Edit a time limit (audited). Due dates fixed earlier keep the rule they were computed with."""
-    if not may(actor, "admin"):
-        raise PermissionDenied("只有管理员可以修改规则。")
+    if not may(actor, "install"):
+        raise PermissionDenied("本系统的时限由市级系统管理员修改；镇街可在“本镇街自定的时限”中规定得更严。")
     if expected_version is not None and expected_version != rule.version_id:
         raise ConcurrentEdit("该规则已被他人修改，您的修改未保存。请刷新页面查看最新值。")
     if not 0 < value <= MAX_RULE_VALUE:

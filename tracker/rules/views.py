@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
+from tracker.auth.models import TownKind
 from tracker.auth.permissions import may
 from tracker.common.forms import expected_version
 from tracker.common.timeutil import now_utc, office_today
@@ -26,8 +27,10 @@ def rules():
     return render_template(
         "rules/rules.html",
         rules=services.rules_in_order(),
-        can_edit=may(current_user, "admin"),
-        town_rules=services.town_rules(current_user.town_id),
+        can_edit=may(current_user, "install"),
+        can_edit_town=may(current_user, "admin"),
+        # The city keeps no time limits of its own: its administrator sees the install's.
+        town_rules=services.town_rules(current_user.town_id) if current_user.town.kind is not TownKind.CITY else [],
         town=current_user.town,
     )
 
@@ -76,7 +79,7 @@ def town_rule_clear(rule_code: str):
 
 @bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 def rule_edit(rule_id: int):
-    if not may(current_user, "admin"):
+    if not may(current_user, "install"):
         abort(403)
     rule = db.get_or_404(Rule, rule_id)
     form = RuleForm(obj=rule)
@@ -127,7 +130,7 @@ def calendar():
     form = ScheduleForm()
     report = None
     if posted():
-        if not may(current_user, "admin"):
+        if not may(current_user, "install"):
             abort(403)
         if form.validate():
             with attempt() as done:
@@ -156,5 +159,5 @@ def calendar():
         overview=services.calendar_overview(),
         status=status,
         report=report,
-        can_edit=may(current_user, "admin"),
+        can_edit=may(current_user, "install"),
     )

@@ -108,8 +108,8 @@ def _version(kind: OutputKind, version_no: int) -> TemplateVersion:
 
 
 def _require_admin(actor) -> None:
-    if not may(actor, "admin"):
-        raise PermissionDenied("只有管理员可以管理文书模板。")
+    if not may(actor, "install"):
+        raise PermissionDenied("文书模板各镇街共用，由市级系统管理员管理。")
 
 
 def _validate(spec: TemplateSpec, data: bytes) -> None:
