@@ -188,7 +188,7 @@ def generate(
     from tracker.documents.models import Document, DocumentSearch, DocumentVersion
     from tracker.extensions import db
     from tracker.files.models import StoredFile
-    from tracker.publication.models import Publication
+    from tracker.publication.models import Publication, register_year
     from tracker.setup import ensure_reference_data
 
     rng = random.Random(seed)
@@ -345,6 +345,8 @@ def generate(
                     "created_at": created,
                     "updated_at": updated,
                     "version_id": 1,
+                    # What the app keeps with every write (tracker/publication/models.py), computed the same way.
+                    "register_year": register_year(status, created, pub["published_on"] if pub else None),
                 }
             )
             text = ""

@@ -167,9 +167,11 @@ def test_a_document_whose_validity_ends_is_evaluated_and_renewed(db, world):
     with pytest.raises(PermissionDenied, match="您无权对该文件执行“评估后重新登记发布”"):
         renew(world, doc, "2026-03-02", user="drafter")
     old = current_publication(doc)
+    assert doc.register_year == 2021  # the register files it under its publication's year …
     pub = renew(world, doc, "2026-03-02")
     db.session.commit()
     db.session.expire_all()
+    assert doc.register_year == 2026  # … and under the renewed publication's from then on
 
     assert (pub.issue_number, pub.normative_number) == ("测府〔2026〕2号", "测府规字〔2026〕2号")
     assert (pub.signed_on, pub.published_on, pub.effective_on, pub.validity_end_on) == (

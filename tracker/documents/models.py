@@ -97,6 +97,9 @@ class Document(TownScoped, TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column(default=1)
+    # The year the register files it under: its current publication's, or (never published) its registration's.
+    # Derived; kept in every flush that changes what it depends on (tracker/publication/models.py).
+    register_year: Mapped[int | None]
 
     issuer: Mapped[Unit] = relationship(foreign_keys=[issuer_id])
     drafting_unit: Mapped[Unit] = relationship(foreign_keys=[drafting_unit_id])
@@ -118,8 +121,10 @@ class Document(TownScoped, TimestampMixin, db.Model):
         # starts with the town, as every read of a town's request is limited to it (tracker/tenancy.py).
         sa.Index("ix_documents_town_id_updated_at_id", "town_id", "updated_at", "id"),
         sa.Index("ix_documents_town_id_title_id", "town_id", "title", "id"),
-        # The register's year filter: documents not yet published count by the year they were registered.
+        # Documents registered in a period (the year's figures).
         sa.Index("ix_documents_town_id_created_at", "town_id", "created_at"),
+        # The register's year filter, with the status most searches name beside it.
+        sa.Index("ix_documents_town_id_register_year_status", "town_id", "register_year", "status"),
         # A town's counts by status (every home page), from the index alone.
         sa.Index("ix_documents_town_id_status", "town_id", "status"),
         # A drafting unit's documents in a few states (its home page: in progress, waiting for its answer).

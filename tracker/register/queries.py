@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import date
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -14,11 +14,10 @@ from sqlalchemy.orm import aliased, selectinload
 from tracker.alerts.models import Alert, AlertLevel
 from tracker.auth.models import Role, Unit
 from tracker.common.stamp import remembered
-from tracker.common.timeutil import office_tz
 from tracker.documents import search
 from tracker.documents.models import DocKind, Document
 from tracker.documents.queries import visible_filter
-from tracker.documents.states import EVER_PUBLISHED, PUBLISHED_STATES, DocStatus
+from tracker.documents.states import PUBLISHED_STATES, DocStatus
 from tracker.extensions import db
 from tracker.publication.models import Publication
 from tracker.publication.queries import in_force_filter
@@ -165,20 +164,11 @@ class RegisterQuery:
         return bool(set(self.to_args()) - {"sort", "dir"})
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    """A calendar year in the office's time zone, as UTC instants (created_at is stored in UTC)."""
-    tz = office_tz()
-    start = datetime.combine(date(year, 1, 1), time(), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(date(year + 1, 1, 1), time(), tzinfo=tz).astimezone(UTC)
-    return start, end
-
-
 def _conditions(user, rq: RegisterQuery, *, today: date, dialect: str) -> list:
     """SQL conditions on Document alone: publications and alerts are read in uncorrelated subqueries, so the
     count needs no join and each subquery runs once (SQLite materialises it, PostgreSQL hashes it)."""
 
     current = sa.select(Publication.document_id).where(Publication.is_current.is_(True))
-    registered = aliased(Document)
     conditions = [visible_filter(user)]
     if rq.status is not None:
         conditions.append(Document.status == rq.status)
@@ -189,15 +179,9 @@ def _conditions(user, rq: RegisterQuery, *, today: date, dialect: str) -> list:
     if rq.kind is not None:
         conditions.append(Document.kind == rq.kind)
     if rq.year is not None:
-        # The year it was published (current publication); one never published counts by its registration.
-        # "Never published" is read off the status (EVER_PUBLISHED), which publication sets with published_on.
-        start, end = _year_bounds(rq.year)
-        published_in_year = current.where(Publication.published_on.between(date(rq.year, 1, 1), date(rq.year, 12, 31)))
-        registered_in_year = sa.select(registered.id).where(
-            registered.created_at >= start, registered.created_at < end, registered.status.not_in(EVER_PUBLISHED)
-        )
-        # One id list built once (a UNION, not an OR that SQLite would test row by row).
-        conditions.append(Document.id.in_(published_in_year.union_all(registered_in_year)))
+        # The year it was published (current publication); one never published counts by its registration: kept on
+        # the document with every write (Document.register_year), read through the town's (year, status) index.
+        conditions.append(Document.register_year == rq.year)
     if rq.in_force is not None:
         conditions.append(in_force_filter(rq.in_force))
     if rq.expiring_months is not None:
