@@ -13,7 +13,7 @@ from datetime import date
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
-from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
+from tracker.cleanup.models import CleanupCampaign, CleanupItem, CleanupResult, Evaluation
 from tracker.common.stamp import remembered
 from tracker.documents.models import Document
 from tracker.documents.states import DocStatus
@@ -121,6 +121,13 @@ def annual(year: int) -> AnnualStatistics:
     return remembered(("annual", year), lambda: count_year(year))
 
 
+def _in_order(kinds, results) -> dict[str, int]:
+    """How many of each result, by label, in the order the results are declared (never the order rows came in:
+    PostgreSQL returns an unordered query's rows in any order)."""
+    counts = Counter(results)
+    return {kind.label: counts[kind] for kind in kinds if counts[kind]}
+
+
 def count_year(year: int) -> AnnualStatistics:
     """The year's statistics counted afresh from the records."""
 
@@ -207,7 +214,7 @@ def count_year(year: int) -> AnnualStatistics:
         "备案审查结果",
         len(outcomes),
         sorted({d for d, _ in outcomes}),
-        dict(Counter(r.label for _, r in outcomes)),
+        _in_order(FilingResult, (r for _, r in outcomes)),
     )
 
     # Clean-up: campaigns whose results were published in the year, results per category.
@@ -224,7 +231,7 @@ def count_year(year: int) -> AnnualStatistics:
         "开展规范性文件清理（次）",
         len(campaigns),
         sorted({d for d, _ in items}),
-        dict(Counter(r.label for _, r in items if r is not None)),
+        _in_order(CleanupResult, (r for _, r in items if r is not None)),
     )
 
     # Repeals and declarations of invalidity by their date, campaign or not (a clean-up's are a part of them).
