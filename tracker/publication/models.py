@@ -93,9 +93,9 @@ class NumberPattern(TimestampMixin, db.Model):
 # --- the register's year, kept with the records ---------------------------------------------------------------
 #
 # The register files a document under the year of its current publication, and one never published under the year
-# it was registered (docs/architecture.md「登记簿的年度」). Kept on the document (Document.register_year, indexed with the
-# town) in the flush that changes what it depends on, so filtering by year is an index range instead of a union of
-# two id lists built per request. tests/register/test_register_year.py checks it against the full recount.
+# it was registered (docs/architecture.md「登记簿的年度」). Kept on the document (Document.register_year, indexed
+# with the town) in the flush that changes what it depends on, so filtering by year is an index range instead of a
+# union of two id lists built per request. tests/register/test_register_year.py checks it against the full recount.
 
 
 def register_year(status: DocStatus | None, created_at: datetime | None, published_on: date | None) -> int | None:
