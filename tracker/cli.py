@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime, time
 from pathlib import Path
 
 import click
@@ -11,11 +12,29 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from tracker.alerts.scan import scan
 from tracker.audit.chain import verify as verify_chain
+from tracker.audit.cli import register_audit_cli
 from tracker.auth import towns
+from tracker.auth.models import Role, TownKind, Unit, UnitKind, User
+from tracker.auth.passwords import password_problem
+from tracker.auth.permissions import SYSTEM
+from tracker.auth.services import create_user
+from tracker.backup.cli import register_backup_cli
+from tracker.cleanup.services import open_due_evaluations
 from tracker.common.planner import refresh_statistics
-from tracker.common.timeutil import now_utc
+from tracker.common.timeutil import now_utc, office_today, office_tz
+from tracker.demo import load_demo, print_logins
+from tracker.documents.structure import parse
+from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.files.uploads import check_upload, docx_paragraphs
+from tracker.outputs.cli import register_word_cli
+from tracker.review.precheck import precheck
+from tracker.rules.calendar import ScheduleError, parse_schedule_csv
+from tracker.rules.services import import_schedule, load_calendar
+from tracker.scheduler import run
+from tracker.scheduler.jobs import run_once
 from tracker.setup import ensure_reference_data
 from tracker.transfer import plan as transfer_plan
 from tracker.transfer.archive import TransferError
@@ -37,8 +56,6 @@ def register(app: Flask) -> None:
     @demo.command("load")
     def demo_load():
         """Load the demo town into an empty database (refuses a non-empty one)."""
-        from tracker.auth.models import User
-        from tracker.demo import load_demo, print_logins
 
         if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
             click.echo("数据库中已有数据，未加载演示数据。", err=True)
@@ -54,11 +71,8 @@ def register(app: Flask) -> None:
 
         The logins are not printed here: scripts/run-dev.sh prints them once, when the server is up.
         """
-        from tracker.auth.models import User
 
         if not db.session.scalar(sa.select(sa.func.count()).select_from(User)):
-            from tracker.demo import load_demo
-
             load_demo(now=now_utc())
             db.session.commit()
             click.echo("演示数据已加载。")
@@ -66,7 +80,6 @@ def register(app: Flask) -> None:
     @demo.command("logins")
     def demo_logins():
         """Print the demo logins."""
-        from tracker.demo import print_logins
 
         print_logins()
 
@@ -84,11 +97,6 @@ def register(app: Flask) -> None:
         """Create an administrator of a town (the first account of a new installation or a new town), or of the city
         (--town naming the city): the city's administrator keeps the city's accounts and the install's
         configuration that every town shares."""
-        from tracker.auth.models import Role, TownKind, Unit, UnitKind
-        from tracker.auth.passwords import password_problem
-        from tracker.auth.permissions import SYSTEM
-        from tracker.auth.services import create_user
-        from tracker.errors import DomainError
 
         problem = password_problem(password, username=username)
         if problem:
@@ -134,8 +142,6 @@ def register(app: Flask) -> None:
     @click.option("--kind", type=click.Choice(["town", "street"]), default="town", show_default=True)
     def towns_add(name, kind):
         """Add a town or street to the city (its units and administrator come next: users create-admin --town)."""
-        from tracker.auth.models import TownKind
-        from tracker.errors import DomainError
 
         city = next((t for t in towns.all_towns() if t.kind is TownKind.CITY), None)
         try:
@@ -150,7 +156,6 @@ def register(app: Flask) -> None:
     @click.argument("new")
     def towns_rename(old, new):
         """Rename the city or a town (the first migration names them from CITY_NAME and TOWN_NAME)."""
-        from tracker.errors import DomainError
 
         town = towns.by_name(old)
         if town is None:
@@ -236,7 +241,6 @@ def register(app: Flask) -> None:
     @click.option("--unit", type=click.Choice(["wd", "cd"]), default="wd", show_default=True)
     def calendar_due(start, days, unit):
         """Print the due date (ISO), followed by ' provisional' when it depends on an unconfirmed year."""
-        from tracker.rules.services import load_calendar
 
         try:
             due = load_calendar().due(start.date(), days, unit)
@@ -251,9 +255,6 @@ def register(app: Flask) -> None:
         """Load an official schedule CSV (date,kind,source); a malformed file is refused whole.
 
         A year is confirmed when the file covers all its statutory holidays, or with --complete."""
-        from tracker.auth.permissions import SYSTEM
-        from tracker.rules.calendar import ScheduleError, parse_schedule_csv
-        from tracker.rules.services import import_schedule
 
         try:
             entries = parse_schedule_csv(path.read_text(encoding="utf-8-sig"))
@@ -281,9 +282,6 @@ def register(app: Flask) -> None:
     )
     def deadlines_scan(day):
         """Scan deadlines for a day and print created=N resolved=M open=K (idempotent)."""
-        from tracker.alerts.scan import scan
-        from tracker.cleanup.services import open_due_evaluations
-        from tracker.common.timeutil import office_today
 
         now = _at_office_time(day.date(), 6, 30) if day else now_utc()
         # The same work as the daily job: evaluations that came due are opened, then the scan.
@@ -303,7 +301,6 @@ def register(app: Flask) -> None:
     @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
     @click.option("--force", is_flag=True, help="run even if it already ran that day")
     def jobs_run(job_id, day, force):
-        from tracker.scheduler.jobs import run_once
 
         summary = run_once(job_id, now=_at_office_time(day.date(), 9, 0) if day else None, force=force)
         click.echo(summary if summary is not None else f"{job_id}: already ran (or failed; see the log)")
@@ -315,7 +312,6 @@ def register(app: Flask) -> None:
     @sched.command("run")
     def scheduler_run():
         """Run the scheduler in the foreground (Ctrl-C stops it)."""
-        from tracker.scheduler import run
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         run(app)
@@ -328,10 +324,6 @@ def register(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def review_precheck(path: Path):
         """Pre-check a draft (.docx): one flag a line, REFERENCE<TAB>POINT<TAB>RULE<TAB>MATCHED WORDS."""
-        from tracker.documents.structure import parse
-        from tracker.errors import DomainError
-        from tracker.files.uploads import check_upload, docx_paragraphs
-        from tracker.review.precheck import precheck
 
         try:
             checked = check_upload(path.read_bytes(), path.name, docx_only=True)
@@ -343,20 +335,12 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(review)
 
-    from tracker.outputs.cli import register_word_cli
-
     register_word_cli(app)
-
-    from tracker.audit.cli import register_audit_cli
-    from tracker.backup.cli import register_backup_cli
 
     register_audit_cli(app)
     register_backup_cli(app)
 
 
 def _at_office_time(day, hour: int, minute: int):
-    from datetime import datetime, time
-
-    from tracker.common.timeutil import office_tz
 
     return datetime.combine(day, time(hour, minute), office_tz()).astimezone(now_utc().tzinfo)

@@ -21,10 +21,9 @@ CITY_ROLES = frozenset({Role.BUREAU, Role.CITY_LEADER, Role.CITY_ADMIN})
 TOWN_ROLES = ALL_ROLES - CITY_ROLES
 # The roles an administrator gives, in the order the user form offers them: a town's administrator makes the town's
 # people, the city's administrator the city's (a town cannot make itself a bureau).
-_ROLE_ORDER = tuple(Role)
 GRANTS = {
-    Role.ADMIN: tuple(r for r in _ROLE_ORDER if r in TOWN_ROLES),
-    Role.CITY_ADMIN: tuple(r for r in _ROLE_ORDER if r in CITY_ROLES),
+    Role.ADMIN: tuple(r for r in Role if r in TOWN_ROLES),
+    Role.CITY_ADMIN: tuple(r for r in Role if r in CITY_ROLES),
 }
 
 # permission -> roles that hold it. Anything not listed is denied.

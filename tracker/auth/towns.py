@@ -74,9 +74,13 @@ def by_name(name: str) -> Town | None:
     return db.session.scalar(sa.select(Town).where(Town.name == name.strip()))
 
 
+def _first_two_towns() -> list[Town]:
+    return list(db.session.scalars(sa.select(Town).where(Town.kind != TownKind.CITY).order_by(Town.id).limit(2)))
+
+
 def the_only_town() -> Town | None:
     """The town of a single-town install (what commands use when no town is named); None when there are several."""
-    towns = list(db.session.scalars(sa.select(Town).where(Town.kind != TownKind.CITY).limit(2)))
+    towns = _first_two_towns()
     return towns[0] if len(towns) == 1 else None
 
 
@@ -85,10 +89,10 @@ def single_town() -> bool:
     configuration too. Asked once per request (the navigation asks for two entries)."""
     if has_request_context() and hasattr(request, "tracker_single_town"):
         return request.tracker_single_town
-    count = len(list(db.session.scalars(sa.select(Town.id).where(Town.kind != TownKind.CITY).limit(2))))
+    single = len(_first_two_towns()) < 2
     if has_request_context():
-        request.tracker_single_town = count < 2
-    return count < 2
+        request.tracker_single_town = single
+    return single
 
 
 def library_owner(default: str) -> str:
