@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import click
 import docx
 
+from tracker.alerts.scan import scan
 from tracker.auth.models import Role, TownKind, Unit, UnitKind, User
 from tracker.auth.permissions import SYSTEM
 from tracker.auth.services import create_user
@@ -57,6 +58,7 @@ from tracker.review.models import (
 )
 from tracker.rules.conclusions import conclusion_by_label
 from tracker.rules.ruleset import set_setting
+from tracker.setup import ensure_reference_data
 from tracker.workflow.service import apply
 
 DEMO_PASSWORD = "Shaxi-2026"
@@ -474,8 +476,6 @@ def _published(
 
 
 def load_demo(*, now: datetime) -> None:
-    from tracker.setup import ensure_reference_data
-
     ensure_reference_data(now)
     town = DemoTown(now.astimezone(TZ).date())
     home = ensure_town(city=CITY, town=town.name, now=now)
@@ -546,8 +546,6 @@ def load_demo(*, now: datetime) -> None:
         _neighbour(name, kind, slug, short, government, town, result, now=now)
     db.session.flush()
     # The dashboards show today's deadlines at once, as after the scheduler's morning run.
-    from tracker.alerts.scan import scan
-
     cleanup_services.open_due_evaluations(today=town.today, now=now)
     scan(today=town.today, now=now)
     refresh_statistics()

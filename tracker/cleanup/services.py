@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from tracker.audit import services as audit
 from tracker.auth.models import Town
-from tracker.auth.permissions import may
+from tracker.auth.permissions import SYSTEM, may
 from tracker.auth.towns import as_town, town_ids, towns_of_city
 from tracker.cleanup import word as cleanup_word
 from tracker.cleanup.catalogue import catalogue
@@ -21,12 +21,14 @@ from tracker.cleanup.models import (
     CleanupItem,
     CleanupResult,
     Evaluation,
+    EvaluationConclusion,
 )
 from tracker.cleanup.phases import CAMPAIGN, RESULTS_OPEN
 from tracker.cleanup.queries import evaluations_due
 from tracker.common.timeutil import office_today
 from tracker.common.xlsx import Column, Sheet, workbook_bytes
-from tracker.documents.models import Document
+from tracker.documents.models import AttachmentKind, Document, DocumentBasis, SourceState
+from tracker.documents.services import add_attachment
 from tracker.documents.states import FilingStatus
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
@@ -62,7 +64,6 @@ def open_campaign(
     town_id: int | None = None,
 ) -> CleanupCampaign:
     """A campaign's scope is a snapshot of the documents in force on the cut-off date (narrowed for 专项)."""
-    from tracker.auth.permissions import SYSTEM
 
     # The 司法所 opens its town's; the city's bureau deploys one to every town (open_city_campaign).
     if actor is not SYSTEM and not may(actor, "review") and not may(actor, "bureau"):
@@ -287,7 +288,6 @@ def open_periodic_if_due(*, today: date, now: datetime, town_id: int) -> Cleanup
     in_force = sa.select(sa.func.count()).select_from(Document).where(Document.town_id == town_id)
     if not db.session.scalar(in_force.where(in_force_filter(today))):
         return None
-    from tracker.auth.permissions import SYSTEM
 
     return open_campaign(
         actor=SYSTEM,
@@ -309,7 +309,6 @@ def scoped_document_ids(
     *, cutoff_on: date, subject: str | None = None, issuer_id: int | None = None, source_id: int | None = None
 ) -> list[int]:
     """Documents in force on the cut-off date, narrowed by subject, issuer or a cited legal basis."""
-    from tracker.documents.models import DocumentBasis
 
     stmt = sa.select(Document.id).where(in_force_filter(cutoff_on))
     if subject:
@@ -331,7 +330,6 @@ def require_source_recorder(actor) -> None:
 
 def record_source_change(source, *, actor, now: datetime, state, changed_on: date) -> list[Document]:
     """A law or higher document was amended or repealed: flag every document citing it (in its timeline)."""
-    from tracker.documents.models import DocumentBasis, SourceState
 
     require_source_recorder(actor)
     if state is SourceState.IN_FORCE:
@@ -634,8 +632,6 @@ def require_evaluation_reviewer(ev, actor) -> None:
 
 def submit_evaluation(ev, *, actor, now: datetime, conclusion, reason: str, report=None) -> None:
     """The drafting unit's evaluation report and proposed conclusion."""
-    from tracker.documents.models import AttachmentKind
-    from tracker.documents.services import add_attachment
 
     doc = ev.document
     require_evaluation_reporter(ev, actor)
@@ -665,8 +661,6 @@ def submit_evaluation(ev, *, actor, now: datetime, conclusion, reason: str, repo
 
 def review_evaluation(ev, *, actor, now: datetime, agree: bool, note: str) -> None:
     """The 司法所 agrees (the evaluation is concluded) or sends it back with a note."""
-    from tracker.cleanup.models import EvaluationConclusion
-    from tracker.common.timeutil import office_today
 
     doc = ev.document
     require_evaluation_reviewer(ev, actor)
