@@ -194,3 +194,26 @@ def test_the_registers_count_is_the_towns_and_follows_every_write(app: Flask, tw
     make_document(world, now, title="测试镇新登记管理办法")
     _db.session.commit()
     assert total() == f"共 {mine + 1} 件"  # a write: counted afresh
+
+
+def test_one_cached_statement_reads_each_town_its_own_rows(app: Flask, two_towns):
+    """The town criteria's short cache key (tenancy._TownCriteria): the same statement, compiled once per town and
+    taken from SQLAlchemy's cache after that, still binds each town's own id."""
+    world, neighbour, other, own = two_towns
+    lin_clerk = _db.session.scalar(sa.select(User).where(User.username == "lin_clerk"))
+    # A statement built the same way every time (one cache entry per town), with a part joined to its document.
+    stmt = lambda: sa.select(Document.title).order_by(Document.id)  # noqa: E731
+    seen = {}
+    for _ in range(3):  # the second and third rounds read the compiled statements from the cache
+        for user in (world["clerk"], lin_clerk):
+            with app.test_request_context("/"):
+                towns.enter(user)
+                seen.setdefault(user.username, set()).update(_db.session.scalars(stmt()))
+                scope = tenancy.current()
+                key = stmt().options(*tenancy._criteria(scope, parts=True))._generate_cache_key()
+                seen.setdefault(("key", user.username), set()).add(key.key)
+    assert seen["lin_clerk"] == {OTHER_TITLE}
+    assert OTHER_TITLE not in seen["clerk"] and own.title in seen["clerk"]
+    # The key is the same on every round for one town, and differs between the towns.
+    assert len(seen[("key", "clerk")]) == len(seen[("key", "lin_clerk")]) == 1
+    assert seen[("key", "clerk")] != seen[("key", "lin_clerk")]
