@@ -6,10 +6,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.factories import d, make_document
+from tests.factories import PASS_WITH_CHANGES, RETURN, at, d, make_document
+from tests.review import steps
+from tests.word.town_year import publish_documents
 from tracker import main
 from tracker.alerts.models import Alert, AlertKind, AlertLevel
+from tracker.cleanup import services as cleanup
+from tracker.cleanup.models import CampaignKind, CampaignTrigger, CleanupResult
+from tracker.documents.states import DocStatus
 from tracker.reports import dashboard
+from tracker.review.models import FindingResponse
+from tracker.review.services import answer_finding
 
 
 def _overdue(db, world, now, n: int) -> None:
@@ -97,3 +104,67 @@ def test_a_short_risk_board_says_nothing_more(db, world, now, login_as):
     db.session.flush()
     page = login_as("clerk").get("/").get_data(as_text=True)
     assert page.count('data-testid="risk-item"') == 2 and 'id="risk-more"' not in page
+
+
+def _concluded(world, now, title: str, label: str, *, answer: bool = False):
+    doc, rnd = steps.under_review(world, now, title=title)
+    steps.fill_points(rnd, world, now)
+    steps.finding(rnd, world, now)
+    steps.conclude(doc, world, now, label)
+    if answer:
+        (finding,) = rnd.findings
+        answer_finding(finding, actor=world["drafter"], now=now, response=FindingResponse.ADOPTED, reason="")
+    return doc
+
+
+def test_the_drafters_answers_are_the_latest_first_at_most_a_page_and_counted(db, world, now, login_as, monkeypatch):
+    """Returned drafts and passed drafts with a suggestion unanswered wait for the unit; a passed draft whose
+    suggestions are answered does not. A unit with more than a page of them sees the latest and how many."""
+    monkeypatch.setattr(dashboard, "DRAFTER_LIST", 3)
+    returned = [_concluded(world, now + timedelta(minutes=i), f"测试镇退回第{i}号办法", RETURN) for i in range(3)]
+    suggested = _concluded(world, now + timedelta(minutes=5), "测试镇待答复建议办法", PASS_WITH_CHANGES)
+    answered = _concluded(world, now + timedelta(minutes=6), "测试镇已答复建议办法", PASS_WITH_CHANGES, answer=True)
+    db.session.commit()
+    assert {doc.status for doc in returned} == {DocStatus.RETURNED}
+    assert suggested.status is answered.status is DocStatus.PASSED
+    page = login_as("drafter").get("/").get_data(as_text=True)
+    listed = re.findall(r'data-testid="task-answer"><a href="[^"]+">答复审查意见：([^<]+)</a>', page)
+    assert listed == ["测试镇待答复建议办法", "测试镇退回第2号办法", "测试镇退回第1号办法"]
+    more = re.search(r'data-testid="answers-more">(.*?)</p>', page, flags=re.S)
+    assert more and "待答复审查意见的草案共 4 件，此处列出最近更新的 3 件" in more.group(1)
+    # With the page larger than the list, every draft is listed and nothing more is said.
+    monkeypatch.setattr(dashboard, "DRAFTER_LIST", 30)
+    page = login_as("drafter").get("/").get_data(as_text=True)
+    assert page.count('data-testid="task-answer"') == 4 and 'data-testid="answers-more"' not in page
+
+
+def test_the_drafters_clean_up_proposals_are_at_most_a_page_and_lead_to_the_campaign(db, world, login_as, monkeypatch):
+    publish_documents(world)
+    campaign = cleanup.open_campaign(
+        actor=world["reviewer"],
+        now=at(d("2026-10-08")),
+        name="2026年定期清理",
+        kind=CampaignKind.PERIODIC,
+        trigger=CampaignTrigger.SCHEDULE,
+        trigger_ref=None,
+        cutoff_on=d("2026-09-30"),
+    )
+    db.session.commit()
+    unit = world["drafter"].unit_id
+    asked = [item for item in campaign.items if item.document.drafting_unit_id == unit]
+    assert len(asked) >= 2
+    monkeypatch.setattr(dashboard, "DRAFTER_LIST", len(asked) - 1)
+    page = login_as("drafter").get("/").get_data(as_text=True)
+    assert page.count('data-testid="task-proposal"') == len(asked) - 1
+    more = re.search(r'data-testid="proposals-more">(.*?)</p>', page, flags=re.S)
+    assert more and f"待提出清理意见的文件共 {len(asked)} 件，此处列出 {len(asked) - 1} 件" in more.group(1)
+    assert f'href="/cleanup/{campaign.id}"' in more.group(1)
+    # Once proposed, an item leaves the list; after the campaign moves on, nothing is asked.
+    first = asked[0]
+    cleanup.propose(
+        first, actor=world["drafter"], now=at(d("2026-10-09")), result=CleanupResult.KEEP, reason="仍然适用。"
+    )
+    db.session.commit()
+    page = login_as("drafter").get("/").get_data(as_text=True)
+    assert page.count('data-testid="task-proposal"') == len(asked) - 1
+    assert 'data-testid="proposals-more"' not in page

@@ -156,7 +156,7 @@ class Evaluation(DocumentPart, TimestampMixin, db.Model):
     )
     conclusion_reason: Mapped[str] = mapped_column(sa.Text, default="")
     concluded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    concluded_on: Mapped[date | None]
+    concluded_on: Mapped[date | None] = mapped_column(index=True)  # the open ones (NULL): the drafter's home page
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_on: Mapped[date | None]
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
