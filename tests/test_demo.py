@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 
 from tests.conftest import _truncate_all
+from tracker.alerts import scan
 from tracker.audit.services import document_history
 from tracker.auth import towns
 from tracker.auth.models import Role, Town, TownKind, Unit, UnitKind, User
@@ -300,3 +302,31 @@ def test_a_towns_request_reads_only_the_parts_of_its_own_documents(app, loaded, 
             towns.enter(clerk)
             scoped = db.session.scalar(sa.select(sa.func.count()).select_from(model))
         assert scoped == own < total, model.__name__
+
+
+def test_each_due_source_finds_something_only_in_the_states_it_declares(loaded, ctx):
+    """The document page asks a source only when the document is in one of its DUE_STATES (alerts/scan.py): over
+    every demo document, on days from now to years ahead, no source finds anything outside its states."""
+    today = loaded.loaded_after.date()
+    found = 0
+    for years in (0, 1, 3, 6):
+        day = today + relativedelta(years=years)
+        for source, states in scan.DUE_STATES.items():
+            items = source(day)
+            found += len(items)
+            statuses = {db.session.get(Document, i.document_id).status for i in items if i.document_id}
+            assert statuses <= set(states), (source.__module__, statuses - set(states))
+    assert found > 0
+
+
+def test_a_documents_due_items_are_the_scans_items_of_that_document(loaded, ctx):
+    """Asking only the sources that can answer loses nothing: for every demo document, on days ahead too."""
+    docs = db.session.scalars(sa.select(Document)).all()
+    for years in (0, 3):
+        day = loaded.loaded_after.date() + relativedelta(years=years)
+        by_document = defaultdict(set)
+        for item in scan.due_items(day, solicitations=(), campaigns=()):
+            by_document[item.document_id].add((item.kind, item.key))
+        assert any(by_document.values())
+        for doc in docs:
+            assert {(i.kind, i.key) for i in scan.document_due_items(day, doc)} == by_document[doc.id], doc.title

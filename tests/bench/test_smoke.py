@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUDGET = 12  # statements per request on any page (issue #17)
 # Pages still over the budget, held at today's count so they cannot grow: work left on issue #17 (the
 # document page gathers every domain's panel, each reading for itself).
-OVER_BUDGET = {"document page": 27}
+OVER_BUDGET = {"document page": 25}
 DOCS = 2000
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.alerts.models import Alert
-from tracker.alerts.scan import due_items
+from tracker.alerts.scan import document_due_items
 from tracker.cleanup.queries import evaluation_window_of
 from tracker.documents.states import DocStatus
 from tracker.publication.queries import current_publication
@@ -54,7 +54,7 @@ def document_deadlines(doc, *, today: date) -> list[DeadlineView]:
         text = f"{value if value is not None else rule.value}{unit}，{rule.source}"
         out.append(DeadlineView(label, due_on, left.days, working, rule.name, text, provisional))
 
-    for item in due_items(today, documents=[doc.id], solicitations=(), campaigns=()):  # the document's own only
+    for item in document_due_items(today, doc):
         if item.rule_code is not None:
             add(item.step, item.due_on, item.rule_code, item.rule_value, item.provisional)
     pub = current_publication(doc) if doc.status is DocStatus.IN_FORCE else None

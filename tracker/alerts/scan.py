@@ -24,6 +24,7 @@ from tracker.cleanup import queries as cleanup_queries
 from tracker.common.locks import serialize
 from tracker.common.rows import plain_rows
 from tracker.documents.models import Document
+from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.filing import queries as filing_queries
 from tracker.filing import services as filing_services
@@ -43,6 +44,14 @@ DOCUMENT_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (
     filing_queries.due_items,
     cleanup_queries.due_items,
 )
+# The states a document is in when a source can find something due on it (the source's own SQL says so with the same
+# constant); a source not named here may find something in any state. The document page asks only the sources that
+# can answer for its document's state.
+DUE_STATES: dict[Callable[..., list[DueItem]], Collection[DocStatus]] = {
+    review_queries.due_items: review_queries.DUE_STATES,
+    publication_queries.due_items: publication_queries.DUE_STATES,
+    cleanup_queries.due_items: cleanup_queries.DUE_STATES,
+}
 # What is due on a request for comments from a higher level (no document of the town).
 SOLICITATION_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (solicitation_queries.due_items,)
 CAMPAIGN_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (cleanup_queries.campaign_due_items,)
@@ -60,6 +69,16 @@ class ScanResult:
 
     def line(self) -> str:
         return f"created={self.created} resolved={self.resolved} open={self.open}"
+
+
+def document_due_items(today: date, doc) -> list[DueItem]:
+    """What is due on one document, asking only the sources that can find something in its state."""
+    out: list[DueItem] = []
+    for source in DOCUMENT_DUE_ITEMS:
+        states = DUE_STATES.get(source)
+        if states is None or doc.status in states:
+            out += source(today, documents=[doc.id])
+    return out
 
 
 def due_items(

@@ -198,6 +198,11 @@ def campaign_due_items(today: date, *, campaigns: Collection[int] | None = None)
     ]
 
 
+# A document has something due here only in these states (alerts/scan.DUE_STATES): an evaluation falls due in
+# force, a revision published or in force.
+DUE_STATES = PUBLISHED_STATES
+
+
 def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
     """An evaluation whose window has begun; a revision after a clean-up (its result published) or an evaluation
     concluded 修改, until a newer document amending the old one is registered."""
@@ -216,7 +221,7 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
         )
         for e in evaluations_due(today, documents=documents)
     ]
-    published = Document.status.in_(PUBLISHED_STATES)
+    published = Document.status.in_(DUE_STATES)
     items = (
         sa.select(
             CleanupItem.id,

@@ -72,4 +72,9 @@ def packet(doc: Document) -> list[PacketItem]:
 
 
 def missing_packet_items(doc: Document) -> list[str]:
-    return [i.label for i in packet(doc) if i.required and not i.present]
+    return missing_from(packet(doc))
+
+
+def missing_from(items: list[PacketItem]) -> list[str]:
+    """The labels of the required materials not there."""
+    return [i.label for i in items if i.required and not i.present]

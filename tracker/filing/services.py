@@ -21,7 +21,7 @@ from tracker.files.storage import path_of
 from tracker.filing import opinion_word
 from tracker.filing import word as filing_word
 from tracker.filing.models import Filing, FilingAttempt, FilingResult
-from tracker.filing.packet import missing_packet_items, packet
+from tracker.filing.packet import missing_from, missing_packet_items, packet
 from tracker.filing.queries import current_filing
 from tracker.publication.models import Publication
 from tracker.publication.queries import current_publication
@@ -346,11 +346,12 @@ def filing_summary(doc: Document, *, today: date) -> dict | None:
     )
     last = filing.attempts[-1] if filing.attempts else None
     waiting = awaiting_answer(doc, filing)
+    materials = packet(doc)
     return {
         "filing": filing,
         "attempts": filing.attempts,
-        "packet": packet(doc),
-        "missing": missing_packet_items(doc),
+        "packet": materials,
+        "missing": missing_from(materials),
         "days_left": (filing.due_on - today).days if filing.first_submitted_on is None else None,
         "correction_due_on": last.correction_due_on if last and open_ else None,
         "late": filing.first_submitted_on is None and today > filing.due_on,

@@ -116,12 +116,16 @@ def in_force_on(day: date) -> list[Document]:
     return list(db.session.scalars(sa.select(Document).where(in_force_filter(day)).order_by(Document.id)))
 
 
+# A document has something due here only in these states (alerts/scan.DUE_STATES).
+DUE_STATES = (DocStatus.PUBLISHED,)
+
+
 def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
     """A published document waiting for its effective date (the daily job lets it take effect that day)."""
     stmt = (
         sa.select(Publication.id, Publication.effective_on, Document.id, Document.title, Document.drafting_unit_id)
         .join(Document, sa.and_(Publication.document_id == Document.id, Publication.is_current.is_(True)))
-        .where(Document.status == DocStatus.PUBLISHED, Publication.effective_on.is_not(None))
+        .where(Document.status.in_(DUE_STATES), Publication.effective_on.is_not(None))
     )
     if documents is not None:
         stmt = stmt.where(Document.id.in_(documents))

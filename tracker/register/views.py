@@ -21,6 +21,7 @@ from tracker.documents import search, services
 from tracker.documents.compare import compare_paragraphs
 from tracker.documents.forms import ActionForm, AttachmentForm, VersionForm
 from tracker.documents.models import (
+    Attachment,
     DocKind,
     Document,
     DocumentVersion,
@@ -46,6 +47,7 @@ PAGE_LOADS = (
     joinedload(Document.bases),  # a few rows, read in the document's own query
     selectinload(Document.versions).joinedload(DocumentVersion.file),
     selectinload(Document.versions).joinedload(DocumentVersion.uploaded_by),
+    selectinload(Document.attachments).joinedload(Attachment.file),  # the materials' list and the filing packet
 )
 
 

@@ -11,7 +11,9 @@ from tracker.review import word as review_word
 
 
 def document_outputs(doc: Document, user) -> dict:
-    opinions = [{"opinion": o, "versions": review_word.versions(o)} for o in review_word.opinions_of(doc)]
+    found = review_word.opinions_of(doc)
+    versions = review_word.versions_of_each(found)  # one query for every round's opinion
+    opinions = [{"opinion": o, "versions": versions[o.id]} for o in found]
     pub = current_publication(doc)
     report = None
     if pub is not None and pub.published_on is not None:

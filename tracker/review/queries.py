@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
@@ -137,8 +137,10 @@ def review_summary(doc: Document, user, *, now: datetime) -> dict:
             .options(
                 selectinload(ReviewRound.points),
                 selectinload(ReviewRound.findings),
-                selectinload(ReviewRound.opinion),
-                selectinload(ReviewRound.reviewer),
+                # one row each: read in the rounds' own query
+                joinedload(ReviewRound.opinion),
+                joinedload(ReviewRound.reviewer),
+                joinedload(ReviewRound.conclusion),
             )
         )
     )
@@ -176,6 +178,10 @@ def review_summary(doc: Document, user, *, now: datetime) -> dict:
     }
 
 
+# A document has something due here only in these states (alerts/scan.DUE_STATES).
+DUE_STATES = (DocStatus.SUBMITTED, DocStatus.UNDER_REVIEW, DocStatus.PASSED)
+
+
 def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
     """The 司法所's review of the latest round (the rule set's period, or as extended), and a passed review
     waiting for collective deliberation. Only documents in those states are read (the status is indexed)."""
@@ -198,7 +204,7 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
         )
         .join(Document, Document.id == ReviewRound.document_id)
         .where(
-            Document.status.in_([DocStatus.SUBMITTED, DocStatus.UNDER_REVIEW, DocStatus.PASSED]),
+            Document.status.in_(DUE_STATES),
             ~sa.exists().where(later.document_id == ReviewRound.document_id, later.round_no > ReviewRound.round_no),
         )
     )

@@ -211,9 +211,9 @@ def rule_name(code: str | None) -> str:
     """What people call a rule (its Chinese name), for pages that only kept the rule's code."""
     if not code:
         return ""
-    name = db.session.scalar(sa.select(Rule.name).where(Rule.code == code))
-    if name:
-        return name
+    found = _loaded(_town(None)).get(code)  # the rules the request has read already (one query per request)
+    if found and found[0].name:
+        return found[0].name
     default = DEFAULTS_BY_CODE.get(code)
     return default.name if default else "时限规则"
 

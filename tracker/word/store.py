@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from tracker.audit import services as audit
 from tracker.errors import ConcurrentEdit
@@ -53,6 +54,7 @@ def versions_by_object(kind: OutputKind, object_type: str, object_ids: list[int]
             GeneratedDocument.object_id.in_(object_ids),
         )
         .order_by(GeneratedDocument.object_id, GeneratedDocument.version_no.desc())
+        .options(joinedload(GeneratedDocument.file), joinedload(GeneratedDocument.created_by))  # a list shows both
     )
     for row in rows:
         found[row.object_id].append(row)
@@ -63,8 +65,9 @@ def latest_file(kind: OutputKind, object_type: str, object_id: int | None) -> St
     """The file of the newest version, or None when the record has none (or there is no record)."""
     if object_id is None:
         return None
-    row = db.session.scalar(
-        sa.select(GeneratedDocument)
+    return db.session.scalar(
+        sa.select(StoredFile)
+        .join(GeneratedDocument, GeneratedDocument.file_id == StoredFile.id)
         .where(
             GeneratedDocument.kind == kind,
             GeneratedDocument.object_type == object_type,
@@ -73,7 +76,6 @@ def latest_file(kind: OutputKind, object_type: str, object_id: int | None) -> St
         .order_by(GeneratedDocument.version_no.desc())
         .limit(1)
     )
-    return row.file if row is not None else None
 
 
 def store(
