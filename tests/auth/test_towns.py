@@ -217,3 +217,14 @@ def test_one_cached_statement_reads_each_town_its_own_rows(app: Flask, two_towns
     # The key is the same on every round for one town, and differs between the towns.
     assert len(seen[("key", "clerk")]) == len(seen[("key", "lin_clerk")]) == 1
     assert seen[("key", "clerk")] != seen[("key", "lin_clerk")]
+
+
+def test_each_town_has_rows_of_its_own(app: Flask, two_towns, login_as):
+    """The register's remembered rows are the town's: the neighbour's clerk, asking the same page with nothing
+    written in between (both log in first), gets the neighbour's rows."""
+    world, _neighbour, other, own = two_towns
+    clerk, lin_clerk = login_as("clerk"), login_as("lin_clerk")
+    mine = clerk.get("/documents/").get_data(as_text=True)
+    assert own.title in mine and OTHER_TITLE not in mine
+    theirs = lin_clerk.get("/documents/").get_data(as_text=True)
+    assert OTHER_TITLE in theirs and own.title not in theirs

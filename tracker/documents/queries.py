@@ -20,11 +20,16 @@ def visible_filter(user):
     return sa.true()
 
 
+def visibility_key(user) -> int | None:
+    """What visible_filter reads of the user (a drafting unit's, or every document of the town): part of the key of
+    anything remembered from a list of documents."""
+    return user.unit_id if user.role is Role.DRAFTER else None
+
+
 def status_counts(user) -> list[tuple[DocStatus, int]]:
     """Counts per status, in the order of the lifecycle (remembered until a record changes: every home page)."""
     stmt = sa.select(Document.status, sa.func.count()).where(visible_filter(user)).group_by(Document.status)
-    scope = user.unit_id if user.role is Role.DRAFTER else None  # what visible_filter depends on
-    counts = remembered(("status_counts", scope), lambda: dict(db.session.execute(stmt).all()))
+    counts = remembered(("status_counts", visibility_key(user)), lambda: dict(db.session.execute(stmt).all()))
     return [(s, counts[s]) for s in DocStatus if counts.get(s)]
 
 

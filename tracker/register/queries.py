@@ -12,11 +12,11 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import aliased, selectinload
 
 from tracker.alerts.models import Alert, AlertLevel
-from tracker.auth.models import Role, Unit
+from tracker.auth.models import Unit
 from tracker.common.stamp import remembered
 from tracker.documents import search
 from tracker.documents.models import DocKind, Document
-from tracker.documents.queries import visible_filter
+from tracker.documents.queries import visibility_key, visible_filter
 from tracker.documents.states import PUBLISHED_STATES, DocStatus
 from tracker.extensions import db
 from tracker.publication.models import Publication
@@ -250,7 +250,7 @@ def register_count(user, rq: RegisterQuery, *, today: date) -> int:
     conditions = _conditions(user, rq, today=today, dialect=_dialect())
     stmt = sa.select(sa.func.count()).select_from(Document).where(*conditions)
     # What the conditions depend on: the query, the day, and what visible_filter reads of the user.
-    key = ("register_count", rq, today, user.role, user.unit_id if user.role is Role.DRAFTER else None)
+    key = ("register_count", rq, today, visibility_key(user))
     return remembered(key, lambda: db.session.scalar(stmt) or 0)
 
 

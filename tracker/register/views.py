@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -14,6 +16,7 @@ from tracker.audit.services import document_history
 from tracker.auth.permissions import may
 from tracker.cleanup.queries import history_for as cleanup_history
 from tracker.common.inputs import bounded_int
+from tracker.common.stamp import remembered
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.urls import library_enabled
 from tracker.common.views import attempt, notify, refusal_page, validated
@@ -27,7 +30,7 @@ from tracker.documents.models import (
     DocumentVersion,
     SavedFilter,
 )
-from tracker.documents.queries import numbering_problems, relations_of
+from tracker.documents.queries import numbering_problems, relations_of, visibility_key
 from tracker.documents.states import DocStatus
 from tracker.errors import InvalidTransition
 from tracker.extensions import db
@@ -73,13 +76,22 @@ def index():
         abort(403)
     rq = _register_query()
     today = office_today(now_utc())
-    page = queries.register_page(
-        current_user, rq, page_arg=request.args.get("page"), per_page=current_app.config["PER_PAGE"], today=today
-    )
+    user = current_user._get_current_object()
+    page_arg, per_page = request.args.get("page"), current_app.config["PER_PAGE"]
+
+    def listing() -> tuple[queries.RegisterPage, Markup]:
+        page = queries.register_page(user, rq, page_arg=page_arg, per_page=per_page, today=today)
+        rows = Markup(render_template("register/_rows.html", page=page))
+        return replace(page, rows=[]), rows  # the numbers and the HTML: no record outlives the request
+
+    # The rows as HTML, remembered under the records' stamp: a write anywhere in the town renders them again, and so
+    # does a new day (the deadline badges). The key names everything the rows depend on.
+    page, rows_html = remembered(("register_rows", rq, page_arg, per_page, today, visibility_key(user)), listing)
     issuers, drafting_units = queries.units_for_filters()
     return render_template(
         "register/index.html",
         page=page,
+        rows_html=rows_html,
         rq=rq,
         statuses=list(DocStatus),
         kinds=list(DocKind),
