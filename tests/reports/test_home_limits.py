@@ -168,3 +168,24 @@ def test_the_drafters_clean_up_proposals_are_at_most_a_page_and_lead_to_the_camp
     page = login_as("drafter").get("/").get_data(as_text=True)
     assert page.count('data-testid="task-proposal"') == len(asked) - 1
     assert 'data-testid="proposals-more"' not in page
+
+
+def test_the_home_page_is_each_persons_and_follows_every_write_and_each_day(db, world, now, login_as, clock):
+    """The body of the home page is remembered per person and day until the next write (main.index)."""
+    make_document(world, now, title="测试镇本单位在办办法")  # the first drafting unit's
+    db.session.commit()
+    # Every login first: a login writes, and the pages below are asked with nothing written in between.
+    leader, drafter, drafter2 = (login_as(name) for name in ("leader", "drafter", "drafter2"))
+    assert "测试镇本单位在办办法" in drafter.get("/").get_data(as_text=True)
+    assert "测试镇本单位在办办法" not in drafter2.get("/").get_data(as_text=True)  # never the other unit's page
+    first = leader.get("/").get_data(as_text=True)
+    assert "您好，" + world["leader"].display_name in first
+    assert leader.get("/").get_data(as_text=True) == first
+    _overdue(db, world, now, 1)
+    db.session.commit()
+    page = leader.get("/").get_data(as_text=True)
+    assert "第0项报送备案" in page  # the write is on the page at once
+    left = re.search(r'data-testid="days-left">([^<]+)<', page).group(1)
+    clock.set(now + timedelta(days=7))  # a week later, nothing written
+    later = re.search(r'data-testid="days-left">([^<]+)<', leader.get("/").get_data(as_text=True)).group(1)
+    assert later != left
