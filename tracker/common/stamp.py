@@ -47,8 +47,9 @@ SCOPE = "records"  # the install's stamp: what belongs to no one town
 # changes a stamp: forgetting to list a table costs a recomputation, never a stale figure.)
 UNSTAMPED = frozenset({"record_stamps", "reminder_sends", "job_runs", "api_tokens", "login_failures", "stored_files"})
 # Figures kept per worker (the oldest is forgotten first): enough for a city's view, which remembers each of its
-# (some 25) towns' annual figures, beside the towns' own pages.
-MEMORY = 128
+# (some 25) towns' annual figures, beside the towns' own pages, their people's home pages and the register pages
+# last asked (rendered fragments of up to some 60 KB: at most about 15 MB a worker).
+MEMORY = 256
 
 
 class RecordStamp(db.Model):
