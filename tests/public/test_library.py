@@ -10,8 +10,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import d, number, publish, ready_to_publish, repeal, review_and_deliberate, take_effect
+from tests.factories import at, d, number, publish, ready_to_publish, repeal, review_and_deliberate, take_effect
 from tests.factories import draft as make_draft
+from tracker.common import stamp
 from tracker.documents.models import Attachment, AttachmentKind, Document, RelationKind
 from tracker.extensions import db
 from tracker.public import queries
@@ -289,8 +290,23 @@ def test_a_document_published_today_appears_and_the_cached_total_follows(client,
 def test_a_search_matching_more_than_the_cap_says_so_and_pages_through_the_first(client, library, monkeypatch):
     assert 'public-total">共 2 件' in page(client, "/public/?q=宅基地管理")
     monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 1)
+    stamp.forget()  # a worker started with the lower cap: the page remembered under the old one is not its own
     body = page(client, "/public/?q=宅基地管理")
     assert "超过 1 件" in body and "共 2 件" not in body
     assert "<mark>宅基地管理</mark>" in body  # the matches are still listed, newest first
     # A list without search words is counted to the end (no cap): the library's total is the total.
     assert re.search(r'public-total">共 \d+ 件', page(client, "/public/"))
+
+
+def test_a_documents_page_is_found_once_published_and_follows_each_day(client, world, library, clock):
+    """The library's pages are remembered per address and day until the next write (public/views.py): a page
+    answered 404 before publication is there once published, and a new day shows the document's new state."""
+    url = f"/public/documents/{library['unpublished']}"
+    assert client.get(url).status_code == 404
+    doc = db.session.get(Document, library["unpublished"])
+    publish(world, doc, TODAY, effective_on=d("2026-12-02"), now=clock())
+    db.session.commit()
+    body = page(client, url)
+    assert "测试镇尚未发布的办法" in body and "尚未施行" in body
+    clock.set(at(d("2026-12-03")))  # past its effective date, nothing written (the daily job has not run)
+    assert "尚未施行" not in page(client, url)

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from tracker.auth import towns
 from tracker.common.downloads import attachment as disposition
 from tracker.common.readcache import once_per_read
+from tracker.common.stamp import remembered
 from tracker.common.timeutil import now_utc, office_today, office_tz
 from tracker.common.urls import library_enabled, public_address, public_base
 from tracker.documents.models import AttachmentKind
@@ -38,42 +39,57 @@ def library_switched_on():
         abort(404)
 
 
+# The library's pages show nothing but published records and today's date: each is rendered once per address and
+# day and remembered under the records' stamps (common/stamp.py; outside a town's scope: every town's), so a write
+# anywhere renders it again.
+
+
 @bp.get("/")
 def index():
     today = office_today(now_utc())
-    lq, errors = queries.LibraryQuery.from_args(request.args, today=today)
-    page = queries.library_page(lq, today=today, per_page=PER_PAGE)
-    return render_template(
-        "public/index.html",
-        lq=lq,
-        errors=errors,
-        page=page,
-        states=queries.STATES,
-        issuers=queries.issuers(today),
-        towns=queries.towns(today),
-        years=queries.filter_years(today),
-    )
+
+    def page() -> str:
+        lq, errors = queries.LibraryQuery.from_args(request.args, today=today)
+        return render_template(
+            "public/index.html",
+            lq=lq,
+            errors=errors,
+            page=queries.library_page(lq, today=today, per_page=PER_PAGE),
+            states=queries.STATES,
+            issuers=queries.issuers(today),
+            towns=queries.towns(today),
+            years=queries.filter_years(today),
+        )
+
+    return remembered(("public.index", tuple(request.args.items(multi=True)), today), page)
 
 
 @bp.get("/documents/<int:doc_id>")
 def show(doc_id: int):
     today = office_today(now_utc())
-    found = queries.public_document(doc_id, today)
-    if found is None:
+
+    def page() -> str | None:
+        found = queries.public_document(doc_id, today)
+        if found is None:
+            return None
+        doc, pub = found
+        files = queries.public_files(doc)
+        return render_template(
+            "public/show.html",
+            doc=doc,
+            pub=pub,
+            state=queries.states_of([(doc, pub)], today)[doc.id],
+            relations=queries.relations(doc, today),
+            decisions=queries.cleanup_decisions(doc),
+            files=files,
+            text=queries.full_text(files, doc, AttachmentKind.OFFICIAL_TEXT),
+            interpretation=queries.full_text(files, doc, AttachmentKind.INTERPRETATION),
+        )
+
+    html = remembered(("public.show", doc_id, today), page)
+    if html is None:
         abort(404)  # a draft or an unpublished document is not said to exist
-    doc, pub = found
-    files = queries.public_files(doc)
-    return render_template(
-        "public/show.html",
-        doc=doc,
-        pub=pub,
-        state=queries.states_of([(doc, pub)], today)[doc.id],
-        relations=queries.relations(doc, today),
-        decisions=queries.cleanup_decisions(doc),
-        files=files,
-        text=queries.full_text(files, doc, AttachmentKind.OFFICIAL_TEXT),
-        interpretation=queries.full_text(files, doc, AttachmentKind.INTERPRETATION),
-    )
+    return html
 
 
 @bp.get("/documents/<int:doc_id>/files/<int:attachment_id>/download")
