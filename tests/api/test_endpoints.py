@@ -64,6 +64,20 @@ def test_the_list_holds_exactly_the_documents_the_register_shows(db, world, api,
     assert keys_of(ids, shown) == expected
 
 
+def test_the_remembered_list_is_each_views_own_and_follows_every_write(db, world, api):
+    """The list is remembered per page and view of the records until the next write (api/views.documents)."""
+    ids = town.build(world)
+    drafter, drafter2, clerk = api("drafter"), api("drafter2"), api("clerk")  # tokens first: creating one writes
+    for who, client in (("clerk", clerk), ("drafter", drafter), ("drafter2", drafter2)):
+        found = [item["id"] for item in client("/api/v1/documents").get_json()["items"]]
+        assert keys_of(ids, found) == town.SEEN_BY.get(who, set(town.TITLES)), who
+    doc = db.session.get(Document, ids["own_draft"])
+    doc.title = "测试镇改名后的接口文件"
+    db.session.commit()
+    titles = {item["title"] for item in drafter("/api/v1/documents").get_json()["items"]}
+    assert "测试镇改名后的接口文件" in titles
+
+
 def test_an_item_carries_the_register_fields(db, world, api):
     ids = town.build(world)
     items = {i["id"]: i for i in api("drafter2")("/api/v1/documents").get_json()["items"]}

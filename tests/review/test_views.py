@@ -97,6 +97,22 @@ def test_desk_with_a_provisional_due_date_says_so(db, world, login_as, clock):
     )
 
 
+def test_desk_rows_follow_each_write_and_each_day(db, world, now, login_as, clock):
+    """The desk's rows are remembered per list and day until the next write (review/views.desk)."""
+    doc, _ = steps.submitted(world, now, title="测试镇待受理办法")
+    db.session.commit()
+    client = login_as("reviewer")
+    (row,) = _queue_rows(client.get("/review/").get_data(as_text=True))
+    assert row[1].endswith("2026年11月23日 15 未分配 已送审")
+    clock.set(at(date(2026, 11, 3)))  # the next working day, nothing written
+    (row,) = _queue_rows(client.get("/review/").get_data(as_text=True))
+    assert row[1].endswith("2026年11月23日 14 未分配 已送审")
+    factories.accept(world, doc, date(2026, 11, 3))
+    db.session.commit()
+    (row,) = _queue_rows(client.get("/review/").get_data(as_text=True))
+    assert row[1].endswith("2026年11月23日 14 reviewer 审查中")
+
+
 @pytest.mark.parametrize("name", ["drafter", "clerk", "leader", "admin"])
 def test_only_reviewers_see_the_desk(db, world, login_as, name):
     assert login_as(name).get("/review/").status_code == 403

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
 
 from tracker.alerts.queries import days_left_of, document_deadlines
@@ -11,8 +11,10 @@ from tracker.api import queries
 from tracker.api.spec import SPEC
 from tracker.auth.permissions import may
 from tracker.common.inputs import MAX_ID, bounded_int
+from tracker.common.stamp import remembered
 from tracker.common.timeutil import now_utc, office_today
 from tracker.documents.models import Document
+from tracker.documents.queries import visibility_key
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
 from tracker.publication.models import Publication
@@ -77,10 +79,17 @@ def documents():
         wanted = DocStatus(status) if status else None
     except ValueError:
         return jsonify(error=f"未知状态：{status}"), 400
-    total, docs = queries.documents_page(current_user, status=wanted, page=page, per_page=per_page)
-    pubs = current_publications(d.id for d in docs)
-    items = [_doc_json(d, pubs.get(d.id)) for d in docs]
-    return jsonify(page=page, per_page=per_page, total=total, items=items)
+    user = current_user._get_current_object()
+
+    def listing() -> str:
+        total, docs = queries.documents_page(user, status=wanted, page=page, per_page=per_page)
+        pubs = current_publications(d.id for d in docs)
+        items = [_doc_json(d, pubs.get(d.id)) for d in docs]
+        return jsonify(page=page, per_page=per_page, total=total, items=items).get_data(as_text=True)
+
+    # Records only (no day, no request): remembered per page and view of the records until the next write.
+    body = remembered(("api.documents", wanted, page, per_page, visibility_key(user)), listing)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.get("/documents/<int:doc_id>")

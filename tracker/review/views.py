@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from tracker.auth.permissions import may
 from tracker.common.forms import expected_version
 from tracker.common.inputs import bounded_int
+from tracker.common.stamp import remembered
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, form_errors, notify, posted, refusal_page, validated
 from tracker.documents.models import Document
@@ -68,8 +70,16 @@ def desk():
     if not may(current_user, "review"):
         abort(403)
     mine = request.args.get("mine") == "1"
-    rows = queries.desk(now=now_utc(), reviewer_id=current_user.id if mine else None)
-    return render_template("review/desk.html", rows=rows, mine=mine)
+    now = now_utc()
+    reviewer_id = current_user.id if mine else None
+
+    def page() -> Markup:
+        rows = queries.desk(now=now, reviewer_id=reviewer_id)
+        return Markup(render_template("review/_desk_rows.html", rows=rows))
+
+    # The rows show records and working days left: remembered per list and day until the next write (common/stamp).
+    rows_html = remembered(("review.desk", reviewer_id, office_today(now)), page)
+    return render_template("review/desk.html", rows_html=rows_html, mine=mine)
 
 
 @bp.route("/documents/<int:doc_id>/submit", methods=["GET", "POST"])
