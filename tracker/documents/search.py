@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from tracker.common.stamp import remembered
 from tracker.documents.models import (
     PG_TRGM_DDL,
     SQLITE_FTS_DDL,
@@ -281,10 +282,20 @@ MAX_SAVED = 30
 MAX_NAME = 50
 
 
-def saved_filters_of(user) -> list[SavedFilter]:
-    return list(
-        db.session.scalars(sa.select(SavedFilter).where(SavedFilter.user_id == user.id).order_by(SavedFilter.name))
-    )
+class FilterChoice(NamedTuple):
+    id: int
+    name: str
+    query: str
+
+
+def saved_filters_of(user) -> list[FilterChoice]:
+    """The user's saved filters as plain values, remembered until the next write (saving or deleting one is a write)."""
+
+    def read() -> list[FilterChoice]:
+        stmt = sa.select(SavedFilter.id, SavedFilter.name, SavedFilter.query).where(SavedFilter.user_id == user.id)
+        return [FilterChoice(*row) for row in db.session.execute(stmt.order_by(SavedFilter.name))]
+
+    return remembered(("saved_filters", user.id), read)
 
 
 def save_filter(user, *, name: str, query: str, now: datetime) -> SavedFilter:

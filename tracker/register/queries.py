@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -370,7 +371,20 @@ def register_export_rows(user, rq: RegisterQuery, *, today: date, batch: int = 2
         result.close()
 
 
-def units_for_filters() -> tuple[list[Unit], list[Unit]]:
-    """(issuers, drafting units) for the register's filter menus, inactive ones included: old documents."""
-    units = db.session.scalars(sa.select(Unit).order_by(Unit.name)).all()
-    return [u for u in units if u.can_issue], [u for u in units if u.can_draft]
+class UnitChoice(NamedTuple):
+    id: int
+    name: str
+
+
+def units_for_filters() -> tuple[list[UnitChoice], list[UnitChoice]]:
+    """(issuers, drafting units) for the register's filter menus, inactive ones included: old documents. Plain
+    values, remembered until the next write (a unit added or renamed is one)."""
+
+    def read() -> tuple[list[UnitChoice], list[UnitChoice]]:
+        units = db.session.execute(sa.select(Unit.id, Unit.name, Unit.can_issue, Unit.can_draft).order_by(Unit.name))
+        rows = units.all()
+        return [UnitChoice(u.id, u.name) for u in rows if u.can_issue], [
+            UnitChoice(u.id, u.name) for u in rows if u.can_draft
+        ]
+
+    return remembered(("units_for_filters",), read)
