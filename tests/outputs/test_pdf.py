@@ -33,7 +33,7 @@ from tracker.extensions import db
 from tracker.files.storage import path_of
 from tracker.filing import opinion_word as filing_opinion_word
 from tracker.filing import word as filing_word
-from tracker.filing.models import FilingAttempt
+from tracker.filing.models import FilingAttempt, FilingResult
 from tracker.publication.queries import current_publication
 from tracker.reports import word as reports_word
 from tracker.review import word as review_word
@@ -169,7 +169,11 @@ def outputs(app, tmp_path_factory) -> dict[str, Output]:
         }
         attempt = filing_word.filing_of(pub).attempts[-1]
         # The bureau's written opinion on 大涌镇's filing made in the product (registered).
-        answered = db.session.scalar(sa.select(FilingAttempt).where(FilingAttempt.opinion_number.is_not(None)))
+        answered = db.session.scalar(
+            sa.select(FilingAttempt)
+            .where(FilingAttempt.opinion_number.is_not(None), FilingAttempt.result == FilingResult.REGISTERED)
+            .order_by(FilingAttempt.id)
+        )
         files["filing_opinion"] = path_of(filing_opinion_word.versions(answered)[0].file).read_bytes()
         facts = {
             "filing_opinion": {
@@ -204,6 +208,13 @@ def outputs(app, tmp_path_factory) -> dict[str, Output]:
 
 KINDS = ["opinion", "filing_report", "cleanup_catalogue", "comment_reply", "annual_statistics", "filing_opinion"]
 SIGNED = {"filing_report", "cleanup_catalogue", "comment_reply"}  # the outgoing 公文
+
+
+def _heading(lines: list[str], heading: str) -> int:
+    """Where a title of up to three lines starts: it may break after 关于 or inside the book title."""
+    start = _index(lines, lambda s: s.startswith("关于"))
+    assert "".join(lines[start : start + 3]).startswith(heading), lines[start : start + 3]
+    return start
 
 
 def _index(lines: list[str], predicate, start: int = 0) -> int:
@@ -244,8 +255,7 @@ def test_the_filing_report_shows_every_element_of_an_upward_document_in_order(ou
     facts, lines = out.facts, out.lines
     assert lines[0] == "沙溪镇人民政府文件"  # 版头 first
     assert lines[1] == f"{facts['number']}签发人：{facts['signer']}"
-    title = _index(lines, lambda s: s.startswith("关于《"))
-    assert "".join(lines[title : title + 2]).startswith(f"关于《{facts['title']}》的备案报告")
+    title = _heading(lines, f"关于《{facts['title']}》的备案报告")
     addressee = _index(lines, lambda s: s == "中山市司法局：", title)
     body = "".join(lines[addressee:])
     assert f"合法性审查（{facts['opinion']}）" in body and "集体审议通过" in body
@@ -261,8 +271,7 @@ def test_the_bureaus_opinion_is_a_letter_of_the_bureau_to_the_town(outputs):
     facts, lines = out.facts, out.lines
     assert lines[0] == "中山市司法局"  # 信函格式: the organ's name over the red double line
     assert lines[1] == facts["number"]
-    title = _index(lines, lambda s: s.startswith("关于《"))
-    assert "".join(lines[title : title + 2]).startswith(f"关于《{facts['title']}》的备案审查意见")
+    title = _heading(lines, f"关于《{facts['title']}》的备案审查意见")
     addressee = _index(lines, lambda s: s.endswith("人民政府："), title)
     body = "".join(lines[addressee:])
     assert "经审查，该文件符合备案要求，予以备案登记。" in body and "特此函告。" in body
