@@ -18,9 +18,11 @@ from bench import http_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = 12  # statements per request on any page (issue #17)
-# Pages still over the budget, held at today's count so they cannot grow: work left on issue #17 (the
-# document page gathers every domain's panel, each reading for itself).
-OVER_BUDGET = {"document page": 25}
+# Pages still over the budget, held at today's count so they cannot grow.
+OVER_BUDGET: dict[str, int] = {}
+# The first request after a write renders what was remembered again: every panel reads for itself (the document
+# page gathers every domain's), a constant that the rows shown do not change (tests/register/test_page_statements.py).
+COLD_BUDGET = 36
 DOCS = 2000
 
 
@@ -39,6 +41,12 @@ def test_no_page_exceeds_its_sql_statement_budget(bench_db):
     # A page that got back under the budget leaves the list of exceptions.
     mended = {name for name, limit in OVER_BUDGET.items() if counts[name] <= BUDGET}
     assert not mended, f"now within {BUDGET} statements, take them out of OVER_BUDGET: {mended}"
+
+
+def test_no_page_read_first_after_a_write_exceeds_its_cold_budget(bench_db):
+    cold = http_pages.sql_per_request(*bench_db, cold=True)
+    warm = http_pages.sql_per_request(*bench_db)
+    assert all(warm[name] <= n <= COLD_BUDGET for name, n in cold.items()), cold
 
 
 def test_the_api_list_reads_a_page_of_documents_in_a_constant_number_of_statements(bench_db):

@@ -1,14 +1,20 @@
 """The document page reads in a number of statements that does not grow with the rows it shows (issue #17: no
-N+1): more materials, more versions of its Word outputs, more rounds of review cost nothing more."""
+N+1): more materials, more versions of its Word outputs, more rounds of review cost nothing more. Asked again
+before any write, it is the remembered body (common/fragments.py): three statements, a new day or a write renders
+it again, and every session gets its own CSRF token in its forms."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import at, d, in_force, upload
+from tests.conftest import PASSWORD
+from tests.factories import at, d, in_force, published, upload
+from tests.pages import csrf_token
+from tracker.common.fragments import CSRF_MARK
 from tracker.documents.models import AttachmentKind
 from tracker.documents.services import add_attachment
 from tracker.extensions import db as _db
@@ -59,3 +65,70 @@ def test_the_document_page_reads_as_many_statements_for_many_rows_as_for_few(db,
     after = _statements(clerk, path, statements)
     # The same statements, not merely as many (the difference is shown when it fails).
     assert len(after) == len(before), (set(after) - set(before), set(before) - set(after))
+
+
+# --- the page remembered until the next write (common/fragments.py) ----------------------------------------------
+
+
+def _deadline_text(page: str) -> str:
+    """The deadlines panel as the reader sees it, tags left out."""
+    panel = page.split('data-testid="deadlines"', 1)[1].split("</ul>", 1)[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", panel)).strip()
+
+
+def test_the_page_asked_again_reads_three_statements_and_a_write_renders_it_again(
+    db, world, login_as, statements, clock
+):
+    clock.set(at(d("2026-11-03")))
+    doc = published(world, "测试镇记住页面管理办法", d("2026-10-08"), d("2026-11-02"), d("2026-12-05"))
+    db.session.commit()
+    clerk = login_as("clerk")
+    path = f"/documents/{doc.id}"
+    first = clerk.get(path).get_data(as_text=True)
+    _db.session.expunge_all()
+    statements.clear()
+    again = clerk.get(path).get_data(as_text=True)
+    assert again == first and len(statements) <= 3, statements  # the person, the document (its access), the stamps
+    # A material added by another person, through the service: the next request shows it.
+    add_attachment(
+        _db.session.get(type(doc), doc.id),
+        upload("起草说明补充.docx", "补充"),
+        kind=AttachmentKind.INTERPRETATION,
+        title="",
+        actor=world["clerk"],
+        now=at(d("2026-11-03"), 11),
+    )
+    db.session.commit()
+    assert "起草说明补充.docx" in clerk.get(path).get_data(as_text=True)
+
+
+def test_a_new_day_renders_the_page_again_with_the_days_left(db, world, login_as, clock):
+    clock.set(at(d("2026-11-03")))
+    doc = published(world, "测试镇期限页面管理办法", d("2026-10-08"), d("2026-11-02"), d("2026-12-05"))
+    db.session.commit()
+    clerk = login_as("clerk")
+    path = f"/documents/{doc.id}"
+    tuesday = _deadline_text(clerk.get(path).get_data(as_text=True))
+    clock.set(at(d("2026-11-04")))  # the next day, nothing written in between
+    wednesday = _deadline_text(clerk.get(path).get_data(as_text=True))
+    left = [int(n) for n in re.findall(r"剩余 (\d+) 日", tuesday)]  # filing, taking effect: calendar days
+    assert len(left) == 2 and [int(n) for n in re.findall(r"剩余 (\d+) 日", wednesday)] == [n - 1 for n in left]
+
+
+def test_each_session_gets_its_own_token_in_the_remembered_page(app, db, world, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    doc = in_force(world, "测试镇令牌页面管理办法", d("2026-03-02"), d("2026-03-20"), d("2026-04-20"))
+    db.session.commit()
+
+    def session_of_the_clerk():
+        c = app.test_client()
+        c.post("/login", data={"username": "clerk", "password": PASSWORD, "csrf_token": csrf_token(c.get("/login"))})
+        return c
+
+    office, home = session_of_the_clerk(), session_of_the_clerk()
+    pages = [c.get(f"/documents/{doc.id}") for c in (office, home)]  # the second is the remembered one
+    tokens = [csrf_token(p) for p in pages]
+    assert CSRF_MARK not in pages[1].get_data(as_text=True) and tokens[0] != tokens[1]
+    # The remembered page's token is the second session's own: its forms are accepted there, the first one's not.
+    assert home.post("/documents/filters", data={"name": "甲", "query": "", "csrf_token": tokens[0]}).status_code == 400
+    assert home.post("/documents/filters", data={"name": "乙", "query": "", "csrf_token": tokens[1]}).status_code == 302

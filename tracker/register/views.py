@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import parse_qsl
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,6 +16,7 @@ from tracker.alerts.queries import document_deadlines
 from tracker.audit.services import document_history
 from tracker.auth.permissions import may
 from tracker.cleanup.queries import history_for as cleanup_history
+from tracker.common.fragments import remembered_part
 from tracker.common.inputs import bounded_int
 from tracker.common.stamp import remembered
 from tracker.common.timeutil import now_utc, office_today
@@ -141,34 +143,51 @@ def delete_filter(filter_id: int):
 
 @bp.get("/<int:doc_id>")
 def show(doc_id: int):
-    doc = _load(doc_id, options=PAGE_LOADS)
+    doc = _load(doc_id)
     now = now_utc()
     today = office_today(now)
-    can_edit = may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
-    return render_template(
-        "register/show.html",
-        doc=doc,
-        actions=workflow.available_actions(doc, current_user, now=now),
-        history=document_history(doc.id),
-        action_form=ActionForm(),
-        # After a refused action the page is shown again inside that POST: its note is kept in its box.
-        kept_note={request.view_args.get("action"): request.form.get("note", "")} if request.method == "POST" else {},
-        can_edit=can_edit,
-        version_form=VersionForm() if can_edit else None,
-        numbering_problems=numbering_problems(doc.versions[-1] if doc.versions else None),
-        attachment_form=AttachmentForm() if can_edit else None,
-        review=review_queries.review_summary(doc, current_user, now=now),
-        publications=publications_of(doc),
-        in_public_library=library_enabled() and publicly_visible(doc, current_publication(doc), today),
-        filing=filing_summary(doc, today=today),
-        relations=relations_of(doc, user=current_user),
-        deadlines=document_deadlines(doc, today=today),
-        can_office=may(current_user, "office", doc),
-        cleanup=cleanup_history(doc),
-        word_outputs_data=word_panel.document_outputs(doc, current_user),
-        can_relate=doc.status in RELATION_SOURCE_STATES
-        and (may(current_user, "document.edit", doc) or may(current_user, "office", doc)),
-    )
+    user = current_user._get_current_object()
+
+    def context() -> dict:
+        # The document again with everything its panels show of it (one statement per collection, not per row).
+        db.session.execute(
+            sa.select(Document).where(Document.id == doc.id).options(*PAGE_LOADS),
+            execution_options={"populate_existing": True},
+        )
+        can_edit = may(user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
+        return {
+            "doc": doc,
+            "actions": workflow.available_actions(doc, user, now=now),
+            "history": document_history(doc.id),
+            "action_form": ActionForm(),
+            # After a refused action the page is shown again inside that POST: its note is kept in its box.
+            "kept_note": {request.view_args.get("action"): request.form.get("note", "")}
+            if request.method == "POST"
+            else {},
+            "can_edit": can_edit,
+            "version_form": VersionForm() if can_edit else None,
+            "numbering_problems": numbering_problems(doc.versions[-1] if doc.versions else None),
+            "attachment_form": AttachmentForm() if can_edit else None,
+            "review": review_queries.review_summary(doc, user, now=now),
+            "publications": publications_of(doc),
+            "in_public_library": library_enabled() and publicly_visible(doc, current_publication(doc), today),
+            "filing": filing_summary(doc, today=today),
+            "relations": relations_of(doc, user=user),
+            "deadlines": document_deadlines(doc, today=today),
+            "can_office": may(user, "office", doc),
+            "cleanup": cleanup_history(doc),
+            "word_outputs_data": word_panel.document_outputs(doc, user),
+            "can_relate": doc.status in RELATION_SOURCE_STATES
+            and (may(user, "document.edit", doc) or may(user, "office", doc)),
+        }
+
+    if request.method == "GET":
+        # Everything the body shows is read from the records, the person and today: remembered under the records'
+        # stamp (any write in the town renders it again), per person and day; its forms get this session's token.
+        content = remembered_part(("register.show", doc.id, user.id, today), "register/_show.html", context)
+    else:  # shown again after a refused action, with the reason and the input kept: rendered afresh
+        content = Markup(render_template("register/_show.html", **context()))
+    return render_template("register/show.html", doc=doc, content=content)
 
 
 @bp.post("/<int:doc_id>/actions/<action>")
