@@ -150,10 +150,10 @@ def show(doc_id: int):
 
     def context() -> dict:
         # The document again with everything its panels show of it (one statement per collection, not per row).
-        db.session.execute(
+        db.session.scalars(
             sa.select(Document).where(Document.id == doc.id).options(*PAGE_LOADS),
             execution_options={"populate_existing": True},
-        )
+        ).unique().one()
         can_edit = may(user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
         return {
             "doc": doc,
