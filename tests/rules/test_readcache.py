@@ -1,5 +1,5 @@
-"""A page reads the rule set, the calendar and a document's current publication once; anything that may write reads
-them afresh, and the next page sees what was written (tracker/common/readcache.py)."""
+"""A page reads the rule set, the settings, the calendar and a document's current publication once; anything that
+may write reads them afresh, and the next page sees what was written (tracker/common/readcache.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests import factories
 from tracker.common import stamp
 from tracker.publication.queries import current_publication
 from tracker.rules.models import Rule
-from tracker.rules.ruleset import get_rule
+from tracker.rules.ruleset import get_rule, get_setting
 from tracker.rules.services import load_calendar
 
 
@@ -34,6 +34,7 @@ def _reads(db, doc):
     with Statements(db.engine) as s:
         for _ in range(3):
             get_rule("review_max"), get_rule("filing_deadline")
+            get_setting("packet_required"), get_setting("packet_if_major")
             load_calendar()
             current_publication(doc)
     return len(s.seen)
@@ -47,12 +48,13 @@ def test_a_get_reads_each_once_and_a_post_reads_each_time(app, db, world, clock)
     # read (days and years) the first time only, whatever the request.
     stamp.forget()
     with app.test_request_context("/documents/1", method="GET"):
-        assert _reads(db, doc) == 1 + 1 + 2 + 1  # the rule set, the stamp, the calendar, the publication
+        # the rule set, the settings, the stamp, the calendar, the publication
+        assert _reads(db, doc) == 1 + 1 + 1 + 2 + 1
     stamp.forget()
     with app.test_request_context("/documents/1", method="POST"):
-        assert _reads(db, doc) == 3 * (2 + 1 + 1) + 2  # every read each time; the calendar once
+        assert _reads(db, doc) == 3 * (2 + 2 + 1 + 1) + 2  # every read each time; the calendar once
     stamp.forget()
-    assert _reads(db, doc) == 3 * (2 + 1 + 1) + 2  # a job or a command: no request, the same
+    assert _reads(db, doc) == 3 * (2 + 2 + 1 + 1) + 2  # a job or a command: no request, the same
 
 
 def test_the_next_request_sees_a_rule_changed_in_between(app, db):

@@ -230,14 +230,22 @@ def _town(town_id: int | None) -> int | None:
     return scope.town_id if scope is not None else None
 
 
+def _stored_settings(town: int | None) -> dict[str, str]:
+    """Every setting the town and the install keep, as stored (JSON), by stored key."""
+    keys = [*DEFAULT_SETTINGS, *([town_key(key, town) for key in DEFAULT_SETTINGS] if town is not None else [])]
+    rows = db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(keys)))
+    return {stored: value for stored, value in rows}
+
+
 def get_setting(key: str, *, town_id: int | None = None) -> Any:
-    """The town's own value (of `town_id`, else of the request's town), else the install's, else the default."""
+    """The town's own value (of `town_id`, else of the request's town), else the install's, else the default.
+
+    A page reads every setting of its town in one statement, once (common/readcache.py)."""
     town = _town(town_id)
-    keys = [town_key(key, town), key] if town is not None else [key]
-    rows = {row.key: row for row in db.session.scalars(sa.select(Setting).where(Setting.key.in_(keys)))}
-    for stored in keys:
-        if stored in rows:
-            return json.loads(rows[stored].value)
+    stored = once_per_read(("settings", town), lambda: _stored_settings(town))
+    for candidate in [town_key(key, town), key] if town is not None else [key]:
+        if candidate in stored:
+            return json.loads(stored[candidate])
     return DEFAULT_SETTINGS[key][0]
 
 
