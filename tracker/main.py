@@ -5,13 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
 from tracker.alerts.models import AlertLevel
 from tracker.alerts.queries import days_left_of
 from tracker.alerts.reminders import alerts_for, count_alerts_for, mail_configured
 from tracker.auth.models import Role
-from tracker.common.stamp import remembered
+from tracker.common.fragments import remembered_part
 from tracker.common.timeutil import now_utc, office_today
 from tracker.documents.queries import status_counts
 from tracker.extensions import db
@@ -36,28 +35,26 @@ def index():
     now = now_utc()
     today = office_today(now)
 
-    def body() -> Markup:
+    def context() -> dict:
         # The clerk's home shows the risk board instead; the others see their earliest deadlines (a leader's town may
         # have thousands overdue: the page names how many more there are).
         alerts = [] if user.role is Role.CLERK else alerts_for(user, limit=HOME_ALERTS)
         total = len(alerts) if len(alerts) < HOME_ALERTS else count_alerts_for(user)
-        return Markup(
-            render_template(
-                "main/_home.html",
-                counts=status_counts(user),
-                recent=recent_documents(user, limit=10),
-                alerts=alerts,
-                alerts_total=total,
-                left=days_left_of(alerts, today=today),
-                mail_missing=not mail_configured(),
-                board=board_for(user, now=now),
-                AlertLevel=AlertLevel,
-            )
-        )
+        return {
+            "counts": status_counts(user),
+            "recent": recent_documents(user, limit=10),
+            "alerts": alerts,
+            "alerts_total": total,
+            "left": days_left_of(alerts, today=today),
+            "mail_missing": not mail_configured(),
+            "board": board_for(user, now=now),
+            "AlertLevel": AlertLevel,
+        }
 
     # Everything the body shows is read from the records, the person and today: remembered under the records' stamp
     # (any write in the town renders it again), per person and day.
-    return render_template("main/index.html", content=remembered(("home", user.id, today), body))
+    content = remembered_part(("home", user.id, today), "main/_home.html", context)
+    return render_template("main/index.html", content=content)
 
 
 @bp.get("/health")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
 from tracker.auth.permissions import may
 from tracker.common.forms import expected_version
+from tracker.common.fragments import remembered_part
 from tracker.common.inputs import bounded_int
-from tracker.common.stamp import remembered
 from tracker.common.timeutil import now_utc, office_today
 from tracker.common.views import attempt, form_errors, notify, posted, refusal_page, validated
 from tracker.documents.models import Document
@@ -73,12 +72,12 @@ def desk():
     now = now_utc()
     reviewer_id = current_user.id if mine else None
 
-    def page() -> Markup:
-        rows = queries.desk(now=now, reviewer_id=reviewer_id)
-        return Markup(render_template("review/_desk_rows.html", rows=rows))
-
     # The rows show records and working days left: remembered per list and day until the next write (common/stamp).
-    rows_html = remembered(("review.desk", reviewer_id, office_today(now)), page)
+    rows_html = remembered_part(
+        ("review.desk", reviewer_id, office_today(now)),
+        "review/_desk_rows.html",
+        lambda: {"rows": queries.desk(now=now, reviewer_id=reviewer_id)},
+    )
     return render_template("review/desk.html", rows_html=rows_html, mine=mine)
 
 
