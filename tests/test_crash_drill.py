@@ -6,6 +6,7 @@ Runs on a SQLite file of its own, and in the PostgreSQL run of the suite also on
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import threading
@@ -71,8 +72,9 @@ class Clerk(threading.Thread):
                     self.failures.append(f"{status} for {title}")
                 else:
                     self.failures.append(f"{status} for {title}: {body[:200]}")
-            except (OSError, AssertionError):
-                # The worker serving this request was killed: the outcome is unknown, the session may be gone.
+            except (OSError, AssertionError, http.client.HTTPException):
+                # The worker serving this request was killed (before answering, or halfway through the page it was
+                # sending): the outcome is unknown, the session may be gone.
                 self.interrupted += 1
                 browser = None
                 time.sleep(0.05)
