@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tests.factories import at, d, in_force, published, upload
+from tests.factories import at, d, draft, in_force, published, upload
 from tests.pages import csrf_token
 from tracker.common import stamp
 from tracker.common.fragments import CSRF_MARK
@@ -119,18 +119,21 @@ def test_a_new_day_renders_the_page_again_with_the_days_left(db, world, login_as
 
 def test_each_session_gets_its_own_token_in_the_remembered_page(app, db, world, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    doc = in_force(world, "测试镇令牌页面管理办法", d("2026-03-02"), d("2026-03-20"), d("2026-04-20"))
+    doc = draft(world, "测试镇令牌页面管理办法", d("2026-10-08"))  # its drafter's page: actions, uploads
     db.session.commit()
 
-    def session_of_the_clerk():
+    def session_of_the_drafter():
         c = app.test_client()
-        c.post("/login", data={"username": "clerk", "password": PASSWORD, "csrf_token": csrf_token(c.get("/login"))})
+        c.post("/login", data={"username": "drafter", "password": PASSWORD, "csrf_token": csrf_token(c.get("/login"))})
         return c
 
-    office, home = session_of_the_clerk(), session_of_the_clerk()
-    pages = [c.get(f"/documents/{doc.id}") for c in (office, home)]  # the second is the remembered one
-    tokens = [csrf_token(p) for p in pages]
-    assert CSRF_MARK not in pages[1].get_data(as_text=True) and tokens[0] != tokens[1]
+    office, home = session_of_the_drafter(), session_of_the_drafter()
+    pages = [c.get(f"/documents/{doc.id}").get_data(as_text=True) for c in (office, home)]  # the second remembered
+    # The body's own forms (after the page frame's), each with its session's token only.
+    tokens = [set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', p.split('id="actions"', 1)[1])) for p in pages]
+    assert all(len(t) == 1 for t in tokens) and tokens[0] != tokens[1], tokens
+    assert CSRF_MARK not in pages[1]
+    first, second = (t.pop() for t in tokens)
     # The remembered page's token is the second session's own: its forms are accepted there, the first one's not.
-    assert home.post("/documents/filters", data={"name": "甲", "query": "", "csrf_token": tokens[0]}).status_code == 400
-    assert home.post("/documents/filters", data={"name": "乙", "query": "", "csrf_token": tokens[1]}).status_code == 302
+    assert home.post("/documents/filters", data={"name": "甲", "query": "", "csrf_token": first}).status_code == 400
+    assert home.post("/documents/filters", data={"name": "乙", "query": "", "csrf_token": second}).status_code == 302
