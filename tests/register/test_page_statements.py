@@ -137,3 +137,14 @@ def test_each_session_gets_its_own_token_in_the_remembered_page(app, db, world, 
     # The remembered page's token is the second session's own: its forms are accepted there, the first one's not.
     assert home.post("/documents/filters", data={"name": "甲", "query": "", "csrf_token": first}).status_code == 400
     assert home.post("/documents/filters", data={"name": "乙", "query": "", "csrf_token": second}).status_code == 302
+
+
+def test_each_person_gets_the_page_of_their_own_permissions(db, world, login_as):
+    doc = draft(world, "测试镇各人页面管理办法", d("2026-10-08"))
+    db.session.commit()
+    path = f"/documents/{doc.id}"
+    drafter, leader = login_as("drafter"), login_as("leader")  # (a login writes: both before the pages)
+    drafter = drafter.get(path).get_data(as_text=True)
+    assert 'id="version-file"' in drafter and 'data-testid="action-' in drafter  # hers to edit and to submit
+    leader = leader.get(path).get_data(as_text=True)  # the same document and day, nothing written in between
+    assert 'id="version-file"' not in leader and 'data-testid="action-' not in leader
