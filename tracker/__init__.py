@@ -17,7 +17,7 @@ import config as config_module
 from tracker.audit.refusals import register as register_refusals
 from tracker.auth import towns
 from tracker.auth.permissions import CITY_ROLES
-from tracker.common import inputs, urls
+from tracker.common import connections, inputs, urls
 from tracker.common.instance_key import instance_secret_key
 from tracker.common.views import current_refusal, run_view
 from tracker.errors import register_error_handlers
@@ -41,7 +41,12 @@ class InsecureConfiguration(RuntimeError):
 
 
 class Tracker(Flask):
-    """Flask with the one request wrapper around every view: commit once, refusals said on the page."""
+    """Flask with the one request wrapper around every view: commit once, refusals said on the page; and the
+    request's database connection taken before anything reads."""
+
+    def preprocess_request(self):
+        connections.begin_request(STATIC_ENDPOINTS)
+        return super().preprocess_request()
 
     def dispatch_request(self):
         return run_view(super().dispatch_request)
@@ -98,6 +103,7 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
 
     db.init_app(app)
+    connections.install(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 
 from tracker.extensions import db
 
@@ -104,6 +105,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(exc):
         return _page(413, "文件过大", too_large_message())
+
+    @app.errorhandler(DBAPIError)
+    def connection_lost(exc: DBAPIError):
+        # The database connection died under this request (the server restarted): nothing was written, the pool
+        # replaces its connections, and asking again works (tracker/common/connections.py). Anything else is a 500.
+        if not exc.connection_invalidated:
+            raise exc
+        db.session.rollback()
+        current_app.logger.warning("database connection lost during %s %s: %s", request.method, request.path, exc)
+        return _page(503, "数据库连接中断", "与数据库的连接刚刚中断，已重新连接。请刷新页面，查看最新内容后再试一次。")
 
     @app.errorhandler(500)
     def server_error(exc):

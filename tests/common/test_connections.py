@@ -1,0 +1,139 @@
+"""What a request pays for its database connection (tracker/common/connections.py): reads without a transaction, a
+ping only after the connection lay idle, and a connection that dies under a request answered with a 503.
+
+The requests go to an application of the test's own, used as gunicorn uses it: no application context is held
+between requests (the `db` fixture holds one for the session's app), and its pool is its own, so killing its
+connections touches nothing else. Its pooled connections are killed as a restarted server kills them: on
+PostgreSQL by terminating their backends, on SQLite by closing them underneath the pool.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestConfig
+from tests.conftest import PASSWORD
+from tracker import create_app
+from tracker.common.stamp import RecordStamp
+from tracker.extensions import db as _db
+
+
+def _in_transaction(dbapi_connection) -> bool:
+    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
+        return dbapi_connection.in_transaction
+    from psycopg import pq
+
+    return dbapi_connection.info.transaction_status != pq.TransactionStatus.IDLE
+
+
+class Served:
+    """An application of its own with a logged-in clerk, its statements watched and its pooled connections known."""
+
+    def __init__(self, app, **config):
+        self.app = create_app(
+            TestConfig,
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            UPLOAD_DIR=app.config["UPLOAD_DIR"],
+            WTF_CSRF_ENABLED=False,
+            **config,
+        )
+        with self.app.app_context():
+            self.engine = _db.engine
+        self.after: list[tuple[str, bool]] = []  # (statement, a transaction open on the server after it)
+        self.pooled: list = []  # the DBAPI connections given back to the pool, latest last
+        self.pings = 0
+        sa.event.listen(self.engine, "after_cursor_execute", self._statement)
+        sa.event.listen(self.engine, "checkin", lambda dbapi, record: self.pooled.append(dbapi))
+        ping = self.engine.dialect.do_ping
+
+        def counted_ping(dbapi_connection):
+            self.pings += 1
+            return ping(dbapi_connection)
+
+        self.engine.dialect.do_ping = counted_ping
+        self.client = self.app.test_client()
+        assert self.client.post("/login", data={"username": "clerk", "password": PASSWORD}).status_code == 302
+
+    def _statement(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.after.append((statement, _in_transaction(conn.connection.dbapi_connection)))
+
+    def kill_pooled(self) -> None:
+        """What a restarted server does to the connections the pool holds."""
+        if self.engine.dialect.name == "postgresql":
+            with sa.create_engine(self.engine.url, poolclass=sa.pool.NullPool).connect() as outside:
+                for c in self.pooled:
+                    if not c.closed:
+                        outside.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": c.info.backend_pid})
+        else:
+            for c in self.pooled:
+                c.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+@pytest.fixture
+def served(app, world):
+    made: list[Served] = []
+
+    def _make(**config) -> Served:
+        made.append(Served(app, **config))
+        return made[-1]
+
+    yield _make
+    for s in made:
+        s.close()
+
+
+def test_a_read_only_request_reads_outside_a_transaction_and_a_write_inside_one(served):
+    s = served()
+    s.after.clear()
+    assert s.client.get("/").status_code == 200
+    assert s.after, "the home page reads the database"
+    assert [statement for statement, open_ in s.after if open_] == []  # no BEGIN … ROLLBACK around the reads
+
+    s.after.clear()
+    assert s.client.post("/logout").status_code == 302  # a write (the session's version): inside a transaction
+    assert any(open_ for _, open_ in s.after)
+
+
+def test_after_a_read_only_request_a_held_session_writes_in_a_transaction_again(login_as, db, world):
+    """A test holds one application context across requests, so the session outlives the request: it must not keep
+    the read's connection (in autocommit mode), or a write after it could no longer be rolled back."""
+    clerk = login_as("clerk")
+    db.session.commit()  # nothing under way: the request takes the session's connection for its reads
+    assert clerk.get("/").status_code == 200
+    db.session.add(RecordStamp(scope="test-rollback", stamp="x"))
+    db.session.flush()
+    db.session.rollback()
+    assert db.session.get(RecordStamp, "test-rollback") is None
+
+
+def test_a_connection_in_steady_use_is_not_pinged(served):
+    s = served(DB_PING_AFTER_IDLE_SECONDS=3600)
+    s.pings = 0
+    for _ in range(3):
+        assert s.client.get("/").status_code == 200
+    assert s.pings == 0
+
+
+def test_an_idle_connection_that_died_is_pinged_and_replaced_before_the_request_uses_it(served):
+    s = served(DB_PING_AFTER_IDLE_SECONDS=0)  # every pooled connection counts as idle
+    assert s.client.get("/").status_code == 200
+    s.kill_pooled()
+    s.pings = 0
+    response = s.client.get("/")
+    assert response.status_code == 200
+    assert s.pings >= 1
+    assert "测试镇" in response.get_data(as_text=True)
+
+
+def test_a_connection_that_dies_under_a_request_answers_503_and_the_next_request_works(served):
+    s = served(DB_PING_AFTER_IDLE_SECONDS=3600)  # no ping: the request itself meets the dead connection
+    assert s.client.get("/").status_code == 200
+    s.kill_pooled()
+    response = s.client.get("/")
+    assert response.status_code == 503
+    assert "与数据库的连接刚刚中断" in response.get_data(as_text=True)
+    assert s.client.get("/").status_code == 200
