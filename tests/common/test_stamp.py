@@ -14,7 +14,8 @@ from tracker.common import stamp
 from tracker.common.stamp import RecordStamp, current_stamp, remembered
 from tracker.documents.models import DocKind, Document
 from tracker.reports import stats
-from tracker.rules.models import Setting
+from tracker.rules.models import CalendarDay, Setting
+from tracker.rules.services import load_calendar
 from tracker.scheduler.models import JobRun
 
 
@@ -188,3 +189,38 @@ def _document_of(world, town: Town) -> dict:
         "drafting_unit_id": world.units["office"].id,
         "created_by_id": world["drafter"].id,
     }
+
+
+def test_the_calendar_survives_a_towns_write_and_not_a_change_of_the_calendar(db, world, app, now):
+    """The working-day calendar belongs to no town: it is kept under the install's stamp alone, so the first page
+    after a town's write does not read it again; a new holiday is counted at once."""
+    read: list[str] = []
+
+    def watch(*args) -> None:
+        read.append(args[2])
+
+    sa.event.listen(db.engine, "before_cursor_execute", watch)
+
+    def calendar():
+        with app.test_request_context("/"):
+            towns.enter(world["clerk"])
+            read.clear()
+            loaded = load_calendar()
+            return loaded, [s for s in read if "calendar_" in s]
+
+    try:
+        stamp.forget()
+        first, statements = calendar()
+        assert statements  # read the first time
+        draft(world, "测试镇的办法", d("2026-10-01"))  # the town writes: its stamp changes, the install's does not
+        db.session.commit()
+        again, statements = calendar()
+        assert statements == [] and again is first
+        holiday = d("2026-11-04")  # a Wednesday, a working day by the package
+        assert first.is_working_day(holiday)
+        db.session.add(CalendarDay(day=holiday, kind="holiday", source="测试：临时放假", imported_at=now))
+        db.session.commit()
+        changed, statements = calendar()
+        assert statements and not changed.is_working_day(holiday)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", watch)

@@ -62,8 +62,9 @@ def begin_request(skip: frozenset[str] = frozenset()) -> None:
     reads (the URL's values are checked against the logged-in person, who is read first)."""
     if request.method not in READ_ONLY_METHODS or request.endpoint in skip:
         return
-    if db.engine.dialect.name != "postgresql" or db.session().in_transaction():
-        return  # (a session already at work: a test holding one application context across requests)
+    session = db.session()
+    if db.engine.dialect.name != "postgresql" or session.in_transaction() or not isinstance(session.get_bind(), Engine):
+        return  # a session already at work, or bound to a connection of its own: a test's (tests/sandbox.py)
     # The session's first connection of the request, taken now with the option (it cannot change once a
     # transaction has begun on it); the pool resets it when the session gives it back.
     db.session.connection(execution_options=AUTOCOMMIT)

@@ -13,10 +13,11 @@ worker, under the stamp of the records they were computed from:
   UNSTAMPED (digests sent, job runs, token and login bookkeeping, stored file bytes: nothing a remembered figure
   reads) leave the stamps as they are. Alerts count: the boards' counts of open deadlines are remembered too.
 - `remembered(key, compute)` reads the stamps (once per read-only request) and returns the value computed under the
-  ones the request's scope reads (the install's, and its towns' and city's; all of them outside a town's scope),
-  computing it the first time. A write gives its towns a new stamp, so no page shows a figure older than the last
-  write it could read; a write in one town leaves the figures of the city's other towns remembered (the city's
-  view counts 25 towns: only the one that changed is counted again). The stamps are read before the figure is
+  ones the request's scope reads (the install's, and its towns' and city's; all of them outside a town's scope;
+  with `install=True` the install's alone: the calendar, which no town writes), computing it the first time. A
+  write gives its towns a new stamp, so no page shows a figure older than the last write it could read; a write
+  in one town leaves the figures of the city's other towns remembered (the city's view counts 25 towns: only the
+  one that changed is counted again). The stamps are read before the figure is
   computed: what is remembered is never older than its stamps.
 
 Because the stamp is random, not a counter, a database emptied and filled again (the tests), or restored from a
@@ -139,12 +140,15 @@ def _stamps() -> dict[str, str]:
     )
 
 
-def current_stamp() -> tuple[tuple[str, str], ...] | None:
+def current_stamp(*, install: bool = False) -> tuple[tuple[str, str], ...] | None:
     """The stamps the request's figures depend on: the install's, and those of the towns (and city) its scope
-    reads; every stamp outside a town's scope (the public library, a command). None: no stamp (nothing is kept)."""
+    reads; every stamp outside a town's scope (the public library, a command); with `install`, the install's alone.
+    None: no stamp (nothing is kept)."""
     stamps = _stamps()
     if SCOPE not in stamps:
         return None
+    if install:
+        return ((SCOPE, stamps[SCOPE]),)
     scope = tenancy.current()
     if scope is None:
         return tuple(sorted(stamps.items()))
@@ -156,13 +160,16 @@ _memory: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
 
 
-def remembered(key: Hashable, compute: Callable[[], T]) -> T:
-    """compute(), or what it returned under the records' current stamp. The value is shared: never change it."""
-    stamp = current_stamp()
+def remembered(key: Hashable, compute: Callable[[], T], *, install: bool = False) -> T:
+    """compute(), or what it returned under the records' current stamp. The value is shared: never change it.
+
+    With `install`, a value computed from the install's own records alone (tables without a town: the working-day
+    calendar): kept under the install's stamp, the same for every town, and left as it is by a town's writes."""
+    stamp = current_stamp(install=install)
     if stamp is None:
         return compute()
     scope = tenancy.current()  # what a town computed is that town's: never handed to another
-    full = (str(db.engine.url), stamp, scope.towns if scope else None, key)
+    full = (str(db.engine.url), stamp, None if install or scope is None else scope.towns, key)
     with _lock:
         if full in _memory:
             _memory.move_to_end(full)

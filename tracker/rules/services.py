@@ -32,8 +32,9 @@ class Deadline:
 
 
 def load_calendar() -> WorkCalendar:
-    """The working-day calendar, remembered until a record changes (common/stamp.py): every deadline needs it."""
-    return remembered("calendar", _read_calendar)
+    """The working-day calendar, remembered until the install's records change (common/stamp.py): every deadline
+    needs it, and its tables belong to no town, so a town's writes leave it remembered."""
+    return remembered("calendar", _read_calendar, install=True)
 
 
 def _read_calendar() -> WorkCalendar:
