@@ -4,7 +4,7 @@ what is overdue where. A town's row must be that town's own report, counted for 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from tracker.extensions import db
 from tracker.filing.models import FilingAttempt
 from tracker.publication.queries import current_publication
 from tracker.reports import stats as stats_module
+from tracker.solicitations.models import Solicitation
 
 RATES = ("review_rate", "publication_rate", "filing_rate", "on_time_rate")
 
@@ -103,3 +104,66 @@ def test_no_town_reads_the_citys_view(city, who):
 def test_a_year_out_of_range_is_not_found(city):
     with city.app_context():
         assert login(city, "bureau").get("/city/?year=1999").status_code == 404
+
+
+def test_a_towns_annual_figures_count_its_own_records_only(city):
+    """The figures are read in a few statements (UNION ALL of one SELECT per kind of record, tracker/reports/
+    stats.py): each SELECT of them must still keep to the town. Every document behind every figure of a town's
+    report is that town's, and its requests for comments are its own; the city holds more than one town's records
+    of each kind, so a figure read across towns would show."""
+    app = city
+    with app.app_context():
+        year = office_today(now_utc()).year
+        members = db.session.scalars(sa.select(Town).where(Town.kind != TownKind.CITY).order_by(Town.id)).all()
+        town_of = dict(
+            db.session.execute(sa.select(Document.id, Document.town_id).execution_options(all_towns=True)).all()
+        )
+        with_opinions = 0
+        for town in members:
+            clerk = db.session.scalar(sa.select(User).where(User.town_id == town.id, User.role == "clerk"))
+            with app.test_request_context():
+                towns.enter(clerk)
+                own = stats_module.count_year(year)
+            for key, figure in own.figures.items():
+                assert {town_of[d] for d in figure.document_ids} <= {town.id}, (town.name, key)
+            for key, rate in own.rates.items():
+                assert {town_of[d] for d in rate.denominator_ids} <= {town.id}, (town.name, key)
+            received = db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Solicitation)
+                .where(
+                    Solicitation.town_id == town.id,
+                    Solicitation.received_on.between(date(year, 1, 1), date(year, 12, 31)),
+                )
+                .execution_options(all_towns=True)
+            )
+            assert own.figures["solicitations"].breakdown["收到"] == received, town.name
+            with_opinions += own.figures["opinions"].value > 0
+        assert with_opinions >= 2  # more than one town issued opinions this year: a leak would be counted
+
+
+def test_a_towns_annual_figures_are_read_in_four_statements(city):
+    """Three reads of the records (the dated records, the first publications, the documents ended and in force)
+    and the town's rules: as many for the demo's richest town as for a town with one document."""
+    app = city
+    with app.app_context():
+        year = office_today(now_utc()).year
+        read: list[str] = []
+
+        def watch(*args) -> None:
+            read.append(args[2])
+
+        sa.event.listen(db.engine, "before_cursor_execute", watch)
+        try:
+            counts = []
+            for name in ("沙溪镇", "大涌镇"):
+                town = db.session.scalar(sa.select(Town).where(Town.name == name))
+                clerk = db.session.scalar(sa.select(User).where(User.town_id == town.id, User.role == "clerk"))
+                with app.test_request_context():
+                    towns.enter(clerk)
+                    read.clear()
+                    stats_module.count_year(year)
+                    counts.append(len(read))
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", watch)
+    assert counts == [4, 4]

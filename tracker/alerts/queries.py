@@ -10,10 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from tracker.alerts.models import Alert
+import sqlalchemy as sa
+
+from tracker.alerts.models import OPEN_LEVELS, Alert, AlertKind, AlertLevel
 from tracker.alerts.scan import document_due_items
 from tracker.cleanup.queries import evaluation_window_of
+from tracker.common.stamp import remembered
 from tracker.documents.states import DocStatus
+from tracker.extensions import db
 from tracker.publication.queries import current_publication
 from tracker.rules.due import DaysLeft, counts_working_days, days_left
 from tracker.rules.ruleset import get_rule
@@ -78,3 +82,14 @@ def days_left_of(alerts: Iterable[Alert], *, today: date) -> dict[int, DaysLeft]
             working[a.rule_code] = counts_working_days(a.rule_code)
         out[a.id] = days_left(today, a.due_on, working_days=working[a.rule_code], calendar=calendar)
     return out
+
+
+def open_counts() -> list[tuple[int | None, AlertKind, AlertLevel, int]]:
+    """How many open deadlines (overdue, due soon, open) there are by unit, kind and level: one read, remembered
+    until the next write, for the risk board's counts by kind and the chart of deadlines by unit."""
+    stmt = (
+        sa.select(Alert.unit_id, Alert.kind, Alert.level, sa.func.count())
+        .where(Alert.level.in_(OPEN_LEVELS))
+        .group_by(Alert.unit_id, Alert.kind, Alert.level)
+    )
+    return remembered("open_alert_counts", lambda: [tuple(row) for row in db.session.execute(stmt)])

@@ -26,10 +26,13 @@ def visibility_key(user) -> int | None:
     return user.unit_id if user.role is Role.DRAFTER else None
 
 
-def status_counts(user) -> list[tuple[DocStatus, int]]:
-    """Counts per status, in the order of the lifecycle (remembered until a record changes: every home page)."""
-    stmt = sa.select(Document.status, sa.func.count()).where(visible_filter(user)).group_by(Document.status)
-    counts = remembered(("status_counts", visibility_key(user)), lambda: dict(db.session.execute(stmt).all()))
+def status_counts(user=None) -> list[tuple[DocStatus, int]]:
+    """Counts per status of the documents the user may see (without a user, every document the request's scope
+    reads: the same figure as a clerk's), in the order of the lifecycle; remembered until a record changes (every
+    home page, and the charts of the clerk's and the leader's, read it)."""
+    where, key = (sa.true(), None) if user is None else (visible_filter(user), visibility_key(user))
+    stmt = sa.select(Document.status, sa.func.count()).where(where).group_by(Document.status)
+    counts = remembered(("status_counts", key), lambda: dict(db.session.execute(stmt).all()))
     return [(s, counts[s]) for s in DocStatus if counts.get(s)]
 
 

@@ -7,15 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
-from tracker.alerts.models import OPEN_LEVELS, Alert
+from tracker.alerts.queries import open_counts
 from tracker.auth.queries import unit_names
-from tracker.common.stamp import remembered
-from tracker.documents.models import Document
-from tracker.documents.states import DocStatus
-from tracker.extensions import db
-from tracker.reports.stats import AnnualStatistics, first_publication_dates
+from tracker.documents.queries import status_counts
+from tracker.reports.stats import AnnualStatistics
 
 # The rates of docs/rules.md §5 and §7 that belong to a document's month of publication.
 MONTHLY_RATES = (("review_rate", "审核率"), ("filing_rate", "备案率"), ("on_time_rate", "报备及时率"))
@@ -34,7 +29,7 @@ def rates_by_month(stats: AnnualStatistics) -> list[MonthRates]:
     The same sets as the annual figures (stats.rates), split by the month of publication, so the months add up
     to the year.
     """
-    published_on = remembered(("first_publication_dates", stats.year), lambda: first_publication_dates(stats.year))
+    published_on = stats.first_published_on
     numerators = {key: set(stats.rates[key].numerator_ids) for key, _ in MONTHLY_RATES}
     filed = numerators["filing_rate"]
     months = []
@@ -55,13 +50,7 @@ def deadlines_by_unit() -> list[tuple[str, dict[str, int]]]:
     """Open deadlines of every unit by level (overdue, due soon, open), the units with most overdue first."""
     names = unit_names()
     counts: dict[str, dict[str, int]] = {}
-    stmt = (
-        sa.select(Alert.unit_id, Alert.level, sa.func.count())
-        .where(Alert.level.in_(OPEN_LEVELS))
-        .group_by(Alert.unit_id, Alert.level)
-    )
-    rows = remembered("open_alerts_by_unit", lambda: db.session.execute(stmt).all())
-    for unit_id, level, n in rows:
+    for unit_id, _, level, n in open_counts():
         unit = names.get(unit_id, "（镇级事项）")
         counts.setdefault(unit, {"overdue": 0, "due_soon": 0, "open": 0})[level.value] += n
     return sorted(counts.items(), key=lambda kv: (-kv[1]["overdue"], -kv[1]["due_soon"], kv[0]))
@@ -69,8 +58,4 @@ def deadlines_by_unit() -> list[tuple[str, dict[str, int]]]:
 
 def documents_by_status() -> list[tuple[str, int]]:
     """Every state that has documents, in the order of the lifecycle."""
-    by_status = remembered(
-        "documents_by_status",
-        lambda: dict(db.session.execute(sa.select(Document.status, sa.func.count()).group_by(Document.status)).all()),
-    )
-    return [(s.label, by_status[s]) for s in DocStatus if by_status.get(s)]
+    return [(status.label, n) for status, n in status_counts()]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from tracker.alerts.models import OPEN_LEVELS, Alert
-from tracker.alerts.queries import days_left_of
+from tracker.alerts.queries import days_left_of, open_counts
 from tracker.auth.models import Role
 from tracker.auth.queries import unit_names
 from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
@@ -20,7 +20,7 @@ from tracker.documents.models import Document
 from tracker.documents.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
 from tracker.reports import charts
-from tracker.reports.stats import annual, monthly_opinions
+from tracker.reports.stats import annual
 from tracker.review import queries as review_queries
 from tracker.review.queries import desk
 from tracker.rules.due import counts_working_days, days_left
@@ -49,7 +49,6 @@ def risk_board(*, today: date) -> dict:
     The counts come from SQL over all open alerts; the list shows the most urgent RISK_BOARD_ROWS of them.
     """
 
-    open_ = Alert.level.in_(OPEN_LEVELS)
     order = {level: i for i, level in enumerate(OPEN_LEVELS)}
     # The most urgent first: each level read along its (level, due_on) index, until the board is full.
     alerts: list[Alert] = []
@@ -67,8 +66,7 @@ def risk_board(*, today: date) -> dict:
         by_unit[units.get(a.unit_id, "（镇级事项）")].append(a)
     by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"overdue": 0, "due_soon": 0, "open": 0})
     counts = dict.fromkeys(order, 0)
-    by_kind_level = sa.select(Alert.kind, Alert.level, sa.func.count()).where(open_).group_by(Alert.kind, Alert.level)
-    for kind, level, n in remembered("open_alerts_by_kind", lambda: db.session.execute(by_kind_level).all()):
+    for _, kind, level, n in open_counts():
         by_kind[kind.label][level.value] += n
         counts[level] += n
     grouped = sorted(by_unit.items(), key=lambda kv: (min(order[a.level] for a in kv[1]), kv[0]))
@@ -166,7 +164,7 @@ def leader_board(*, now: datetime) -> dict:
 
     year = office_today(now).year
     stats = annual(year)
-    return {"year": year, "stats": stats, "monthly": monthly_opinions(year)}
+    return {"year": year, "stats": stats, "monthly": stats.opinions_by_month}
 
 
 def year_charts(*, now: datetime, stats=None) -> dict:

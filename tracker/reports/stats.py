@@ -89,6 +89,8 @@ class AnnualStatistics:
     year: int
     figures: dict[str, Figure]
     rates: dict[str, Rate]
+    first_published_on: dict[int, date] = field(default_factory=dict)  # the day each of "published" was
+    opinions_by_month: list[int] = field(default_factory=lambda: [0] * 12)  # opinions issued, January first
 
     def figure(self, key: str) -> Figure:
         return self.figures[key]
@@ -101,18 +103,6 @@ def _first_publications():
         .group_by(Publication.document_id)
         .subquery()
     )
-
-
-def first_publication_dates(year: int) -> dict[int, date]:
-    """Documents first published in the year (a renewal is not a new document) and the day they were."""
-
-    first = _first_publications()
-    rows = db.session.execute(
-        sa.select(Publication.document_id, Publication.published_on)
-        .join(first, first.c.pub_id == Publication.id)
-        .where(Publication.published_on.between(date(year, 1, 1), date(year, 12, 31)))
-    )
-    return dict(rows.all())
 
 
 def annual(year: int) -> AnnualStatistics:
@@ -128,6 +118,101 @@ def _in_order(kinds, results) -> dict[str, int]:
     return {kind.label: counts[kind] for kind in kinds if counts[kind]}
 
 
+DATED = ("opinion", "outcome", "cleanup", "evaluation", "solicitation")
+
+
+def _dated_records(start: date, end: date) -> dict[str, list[sa.Row]]:
+    """The records dated in the year that the figures count, in one read (a UNION ALL of one SELECT per kind), by
+    kind; every row has the same columns: (kind, document_id, number, text, day).
+
+    - opinion: an opinion issued in the year; number = its id (the order of issue), text = its conclusion's label,
+      day = the day it was issued;
+    - outcome: a filing-review result received in the year (not a packet returned unaccepted); text = the result;
+    - cleanup: a campaign whose results were published in the year, once per document in it (or once, with no
+      document, when it has none); number = the campaign, text = the document's reviewed result;
+    - evaluation: an evaluation concluded in the year;
+    - solicitation: a request for comments received (document_id = 1) or replied to (number = 1) in the year.
+
+    The results (enums) are read as their stored text: one column of a UNION has one type."""
+
+    def text(column) -> sa.ColumnElement:
+        return sa.cast(column, sa.String)
+
+    def kind(name: str):
+        return sa.literal_column(f"'{name}'").label("kind")
+
+    no_text = sa.cast(sa.null(), sa.String)
+    no_day = sa.cast(sa.null(), sa.Date)
+    received = Solicitation.received_on.between(start, end)
+    replied = Solicitation.sent_on.between(start, end)
+    union = sa.union_all(
+        sa.select(
+            kind("opinion"),
+            Opinion.document_id,
+            Opinion.id.label("number"),
+            Conclusion.label.label("text"),
+            Opinion.issued_on.label("day"),
+        )
+        .join(ReviewRound, ReviewRound.id == Opinion.round_id)
+        .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
+        .where(Opinion.issued_on.between(start, end)),
+        sa.select(kind("outcome"), Filing.document_id, FilingAttempt.id, text(FilingAttempt.result), no_day)
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .where(FilingAttempt.result_on.between(start, end), FilingAttempt.result != FilingResult.PACKET_RETURNED),
+        sa.select(
+            kind("cleanup"), CleanupItem.document_id, CleanupCampaign.id, text(CleanupItem.reviewed_result), no_day
+        )
+        .outerjoin(CleanupItem, CleanupItem.campaign_id == CleanupCampaign.id)
+        .where(CleanupCampaign.published_on.between(start, end)),
+        sa.select(kind("evaluation"), Evaluation.document_id, Evaluation.id, no_text, no_day).where(
+            Evaluation.concluded_on.between(start, end)
+        ),
+        sa.select(
+            kind("solicitation"),
+            sa.case((received, 1), else_=0),
+            sa.case((replied, 1), else_=0),
+            no_text,
+            no_day,
+        ).where(sa.or_(received, replied)),
+    )
+    out: dict[str, list[sa.Row]] = {name: [] for name in DATED}
+    for row in db.session.execute(union):
+        out[row.kind].append(row)
+    return out
+
+
+def _ended_and_in_force(start: date, end: date) -> tuple[list[tuple[int, DocStatus]], list[tuple[int, date | None]]]:
+    """In one read (a UNION ALL of two SELECTs of documents): the documents repealed or declared invalid in the
+    year, with that status; and those in force at year end, with the validity then."""
+    # The validity in force at year end is that of the latest publication published by then: a renewal in a
+    # later year must not rewrite this year's figure.
+    validity_at_end = (
+        sa.select(Publication.validity_end_on)
+        .where(Publication.document_id == Document.id, Publication.published_on <= end)
+        .order_by(Publication.published_on.desc(), Publication.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(
+                sa.literal_column("'ended'").label("kind"),
+                Document.id,
+                sa.cast(Document.status, sa.String).label("status"),
+                sa.cast(sa.null(), sa.Date).label("validity_end_on"),
+            ).where(
+                Document.ended_on.between(start, end), Document.status.in_([DocStatus.REPEALED, DocStatus.INVALID])
+            ),
+            sa.select(
+                sa.literal_column("'in_force'"), Document.id, sa.cast(sa.null(), sa.String), validity_at_end
+            ).where(in_force_filter(end)),
+        )
+    ).all()
+    ended = [(r.id, DocStatus(r.status)) for r in rows if r.kind == "ended"]
+    in_force = [(r.id, r.validity_end_on) for r in rows if r.kind == "in_force"]
+    return ended, in_force
+
+
 def count_year(year: int) -> AnnualStatistics:
     """The year's statistics counted afresh from the records."""
 
@@ -135,14 +220,10 @@ def count_year(year: int) -> AnnualStatistics:
     figures: dict[str, Figure] = {}
     rates: dict[str, Rate] = {}
 
-    # Review: opinions issued in the year, by conclusion.
-    opinions = db.session.execute(
-        sa.select(Opinion.document_id, Conclusion.label)
-        .join(ReviewRound, ReviewRound.id == Opinion.round_id)
-        .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
-        .where(Opinion.issued_on.between(start, end))
-        .order_by(Opinion.id)
-    ).all()
+    dated = _dated_records(start, end)
+
+    # Review: opinions issued in the year, by conclusion (in the order they were issued).
+    opinions = [(r.document_id, r.text) for r in sorted(dated["opinion"], key=lambda r: r.number)]
     figures["opinions"] = Figure(
         "opinions",
         "出具合法性审查意见书",
@@ -155,60 +236,64 @@ def count_year(year: int) -> AnnualStatistics:
     )
 
     # Documents first published in the year (a renewal is not a new document), and (for 统一发布率 below) those
-    # numbered in the year: one read of the first publications.
+    # numbered in the year, with what the rates need of each in the same read: whether a "passed" opinion was issued
+    # on or before a publication day (合法性审查审核率), and the filing of the first publication (备案率).
     first = _first_publications()
+    reviewed_in_time = (
+        sa.select(Opinion.id)
+        .join(ReviewRound, ReviewRound.id == Opinion.round_id)
+        .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
+        .join(Publication, Publication.document_id == Opinion.document_id)
+        .where(
+            Opinion.document_id == first.c.document_id,
+            Conclusion.outcome == Outcome.PASS,
+            Opinion.issued_on <= Publication.published_on,
+        )
+        .exists()
+    )
     firsts = db.session.execute(
-        sa.select(Publication.document_id, Publication.published_on, Publication.signed_on, Publication.url)
+        sa.select(
+            first.c.document_id,
+            sa.case((reviewed_in_time, 1), else_=0).label("passed"),
+            Publication.published_on,
+            Publication.signed_on,
+            Publication.url,
+            Filing.first_submitted_on,
+            Filing.due_on,
+        )
         .join(first, first.c.pub_id == Publication.id)
+        .outerjoin(Filing, Filing.publication_id == first.c.pub_id)
         .where(sa.or_(Publication.published_on.between(start, end), Publication.signed_on.between(start, end)))
     ).all()
-    published_ids = sorted(d for d, p, _, _ in firsts if p is not None and start <= p <= end)
+    published = [r for r in firsts if r.published_on is not None and start <= r.published_on <= end]
+    published_ids = sorted(r.document_id for r in published)
     figures["published"] = Figure("published", "统一发布的规范性文件", len(published_ids), published_ids)
+    first_published_on = {r.document_id: r.published_on for r in published}
 
     # 合法性审查审核率: published documents that passed legality review before publication.
-    passed = set(
-        db.session.scalars(
-            sa.select(Opinion.document_id)
-            .join(ReviewRound, ReviewRound.id == Opinion.round_id)
-            .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
-            .join(Publication, Publication.document_id == Opinion.document_id)
-            .where(
-                Conclusion.outcome == Outcome.PASS,
-                Opinion.issued_on <= Publication.published_on,
-                Opinion.document_id.in_(published_ids or [0]),
-            )
-        )
-    )
+    passed = sorted(r.document_id for r in published if r.passed)
     rates["review_rate"] = Rate(
-        "review_rate", "合法性审查审核率", len(passed), len(published_ids), sorted(passed), published_ids
+        "review_rate", "合法性审查审核率", len(passed), len(published_ids), passed, published_ids
     )
 
     # 统一发布率: documents numbered in the year that were published on the website. A document signed in late
     # December and published in January counts for its signing year, as 备案率 counts a filing made in January.
-    numbered = [(d, p, url) for d, p, signed, url in firsts if signed is not None and start <= signed <= end]
-    numbered_ids = sorted(d for d, _, _ in numbered)
-    on_web = sorted(d for d, p, url in numbered if p is not None and url)
+    numbered = [r for r in firsts if r.signed_on is not None and start <= r.signed_on <= end]
+    numbered_ids = sorted(r.document_id for r in numbered)
+    on_web = sorted(r.document_id for r in numbered if r.published_on is not None and r.url)
     rates["publication_rate"] = Rate(
         "publication_rate", "统一发布率", len(on_web), len(numbered_ids), on_web, numbered_ids
     )
 
     # 备案率 and 报备及时率: documents published in the year, filed by year end or within their deadline.
-    filings = db.session.execute(
-        sa.select(Filing.document_id, Filing.first_submitted_on, Filing.due_on)
-        .join(first, first.c.pub_id == Filing.publication_id)
-        .where(Filing.document_id.in_(published_ids or [0]))
-    ).all()
-    filed = sorted(d for d, sub, due in filings if sub is not None and sub <= max(end, due))
-    on_time = sorted(d for d, sub, due in filings if sub is not None and sub <= due)
+    submitted = [r for r in published if r.first_submitted_on is not None]
+    filed = sorted(r.document_id for r in submitted if r.first_submitted_on <= max(end, r.due_on))
+    on_time = sorted(r.document_id for r in submitted if r.first_submitted_on <= r.due_on)
     rates["filing_rate"] = Rate("filing_rate", "备案率", len(filed), len(published_ids), filed, published_ids)
     rates["on_time_rate"] = Rate("on_time_rate", "报备及时率", len(on_time), len(filed), on_time, filed)
 
     # Filing-review outcomes received in the year (a packet returned unaccepted is not a review's outcome).
-    outcomes = db.session.execute(
-        sa.select(Filing.document_id, FilingAttempt.result)
-        .join(Filing, Filing.id == FilingAttempt.filing_id)
-        .where(FilingAttempt.result_on.between(start, end), FilingAttempt.result != FilingResult.PACKET_RETURNED)
-    ).all()
+    outcomes = [(r.document_id, FilingResult(r.text)) for r in dated["outcome"]]
     figures["filing_outcomes"] = Figure(
         "filing_outcomes",
         "备案审查结果",
@@ -218,28 +303,25 @@ def count_year(year: int) -> AnnualStatistics:
     )
 
     # Clean-up: campaigns whose results were published in the year, results per category.
-    campaigns = db.session.scalars(
-        sa.select(CleanupCampaign).where(CleanupCampaign.published_on.between(start, end)).order_by(CleanupCampaign.id)
-    ).all()
-    items = db.session.execute(
-        sa.select(CleanupItem.document_id, CleanupItem.reviewed_result).where(
-            CleanupItem.campaign_id.in_([c.id for c in campaigns] or [0])
-        )
-    ).all()
+    campaign_items = dated["cleanup"]
+    items = [
+        (r.document_id, CleanupResult(r.text) if r.text is not None else None)
+        for r in campaign_items
+        if r.document_id is not None
+    ]
     figures["cleanups"] = Figure(
         "cleanups",
         "开展规范性文件清理（次）",
-        len(campaigns),
+        len({r.number for r in campaign_items}),
         sorted({d for d, _ in items}),
         _in_order(CleanupResult, (r for _, r in items if r is not None)),
     )
 
+    lead = get_rule("evaluation_lead")
+    horizon = end + relativedelta(months=lead.value)
+    ended, in_force_rows = _ended_and_in_force(start, end)
+
     # Repeals and declarations of invalidity by their date, campaign or not (a clean-up's are a part of them).
-    ended = db.session.execute(
-        sa.select(Document.id, Document.status).where(
-            Document.ended_on.between(start, end), Document.status.in_([DocStatus.REPEALED, DocStatus.INVALID])
-        )
-    ).all()
     via_cleanup = {d for d, r in items if r is not None and r.value in ("repeal", "declare_invalid")}
     how = {DocStatus.REPEALED: "废止", DocStatus.INVALID: "宣布失效"}
     ended_breakdown = dict(Counter(how[s] for _, s in sorted(ended, key=lambda r: r[1] is DocStatus.INVALID)))
@@ -249,51 +331,24 @@ def count_year(year: int) -> AnnualStatistics:
         "ended", "废止、宣布失效的规范性文件", len(ended), sorted(d for d, _ in ended), ended_breakdown
     )
 
-    evaluations = db.session.scalars(
-        sa.select(Evaluation.document_id).where(Evaluation.concluded_on.between(start, end))
-    ).all()
+    evaluations = [r.document_id for r in dated["evaluation"]]
     figures["evaluations"] = Figure("evaluations", "完成评估", len(evaluations), sorted(set(evaluations)))
 
-    lead = get_rule("evaluation_lead")
-    horizon = end + relativedelta(months=lead.value)
-    # The validity in force at year end is that of the latest publication published by then: a renewal in a
-    # later year must not rewrite this year's figure.
-    validity_at_end = (
-        sa.select(Publication.validity_end_on)
-        .where(Publication.document_id == Document.id, Publication.published_on <= end)
-        .order_by(Publication.published_on.desc(), Publication.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    # In force at year end, with the validity then: one read gives both figures.
-    in_force_rows = db.session.execute(
-        sa.select(Document.id, validity_at_end.label("validity_end_on")).where(in_force_filter(end))
-    ).all()
     in_force = sorted(d for d, _ in in_force_rows)
     figures["in_force"] = Figure("in_force", "年末现行有效的规范性文件", len(in_force), in_force)
     expiring = sorted(d for d, until in in_force_rows if until is not None and end < until <= horizon)
     figures["expiring"] = Figure("expiring", f"未来{lead.value}个月内有效期届满", len(expiring), expiring)
 
-    received, replied = db.session.execute(
-        sa.select(
-            sa.func.count().filter(Solicitation.received_on.between(start, end)),
-            sa.func.count().filter(Solicitation.sent_on.between(start, end)),
-        ).where(sa.or_(Solicitation.received_on.between(start, end), Solicitation.sent_on.between(start, end)))
-    ).one()
+    solicitations = dated["solicitation"]
+    received = sum(r.document_id for r in solicitations)
+    replied = sum(r.number for r in solicitations)
     figures["solicitations"] = Figure(
         "solicitations", "答复上级征求意见稿（件）", replied, breakdown={"收到": received, "答复": replied}
     )
-    return AnnualStatistics(year, figures, rates)
-
-
-def monthly_opinions(year: int) -> list[int]:
-
-    counts = [0] * 12
-    for issued_on in db.session.scalars(
-        sa.select(Opinion.issued_on).where(Opinion.issued_on.between(date(year, 1, 1), date(year, 12, 31)))
-    ):
-        counts[issued_on.month - 1] += 1
-    return counts
+    by_month = [0] * 12
+    for r in dated["opinion"]:
+        by_month[r.day.month - 1] += 1
+    return AnnualStatistics(year, figures, rates, first_published_on, by_month)
 
 
 def paragraph(stats: AnnualStatistics, town: str) -> str:
