@@ -20,9 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 BUDGET = 12  # statements per request on any page (issue #17)
 # Pages still over the budget, held at today's count so they cannot grow.
 OVER_BUDGET: dict[str, int] = {}
-# The first request after a write renders what was remembered again: every panel reads for itself (the document
-# page gathers every domain's), a constant that the rows shown do not change (tests/register/test_page_statements.py).
-COLD_BUDGET = 36
+# The first request after a write renders what was remembered again, within the same budget; except the document
+# page, whose panels each read their own domain's records (its versions, files, review rounds, consultations,
+# checks, deliberations, opinions, publications, filings, evaluations, clean-up items, relations, history, Word
+# files and deadlines): a constant that the rows shown do not change (tests/register/test_page_statements.py), held
+# at today's count so that it cannot grow.
+COLD_OVER_BUDGET = {"document page": 26}
 DOCS = 2000
 
 
@@ -46,7 +49,10 @@ def test_no_page_exceeds_its_sql_statement_budget(bench_db):
 def test_no_page_read_first_after_a_write_exceeds_its_cold_budget(bench_db):
     cold = http_pages.sql_per_request(*bench_db, cold=True)
     warm = http_pages.sql_per_request(*bench_db)
-    assert all(warm[name] <= n <= COLD_BUDGET for name, n in cold.items()), cold
+    over = {name: n for name, n in cold.items() if not warm[name] <= n <= COLD_OVER_BUDGET.get(name, BUDGET)}
+    assert not over, f"pages over their SQL-statement budget when read first after a write: {over}"
+    mended = {name for name in COLD_OVER_BUDGET if cold[name] <= BUDGET}
+    assert not mended, f"now within {BUDGET} statements, take them out of COLD_OVER_BUDGET: {mended}"
 
 
 def test_the_api_list_reads_a_page_of_documents_in_a_constant_number_of_statements(bench_db):

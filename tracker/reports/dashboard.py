@@ -50,16 +50,19 @@ def risk_board(*, today: date) -> dict:
     """
 
     order = {level: i for i, level in enumerate(OPEN_LEVELS)}
-    # The most urgent first: each level read along its (level, due_on) index, until the board is full.
-    alerts: list[Alert] = []
-    for level in OPEN_LEVELS:
-        if len(alerts) < RISK_BOARD_ROWS:
-            alerts += db.session.scalars(
-                sa.select(Alert)
-                .where(Alert.level == level)
-                .order_by(Alert.due_on, Alert.id)
-                .limit(RISK_BOARD_ROWS - len(alerts))
-            ).all()
+    # The most urgent first, in one read: the first RISK_BOARD_ROWS of each level along its (level, due_on) index,
+    # then the first RISK_BOARD_ROWS of those by level, due date and id.
+    firsts = [
+        sa.select(Alert.id).where(Alert.level == level).order_by(Alert.due_on, Alert.id).limit(RISK_BOARD_ROWS)
+        for level in OPEN_LEVELS
+    ]
+    urgent = sa.union_all(*(sa.select(first.subquery().c.id) for first in firsts))
+    alerts = db.session.scalars(
+        sa.select(Alert)
+        .where(Alert.id.in_(urgent))
+        .order_by(sa.case(order, value=Alert.level), Alert.due_on, Alert.id)
+        .limit(RISK_BOARD_ROWS)
+    ).all()
     units = unit_names()
     by_unit: dict[str, list[Alert]] = defaultdict(list)
     for a in alerts:
