@@ -137,3 +137,32 @@ def test_a_connection_that_dies_under_a_request_answers_503_and_the_next_request
     assert response.status_code == 503
     assert "与数据库的连接刚刚中断" in response.get_data(as_text=True)
     assert s.client.get("/").status_code == 200
+
+
+def test_any_other_database_error_is_not_taken_for_a_lost_connection(app, world):
+    """Only a connection that died is answered 503 ("connected again, try again"); any other database error stays
+    an error (a 500 in production; under TESTING it reaches the test)."""
+    own = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        UPLOAD_DIR=app.config["UPLOAD_DIR"],
+        WTF_CSRF_ENABLED=False,
+    )
+    invalidated = {"now": False}
+
+    def failing():
+        error = sa.exc.OperationalError("SELECT 1", {}, Exception("服务器出错"))
+        error.connection_invalidated = invalidated["now"]
+        raise error
+
+    own.add_url_rule("/failing", "failing", failing)
+    client = own.test_client()
+    try:
+        assert client.post("/login", data={"username": "clerk", "password": PASSWORD}).status_code == 302
+        with pytest.raises(sa.exc.OperationalError):
+            client.get("/failing")
+        invalidated["now"] = True
+        assert client.get("/failing").status_code == 503
+    finally:
+        with own.app_context():
+            _db.engine.dispose()

@@ -15,8 +15,9 @@ the pool. Two of them are needed. So:
   one that lay idle (the database was restarted overnight, a firewall dropped it) is pinged and replaced before the
   request sees it.
 - **A connection that dies under a request** (the server restarted within the idle window) fails that one request;
-  the pool then replaces every connection it held. The request answers 503 with a message to try again
-  (tracker/errors.py), never a 500; nothing was written (its transaction died with the connection).
+  the pool then replaces every connection it held. The request answers 503 (tracker/errors.py), never a 500: its
+  transaction died with the connection, unless the connection broke during the commit itself, so the message asks
+  to look at the page again before trying again.
 """
 
 from __future__ import annotations
