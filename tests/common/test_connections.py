@@ -9,11 +9,15 @@ PostgreSQL by terminating their backends, on SQLite by closing them underneath t
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from config import TestConfig
 from tests.conftest import PASSWORD
+from tests.factories import d, published
 from tracker import create_app
 from tracker.common.stamp import RecordStamp
 from tracker.extensions import db as _db
@@ -166,3 +170,17 @@ def test_any_other_database_error_is_not_taken_for_a_lost_connection(app, world)
     finally:
         with own.app_context():
             _db.engine.dispose()
+
+
+def test_the_register_export_streams_its_rows_inside_a_transaction(served, world, now):
+    """The export reads its rows from a server-side cursor while the workbook is sent, which PostgreSQL keeps only
+    inside a transaction: its view is marked `reads_in_a_transaction`, and the whole register arrives."""
+    for n in range(3):
+        published(world, f"导出测试办法{n}", d("2026-09-01"), d("2026-10-10"), d("2026-11-10"))
+    _db.session.commit()
+    s = served()
+    response = s.client.get("/documents/export.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    titles = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert {f"导出测试办法{n}" for n in range(3)} <= titles

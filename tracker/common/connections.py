@@ -8,7 +8,8 @@ the pool. Two of them are needed. So:
   never commits (common/views.py), and PostgreSQL's READ COMMITTED gives every statement its own snapshot inside a
   transaction as well as outside one: the page sees what it saw before, minus the `BEGIN` and the `ROLLBACK`. The
   one write a read-only request may make (an API token's `last_used_at`, at most once an hour) is a single UPDATE,
-  which commits on its own. SQLite's driver opens a transaction only before a write, so its reads already take
+  which commits on its own. A view whose reads need a transaction (a server-side cursor) says so with
+  `reads_in_a_transaction`. SQLite's driver opens a transaction only before a write, so its reads already take
   none; nothing changes there.
 - **A connection is pinged only after it has been idle** (`ping_after_idle`, DB_PING_AFTER_IDLE_SECONDS). The pool
   used to ping on every checkout; a connection the worker used a moment ago is alive as far as a ping can tell, and
@@ -23,8 +24,9 @@ the pool. Two of them are needed. So:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
@@ -34,6 +36,7 @@ from tracker.extensions import db
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 _IDLE_SINCE = "tracker.idle_since"
 _READING = "_reading_without_transaction"
+_IN_TRANSACTION = "reads_in_a_transaction"
 
 
 def ping_after_idle(engine: Engine, seconds: float) -> None:
@@ -57,11 +60,20 @@ def ping_after_idle(engine: Engine, seconds: float) -> None:
             raise exc.DisconnectionError("pooled connection failed its ping")
 
 
+def reads_in_a_transaction(view: Callable) -> Callable:
+    """Mark a read-only view whose reads need a transaction on PostgreSQL: a server-side cursor (`yield_per`, the
+    register's export streamed row by row) lives only inside one."""
+    setattr(view, _IN_TRANSACTION, True)
+    return view
+
+
 def begin_request(skip: frozenset[str] = frozenset()) -> None:
     """On PostgreSQL, a read-only request's session reads on a connection in autocommit mode (not for the endpoints
     in `skip`, which read no database: static files). Called by the application before anything of the request
     reads (the URL's values are checked against the logged-in person, who is read first)."""
     if request.method not in READ_ONLY_METHODS or request.endpoint in skip:
+        return
+    if getattr(current_app.view_functions.get(request.endpoint), _IN_TRANSACTION, False):
         return
     session = db.session()
     if db.engine.dialect.name != "postgresql" or session.in_transaction() or not isinstance(session.get_bind(), Engine):

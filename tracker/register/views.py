@@ -16,6 +16,7 @@ from tracker.alerts.queries import document_deadlines
 from tracker.audit.services import document_history
 from tracker.auth.permissions import may
 from tracker.cleanup.queries import history_for as cleanup_history
+from tracker.common.connections import reads_in_a_transaction
 from tracker.common.fragments import remembered_part
 from tracker.common.inputs import bounded_int
 from tracker.common.stamp import remembered
@@ -105,6 +106,7 @@ def index():
 
 
 @bp.get("/export.xlsx")
+@reads_in_a_transaction  # its rows come from a server-side cursor (register_export_rows)
 def export_register():
     """The register under the current filter and sort, every page, as .xlsx."""
     if not may(current_user, "document.view"):
