@@ -19,6 +19,8 @@ from config import TestConfig
 from tests.conftest import PASSWORD
 from tests.factories import d, published
 from tracker import create_app
+from tracker.auth.api_tokens import ApiToken
+from tracker.auth.tokens import create_token
 from tracker.common.stamp import RecordStamp
 from tracker.extensions import db as _db
 
@@ -184,3 +186,17 @@ def test_the_register_export_streams_its_rows_inside_a_transaction(served, world
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
     titles = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert {f"导出测试办法{n}" for n in range(3)} <= titles
+
+
+def test_an_api_token_records_its_use_from_a_read_only_request(served, world, now):
+    """The one write a read-only request may make, an API token's last use (a single UPDATE), is kept when the
+    request reads without a transaction."""
+    clerk = world["clerk"]
+    token = create_token(clerk, actor=clerk, now=now, name="连接测试")
+    _db.session.commit()
+    s = served()
+    anonymous = s.app.test_client()  # no session cookie: the token is what logs the request in
+    response = anonymous.get("/api/v1/documents", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    _db.session.expire_all()
+    assert _db.session.scalar(sa.select(ApiToken.last_used_at).where(ApiToken.name == "连接测试")) is not None
