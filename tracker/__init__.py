@@ -10,13 +10,13 @@ from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from tracker.audit.refusals import register as register_refusals
 from tracker.auth import towns
 from tracker.auth.permissions import CITY_ROLES
+from tracker.auth.queries import signed_in
 from tracker.common import connections, inputs, urls
 from tracker.common.instance_key import instance_secret_key
 from tracker.common.views import current_refusal, run_view
@@ -205,8 +205,6 @@ def create_app(config_object: type | None = None, **overrides) -> Flask:
 
 
 def _configure_login() -> None:
-    from tracker.auth.models import User
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
@@ -238,8 +236,7 @@ def _configure_login() -> None:
         user_id, _, version = session_id.partition(":")
         if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or len(version) > 18:
             return None
-        # With the unit: every page names it in the navigation bar.
-        user = db.session.get(User, int(user_id), options=[joinedload(User.unit), joinedload(User.town)])
+        user = signed_in(int(user_id))  # with the unit: every page names it in the navigation bar
         if user is None or user.session_version != int(version):
             return None
         if request.blueprint in CITY_BLUEPRINTS and user.role in CITY_ROLES:

@@ -134,7 +134,8 @@ def ensure_stamp(town_ids: tuple[int, ...] = ()) -> int:
     return len(missing)
 
 
-def _stamps() -> dict[str, str]:
+def stamps() -> dict[str, str]:
+    """Every stamp by scope (read once per read-only request)."""
     return once_per_read(
         "record_stamps", lambda: dict(db.session.execute(sa.select(RecordStamp.scope, RecordStamp.stamp)).all())
     )
@@ -144,16 +145,16 @@ def current_stamp(*, install: bool = False) -> tuple[tuple[str, str], ...] | Non
     """The stamps the request's figures depend on: the install's, and those of the towns (and city) its scope
     reads; every stamp outside a town's scope (the public library, a command); with `install`, the install's alone.
     None: no stamp (nothing is kept)."""
-    stamps = _stamps()
-    if SCOPE not in stamps:
+    now = stamps()
+    if SCOPE not in now:
         return None
     if install:
-        return ((SCOPE, stamps[SCOPE]),)
+        return ((SCOPE, now[SCOPE]),)
     scope = tenancy.current()
     if scope is None:
-        return tuple(sorted(stamps.items()))
+        return tuple(sorted(now.items()))
     names = [SCOPE, *(town_scope(t) for t in sorted({*scope.shared, *scope.towns}))]
-    return tuple((name, stamps.get(name, "")) for name in names)
+    return tuple((name, now.get(name, "")) for name in names)
 
 
 _memory: OrderedDict[tuple, object] = OrderedDict()
