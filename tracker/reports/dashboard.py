@@ -14,7 +14,6 @@ from tracker.auth.models import Role
 from tracker.auth.queries import unit_names
 from tracker.cleanup.models import CleanupCampaign, CleanupItem, Evaluation
 from tracker.cleanup.phases import RESULTS_OPEN
-from tracker.common.stamp import remembered
 from tracker.common.timeutil import office_today
 from tracker.documents.models import Document
 from tracker.documents.states import ENDED_STATES, EVER_PUBLISHED, DocStatus
@@ -87,13 +86,11 @@ DRAFTER_LIST = 30  # rows of each list on the drafter's home page (the rest: the
 IN_PROGRESS = sorted(set(DocStatus) - EVER_PUBLISHED - ENDED_STATES)  # named states: the (unit, status) index
 
 
-def _first_rows(stmt, condition, key) -> tuple[list, int]:
-    """The first DRAFTER_LIST rows of `stmt` and how many there are in all (counted only when the page is full,
-    and remembered until the next write)."""
-    rows = db.session.scalars(stmt.limit(DRAFTER_LIST)).all()
-    if len(rows) < DRAFTER_LIST:
-        return rows, len(rows)
-    return rows, remembered(key, lambda: db.session.scalar(sa.select(sa.func.count()).select_from(condition)))
+def _first_rows(stmt) -> tuple[list, int]:
+    """The first DRAFTER_LIST rows of `stmt` and how many there are in all, in one read: the count of the whole
+    list (a window over every matching row, taken before the limit) comes beside each row."""
+    rows = db.session.execute(stmt.add_columns(sa.func.count().over()).limit(DRAFTER_LIST)).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 
 def drafter_board(user, *, today: date) -> dict:
@@ -101,17 +98,9 @@ def drafter_board(user, *, today: date) -> dict:
     three drafts and one with three thousand."""
     of_unit = sa.and_(Document.drafting_unit_id == user.unit_id, Document.status.in_(IN_PROGRESS))
     newest = Document.updated_at.desc(), Document.id.desc()
-    in_progress, in_progress_total = _first_rows(
-        sa.select(Document).where(of_unit).order_by(*newest),
-        sa.select(Document.id).where(of_unit).subquery(),
-        ("in_progress", user.unit_id),
-    )
+    in_progress, in_progress_total = _first_rows(sa.select(Document).where(of_unit).order_by(*newest))
     waiting = sa.and_(of_unit, review_queries.waiting_for_answers())
-    answers, answers_total = _first_rows(
-        sa.select(Document).where(waiting).order_by(*newest),
-        sa.select(Document.id).where(waiting).subquery(),
-        ("answers", user.unit_id),
-    )
+    answers, answers_total = _first_rows(sa.select(Document).where(waiting).order_by(*newest))
     # Proposals are asked only while a campaign collects them: its few ids first, then the unit's items in them
     # (through the campaign's unique index, never the unit's thousands of documents).
     open_campaigns = db.session.scalars(
@@ -132,9 +121,7 @@ def drafter_board(user, *, today: date) -> dict:
             sa.select(CleanupItem)
             .where(CleanupItem.id.in_(asked))
             .order_by(CleanupItem.campaign_id, CleanupItem.id)
-            .options(selectinload(CleanupItem.document)),
-            asked.subquery(),
-            ("proposals", user.unit_id),
+            .options(selectinload(CleanupItem.document))
         )
     # Evaluations under way are few in any town: read through the index of the open ones (concluded_on IS NULL).
     evaluations = db.session.scalars(
