@@ -15,6 +15,7 @@ from tracker.common.stamp import RecordStamp, current_stamp, remembered
 from tracker.documents.models import DocKind, Document
 from tracker.reports import stats
 from tracker.rules.models import CalendarDay, Setting
+from tracker.rules.ruleset import get_setting, set_setting
 from tracker.rules.services import load_calendar
 from tracker.scheduler.models import JobRun
 
@@ -222,5 +223,38 @@ def test_the_calendar_survives_a_towns_write_and_not_a_change_of_the_calendar(db
         db.session.commit()
         changed, statements = calendar()
         assert statements and not changed.is_working_day(holiday)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", watch)
+
+
+def test_the_settings_survive_a_towns_write_and_not_a_change_of_a_setting(db, world, app, now):
+    """Settings are rows of no town (a town's own value is keyed key@town): kept under the install's stamp, so the
+    first page after a town's write does not read them again; a town's new value is read at once, by that town
+    only."""
+    read: list[str] = []
+
+    def watch(*args) -> None:
+        read.append(args[2])
+
+    sa.event.listen(db.engine, "before_cursor_execute", watch)
+
+    def pattern(user: str):
+        with app.test_request_context("/"):
+            towns.enter(world[user])
+            read.clear()
+            value = get_setting("opinion_number_pattern")
+            return value, [s for s in read if "FROM settings" in s]
+
+    try:
+        stamp.forget()
+        first, statements = pattern("clerk")
+        assert statements  # read the first time
+        draft(world, "测试镇设置办法", d("2026-10-01"))  # the town writes: its stamp changes, the install's does not
+        db.session.commit()
+        assert pattern("clerk") == (first, [])
+        set_setting("opinion_number_pattern", "测司审〔{year}〕第{seq}号", now=now, town_id=world.town.id)
+        db.session.commit()
+        changed, statements = pattern("clerk")
+        assert statements and changed == "测司审〔{year}〕第{seq}号" != first
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", watch)

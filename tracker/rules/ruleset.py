@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from tracker import tenancy
 from tracker.common.readcache import once_per_read
+from tracker.common.stamp import remembered
 from tracker.extensions import db
 from tracker.rules.models import Confidence, DayUnit, Rule, Setting, TownRule
 
@@ -240,9 +241,15 @@ def _stored_settings(town: int | None) -> dict[str, str]:
 def get_setting(key: str, *, town_id: int | None = None) -> Any:
     """The town's own value (of `town_id`, else of the request's town), else the install's, else the default.
 
-    A page reads every setting of its town in one statement, once (common/readcache.py)."""
+    A page reads every setting of its town in one statement, once (common/readcache.py), and only after a setting
+    changed (common/stamp.py)."""
     town = _town(town_id)
-    stored = once_per_read(("settings", town), lambda: _stored_settings(town))
+    # Settings belong to no town's records (a town's own value is a row keyed key@town): every write of one gives
+    # the install a new stamp, so they are remembered under the install's stamp alone (common/stamp.py) and a
+    # town's other writes leave them remembered.
+    stored = once_per_read(
+        ("settings", town), lambda: remembered(("settings", town), lambda: _stored_settings(town), install=True)
+    )
     for candidate in [town_key(key, town), key] if town is not None else [key]:
         if candidate in stored:
             return json.loads(stored[candidate])
