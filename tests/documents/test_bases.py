@@ -114,3 +114,40 @@ def test_bases_through_the_page(db, world, now, catalogue, login_as):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DocumentBasis)) == 0
     # The document page shows the bases and the link to this page.
     assert 'data-testid="bases-link"' in text(c.get(f"/documents/{doc.id}"))
+
+
+def test_the_bases_page_reads_as_many_statements_for_many_bases_and_citations_as_for_one(db, world, now, login_as):
+    """Each basis names its catalogue entry and each citation of the draft is looked up in the catalogue: read
+    together, not one statement per row (issue #17: no N+1)."""
+    names = [f"测试条例{i}" for i in range(6)]
+    for name in names:
+        db.session.add(LegalSource(title=name, kind=SourceKind.REGULATION, created_at=now))
+    few = make_document(world, now, title="测试镇少量依据办法")
+    many = make_document(world, now, title="测试镇多项依据办法")
+    steps.upload_version(few, world, now, [f"第一条 依据《{names[0]}》制定。"])
+    steps.upload_version(many, world, now, [f"第{i + 1}条 依据《{name}》制定。" for i, name in enumerate(names)])
+    bases.add_basis(few, actor=world["drafter"], now=now, title=names[0])
+    for name in names[:3]:
+        bases.add_basis(many, actor=world["drafter"], now=now, title=name)
+    db.session.commit()
+    paths = [f"/documents/{doc.id}/bases" for doc in (few, many)]
+    seen: list[str] = []
+
+    def note(*args) -> None:
+        seen.append(args[2])
+
+    sa.event.listen(_db.engine, "before_cursor_execute", note)
+    try:
+        c = login_as("drafter")
+        counts = []
+        for path in paths:
+            c.get(path)  # the person and the compiled template, once
+            _db.session.expunge_all()  # what the test loaded must not spare the page a read
+            seen.clear()
+            page = text(c.get(path))
+            counts.append(len(seen))
+        # The many-row page shows its three bases and proposes the three citations not entered.
+        assert page.count("data-basis=") == 3 and page.count("data-proposal=") == 3
+        assert counts[0] == counts[1], counts
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", note)

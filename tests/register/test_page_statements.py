@@ -1,5 +1,5 @@
 """The document page reads in a number of statements that does not grow with the rows it shows (issue #17: no
-N+1): more materials, more versions of its Word outputs, more rounds of review cost nothing more. Asked again
+N+1): more materials, legal bases, versions of its Word outputs, rounds of review cost nothing more. Asked again
 before any write, it is the remembered body (common/fragments.py): two statements, a new day or a write renders
 it again, and every session gets its own CSRF token in its forms."""
 
@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tests.factories import at, d, draft, in_force, published, upload
+from tests.factories import at, cite, d, draft, in_force, published, upload
 from tests.pages import csrf_token, without_tokens
 from tracker.common import stamp
 from tracker.common.fragments import CSRF_MARK
@@ -57,13 +57,14 @@ def test_the_document_page_reads_as_many_statements_for_many_rows_as_for_few(db,
     for i, kind in enumerate((AttachmentKind.INTERPRETATION, AttachmentKind.MINUTES, AttachmentKind.OFFICIAL_TEXT)):
         material = upload(f"材料{i}.docx", f"材料{i}")
         add_attachment(doc, material, kind=kind, title="", actor=world["clerk"], now=later + timedelta(minutes=i))
+    cite(doc, ("测试法甲", "测试法乙", "测试法丙"), now=later)  # its legal bases, each naming its source
     (opinion,) = opinions_of(doc)
     for i in range(3):
         generate_opinion(opinion, actor=world["reviewer"], now=later + timedelta(hours=1, minutes=i))
         generate_filing_report(doc, actor=world["clerk"], now=later + timedelta(hours=2, minutes=i))
     db.session.commit()
     page = clerk.get(path).get_data(as_text=True)
-    assert page.count("合法性审查意见书") >= 3 and "材料2.docx" in page  # the rows are shown
+    assert page.count("合法性审查意见书") >= 3 and "材料2.docx" in page and "测试法丙" in page  # the rows are shown
     after = _statements(clerk, path, statements)
     # The same statements, not merely as many (the difference is shown when it fails).
     assert len(after) == len(before), (set(after) - set(before), set(before) - set(after))

@@ -104,8 +104,10 @@ def proposals(doc: Document) -> list[Proposal]:
         return []
     entered = {b.source_id for b in doc.bases}
     out: dict[object, Proposal] = {}
-    for citation in catalogue.cited(doc.versions[-1].text, own_title=doc.title):
-        source = catalogue.find(citation.name)
+    citations = catalogue.cited(doc.versions[-1].text, own_title=doc.title)
+    sources = catalogue.find_each(c.name for c in citations)
+    for citation in citations:
+        source = sources[citation.name]
         if source is not None and source.id in entered:
             continue
         key = source.id if source is not None else citation.name

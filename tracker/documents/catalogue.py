@@ -12,6 +12,7 @@ import csv
 import io
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -44,11 +45,16 @@ def candidates(title: str) -> list[str]:
 
 def find(title: str) -> LegalSource | None:
     """The catalogue entry for a title (exact first, then by the full/short name of a national law)."""
-    names = [n for n in candidates(title) if n]
-    if not names:
-        return None
-    rows = {s.title: s for s in db.session.scalars(sa.select(LegalSource).where(LegalSource.title.in_(names)))}
-    return next((rows[n] for n in names if n in rows), None)
+    return find_each([title])[title]
+
+
+def find_each(titles: Iterable[str]) -> dict[str, LegalSource | None]:
+    """find() of every title, in one statement (a draft cites many)."""
+    names = {title: [n for n in candidates(title) if n] for title in titles}
+    wanted = {n for found in names.values() for n in found}
+    stmt = sa.select(LegalSource).where(LegalSource.title.in_(sorted(wanted)))
+    rows = {s.title: s for s in db.session.scalars(stmt)} if wanted else {}
+    return {title: next((rows[n] for n in found if n in rows), None) for title, found in names.items()}
 
 
 def titles(limit: int = 2000) -> list[str]:

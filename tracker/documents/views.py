@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import ImmutableMultiDict
 
 from tracker.auth.permissions import may
@@ -33,8 +34,8 @@ from tracker.files.uploads import read_upload
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 
-def _load(doc_id: int, permission: str = "document.view") -> Document:
-    doc = db.get_or_404(Document, doc_id)
+def _load(doc_id: int, permission: str = "document.view", options=()) -> Document:
+    doc = db.get_or_404(Document, doc_id, options=list(options))
     if not may(current_user, permission, doc):
         abort(403)
     return doc
@@ -175,7 +176,8 @@ def download_attachment(doc_id: int, attachment_id: int):
 
 @bp.get("/<int:doc_id>/bases")
 def bases(doc_id: int):
-    doc = _load(doc_id)
+    # The bases with their catalogue entries read in one statement, not one per basis.
+    doc = _load(doc_id, options=[selectinload(Document.bases).joinedload(DocumentBasis.source)])
     can_edit = may(current_user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
     return render_template(
         "documents/bases.html",

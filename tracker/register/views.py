@@ -30,6 +30,7 @@ from tracker.documents.models import (
     Attachment,
     DocKind,
     Document,
+    DocumentBasis,
     DocumentVersion,
     SavedFilter,
 )
@@ -50,7 +51,7 @@ bp = Blueprint("register", __name__, url_prefix="/documents")
 PAGE_LOADS = (
     joinedload(Document.issuer),
     joinedload(Document.drafting_unit),
-    joinedload(Document.bases),  # a few rows, read in the document's own query
+    joinedload(Document.bases).joinedload(DocumentBasis.source),  # a few rows, read in the document's own query
     selectinload(Document.versions).joinedload(DocumentVersion.file),
     selectinload(Document.versions).joinedload(DocumentVersion.uploaded_by),
     selectinload(Document.attachments).joinedload(Attachment.file),  # the materials' list and the filing packet
