@@ -60,9 +60,16 @@ def test_the_answer_is_due_thirty_days_after_the_submission_and_on_the_clerks_li
     doc, attempt = _submitted(world, signed=signed, published=published, submitted=submitted)
     assert (attempt.review_due_on, attempt.review_due_days, attempt.review_due_provisional) == (due, 30, False)
     filing_id = filing.current_filing(doc).id
-    items = [i for i in filing_queries.due_items(submitted, documents=[doc.id]) if i.kind is DueKind.FILING_REVIEW_DUE]
-    assert [(i.key, i.due_on, i.rule_code, i.rule_value, i.message) for i in items] == [
-        (f"city_review:{filing_id}", due, "filing_review", 30, f"《{TITLE}》待中山市司法局备案审查答复")
+    items = filing_queries.answer_due_items(submitted, documents=[doc.id])
+    assert [(i.kind, i.key, i.due_on, i.rule_code, i.rule_value, i.message) for i in items] == [
+        (
+            DueKind.FILING_REVIEW_DUE,
+            f"city_review:{filing_id}",
+            due,
+            "filing_review",
+            30,
+            f"《{TITLE}》待中山市司法局备案审查答复",
+        )
     ]
     # The submission's own commit put it on the board: no scan has run.
     [alert] = _answer_alerts(doc)

@@ -24,7 +24,7 @@ from tracker.cleanup import queries as cleanup_queries
 from tracker.common.locks import serialize
 from tracker.common.rows import plain_rows
 from tracker.documents.models import Document
-from tracker.documents.states import DocStatus
+from tracker.documents.states import DocStatus, FilingStatus
 from tracker.extensions import db
 from tracker.filing import queries as filing_queries
 from tracker.filing import services as filing_services
@@ -41,16 +41,38 @@ from tracker.solicitations import queries as solicitation_queries
 DOCUMENT_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (
     review_queries.due_items,
     publication_queries.due_items,
-    filing_queries.due_items,
-    cleanup_queries.due_items,
+    filing_queries.filing_due_items,
+    filing_queries.correction_due_items,
+    filing_queries.answer_due_items,
+    cleanup_queries.evaluation_due_items,
+    cleanup_queries.revision_due_items,
 )
-# The states a document is in when a source can find something due on it (the source's own SQL says so with the same
-# constant); a source not named here may find something in any state. The document page asks only the sources that
-# can answer for its document's state.
-DUE_STATES: dict[Callable[..., list[DueItem]], Collection[DocStatus]] = {
-    review_queries.due_items: review_queries.DUE_STATES,
-    publication_queries.due_items: publication_queries.DUE_STATES,
-    cleanup_queries.due_items: cleanup_queries.DUE_STATES,
+
+
+@dataclass(frozen=True)
+class DueWhen:
+    """The states a document is in when a source can find something due on it (None: any); the source's own SQL
+    says so with the same constants."""
+
+    status: Collection[DocStatus] | None = None
+    filing_status: Collection[FilingStatus] | None = None
+
+    def holds(self, doc: Document) -> bool:
+        return (self.status is None or doc.status in self.status) and (
+            self.filing_status is None or doc.filing_status in self.filing_status
+        )
+
+
+# A source not named here may find something in any state. The document page asks only the sources that can answer
+# for its document's state.
+DUE_WHEN: dict[Callable[..., list[DueItem]], DueWhen] = {
+    review_queries.due_items: DueWhen(status=review_queries.DUE_STATES),
+    publication_queries.due_items: DueWhen(status=publication_queries.DUE_STATES),
+    filing_queries.filing_due_items: DueWhen(filing_status=filing_queries.FIRST_SUBMISSION_STATES),
+    filing_queries.correction_due_items: DueWhen(filing_status=filing_queries.CORRECTION_STATES),
+    filing_queries.answer_due_items: DueWhen(filing_status=filing_queries.ANSWER_STATES),
+    cleanup_queries.evaluation_due_items: DueWhen(status=cleanup_queries.EVALUATION_STATES),
+    cleanup_queries.revision_due_items: DueWhen(status=cleanup_queries.REVISION_STATES),
 }
 # What is due on a request for comments from a higher level (no document of the town).
 SOLICITATION_DUE_ITEMS: tuple[Callable[..., list[DueItem]], ...] = (solicitation_queries.due_items,)
@@ -75,8 +97,8 @@ def document_due_items(today: date, doc) -> list[DueItem]:
     """What is due on one document, asking only the sources that can find something in its state."""
     out: list[DueItem] = []
     for source in DOCUMENT_DUE_ITEMS:
-        states = DUE_STATES.get(source)
-        if states is None or doc.status in states:
+        when = DUE_WHEN.get(source)
+        if when is None or when.holds(doc):
             out += source(today, documents=[doc.id])
     return out
 

@@ -101,6 +101,13 @@ class EvaluationDue:
     window: EvaluationWindow
 
 
+# A document has something due here only in these states (the SQL below says so with the same constants, and
+# alerts/scan.DUE_WHEN asks a source only for a document in its state): an evaluation falls due in force, a revision
+# published or in force.
+EVALUATION_STATES = (DocStatus.IN_FORCE,)
+REVISION_STATES = PUBLISHED_STATES
+
+
 def evaluations_due(today: date, *, documents: Collection[int] | None = None) -> list[EvaluationDue]:
     """Documents in force whose evaluation window has begun and that were not evaluated within it."""
     rules = evaluation_rules()
@@ -128,7 +135,7 @@ def evaluations_due(today: date, *, documents: Collection[int] | None = None) ->
             last.label("last_evaluated_on"),
         )
         .join(Document, sa.and_(Publication.document_id == Document.id, Publication.is_current.is_(True)))
-        .where(Document.status == DocStatus.IN_FORCE, sa.or_(validity_window_begun, period_window_begun))
+        .where(Document.status.in_(EVALUATION_STATES), sa.or_(validity_window_begun, period_window_begun))
     )
     if documents is not None:
         stmt = stmt.where(Document.id.in_(documents))
@@ -198,15 +205,9 @@ def campaign_due_items(today: date, *, campaigns: Collection[int] | None = None)
     ]
 
 
-# A document has something due here only in these states (alerts/scan.DUE_STATES): an evaluation falls due in
-# force, a revision published or in force.
-DUE_STATES = PUBLISHED_STATES
-
-
-def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
-    """An evaluation whose window has begun; a revision after a clean-up (its result published) or an evaluation
-    concluded 修改, until a newer document amending the old one is registered."""
-    out = [
+def evaluation_due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
+    """An evaluation whose window has begun."""
+    return [
         DueItem(
             DueKind.EVALUATION_DUE,
             f"evaluation:{e.publication_id}:{e.window.due_on.isoformat()}",
@@ -221,13 +222,21 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
         )
         for e in evaluations_due(today, documents=documents)
     ]
-    published = Document.status.in_(DUE_STATES)
+
+
+def revision_due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
+    """A revision after a clean-up (its result published) or an evaluation concluded 修改, until a newer document
+    amending the old one is registered."""
+    published = Document.status.in_(REVISION_STATES)
+    # Both in one statement: (key prefix, id, due, since, document, title, unit), due until revised since the result
+    # was applied (a clean-up; its day, else today) or the evaluation concluded.
     items = (
         sa.select(
-            CleanupItem.id,
-            CleanupItem.revision_due_on,
-            CleanupItem.applied_on,
-            Document.id,
+            sa.literal("revision").label("prefix"),
+            CleanupItem.id.label("row_id"),
+            CleanupItem.revision_due_on.label("due_on"),
+            CleanupItem.applied_on.label("since"),
+            Document.id.label("document_id"),
             Document.title,
             Document.drafting_unit_id,
         )
@@ -242,6 +251,7 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
     )
     evaluations = (
         sa.select(
+            sa.literal("evaluation-revision"),
             Evaluation.id,
             Evaluation.revision_due_on,
             Evaluation.concluded_on,
@@ -255,29 +265,26 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
     if documents is not None:
         items = items.where(Document.id.in_(documents))
         evaluations = evaluations.where(Document.id.in_(documents))
-    # (key prefix, id, due, since, document, title, unit, what): due until revised since the result was applied
-    # (a clean-up) or concluded (an evaluation).
-    rows = [("revision", *r[:2], r[2] or today, *r[3:], "清理后修改") for r in db.session.execute(items)]
-    rows += [("evaluation-revision", *r, "评估后修改") for r in db.session.execute(evaluations)]
-    latest = _latest_relation({row[4] for row in rows})
-    for prefix, row_id, due_on, since, doc_id, title, unit_id, what in rows:
-        if doc_id in latest and latest[doc_id] >= _start_of(since):
-            continue
-        out.append(
-            DueItem(
-                DueKind.REVISION_DUE,
-                f"{prefix}:{row_id}",
-                doc_id,
-                unit_id,
-                None,
-                due_on,
-                "revision_after_cleanup",
-                False,
-                f"《{title}》{what}",
-                what,
-            )
+    both = sa.union_all(items, evaluations).subquery()
+    rows = plain_rows(sa.select(both).order_by(both.c.prefix.desc(), both.c.row_id))  # clean-ups first, as entered
+    latest = _latest_relation({row.document_id for row in rows})
+    what = {"revision": "清理后修改", "evaluation-revision": "评估后修改"}
+    return [
+        DueItem(
+            DueKind.REVISION_DUE,
+            f"{row.prefix}:{row.row_id}",
+            row.document_id,
+            row.drafting_unit_id,
+            None,
+            row.due_on,
+            "revision_after_cleanup",
+            False,
+            f"《{row.title}》{what[row.prefix]}",
+            what[row.prefix],
         )
-    return out
+        for row in rows
+        if not (row.document_id in latest and latest[row.document_id] >= _start_of(row.since or today))
+    ]
 
 
 def campaigns() -> list[CleanupCampaign]:

@@ -36,12 +36,28 @@ def latest_attempt(doc: Document) -> FilingAttempt | None:
     return filing.attempts[-1] if filing is not None and filing.attempts else None
 
 
-def due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
-    """报送备案 of the current publication until it is first submitted (docs/rules.md §5: counted from publication),
-    and the correction the city asked for on the latest attempt until the document is resubmitted.
+# What is due on a document's filing, each in one state of its filing (the SQL below says so with the same
+# constants, and alerts/scan.DUE_WHEN asks a source only for a document in its state): the first submission, a
+# correction the city asked for, the city's answer to the latest submission.
+FIRST_SUBMISSION_STATES = (FilingStatus.NOT_SUBMITTED,)
+CORRECTION_STATES = (FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED, FilingStatus.PACKET_RETURNED)
+ANSWER_STATES = (FilingStatus.SUBMITTED,)
 
-    A renewed document's earlier, superseded filing no longer counts: only the current publication's.
-    """
+_CURRENT = sa.and_(Publication.id == Filing.publication_id, Publication.is_current.is_(True))
+
+
+def _is_latest_attempt():
+    later = aliased(FilingAttempt)
+    return ~sa.exists().where(later.filing_id == FilingAttempt.filing_id, later.attempt_no > FilingAttempt.attempt_no)
+
+
+def _of(stmt, documents: Collection[int] | None):
+    return stmt if documents is None else stmt.where(Document.id.in_(documents))
+
+
+def filing_due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
+    """报送备案 of the current publication until it is first submitted (docs/rules.md §5: counted from publication).
+    A renewed document's earlier, superseded filing no longer counts: only the current publication's."""
     filings = (
         sa.select(
             Filing.id,
@@ -53,55 +69,11 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
             Document.title,
             Document.drafting_unit_id,
         )
-        .join(Publication, sa.and_(Publication.id == Filing.publication_id, Publication.is_current.is_(True)))
+        .join(Publication, _CURRENT)
         .join(Document, Document.id == Filing.document_id)
-        .where(Filing.first_submitted_on.is_(None))
+        .where(Document.filing_status.in_(FIRST_SUBMISSION_STATES), Filing.first_submitted_on.is_(None))
     )
-    later = aliased(FilingAttempt)
-    corrections = (
-        sa.select(
-            FilingAttempt.id, FilingAttempt.correction_due_on, Document.id, Document.title, Document.drafting_unit_id
-        )
-        .join(Filing, Filing.id == FilingAttempt.filing_id)
-        .join(Publication, sa.and_(Publication.id == Filing.publication_id, Publication.is_current.is_(True)))
-        .join(Document, Document.id == Filing.document_id)
-        .where(
-            Document.filing_status.in_(
-                [FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED, FilingStatus.PACKET_RETURNED]
-            ),
-            FilingAttempt.correction_due_on.is_not(None),
-            ~sa.exists().where(later.filing_id == FilingAttempt.filing_id, later.attempt_no > FilingAttempt.attempt_no),
-        )
-    )
-    # The city's answer to the latest submission, while it has none.
-    awaiting = (
-        sa.select(
-            Filing.id,
-            FilingAttempt.review_due_on,
-            FilingAttempt.review_due_days,
-            FilingAttempt.review_extension_days,
-            FilingAttempt.review_due_provisional,
-            Document.id,
-            Document.title,
-            Document.drafting_unit_id,
-            sa.func.coalesce(Unit.short_name, Unit.name),
-        )
-        .join(Filing, Filing.id == FilingAttempt.filing_id)
-        .join(Publication, sa.and_(Publication.id == Filing.publication_id, Publication.is_current.is_(True)))
-        .join(Document, Document.id == Filing.document_id)
-        .join(Unit, Unit.id == Filing.authority_id)
-        .where(
-            Document.filing_status == FilingStatus.SUBMITTED,
-            FilingAttempt.result.is_(None),
-            FilingAttempt.review_due_on.is_not(None),
-            ~sa.exists().where(later.filing_id == FilingAttempt.filing_id, later.attempt_no > FilingAttempt.attempt_no),
-        )
-    )
-    if documents is not None:
-        filings = filings.where(Document.id.in_(documents))
-        corrections = corrections.where(Document.id.in_(documents))
-        awaiting = awaiting.where(Document.id.in_(documents))
-    out = [
+    return [
         DueItem(
             DueKind.FILING_DUE,
             f"filing:{filing_id}",
@@ -115,9 +87,28 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
             "报送备案",
             days,
         )
-        for filing_id, due_on, code, days, provisional, doc_id, title, unit_id in db.session.execute(filings)
+        for filing_id, due_on, code, days, provisional, doc_id, title, unit_id in db.session.execute(
+            _of(filings, documents)
+        )
     ]
-    out += [
+
+
+def correction_due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
+    """The correction the city asked for on the latest attempt, until the document is resubmitted."""
+    corrections = (
+        sa.select(
+            FilingAttempt.id, FilingAttempt.correction_due_on, Document.id, Document.title, Document.drafting_unit_id
+        )
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .join(Publication, _CURRENT)
+        .join(Document, Document.id == Filing.document_id)
+        .where(
+            Document.filing_status.in_(CORRECTION_STATES),
+            FilingAttempt.correction_due_on.is_not(None),
+            _is_latest_attempt(),
+        )
+    )
+    return [
         DueItem(
             DueKind.CORRECTION_DUE,
             f"correction:{attempt_id}",
@@ -130,9 +121,36 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
             f"《{title}》备案补正/纠正",
             "备案补正/纠正",
         )
-        for attempt_id, due_on, doc_id, title, unit_id in db.session.execute(corrections)
+        for attempt_id, due_on, doc_id, title, unit_id in db.session.execute(_of(corrections, documents))
     ]
-    out += [
+
+
+def answer_due_items(today: date, *, documents: Collection[int] | None = None) -> list[DueItem]:
+    """The city's answer to the latest submission, while it has none."""
+    awaiting = (
+        sa.select(
+            Filing.id,
+            FilingAttempt.review_due_on,
+            FilingAttempt.review_due_days,
+            FilingAttempt.review_extension_days,
+            FilingAttempt.review_due_provisional,
+            Document.id,
+            Document.title,
+            Document.drafting_unit_id,
+            sa.func.coalesce(Unit.short_name, Unit.name),
+        )
+        .join(Filing, Filing.id == FilingAttempt.filing_id)
+        .join(Publication, _CURRENT)
+        .join(Document, Document.id == Filing.document_id)
+        .join(Unit, Unit.id == Filing.authority_id)
+        .where(
+            Document.filing_status.in_(ANSWER_STATES),
+            FilingAttempt.result.is_(None),
+            FilingAttempt.review_due_on.is_not(None),
+            _is_latest_attempt(),
+        )
+    )
+    return [
         DueItem(
             DueKind.FILING_REVIEW_DUE,
             # One per filing: a resubmission after correction opens it again with the new submission's due date.
@@ -148,10 +166,9 @@ def due_items(today: date, *, documents: Collection[int] | None = None) -> list[
             days + (extension or 0),
         )
         for filing_id, due_on, days, extension, provisional, doc_id, title, unit_id, authority in db.session.execute(
-            awaiting
+            _of(awaiting, documents)
         )
     ]
-    return out
 
 
 def overdue_by_town(today: date) -> dict[int, dict[str, int]]:
