@@ -130,9 +130,11 @@ def _scope_reads(state: ORMExecuteState) -> None:
     if scope is None or not state.is_select or state.is_relationship_load or state.execution_options.get("all_towns"):
         return  # a relationship followed from a record in scope: may() judges what it reaches
     # A statement that reads documents limits them to the town; the parts it reads with them are their parts (the
-    # register's numbers, a page's publication): checking each part's document again would only cost time.
+    # register's numbers, a page's publication): checking each part's document again would only cost time. A
+    # statement that reads parts beside documents, not joined to them, says so (common/together.py).
     with_documents = any(m.persist_selectable.name == "documents" for m in state.all_mappers)
-    state.statement = state.statement.options(*_criteria(scope, parts=not with_documents))
+    parts = not with_documents or state.execution_options.get("parts_apart", False)
+    state.statement = state.statement.options(*_criteria(scope, parts=parts))
 
 
 class _TownCriteria(LoaderCriteriaOption):

@@ -18,9 +18,6 @@ from bench import city, http_pages
 from tests.bench.test_smoke import BUDGET
 
 ROOT = Path(__file__).resolve().parents[2]
-# Pages still over the budget, held at today's count (none: the bureau's page of one submission came down from 15
-# to 12 when the city's towns were kept for the request and the filing read with its submission).
-OVER_BUDGET: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +40,8 @@ def test_the_bench_city_has_its_towns_documents_and_the_bureaus_filings(small_ci
 def test_no_city_page_exceeds_its_sql_statement_budget(small_city):
     counts = http_pages.sql_per_request(*small_city, city.PAGES)
     assert set(counts) == {name for name, _, _ in city.PAGES}
-    over = {name: n for name, n in counts.items() if n > OVER_BUDGET.get(name, BUDGET)}
+    over = {name: n for name, n in counts.items() if n > BUDGET}
     assert not over, f"pages over their SQL-statement budget: {over}"
-    mended = {name for name, limit in OVER_BUDGET.items() if counts[name] <= BUDGET}
-    assert not mended, f"now within {BUDGET} statements, take them out of OVER_BUDGET: {mended}"
 
 
 def test_the_city_benchmark_runs(tmp_path):

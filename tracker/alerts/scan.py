@@ -24,7 +24,7 @@ from tracker.cleanup import queries as cleanup_queries
 from tracker.common.locks import serialize
 from tracker.common.rows import plain_rows
 from tracker.documents.models import Document
-from tracker.documents.states import DocStatus, FilingStatus
+from tracker.documents.states import EVER_PUBLISHED, DocStatus, FilingStatus
 from tracker.extensions import db
 from tracker.filing import queries as filing_queries
 from tracker.filing import services as filing_services
@@ -68,7 +68,7 @@ class DueWhen:
 DUE_WHEN: dict[Callable[..., list[DueItem]], DueWhen] = {
     review_queries.due_items: DueWhen(status=review_queries.DUE_STATES),
     publication_queries.due_items: DueWhen(status=publication_queries.DUE_STATES),
-    filing_queries.filing_due_items: DueWhen(filing_status=filing_queries.FIRST_SUBMISSION_STATES),
+    filing_queries.filing_due_items: DueWhen(EVER_PUBLISHED, filing_queries.FIRST_SUBMISSION_STATES),
     filing_queries.correction_due_items: DueWhen(filing_status=filing_queries.CORRECTION_STATES),
     filing_queries.answer_due_items: DueWhen(filing_status=filing_queries.ANSWER_STATES),
     cleanup_queries.evaluation_due_items: DueWhen(status=cleanup_queries.EVALUATION_STATES),

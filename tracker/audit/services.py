@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from tracker import tenancy
 from tracker.audit.models import AuditEvent
+from tracker.common.together import Part, rows_of
 from tracker.extensions import db
 
 
@@ -63,13 +64,13 @@ def _town_of(actor: Any, document_id: int | None) -> int | None:
     return None
 
 
+def history_part(document_id: int) -> Part:
+    return Part(("history", document_id), AuditEvent, AuditEvent.document_id == document_id, (AuditEvent.occurred_at,))
+
+
 def document_history(document_id: int) -> list[AuditEvent]:
-    stmt = (
-        sa.select(AuditEvent)
-        .where(AuditEvent.document_id == document_id)
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)
-    )
-    return list(db.session.scalars(stmt))
+    """The document's events, oldest first (read once per page: common/together.py)."""
+    return rows_of(history_part(document_id))
 
 
 def user_history(user_id: int, *, limit: int = 200) -> list[AuditEvent]:

@@ -20,9 +20,9 @@ from tracker.cleanup.models import (
     Evaluation,
     EvaluationReason,
 )
-from tracker.common.readcache import once_per_read
 from tracker.common.rows import plain_rows
 from tracker.common.timeutil import office_tz
+from tracker.common.together import Part, rows_of
 from tracker.documents.models import Document, DocumentBasis, DocumentRelation, LegalSource
 from tracker.documents.states import PUBLISHED_STATES, DocStatus
 from tracker.extensions import db
@@ -74,12 +74,15 @@ def evaluation_window(
     return EvaluationWindow(_shifted(due, 0, -lead), due, reason)
 
 
-def evaluations_of(document: Document) -> list[Evaluation]:
-    """Every evaluation of the document, oldest first (read once per page: common/readcache.py)."""
-    stmt = (
-        sa.select(Evaluation).where(Evaluation.document_id == document.id).order_by(Evaluation.opened_on, Evaluation.id)
+def evaluations_part(document: Document) -> Part:
+    return Part(
+        ("evaluations", document.id), Evaluation, Evaluation.document_id == document.id, (Evaluation.opened_on,)
     )
-    return once_per_read(("evaluations", document.id), lambda: list(db.session.scalars(stmt)))
+
+
+def evaluations_of(document: Document) -> list[Evaluation]:
+    """Every evaluation of the document, oldest first (read once per page: common/together.py)."""
+    return rows_of(evaluations_part(document))
 
 
 def evaluation_window_of(document: Document, publication: Publication) -> EvaluationWindow | None:
@@ -318,9 +321,10 @@ def sources_with_citations() -> list[tuple[LegalSource, int]]:
     )
 
 
+def campaign_items_part(doc: Document) -> Part:
+    return Part(("campaign_items", doc.id), CleanupItem, CleanupItem.document_id == doc.id, (CleanupItem.campaign_id,))
+
+
 def history_for(doc: Document) -> dict:
     """Every campaign the document was in, with its result and reason, and its evaluations."""
-    items = db.session.scalars(
-        sa.select(CleanupItem).where(CleanupItem.document_id == doc.id).order_by(CleanupItem.campaign_id)
-    ).all()
-    return {"campaign_items": items, "evaluations": evaluations_of(doc)}
+    return {"campaign_items": rows_of(campaign_items_part(doc)), "evaluations": evaluations_of(doc)}

@@ -25,9 +25,26 @@ _ENVIRON_KEY = "tracker.read_cache"
 
 def once_per_read(key: Hashable, load: Callable[[], T]) -> T:
     """`load()` the first time `key` is asked for in this read-only request; the same value after that."""
-    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+    if not keeps():
         return load()
     store = request.environ.setdefault(_ENVIRON_KEY, {})
     if key not in store:
         store[key] = load()
     return store[key]
+
+
+def keeps() -> bool:
+    """Whether this is a read-only request, which keeps what it read."""
+    return has_request_context() and request.method in READ_ONLY_METHODS
+
+
+def kept(key: Hashable) -> bool:
+    """Whether this read-only request already holds `key` (always False outside one)."""
+    return has_request_context() and key in request.environ.get(_ENVIRON_KEY, {})
+
+
+def keep(key: Hashable, value: object) -> None:
+    """Hold `value` under `key` for the rest of this read-only request, as `once_per_read` would have after loading
+    it (a read that loaded several keys at once); outside a read-only request nothing is kept."""
+    if keeps():
+        request.environ.setdefault(_ENVIRON_KEY, {})[key] = value

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from tracker.auth.models import Role
 from tracker.auth.permissions import may
 from tracker.common.stamp import remembered
+from tracker.common.together import Part, rows_of
 from tracker.documents.models import Document, DocumentRelation, DocumentVersion
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.documents.structure import parse
@@ -36,14 +38,20 @@ def status_counts(user=None) -> list[tuple[DocStatus, int]]:
     return [(s, counts[s]) for s in DocStatus if counts.get(s)]
 
 
+def relations_part(doc: Document) -> Part:
+    """The relations naming the document, each with the documents at both ends (a page names them)."""
+    return Part(
+        ("relations", doc.id),
+        DocumentRelation,
+        sa.or_(DocumentRelation.source_id == doc.id, DocumentRelation.target_id == doc.id),
+        options=(joinedload(DocumentRelation.source), joinedload(DocumentRelation.target)),
+    )
+
+
 def relations_of(doc: Document, *, user=None) -> dict[str, list[DocumentRelation]]:
     """What this document amends/repeals, and what amends/repeals it; with a user, only the documents they may see
     (another unit's draft that will amend a published document is not named to other drafting units)."""
-    both = db.session.scalars(
-        sa.select(DocumentRelation)
-        .where(sa.or_(DocumentRelation.source_id == doc.id, DocumentRelation.target_id == doc.id))
-        .order_by(DocumentRelation.id)
-    ).all()
+    both = rows_of(relations_part(doc))
     outgoing = [r for r in both if r.source_id == doc.id]
     incoming = [r for r in both if r.target_id == doc.id]
     if user is not None:

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from tracker.documents.models import AttachmentKind, Document
-from tracker.extensions import db
 from tracker.files.models import StoredFile
 from tracker.publication.queries import current_publication
-from tracker.review.models import Opinion, ReviewRound
-from tracker.rules.models import Conclusion, Outcome
+from tracker.review.word import opinions_of
 from tracker.word.models import OutputKind
 from tracker.word.store import latest_file
 
@@ -33,14 +29,8 @@ class PacketItem:
 
 def _passing_opinion_id(doc: Document) -> int | None:
     """The opinion that cleared the document for deliberation (not an earlier round's return)."""
-    return db.session.scalar(
-        sa.select(Opinion.id)
-        .join(ReviewRound, ReviewRound.id == Opinion.round_id)
-        .join(Conclusion, Conclusion.id == ReviewRound.conclusion_id)
-        .where(Opinion.document_id == doc.id, Conclusion.outcome == Outcome.PASS)
-        .order_by(Opinion.id.desc())
-        .limit(1)
-    )
+    passing = [o.id for o in opinions_of(doc) if o.round.conclusion is not None and o.round.conclusion.passing]
+    return max(passing, default=None)
 
 
 def _attachment_file(doc: Document, kind: AttachmentKind) -> StoredFile | None:
@@ -52,11 +42,15 @@ def packet(doc: Document) -> list[PacketItem]:
     """The 备案材料, each attached, generated or missing."""
     pub = current_publication(doc)
     items = [
-        PacketItem("备案报告", True, latest_file(OutputKind.FILING_REPORT, "publication", pub.id if pub else None)),
+        PacketItem(
+            "备案报告", True, latest_file(doc.id, OutputKind.FILING_REPORT, "publication", pub.id if pub else None)
+        ),
         PacketItem("正式文本", True, _attachment_file(doc, AttachmentKind.OFFICIAL_TEXT)),
         PacketItem("起草说明", True, _attachment_file(doc, AttachmentKind.DRAFTING_NOTE)),
         PacketItem("制定依据", True, _attachment_file(doc, AttachmentKind.LEGAL_BASIS)),
-        PacketItem("合法性审查意见书", True, latest_file(OutputKind.OPINION, "opinion", _passing_opinion_id(doc))),
+        PacketItem(
+            "合法性审查意见书", True, latest_file(doc.id, OutputKind.OPINION, "opinion", _passing_opinion_id(doc))
+        ),
         PacketItem("政策解读", False, _attachment_file(doc, AttachmentKind.INTERPRETATION)),
     ]
     if pub is not None and pub.early_effect_reason:

@@ -9,25 +9,29 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from tracker.auth.models import Unit
-from tracker.common.readcache import once_per_read
+from tracker.common.together import Child, Part, rows_of
 from tracker.documents.models import Document
-from tracker.documents.states import FilingStatus
+from tracker.documents.states import EVER_PUBLISHED, FilingStatus
 from tracker.extensions import db
 from tracker.filing.models import Filing, FilingAttempt
 from tracker.publication.models import Publication
-from tracker.publication.queries import current_publication
 from tracker.rules.due import DueItem, DueKind
+
+
+def current_filing_part(doc: Document) -> Part:
+    current = sa.select(Publication.id).where(Publication.document_id == doc.id, Publication.is_current.is_(True))
+    return Part(
+        ("current_filing", doc.id),
+        Filing,
+        Filing.publication_id.in_(current.scalar_subquery()),
+        children=(Child(Filing.attempts),),
+    )
 
 
 def current_filing(doc: Document) -> Filing | None:
     """The current publication's filing (a page reads it once: its panel and the guards of its actions ask)."""
-    pub = current_publication(doc)
-    if pub is None:
-        return None
-    return once_per_read(
-        ("current_filing", pub.id),
-        lambda: db.session.scalar(sa.select(Filing).where(Filing.publication_id == pub.id)),
-    )
+    found = rows_of(current_filing_part(doc))
+    return found[-1] if found else None
 
 
 def latest_attempt(doc: Document) -> FilingAttempt | None:
@@ -39,7 +43,7 @@ def latest_attempt(doc: Document) -> FilingAttempt | None:
 # What is due on a document's filing, each in one state of its filing (the SQL below says so with the same
 # constants, and alerts/scan.DUE_WHEN asks a source only for a document in its state): the first submission, a
 # correction the city asked for, the city's answer to the latest submission.
-FIRST_SUBMISSION_STATES = (FilingStatus.NOT_SUBMITTED,)
+FIRST_SUBMISSION_STATES = (FilingStatus.NOT_SUBMITTED,)  # of a document that was published (EVER_PUBLISHED)
 CORRECTION_STATES = (FilingStatus.CORRECTION, FilingStatus.CORRECTION_ORDERED, FilingStatus.PACKET_RETURNED)
 ANSWER_STATES = (FilingStatus.SUBMITTED,)
 
@@ -71,7 +75,11 @@ def filing_due_items(today: date, *, documents: Collection[int] | None = None) -
         )
         .join(Publication, _CURRENT)
         .join(Document, Document.id == Filing.document_id)
-        .where(Document.filing_status.in_(FIRST_SUBMISSION_STATES), Filing.first_submitted_on.is_(None))
+        .where(
+            Document.status.in_(EVER_PUBLISHED),
+            Document.filing_status.in_(FIRST_SUBMISSION_STATES),
+            Filing.first_submitted_on.is_(None),
+        )
     )
     return [
         DueItem(

@@ -327,7 +327,9 @@ def render_filing_report(doc: Document, *, actor=None, now: datetime, number: st
 
 
 def versions(pub: Publication) -> list[GeneratedDocument]:
-    return store.versions_of(KIND, OBJECT_TYPE, pub.id)
+    """Every version of the publication's filing report, newest first, from its document's outputs (word/store.py:
+    read once per page)."""
+    return store.document_versions(pub.document_id, KIND, OBJECT_TYPE, [pub.id])[pub.id]
 
 
 def generate_filing_report(doc: Document, *, actor, now: datetime) -> GeneratedDocument:

@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from tracker.common.readcache import once_per_read
+from tracker.common.together import Part, rows_of
 from tracker.documents.models import Document, DocumentRelation
 from tracker.documents.states import EVER_PUBLISHED, DocStatus
 from tracker.extensions import db
@@ -61,10 +61,13 @@ def numbers_of(document) -> list[str]:
     return [n for pair in rows for n in pair if n]
 
 
+def publications_part(document) -> Part:
+    return Part(("publications", document.id), Publication, Publication.document_id == document.id)
+
+
 def publications_of(document) -> list[Publication]:
-    """Every publication of the document, oldest first (read once per page: common/readcache.py)."""
-    stmt = sa.select(Publication).where(Publication.document_id == document.id).order_by(Publication.id)
-    return once_per_read(("publications", document.id), lambda: list(db.session.scalars(stmt)))
+    """Every publication of the document, oldest first (read once per page: common/together.py)."""
+    return rows_of(publications_part(document))
 
 
 def relation_candidates(document) -> list[Document]:

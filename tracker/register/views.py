@@ -5,22 +5,23 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import parse_qsl
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from tracker.alerts.queries import document_deadlines
-from tracker.audit.services import document_history
+from tracker.audit.services import document_history, history_part
 from tracker.auth.permissions import may
+from tracker.cleanup.queries import campaign_items_part, evaluations_part
 from tracker.cleanup.queries import history_for as cleanup_history
 from tracker.common.connections import reads_in_a_transaction
 from tracker.common.fragments import remembered_part
 from tracker.common.inputs import bounded_int
 from tracker.common.stamp import remembered
 from tracker.common.timeutil import now_utc, office_today
+from tracker.common.together import Child, Part, read_together, rows_of
 from tracker.common.urls import library_enabled
 from tracker.common.views import attempt, notify, refusal_page, validated
 from tracker.documents import search, services
@@ -34,28 +35,41 @@ from tracker.documents.models import (
     DocumentVersion,
     SavedFilter,
 )
-from tracker.documents.queries import numbering_problems, relations_of, visibility_key
+from tracker.documents.queries import numbering_problems, relations_of, relations_part, visibility_key
 from tracker.documents.states import DocStatus
 from tracker.errors import InvalidTransition
 from tracker.extensions import db
+from tracker.filing.queries import current_filing_part
 from tracker.filing.services import filing_summary
-from tracker.publication.queries import current_publication, publications_of, publicly_visible
+from tracker.publication.queries import current_publication, publications_of, publications_part, publicly_visible
 from tracker.publication.services import RELATION_SOURCE_STATES
 from tracker.register import export, queries, word_panel
 from tracker.review import queries as review_queries
+from tracker.review.word import opinions_part
+from tracker.word.store import outputs_part
 from tracker.workflow import service as workflow
 
 bp = Blueprint("register", __name__, url_prefix="/documents")
-# What the document page shows of the document itself, read with it: its units and legal bases, and its versions
-# with their files and uploaders.
-PAGE_LOADS = (
-    joinedload(Document.issuer),
-    joinedload(Document.drafting_unit),
-    joinedload(Document.bases).joinedload(DocumentBasis.source),  # a few rows, read in the document's own query
-    selectinload(Document.versions).joinedload(DocumentVersion.file),
-    selectinload(Document.versions).joinedload(DocumentVersion.uploaded_by),
-    selectinload(Document.attachments).joinedload(Attachment.file),  # the materials' list and the filing packet
-)
+
+
+def page_part(doc: Document) -> Part:
+    """What the document page shows of the document itself: its units and legal bases (a few rows, read in the
+    document's own row), its versions with their files and uploaders, its materials with their files (the
+    materials' list and the filing packet)."""
+    return Part(
+        ("document", doc.id),
+        Document,
+        Document.id == doc.id,
+        options=(
+            joinedload(Document.issuer),
+            joinedload(Document.drafting_unit),
+            joinedload(Document.bases).joinedload(DocumentBasis.source),
+        ),
+        children=(
+            Child(Document.versions, (joinedload(DocumentVersion.file), joinedload(DocumentVersion.uploaded_by))),
+            Child(Document.attachments, (joinedload(Attachment.file),)),
+        ),
+    )
 
 
 def _load(doc_id: int, permission: str = "document.view", options=()) -> Document:
@@ -152,11 +166,23 @@ def show(doc_id: int):
     user = current_user._get_current_object()
 
     def context() -> dict:
-        # The document again with everything its panels show of it (one statement per collection, not per row).
-        db.session.scalars(
-            sa.select(Document).where(Document.id == doc.id).options(*PAGE_LOADS),
-            execution_options={"populate_existing": True},
-        ).unique().one()
+        # The document with what it names, and the records every panel lists, in one statement
+        # (common/together.py): each panel's own reads find them there.
+        read_together(
+            [
+                page_part(doc),
+                *review_queries.review_parts(doc),
+                publications_part(doc),
+                current_filing_part(doc),
+                evaluations_part(doc),
+                campaign_items_part(doc),
+                opinions_part(doc),
+                relations_part(doc),
+                history_part(doc.id),
+                outputs_part(doc.id),
+            ]
+        )
+        rows_of(page_part(doc))  # read here on its own when not read together (a refused POST shown again)
         can_edit = may(user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
         return {
             "doc": doc,

@@ -12,7 +12,7 @@ from tracker.review import word as review_word
 
 def document_outputs(doc: Document, user) -> dict:
     found = review_word.opinions_of(doc)
-    versions = review_word.versions_of_each(found)  # one query for every round's opinion
+    versions = review_word.versions_of_each(doc, found)  # read with the filing report's (word/store.py)
     opinions = [{"opinion": o, "versions": versions[o.id]} for o in found]
     pub = current_publication(doc)
     report = None

@@ -6,20 +6,18 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from tracker.common.together import rows_of
 from tracker.extensions import db
-from tracker.review.models import Consultation, ReviewRound
+from tracker.review.models import Consultation
 from tracker.review.packet import missing_materials
+from tracker.review.queries import rounds_part
 from tracker.workflow.guards import guard
 
 
 def _latest_round(document):
-    stmt = (
-        sa.select(ReviewRound)
-        .where(ReviewRound.document_id == document.id)
-        .order_by(ReviewRound.round_no.desc())
-        .limit(1)
-    )
-    return db.session.scalar(stmt)
+    """The latest round (a page's guards read the rounds its review panel shows: common/together.py)."""
+    rounds = rows_of(rounds_part(document))
+    return rounds[-1] if rounds else None
 
 
 @guard("has_open_consultation")

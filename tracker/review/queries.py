@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import may
 from tracker.common.timeutil import office_today
+from tracker.common.together import Child, Part, rows_of
 from tracker.documents.models import AttachmentKind, Document
 from tracker.documents.states import DocStatus
 from tracker.extensions import db
@@ -128,22 +129,32 @@ def latest_consultation(doc: Document) -> Consultation | None:
     )
 
 
-def review_summary(doc: Document, user, *, now: datetime) -> dict:
-    rounds = list(
-        db.session.scalars(
-            sa.select(ReviewRound)
-            .where(ReviewRound.document_id == doc.id)
-            .order_by(ReviewRound.round_no)
-            .options(
-                selectinload(ReviewRound.points),
-                selectinload(ReviewRound.findings),
-                # one row each: read in the rounds' own query
-                joinedload(ReviewRound.opinion),
-                joinedload(ReviewRound.reviewer),
-                joinedload(ReviewRound.conclusion),
-            )
-        )
+def rounds_part(doc: Document) -> Part:
+    """The document's review rounds, first first, with their points, findings, opinion, reviewer and conclusion."""
+    return Part(
+        ("rounds", doc.id),
+        ReviewRound,
+        ReviewRound.document_id == doc.id,
+        (ReviewRound.round_no,),
+        # one row each: read in the rounds' own rows
+        (joinedload(ReviewRound.opinion), joinedload(ReviewRound.reviewer), joinedload(ReviewRound.conclusion)),
+        children=(Child(ReviewRound.points), Child(ReviewRound.findings)),
     )
+
+
+def review_parts(doc: Document) -> list[Part]:
+    """What the review panel shows: the rounds, the requests for public comment, the procedure checks and the
+    deliberations."""
+    return [
+        rounds_part(doc),
+        Part(("consultations", doc.id), Consultation, Consultation.document_id == doc.id, (Consultation.start_on,)),
+        Part(("procedures", doc.id), ProcedureCheck, ProcedureCheck.document_id == doc.id, (ProcedureCheck.kind,)),
+        Part(("deliberations", doc.id), Deliberation, Deliberation.document_id == doc.id, (Deliberation.held_on,)),
+    ]
+
+
+def review_summary(doc: Document, user, *, now: datetime) -> dict:
+    rounds, consultations, procedures, deliberations = (rows_of(part) for part in review_parts(doc))
     current = rounds[-1] if rounds else None
     today = office_today(now)
     calendar = load_calendar()
@@ -156,21 +167,9 @@ def review_summary(doc: Document, user, *, now: datetime) -> dict:
         "days_left": left,
         # Per round (by id): the working days the 司法所 had, against the minimum review time.
         "times": {rnd.id: review_time(rnd, today=today, calendar=calendar) for rnd in rounds if not rnd.returned_at},
-        "consultations": list(
-            db.session.scalars(
-                sa.select(Consultation).where(Consultation.document_id == doc.id).order_by(Consultation.start_on)
-            )
-        ),
-        "procedures": list(
-            db.session.scalars(
-                sa.select(ProcedureCheck).where(ProcedureCheck.document_id == doc.id).order_by(ProcedureCheck.kind)
-            )
-        ),
-        "deliberations": list(
-            db.session.scalars(
-                sa.select(Deliberation).where(Deliberation.document_id == doc.id).order_by(Deliberation.held_on)
-            )
-        ),
+        "consultations": consultations,
+        "procedures": procedures,
+        "deliberations": deliberations,
         "checklist": checklist(doc),
         "can_answer": may(user, "draft", doc) and awaits_answers(doc, current),
         "can_review": may(user, "review", doc) and doc.status in WORKSHEET_STATES,

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from types import SimpleNamespace as NS
 
-import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from tracker.auth.models import UnitKind
 from tracker.auth.permissions import may
+from tracker.common.together import Part, rows_of
 from tracker.documents.models import AttachmentKind, Document, DocumentVersion
 from tracker.errors import PermissionDenied
 from tracker.extensions import db
@@ -289,16 +290,20 @@ def opinion_context_for(opinion: Opinion) -> dict:
     )
 
 
-def opinions_of(doc: Document) -> list[Opinion]:
-    """Every round's opinion, first round first."""
-    return list(
-        db.session.scalars(
-            sa.select(Opinion)
-            .join(ReviewRound, ReviewRound.id == Opinion.round_id)
-            .where(Opinion.document_id == doc.id)
-            .order_by(ReviewRound.round_no)
-        )
+def opinions_part(doc: Document) -> Part:
+    return Part(
+        ("opinions", doc.id),
+        Opinion,
+        Opinion.document_id == doc.id,
+        (ReviewRound.round_no,),
+        (joinedload(Opinion.round).joinedload(ReviewRound.conclusion),),  # whether each passed: one row each
+        joins=((ReviewRound, ReviewRound.id == Opinion.round_id),),
     )
+
+
+def opinions_of(doc: Document) -> list[Opinion]:
+    """Every round's opinion, first round first (read once per page: common/together.py)."""
+    return rows_of(opinions_part(doc))
 
 
 def passing_opinion(doc: Document) -> Opinion | None:
@@ -323,9 +328,10 @@ def versions(opinion: Opinion) -> list[GeneratedDocument]:
     return store.versions_of(KIND, OBJECT_TYPE, opinion.id)
 
 
-def versions_of_each(opinions: list[Opinion]) -> dict[int, list[GeneratedDocument]]:
-    """Every version of each opinion (by the opinion's id), newest first, in one query."""
-    return store.versions_by_object(KIND, OBJECT_TYPE, [o.id for o in opinions]) if opinions else {}
+def versions_of_each(doc: Document, opinions: list[Opinion]) -> dict[int, list[GeneratedDocument]]:
+    """Every version of each of the document's opinions (by the opinion's id), newest first, from the document's
+    outputs (word/store.py: read once per page)."""
+    return store.document_versions(doc.id, KIND, OBJECT_TYPE, [o.id for o in opinions]) if opinions else {}
 
 
 def generate_opinion(opinion: Opinion, *, actor, now: datetime) -> GeneratedDocument:

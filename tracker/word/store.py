@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from tracker.audit import services as audit
+from tracker.common.together import Part, rows_of
 from tracker.errors import ConcurrentEdit
 from tracker.extensions import db
 from tracker.files.models import StoredFile
@@ -61,21 +62,37 @@ def versions_by_object(kind: OutputKind, object_type: str, object_ids: list[int]
     return found
 
 
-def latest_file(kind: OutputKind, object_type: str, object_id: int | None) -> StoredFile | None:
-    """The file of the newest version, or None when the record has none (or there is no record)."""
+def outputs_part(document_id: int) -> Part:
+    """Every stored version of every output of one document's records (its opinions, its filing reports), newest
+    first for each record, with their files and makers: the document page's Word panel and filing packet."""
+    return Part(
+        ("outputs", document_id),
+        GeneratedDocument,
+        GeneratedDocument.document_id == document_id,
+        (GeneratedDocument.kind, GeneratedDocument.object_id, GeneratedDocument.version_no.desc()),
+        (joinedload(GeneratedDocument.file), joinedload(GeneratedDocument.created_by)),
+    )
+
+
+def document_versions(
+    document_id: int, kind: OutputKind, object_type: str, object_ids: list[int]
+) -> dict[int, list[GeneratedDocument]]:
+    """versions_by_object() of records of one document, from the document's outputs (read once per page:
+    common/together.py)."""
+    found: dict[int, list[GeneratedDocument]] = {object_id: [] for object_id in object_ids}
+    for row in rows_of(outputs_part(document_id)):
+        if row.kind is kind and row.object_type == object_type and row.object_id in found:
+            found[row.object_id].append(row)
+    return found
+
+
+def latest_file(document_id: int, kind: OutputKind, object_type: str, object_id: int | None) -> StoredFile | None:
+    """The file of the newest version of one of the document's records' outputs, or None when it has none (or there
+    is no record)."""
     if object_id is None:
         return None
-    return db.session.scalar(
-        sa.select(StoredFile)
-        .join(GeneratedDocument, GeneratedDocument.file_id == StoredFile.id)
-        .where(
-            GeneratedDocument.kind == kind,
-            GeneratedDocument.object_type == object_type,
-            GeneratedDocument.object_id == object_id,
-        )
-        .order_by(GeneratedDocument.version_no.desc())
-        .limit(1)
-    )
+    versions = document_versions(document_id, kind, object_type, [object_id])[object_id]
+    return versions[0].file if versions else None
 
 
 def store(
