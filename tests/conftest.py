@@ -18,6 +18,7 @@ from config import TestConfig
 from tests.factories import build_world
 from tracker import create_app
 from tracker.common import timeutil
+from tracker.demo import load_demo
 from tracker.extensions import db as _db
 
 # 2026-11-02 10:00 in Beijing: a Monday, a working day.
@@ -125,6 +126,18 @@ def _truncate_all() -> None:
             ).scalars()
             for name in used.all():
                 conn.execute(sa.text(f'ALTER SEQUENCE "{name}" RESTART'))
+
+
+@pytest.fixture(scope="module")
+def city(app):
+    """The demo city (three towns, the bureau, the city leader), loaded afresh for the module: the city's tests and
+    those that go over every demo document."""
+    with app.app_context():
+        _truncate_all()
+        load_demo(now=timeutil.now_utc())
+        _db.session.commit()
+        _db.session.remove()
+    return app
 
 
 @pytest.fixture

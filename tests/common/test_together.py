@@ -6,34 +6,15 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _truncate_all
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import history_part
 from tracker.auth import towns
 from tracker.auth.models import User
-from tracker.cleanup.queries import campaign_items_part, evaluations_part
-from tracker.common.timeutil import now_utc
 from tracker.common.together import Part, read_together, rows_of
-from tracker.demo import load_demo
 from tracker.documents.models import Document
-from tracker.documents.queries import relations_part
 from tracker.extensions import db
-from tracker.filing.queries import current_filing_part
 from tracker.publication.models import Publication
-from tracker.publication.queries import publications_part
-from tracker.register.views import page_part
-from tracker.review.queries import review_parts
-from tracker.review.word import opinions_part
-
-
-@pytest.fixture(scope="module")
-def city(app):
-    with app.app_context():
-        _truncate_all()
-        load_demo(now=now_utc())
-        db.session.commit()
-        db.session.remove()
-    return app
+from tracker.register.views import page_parts
 
 
 @pytest.fixture
@@ -48,21 +29,6 @@ def statements(city):
     sa.event.listen(engine, "before_cursor_execute", note)
     yield seen
     sa.event.remove(engine, "before_cursor_execute", note)
-
-
-def _parts(doc: Document) -> list[Part]:
-    """Every part the document page reads together."""
-    return [
-        page_part(doc),
-        *review_parts(doc),
-        publications_part(doc),
-        current_filing_part(doc),
-        evaluations_part(doc),
-        campaign_items_part(doc),
-        opinions_part(doc),
-        relations_part(doc),
-        history_part(doc.id),
-    ]
 
 
 def _ids(parts: list[Part]) -> list[list]:
@@ -81,17 +47,17 @@ def test_every_demo_documents_lists_read_together_are_those_read_alone_in_one_st
             with city.test_request_context("/", method="POST"):  # nothing is kept: each list read on its own
                 towns.enter(db.session.get(User, clerk_id))
                 docs = db.session.scalars(sa.select(Document).order_by(Document.id)).all()
-                alone = {doc.id: _ids(_parts(doc)) for doc in docs}
+                alone = {doc.id: _ids(page_parts(doc)) for doc in docs}
             db.session.expunge_all()
             for doc_id, expected in alone.items():
                 with city.test_request_context("/"):
                     towns.enter(db.session.get(User, clerk_id))
                     doc = db.session.get(Document, doc_id)
                     statements.clear()
-                    read_together(_parts(doc))
+                    read_together(page_parts(doc))
                     together = [s for s in statements if "part_keys" in s]
                     statements.clear()
-                    got = _ids(_parts(doc))
+                    got = _ids(page_parts(doc))
                     assert statements == []  # every list was kept from the one statement
                     assert len(together) == 1 and got == expected, doc.title
                     checked += 1
@@ -122,6 +88,6 @@ def test_outside_a_read_only_request_nothing_is_read_together(city, statements):
         doc = db.session.scalar(sa.select(Document).order_by(Document.id).limit(1))
         with city.test_request_context("/", method="POST"):
             statements.clear()
-            read_together(_parts(doc))
+            read_together(page_parts(doc))
             assert statements == []  # nothing would be kept for the readers: nothing is read
             assert [e.id for e in rows_of(history_part(doc.id))]  # each reads its own list, afresh

@@ -5,29 +5,16 @@ with corrections, evaluations, clean-ups, relations."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from tests.bench.test_smoke import BUDGET
-from tests.conftest import _truncate_all
 from tracker.auth.models import Role, User
 from tracker.common import stamp
-from tracker.common.timeutil import now_utc
-from tracker.demo import DEMO_PASSWORD, load_demo
+from tracker.demo import DEMO_PASSWORD
 from tracker.documents.models import Document
 from tracker.extensions import db
 
 ROLES = (Role.CLERK, Role.REVIEWER, Role.DRAFTER, Role.LEADER)
-
-
-@pytest.fixture(scope="module")
-def demo(app):
-    with app.app_context():
-        _truncate_all()
-        load_demo(now=now_utc())
-        db.session.commit()
-        db.session.remove()
-    return app
 
 
 def _restamp() -> None:
@@ -38,13 +25,13 @@ def _restamp() -> None:
     db.session.commit()
 
 
-def test_every_demo_document_page_read_first_after_a_write_is_within_the_budget(demo):
+def test_every_demo_document_page_read_first_after_a_write_is_within_the_budget(city):
     seen: list[str] = []
 
     def note(*args) -> None:
         seen.append(args[2])
 
-    with demo.app_context():
+    with city.app_context():
         people = db.session.execute(sa.select(User.username, User.town_id).where(User.role.in_(ROLES))).all()
         documents = db.session.execute(sa.select(Document.id, Document.town_id)).all()
         engine = db.engine
@@ -52,12 +39,12 @@ def test_every_demo_document_page_read_first_after_a_write_is_within_the_budget(
     sa.event.listen(engine, "before_cursor_execute", note)
     try:
         for username, town_id in people:
-            client = demo.test_client()
+            client = city.test_client()
             assert client.post("/login", data={"username": username, "password": DEMO_PASSWORD}).status_code == 302
             for doc_id, doc_town in documents:
                 if doc_town != town_id:
                     continue
-                with demo.app_context():
+                with city.app_context():
                     _restamp()
                 seen.clear()
                 response = client.get(f"/documents/{doc_id}")

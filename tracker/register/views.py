@@ -87,6 +87,22 @@ def _register_query(*, flash_errors: bool = True) -> queries.RegisterQuery:
     return rq
 
 
+def page_parts(doc: Document) -> list[Part]:
+    """Everything the document page lists, read together."""
+    return [
+        page_part(doc),
+        *review_queries.review_parts(doc),
+        publications_part(doc),
+        current_filing_part(doc),
+        evaluations_part(doc),
+        campaign_items_part(doc),
+        opinions_part(doc),
+        relations_part(doc),
+        history_part(doc.id),
+        outputs_part(doc.id),
+    ]
+
+
 @bp.get("/")
 def index():
     """The register: filters, sort, search with highlights, pages, the user's saved filters."""
@@ -168,20 +184,7 @@ def show(doc_id: int):
     def context() -> dict:
         # The document with what it names, and the records every panel lists, in one statement
         # (common/together.py): each panel's own reads find them there.
-        read_together(
-            [
-                page_part(doc),
-                *review_queries.review_parts(doc),
-                publications_part(doc),
-                current_filing_part(doc),
-                evaluations_part(doc),
-                campaign_items_part(doc),
-                opinions_part(doc),
-                relations_part(doc),
-                history_part(doc.id),
-                outputs_part(doc.id),
-            ]
-        )
+        read_together(page_parts(doc))
         rows_of(page_part(doc))  # read here on its own when not read together (a refused POST shown again)
         can_edit = may(user, "document.edit", doc) and doc.status in services.EDITABLE_STATES
         return {
