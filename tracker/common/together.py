@@ -136,8 +136,8 @@ def read_together(parts: Sequence[Part]) -> None:
     if not wanted or not keeps():
         return
     branches = _branches(wanted)
-    # Each model's table is joined once: two lists of one model are two conditions of one part.
-    assert len({b.model for b in branches}) == len(branches), "one part per model"
+    if len({b.model for b in branches}) < len(branches):  # each model's table is joined once
+        raise ValueError("read_together: one part (or child collection) per model; join two lists' conditions")
     found = _read(branches)
     for branch, records in zip(branches, found, strict=True):
         if branch.parent is None:
