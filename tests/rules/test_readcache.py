@@ -44,17 +44,18 @@ def test_a_get_reads_each_once_and_a_post_reads_each_time(app, db, world, clock)
     doc = factories.in_force(world, "测试镇某某管理办法", date(2026, 6, 1), date(2026, 6, 22), date(2026, 7, 22))
     db.session.commit()
     db.session.refresh(doc)  # loaded again after the commit, so that only the reads below are counted
-    # The calendar is remembered in the worker under the records' stamp (common/stamp.py): forgotten here, it is
-    # read (days and years) the first time only, whatever the request.
+    # The calendar and the settings are remembered in the worker under the install's stamp (common/stamp.py):
+    # forgotten here, they are read (days and years; the settings) the first time only, whatever the request.
     stamp.forget()
     with app.test_request_context("/documents/1", method="GET"):
         # the rule set, the settings, the stamp, the calendar, the publication
         assert _reads(db, doc) == 1 + 1 + 1 + 2 + 1
     stamp.forget()
+    # Every read each time (the settings and the calendar: their stamp); the calendar and the settings once.
     with app.test_request_context("/documents/1", method="POST"):
-        assert _reads(db, doc) == 3 * (2 + 2 + 1 + 1) + 2  # every read each time; the calendar once
+        assert _reads(db, doc) == 3 * (2 + 2 + 1 + 1) + 2 + 1
     stamp.forget()
-    assert _reads(db, doc) == 3 * (2 + 2 + 1 + 1) + 2  # a job or a command: no request, the same
+    assert _reads(db, doc) == 3 * (2 + 2 + 1 + 1) + 2 + 1  # a job or a command: no request, the same
 
 
 def test_the_next_request_sees_a_rule_changed_in_between(app, db):
